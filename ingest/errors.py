@@ -28,6 +28,10 @@ class LibraryBusyError(StudyError):
     """Another process holds the library's write lock."""
 
 
+class DocumentNotFoundError(StudyError):
+    """A document reference (id, path or file name) matches no single library document."""
+
+
 class LibraryStateError(StudyError):
     """The library on disk is inconsistent or was built with another model."""
 

@@ -7,6 +7,11 @@ from dataclasses import dataclass
 HEADING_SEPARATOR = " > "
 
 
+def embed_text_of(heading_path: tuple[str, ...], text: str) -> str:
+    """What gets embedded and indexed: the heading path gives a bare answer its topic."""
+    return f"{HEADING_SEPARATOR.join(heading_path)}\n{text}" if heading_path else text
+
+
 @dataclass(frozen=True)
 class Location:
     """Where a passage stands in a source file (1-based, inclusive lines; page for PDFs)."""
@@ -41,8 +46,7 @@ class Chunk:
 
     @property
     def embed_text(self) -> str:
-        """What gets embedded and indexed: the heading path gives a bare answer its topic."""
-        return f"{self.heading}\n{self.text}" if self.heading_path else self.text
+        return embed_text_of(self.heading_path, self.text)
 
     @property
     def location(self) -> Location:
@@ -54,5 +58,6 @@ class Hit:
     """A search result: one chunk (or duplicate group) with its score and other locations."""
 
     chunk: Chunk
-    score: float
-    also_in: tuple[Location, ...] = ()
+    score: float  # the ranking score of the search mode (cosine, BM25 or fused)
+    also_in: tuple[Location, ...] = ()  # the other places the same passage stands
+    similarity: float | None = None  # cosine of query and passage, when the dense side saw it

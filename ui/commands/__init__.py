@@ -1,5 +1,5 @@
 """One module per group of ``study`` commands; each has ``register(subparsers)``."""
 
-from ui.commands import models_cmd, planned_cmd, ui_cmd
+from ui.commands import library_cmd, models_cmd, planned_cmd, ui_cmd
 
-COMMAND_MODULES = (models_cmd, ui_cmd, planned_cmd)
+COMMAND_MODULES = (library_cmd, models_cmd, ui_cmd, planned_cmd)

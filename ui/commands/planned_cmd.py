@@ -8,9 +8,6 @@ from ingest.errors import NotYetAvailableError
 from ingest.settings import Settings
 
 PLANNED = {
-    "ingest": ("add notes to the library", "ingestion"),
-    "docs": ("list the documents in the library", "ingestion"),
-    "rm": ("remove a document from the library", "ingestion"),
     "search": ("search the notes", "the retrieval core"),
     "eval": ("measure retrieval quality", "the retrieval core"),
     "reindex": ("rebuild the search index from the library", "the retrieval core"),

@@ -1,0 +1,60 @@
+"""What one ``ingest_paths`` call did: per-file outcomes, counts, and the chunk ids that changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    ADDED = "added"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REMOVED = "removed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    path: str
+    status: Status
+    reason: str = ""  # why it was skipped
+    doc_id: int | None = None
+    chunks: int = 0  # chunks the document has now (removed: had)
+
+    @property
+    def line(self) -> str:
+        if self.status is Status.SKIPPED:
+            return f"SKIPPED {self.path}: {self.reason}"
+        return f"{self.status.value.upper()} {self.path} ({self.chunks} chunks)"
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    outcomes: tuple[FileOutcome, ...]
+    added_chunk_ids: tuple[int, ...]  # to embed
+    removed_chunk_ids: tuple[int, ...]  # to drop from the index
+    kept_chunks: int  # of rewritten documents, whose ids (and embeddings) stayed
+    seconds: float
+
+    def with_status(self, status: Status) -> tuple[FileOutcome, ...]:
+        return tuple(outcome for outcome in self.outcomes if outcome.status is status)
+
+    def count(self, status: Status) -> int:
+        return len(self.with_status(status))
+
+    @property
+    def skipped(self) -> tuple[FileOutcome, ...]:
+        return self.with_status(Status.SKIPPED)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added_chunk_ids or self.removed_chunk_ids)
+
+    def summary(self) -> str:
+        files = ", ".join(f"{self.count(status)} {status.value}" for status in Status)
+        return (
+            f"files: {files}; chunks: {len(self.added_chunk_ids)} added, "
+            f"{len(self.removed_chunk_ids)} removed, {self.kept_chunks} kept "
+            f"({self.seconds:.1f} s)"
+        )

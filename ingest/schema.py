@@ -1,0 +1,90 @@
+"""The library's SQLite schema, as a list of migrations keyed by ``PRAGMA user_version``.
+
+To change the schema, append a function to ``MIGRATIONS``; never edit one that has shipped.
+``migrate`` runs each missing step in its own transaction and bumps ``user_version`` inside it,
+so a crash mid-upgrade leaves the previous version intact. (Study-history tables arrive later
+the same way.)
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from ingest.errors import LibraryStateError
+
+
+def _v1_documents_and_chunks(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE documents (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            source TEXT NOT NULL UNIQUE,      -- absolute path of the file
+            title TEXT NOT NULL,
+            format TEXT NOT NULL,             -- md, txt, html, docx, pdf
+            encoding TEXT,                    -- of text formats
+            sha256 TEXT NOT NULL,             -- of the file's bytes
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            chunking TEXT NOT NULL,           -- chunker version and window that made the chunks
+            chunk_count INTEGER NOT NULL,     -- lets a check prove no file is half-written
+            ingested_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE chunks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,   -- never reused: vector ids key on it
+            doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            heading_path TEXT NOT NULL,             -- JSON array
+            start_line INTEGER NOT NULL,
+            end_line INTEGER NOT NULL,
+            start_char INTEGER NOT NULL,
+            end_char INTEGER NOT NULL,
+            page INTEGER,
+            text TEXT NOT NULL,
+            content_hash TEXT NOT NULL,             -- sha256 of the embedded text
+            token_count INTEGER NOT NULL,
+            norm_hash TEXT NOT NULL,                -- sha256 of the duplicate-normalized text
+            sketch BLOB NOT NULL,                   -- bottom-k 3-gram sketch (duplicates.py)
+            group_id INTEGER REFERENCES duplicate_groups(id) ON DELETE SET NULL
+        )"""
+    )
+    db.execute("CREATE INDEX chunks_by_doc ON chunks(doc_id, ordinal)")
+    db.execute("CREATE INDEX chunks_by_content ON chunks(content_hash)")
+    db.execute("CREATE INDEX chunks_by_group ON chunks(group_id)")
+    db.execute(
+        """CREATE TABLE duplicate_groups (
+            id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,  -- the representative
+            kind TEXT NOT NULL CHECK (kind IN ('exact', 'near')),
+            size INTEGER NOT NULL
+        )"""
+    )
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_documents_and_chunks,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Bring ``db`` (in autocommit mode) up to ``SCHEMA_VERSION``."""
+    while (version := _version(db)) < SCHEMA_VERSION:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if _version(db) == version:  # else another process migrated meanwhile
+                MIGRATIONS[version](db)
+                db.execute(f"PRAGMA user_version = {version + 1}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+
+def _version(db: sqlite3.Connection) -> int:
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise LibraryStateError(
+            f"library schema {version} is newer than this program's ({SCHEMA_VERSION}); "
+            "upgrade the study assistant"
+        )
+    return version

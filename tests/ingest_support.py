@@ -1,0 +1,74 @@
+"""Helpers shared by the ingestion tests: the real token counter, snapshots, tiny PDFs."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from pathlib import Path
+
+import pytest
+
+from ingest.store import Store
+from ingest.token_count import TokenCounter, load_token_counter
+
+QUESTION_HEADING = re.compile(r"^#{3,4} (题目 ?\d+：|\d+\. )")
+
+
+@pytest.fixture(scope="session")
+def token_counter(embedding_model_dir: Path) -> TokenCounter:
+    """The real counter, from the converted bundled e5 model's tokenizer.json."""
+    return load_token_counter(embedding_model_dir)
+
+
+def question_lines(text: str) -> list[int]:
+    """1-based lines of the sample notes' question headings, found without the ingest code."""
+    lines, in_fence = [], False
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.startswith("```"):
+            in_fence = not in_fence
+        elif not in_fence and QUESTION_HEADING.match(line):
+            lines.append(number)
+    return lines
+
+
+def snapshot(store: Store) -> tuple:
+    """Everything a bad file must leave untouched."""
+    documents = tuple((d.id, d.source, d.sha256, d.chunk_count) for d in store.documents())
+    chunks = tuple((c.id, c.doc_id, c.content_hash, c.start_line, c.group_id)
+                   for c in store.chunks())
+    return documents, chunks, tuple(store.duplicate_groups())
+
+
+def write_pdf(path: Path, pages: list[list[str]], title: str | None = None) -> Path:
+    """A minimal valid PDF with one Helvetica text line per entry (ASCII only)."""
+    objects: list[bytes] = []
+    page_ids = [4 + 2 * i for i in range(len(pages))]
+    info = f"<< /Title ({title}) >>".encode() if title else b"<< >>"
+    objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
+    kids = " ".join(f"{pid} 0 R" for pid in page_ids)
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode())
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    for index, lines in enumerate(pages):
+        escaped = [line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+                   for line in lines]
+        body = "BT /F1 11 Tf 14 TL 72 760 Td " + " ".join(f"({t}) Tj T*" for t in escaped) + " ET"
+        stream = zlib.compress(body.encode("latin-1"))
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {page_ids[index] + 1}"
+            f" 0 R /Resources << /Font << /F1 3 0 R >> >> >>".encode()
+        )
+        objects.append(f"<< /Length {len(stream)} /Filter /FlateDecode >>\nstream\n".encode()
+                       + stream + b"\nendstream")
+    objects.append(info)
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info {len(objects)} 0 R >>\n"
+            f"startxref\n{xref}\n%%EOF\n").encode()
+    path.write_bytes(bytes(out))
+    return path
