@@ -49,7 +49,11 @@ class Settings:
     embedding_model: str = _setting(
         "", "path or name of a sentence-transformers model; empty means the bundled e5-small"
     )
+    embedding_backend: str = _setting(
+        "torch", "how embeddings are computed", choices=("auto", "torch", "onnx-int8")
+    )
     max_file_mb: float = _setting(50.0, "files larger than this are skipped at ingest")
+    lock_timeout: float = _setting(30.0, "seconds a second writer waits for the library")
     top_k: int = _setting(5, "passages retrieved per question")
     search_mode: str = _setting(
         "hybrid", "how passages are found", choices=("hybrid", "dense", "lexical")

@@ -45,3 +45,15 @@ def home(tmp_path, monkeypatch) -> Path:
     path = tmp_path / "home"
     monkeypatch.setenv("STUDY_HOME", str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def sample_library(tmp_path_factory, model_settings, embedding_model_dir):
+    """A real library of the five sample notes (real embedder, FAISS, BM25), built once."""
+    from index.library import Library
+
+    settings = model_settings.replace(home=tmp_path_factory.mktemp("sample-home"))
+    library = Library.open(settings)
+    library.ingest([SAMPLE_NOTES])
+    yield library
+    library.close()

@@ -1,5 +1,12 @@
 """One module per group of ``study`` commands; each has ``register(subparsers)``."""
 
-from ui.commands import library_cmd, models_cmd, planned_cmd, ui_cmd
+from ui.commands import (
+    assistant_cmd,
+    library_cmd,
+    models_cmd,
+    planned_cmd,
+    search_cmd,
+    ui_cmd,
+)
 
-COMMAND_MODULES = (library_cmd, models_cmd, ui_cmd, planned_cmd)
+COMMAND_MODULES = (library_cmd, search_cmd, assistant_cmd, models_cmd, ui_cmd, planned_cmd)

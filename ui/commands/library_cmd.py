@@ -5,20 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 
-from index.embedding_files import resolve_embedding_model
-from ingest.lock import DEFAULT_LOCK_TIMEOUT
-from ingest.pipeline import ingest_paths
+from index.library import Library
 from ingest.report import Status
 from ingest.settings import Settings
 from ingest.store import Store
-from ingest.token_count import load_token_counter
+from ui.commands.search_cmd import last_self_eval
 from ui.progress import terminal_progress
 
 EXIT_SKIPPED = 3
 """``study ingest`` exit status when some files were skipped (the rest were ingested)."""
-
-LOCK_TIMEOUT_SECONDS = DEFAULT_LOCK_TIMEOUT
-"""How long a second writer waits for the library before giving up."""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -47,15 +42,17 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def ingest_command(args: argparse.Namespace, settings: Settings) -> int:
-    token_counter = load_token_counter(resolve_embedding_model(settings))
-    with Store.open(settings.home, lock_timeout=LOCK_TIMEOUT_SECONDS) as store, store.writing():
-        with terminal_progress("ingesting", unit="file") as progress:
-            report = ingest_paths(store, args.paths, settings, token_counter, progress=progress,
-                                  prune=args.prune, max_tokens=token_counter.window)
+    with Library.open(settings) as library:
+        with terminal_progress("ingesting", unit="file") as progress, \
+                terminal_progress("embedding", unit="chunk") as embed_progress:
+            report = library.ingest(args.paths, progress=progress, prune=args.prune,
+                                    embed_progress=embed_progress)
     for outcome in report.outcomes:
         if args.verbose or outcome.status in (Status.SKIPPED, Status.REMOVED):
             print(outcome.line)
     print(report.summary())
+    if figure := last_self_eval(settings):
+        print(figure)
     return EXIT_SKIPPED if report.skipped else 0
 
 
@@ -88,7 +85,7 @@ def docs_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def rm_command(args: argparse.Namespace, settings: Settings) -> int:
-    with Store.open(settings.home, lock_timeout=LOCK_TIMEOUT_SECONDS) as store:
-        removed = store.remove_document(args.document)
+    with Library.open(settings) as library:
+        removed = library.remove(args.document)
     print(f"removed {removed.document.source} ({len(removed.chunk_ids)} chunks)")
     return 0

@@ -8,12 +8,6 @@ from ingest.errors import NotYetAvailableError
 from ingest.settings import Settings
 
 PLANNED = {
-    "search": ("search the notes", "the retrieval core"),
-    "eval": ("measure retrieval quality", "the retrieval core"),
-    "reindex": ("rebuild the search index from the library", "the retrieval core"),
-    "ask": ("explain, with citations", "the assistant"),
-    "quiz": ("practice questions", "the assistant"),
-    "compare": ("compare concepts", "the assistant"),
     "doctor": ("check the library for consistency", "the reliability work"),
     "review": ("review due practice questions", "study memory"),
     "progress": ("mastery per topic", "study memory"),

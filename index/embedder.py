@@ -1,0 +1,173 @@
+"""The embedder seam: texts in, L2-normalized float32 vectors out.
+
+A backend implements one method, ``embed_batch(texts, kind)``; the base class builds the rest
+on it (like llm's ``EmbeddingModel.embed_batch``). ``embed_passages`` is where ingest speed is
+won or lost: it sorts passages by token count and cuts batches by a padded-token budget, so
+short passages are never padded to the length of a long one and long ones never share a batch
+with a hundred others (attention cost grows with the square of the padded length).
+
+``kind`` picks the e5 prompt: ``"query"`` for what the user asks, ``"passage"`` for what is
+stored. Mixing them up costs retrieval quality silently, so it is a required argument.
+
+>>> embedder = create_embedder(Settings.load())  # doctest: +SKIP
+>>> embedder.embed_passages(["梯度裁剪防止梯度爆炸。"]).shape  # doctest: +SKIP
+(1, 384)
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from index.embedding_files import MANIFEST_NAME
+from ingest.errors import ConfigError
+from ingest.settings import Settings
+
+EmbedKind = Literal["query", "passage"]
+EMBED_KINDS: tuple[EmbedKind, ...] = ("query", "passage")
+
+EmbedProgress = Callable[[int, int], None]
+"""Called with (passages_done, passages_total) after every batch."""
+
+
+class Embedder(ABC):
+    """Turns texts into unit-length float32 rows; subclasses implement ``embed_batch`` only."""
+
+    #: padded tokens (rows x longest row) per batch in ``embed_passages``; about where
+    #: larger batches stop paying on a 2-core CPU (benchmarks/bench_embed.py).
+    batch_token_budget: int = 4096
+    #: cap on rows per batch, so a pile of one-line passages still reports progress.
+    max_batch_size: int = 64
+
+    def __init__(self, model_id: str, dim: int) -> None:
+        self._model_id = model_id
+        self._dim = dim
+
+    @property
+    def model_id(self) -> str:
+        """Names model *and* numerics (e.g. ``...@sha/onnx-int8``): the embedding cache key."""
+        return self._model_id
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    @abstractmethod
+    def embed_batch(self, texts: Sequence[str], kind: EmbedKind) -> np.ndarray:
+        """Embed ``texts`` as one batch: float32, shape (len(texts), dim), rows of norm 1."""
+
+    def token_counts(self, texts: Sequence[str], kind: EmbedKind) -> list[int]:
+        """Tokens each text becomes (after prompt and truncation), for sorting and batching.
+
+        The default, characters, is a poor proxy when Chinese (about a token per character) and
+        English (about four characters per token) mix; backends with a tokenizer override it.
+        """
+        return [len(text) for text in texts]
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One query vector, shape (dim,)."""
+        return self.embed_batch([text], "query")[0]
+
+    def embed_passages(
+        self, texts: Sequence[str], progress: EmbedProgress | None = None
+    ) -> np.ndarray:
+        """Embed many passages in length-sorted batches; rows come back in input order."""
+        vectors = np.empty((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return vectors
+        done = 0
+        for batch in length_sorted_batches(
+            self.token_counts(texts, "passage"), self.batch_token_budget, self.max_batch_size
+        ):
+            vectors[batch] = self.embed_batch([texts[i] for i in batch], "passage")
+            done += len(batch)
+            if progress:
+                progress(done, len(texts))
+        return vectors
+
+
+def length_sorted_batches(
+    token_counts: Sequence[int], token_budget: int, max_batch_size: int
+) -> list[list[int]]:
+    """Indices grouped longest first, each group's rows x longest row within ``token_budget``.
+
+    A text longer than the budget still gets a batch of its own.
+
+    >>> length_sorted_batches([3, 10, 4, 9], token_budget=20, max_batch_size=8)
+    [[1, 3], [2, 0]]
+    """
+    order = sorted(range(len(token_counts)), key=lambda i: -token_counts[i])
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for index in order:
+        longest = token_counts[current[0]] if current else token_counts[index]
+        if current and (
+            (len(current) + 1) * longest > token_budget or len(current) >= max_batch_size
+        ):
+            batches.append(current)
+            current = []
+        current.append(index)
+    if current:
+        batches.append(current)
+    return batches
+
+
+def normalize_rows(vectors: np.ndarray) -> np.ndarray:
+    """float32 rows scaled to unit length (an all-zero row stays zero rather than NaN)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, np.float32(1e-12))
+
+
+def model_identity(name: str) -> str:
+    """Name plus weights checksum when known, so a different model never reuses a vector."""
+    manifest = Path(name) / MANIFEST_NAME
+    try:
+        files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+        weights = next(v["sha256"] for k, v in files.items() if k.endswith(".safetensors"))
+        return f"{Path(name).name}@{weights[:12]}"
+    except (OSError, ValueError, KeyError, StopIteration):
+        return Path(name).name if Path(name).exists() else name
+
+
+# The setting string -> "module:attribute" of a factory taking Settings; imported only when
+# chosen, so the ONNX path never pays for importing torch.
+BACKENDS = {
+    "torch": "index.embed_torch:TorchEmbedder",
+    "onnx-int8": "index.embed_onnx:OnnxEmbedder",
+}
+
+
+def resolve_backend(settings: Settings) -> str:
+    """``auto`` means the int8 ONNX export for the bundled model once it is installed, else torch.
+
+    User-supplied models have no export: they always run on torch.
+    """
+    backend = settings.embedding_backend
+    if backend != "auto":
+        return backend
+    if settings.embedding_model:
+        return "torch"
+    from index.onnx_export import onnx_int8_installed
+
+    return "onnx-int8" if onnx_int8_installed(settings) else "torch"
+
+
+def create_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings ask for (``embedding_backend``), loaded and ready."""
+    backend = resolve_backend(settings)
+    try:
+        module_name, _, class_name = BACKENDS[backend].partition(":")
+        factory = getattr(importlib.import_module(module_name), class_name)
+    except (KeyError, ImportError) as error:
+        raise ConfigError(
+            f"unable to resolve embedding backend '{backend}' "
+            f"(known: auto, {', '.join(BACKENDS)}): {error}"
+        ) from error
+    return factory.from_settings(settings)

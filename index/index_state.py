@@ -1,0 +1,150 @@
+"""The search indexes of one library, kept in step with the chunk store.
+
+SQLite is the source of truth; the FAISS and BM25 files under ``HOME/index`` are derived data.
+``state.json`` (written last, atomically) records which chunk set and which embedding model the
+files reflect, as a fingerprint of every ``(chunk id, content hash)``. An ingest killed after a
+file's transaction but before the index was saved leaves a fingerprint that no longer matches:
+the next open notices and brings the index up to date from SQLite, re-embedding nothing that
+the embedding cache already holds. A mismatched index is never searched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.lexical import LexicalIndex
+from index.vector_index import (
+    VectorIndex,
+    choose_index_kind,
+    create_vector_index,
+    open_vector_index,
+    rebuild_as,
+    save_vector_index,
+)
+from ingest.errors import LibraryStateError
+from ingest.model_files import atomic_write_bytes
+from ingest.records import Chunk
+
+INDEX_DIR_NAME = "index"
+STATE_FILE_NAME = "state.json"
+
+VectorsFor = Callable[[Sequence[Chunk]], np.ndarray]
+"""Returns the passage embeddings of the given chunks (from the cache, or freshly computed)."""
+
+
+def chunk_fingerprint(chunks: Sequence[Chunk]) -> str:
+    """A digest of the chunk set: changes whenever a chunk is added, removed or rewritten."""
+    digest = hashlib.sha256()
+    for chunk in sorted(chunks, key=lambda c: c.id):
+        digest.update(f"{chunk.id}:{chunk.content_hash}\n".encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class IndexState:
+    """What the index files on disk reflect."""
+
+    model_id: str
+    fingerprint: str
+    count: int
+
+
+@dataclass
+class SearchIndexes:
+    """An in-memory pair of indexes plus the state they reflect; replaced whole, never mutated
+    while a search may be reading it."""
+
+    vectors: VectorIndex
+    lexical: LexicalIndex
+    state: IndexState
+
+
+def index_dir(home: Path) -> Path:
+    return Path(home) / INDEX_DIR_NAME
+
+
+def read_state(home: Path) -> IndexState | None:
+    try:
+        raw = json.loads((index_dir(home) / STATE_FILE_NAME).read_text(encoding="utf-8"))
+        return IndexState(raw["model_id"], raw["fingerprint"], int(raw["count"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def load_indexes(home: Path, model_id: str, dim: int, chunks: Sequence[Chunk]) -> SearchIndexes:
+    """The saved indexes if they reflect exactly ``chunks`` with ``model_id``; else raises
+    ``LibraryStateError`` saying why (the caller then syncs)."""
+    state = read_state(home)
+    if state is None:
+        raise LibraryStateError(f"{index_dir(home)}: no search index yet; run 'study reindex'")
+    if state.model_id != model_id:
+        raise LibraryStateError(
+            f"{index_dir(home)}: built with embedding model '{state.model_id}', "
+            f"now '{model_id}'; run 'study reindex'"
+        )
+    if state.fingerprint != chunk_fingerprint(chunks):
+        raise LibraryStateError(
+            f"{index_dir(home)}: out of step with the library's chunks; run 'study reindex'"
+        )
+    root = index_dir(home)
+    vectors = open_vector_index(root / "vectors", model_id, dim, expected_count=len(chunks))
+    lexical = LexicalIndex.open(root / "lexical", expected_count=len(chunks))
+    return SearchIndexes(vectors, lexical, state)
+
+
+def sync_indexes(
+    home: Path,
+    model_id: str,
+    dim: int,
+    chunks: Sequence[Chunk],
+    vectors_for: VectorsFor,
+    previous: SearchIndexes | None = None,
+    reuse_saved: bool = True,
+) -> SearchIndexes:
+    """Bring the indexes to exactly ``chunks`` and save them; embeds only chunks not indexed.
+
+    Vectors already indexed are reused: from ``previous`` (the indexes in memory), else from
+    the saved files when ``reuse_saved``. ``previous`` is copied, not modified, so a concurrent
+    search keeps a consistent view until the new pair is returned.
+    """
+    root = index_dir(home)
+    base = previous.vectors if previous is not None else None
+    if base is None and reuse_saved:
+        base = _try_open_vectors(root, model_id, dim)
+    vectors = create_vector_index(choose_index_kind(len(chunks)), dim)
+    wanted = {chunk.id: chunk for chunk in chunks}
+    reused_ids = np.zeros(0, dtype=np.int64)
+    if base is not None:
+        old_ids, old_vectors = base.items()
+        keep = np.isin(old_ids, np.fromiter(wanted, dtype=np.int64, count=len(wanted)))
+        reused_ids = old_ids[keep]
+        if len(reused_ids):
+            vectors.add(reused_ids, old_vectors[keep])
+    reused = set(reused_ids.tolist())
+    missing = [chunk for chunk in chunks if chunk.id not in reused]
+    if missing:
+        vectors.add(np.array([c.id for c in missing], dtype=np.int64), vectors_for(missing))
+    if vectors.kind != choose_index_kind(len(vectors)):
+        vectors = rebuild_as(vectors, choose_index_kind(len(vectors)))
+    ordered = sorted(chunks, key=lambda c: c.id)
+    lexical = LexicalIndex.build([c.id for c in ordered], [c.embed_text for c in ordered])
+
+    save_vector_index(vectors, root / "vectors", model_id)
+    lexical.save(root / "lexical")
+    state = IndexState(model_id, chunk_fingerprint(chunks), len(chunks))
+    atomic_write_bytes(root / STATE_FILE_NAME, json.dumps(state.__dict__).encode())
+    return SearchIndexes(vectors, lexical, state)
+
+
+def _try_open_vectors(root: Path, model_id: str, dim: int) -> VectorIndex | None:
+    """The saved vectors, if readable and from the same model: reused to avoid re-embedding."""
+    try:
+        return open_vector_index(root / "vectors", model_id, dim)
+    except LibraryStateError:
+        return None

@@ -1,0 +1,130 @@
+"""``study search``, ``study eval`` and ``study reindex``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from index import evaluation, hybrid
+from index.library import Library
+from ingest.records import Hit
+from ingest.settings import Settings
+from ui.progress import terminal_progress
+
+SELF_EVAL_FILE = "self_eval.json"
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    search = commands.add_parser("search", help="find the passages of your notes for a query")
+    search.add_argument("query", nargs="?", help="what to look for")
+    search.add_argument("-k", type=int, default=None, help="how many hits (default: top_k)")
+    search.add_argument("--mode", choices=hybrid.MODES, help="default: search_mode setting")
+    search.add_argument("--json", action="store_true", help="one JSON object per query")
+    search.add_argument("--queries-file", type=Path,
+                        help="one query per line; the model loads once")
+    search.set_defaults(handler=search_command)
+
+    evaluate = commands.add_parser("eval", help="measure retrieval quality")
+    evaluate.add_argument("file", nargs="?", type=Path, help="questions JSONL with gold sections")
+    evaluate.add_argument("--self", dest="self_test", action="store_true",
+                          help="self-test: each question heading must find its own passage")
+    evaluate.set_defaults(handler=eval_command)
+
+    reindex = commands.add_parser("reindex", help="rebuild the search indexes from the library")
+    reindex.set_defaults(handler=reindex_command)
+
+
+def hit_json(hit: Hit) -> dict:
+    chunk = hit.chunk
+    return {
+        "source": chunk.source, "title": chunk.title, "heading": chunk.heading,
+        "start_line": chunk.start_line, "end_line": chunk.end_line, "page": chunk.page,
+        "score": round(hit.score, 6), "text": chunk.text,
+        "also_in": [{"source": loc.source, "start_line": loc.start_line,
+                     "end_line": loc.end_line} for loc in hit.also_in],
+    }
+
+
+def print_hits(query: str, hits: list[Hit]) -> None:
+    if not hits:
+        print(f"no passages found for: {query}")
+    for rank, hit in enumerate(hits, start=1):
+        chunk = hit.chunk
+        where = f"{chunk.source}:{chunk.start_line}-{chunk.end_line}"
+        if chunk.page:
+            where += f" (page {chunk.page})"
+        print(f"[{rank}] {hit.score:.4f}  {chunk.heading}\n    {where}")
+        for location in hit.also_in:
+            print(f"    also in {location.source}:{location.start_line}-{location.end_line}")
+        snippet = " ".join(chunk.text.split())[:160]
+        print(f"    {snippet}")
+
+
+def search_command(args: argparse.Namespace, settings: Settings) -> int:
+    if args.queries_file:
+        queries = [q for q in args.queries_file.read_text(encoding="utf-8").splitlines()
+                   if q.strip()]
+    elif args.query is not None:
+        queries = [args.query]
+    else:
+        print("error: give a QUERY or --queries-file", file=sys.stderr)
+        return 2
+    with Library.open(settings) as library:
+        for query in queries:
+            hits = library.search(query, k=args.k, mode=args.mode)
+            if args.json:
+                print(json.dumps({"query": query, "hits": [hit_json(h) for h in hits]},
+                                 ensure_ascii=False), flush=True)
+            else:
+                print_hits(query, hits)
+    return 0
+
+
+def eval_command(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.self_test and args.file is None:
+        print("error: give a questions FILE or --self", file=sys.stderr)
+        return 2
+    with Library.open(settings) as library:
+        if args.self_test:
+            scores, count = run_self_test(library)
+            print(f"self-test over {count} question headings: Recall@1 {scores.hit_at_1:.3f}  "
+                  f"Recall@5 {scores.hit_at_5:.3f}  MRR@10 {scores.mrr_at_10:.3f}")
+            return 0
+        questions = evaluation.load_questions(args.file)
+        for scores in evaluation.evaluate(
+            lambda q, k, mode: library.search(q, k=k, mode=mode), questions, hybrid.MODES
+        ):
+            print(scores.line())
+    return 0
+
+
+def run_self_test(library: Library) -> tuple[evaluation.Scores, int]:
+    """Run the self-test and remember its figures in the home (``study ingest`` shows them)."""
+    embedder = library.embedder
+    scores, count = evaluation.self_test(
+        library.chunks(), embedder.embed_passages,
+        lambda queries: embedder.embed_batch(queries, "query"), embedder.dim,
+    )
+    record = {"questions": count, "recall_at_1": scores.hit_at_1,
+              "recall_at_5": scores.hit_at_5, "mrr_at_10": scores.mrr_at_10}
+    (library.settings.home / SELF_EVAL_FILE).write_text(json.dumps(record), encoding="utf-8")
+    return scores, count
+
+
+def last_self_eval(settings: Settings) -> str | None:
+    try:
+        record = json.loads((settings.home / SELF_EVAL_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return (f"last self-test ('study eval --self'): Recall@1 {record['recall_at_1']:.3f}, "
+            f"Recall@5 {record['recall_at_5']:.3f} over {record['questions']} questions")
+
+
+def reindex_command(args: argparse.Namespace, settings: Settings) -> int:
+    with Library.open(settings) as library:
+        with terminal_progress("embedding", unit="chunk") as progress:
+            count = library.reindex(progress)
+    print(f"reindexed {count} chunks")
+    return 0
