@@ -17,8 +17,10 @@ class TorchEmbedder(Embedder):
 
     def __init__(self, model, model_id: str):
         # sentence-transformers 6 renamed the method; 5.x only has the old name
-        dimension = (getattr(model, "get_embedding_dimension", None)
-                     or model.get_sentence_embedding_dimension)
+        dimension = (
+            getattr(model, "get_embedding_dimension", None)
+            or model.get_sentence_embedding_dimension
+        )
         super().__init__(model_id, dimension())
         self._model = model
         self._prompts = dict(getattr(model, "prompts", {}) or {})
@@ -46,13 +48,21 @@ class TorchEmbedder(Embedder):
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vectors = self._model.encode(
-            list(texts), prompt=self._prompt(kind), batch_size=len(texts),
-            convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False,
+            list(texts),
+            prompt=self._prompt(kind),
+            batch_size=len(texts),
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
         )
         return normalize_rows(vectors)
 
     def token_counts(self, texts: Sequence[str], kind: EmbedKind) -> list[int]:
         prompt = self._prompt(kind)
-        encoded = self._model.tokenizer([prompt + t for t in texts], add_special_tokens=True,
-                                        truncation=True, max_length=self._model.max_seq_length)
+        encoded = self._model.tokenizer(
+            [prompt + t for t in texts],
+            add_special_tokens=True,
+            truncation=True,
+            max_length=self._model.max_seq_length,
+        )
         return [len(ids) for ids in encoded["input_ids"]]

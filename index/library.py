@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from index import hybrid
+from index.embedding_cache import EmbeddingCache, embed_passages_cached
 from index.embedding_files import resolve_embedding_model
 from index.index_state import SearchIndexes, load_indexes, sync_indexes
 from ingest.errors import LibraryStateError
@@ -131,7 +132,10 @@ class Library:
         self._install(indexes, chunks)
 
     def _vectors_for(self, chunks: Sequence[Chunk], progress: Progress | None) -> np.ndarray:
-        return self.embedder.embed_passages([c.embed_text for c in chunks], progress=progress)
+        embedder = self.embedder
+        with EmbeddingCache.open(self.settings.home, embedder.model_id, embedder.dim) as cache:
+            return embed_passages_cached(embedder, cache, [c.embed_text for c in chunks],
+                                         [c.content_hash for c in chunks], progress)
 
     def _install(self, indexes: SearchIndexes, chunks: list[Chunk]) -> None:
         group_of = {chunk.id: chunk.group_id for chunk in chunks}

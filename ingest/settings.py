@@ -50,7 +50,10 @@ class Settings:
         "", "path or name of a sentence-transformers model; empty means the bundled e5-small"
     )
     embedding_backend: str = _setting(
-        "torch", "how embeddings are computed", choices=("auto", "torch", "onnx-int8")
+        "auto",
+        "how embeddings are computed: auto = int8 ONNX for the bundled model once installed, "
+        "else torch (fp32 sentence-transformers)",
+        choices=("auto", "torch", "onnx-int8"),
     )
     max_file_mb: float = _setting(50.0, "files larger than this are skipped at ingest")
     lock_timeout: float = _setting(30.0, "seconds a second writer waits for the library")

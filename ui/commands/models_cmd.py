@@ -6,7 +6,7 @@ import argparse
 import json
 
 from assistant import llm_file
-from index import embedding_files
+from index import embedding_files, onnx_export
 from ingest.model_files import ModelStatus, human_size
 from ingest.settings import Settings
 from ui.progress import terminal_progress
@@ -23,7 +23,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def show_models(args: argparse.Namespace, settings: Settings) -> int:
-    statuses = [llm_file.llm_status(settings), embedding_files.embedding_status(settings)]
+    statuses = [llm_file.llm_status(settings), embedding_files.embedding_status(settings),
+                _onnx_status(settings)]
     if args.json:
         for status in statuses:
             print(json.dumps(_as_json(status), ensure_ascii=False))
@@ -53,7 +54,23 @@ def install_models(args: argparse.Namespace, settings: Settings) -> int:
         with terminal_progress("converting embedding model") as progress:
             path = embedding_files.install_bundled(settings, progress)
         print(f"embedding model ready: {path}")
+        with terminal_progress("exporting int8 ONNX embedder", unit="step") as progress:
+            path = onnx_export.install_onnx_int8(settings, progress)
+        print(f"int8 embedder ready: {path}")
     return 0
+
+
+def _onnx_status(settings: Settings) -> ModelStatus:
+    """The int8 export of the bundled embedder (the default fast path)."""
+    directory = onnx_export.onnx_dir(settings)
+    problem = onnx_export.onnx_int8_problem(settings)
+    if settings.embedding_model:
+        return ModelStatus(directory.name, "embedding-int8", directory, 0, "", "external",
+                           "not used with a user-supplied embedding model")
+    if problem:
+        return ModelStatus(directory.name, "embedding-int8", directory, 0, "", "missing", problem)
+    size = sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
+    return ModelStatus(directory.name, "embedding-int8", directory, size, "", "ok")
 
 
 def _as_json(status: ModelStatus) -> dict:
