@@ -1,0 +1,65 @@
+"""``Assistant``: the one object the CLI, the UI and the tests call for every mode.
+
+It holds no per-user state (history is passed in), so one instance can serve every Streamlit
+session; the generator's process-wide lock queues their completions.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+from assistant.compare import Comparison, compare
+from assistant.explain import Explanation, start_explanation
+from assistant.generator import Generator, LlamaGenerator, open_generator
+from assistant.grading import Grade, grade
+from assistant.prompts import SYSTEM
+from assistant.quiz import QuizLog, QuizRequest, generate_items
+from assistant.quiz_schema import QuizItem
+from assistant.retrieval import Retriever
+from assistant.session import Turn
+from ingest.settings import Settings
+
+
+class Assistant:
+    def __init__(self, library: Retriever, generator: Generator, settings: Settings):
+        self.library = library
+        self.generator = generator
+        self.settings = settings
+
+    @classmethod
+    def open(cls, library: Retriever, settings: Settings) -> Assistant:
+        """With the configured LLM, or without one (extractive answers) if it cannot load."""
+        return cls(library, open_generator(settings), settings)
+
+    @property
+    def can_generate(self) -> bool:
+        return self.generator.available
+
+    def warm(self) -> None:
+        """Evaluate the shared system prompt now, so the first question only pays for its own."""
+        if isinstance(self.generator, LlamaGenerator):
+            self.generator.prime((SYSTEM,))
+
+    def explain(self, question: str, history: list[Turn] | None = None) -> Explanation:
+        """Sources at once (``.passages``); ``.stream()`` the text; ``.finish()`` the Answer."""
+        return start_explanation(
+            self.library, self.generator, question, history,
+            max_tokens=self.settings.max_tokens, top_k=self.settings.top_k,
+            search_mode=self.settings.search_mode, temperature=self.settings.temperature,
+        )
+
+    def quiz(self, topic: str | None = None, count: int = 5, kind: str = "mcq", seed: int = 0,
+             log: QuizLog | None = None,
+             cancel: threading.Event | None = None) -> Iterator[QuizItem]:
+        """Practice questions, yielded as each is ready."""
+        request = QuizRequest(topic or None, count, kind, seed)
+        return generate_items(self.library, self.generator, request, log, cancel)
+
+    def grade(self, item: QuizItem, response: str,
+              cancel: threading.Event | None = None) -> Grade:
+        return grade(item, response, self.generator, self.library.embedder, cancel)
+
+    def compare(self, concepts: list[str],
+                cancel: threading.Event | None = None) -> Comparison:
+        return compare(self.library, self.generator, concepts, cancel)

@@ -1,0 +1,156 @@
+"""Grading answers to practice questions.
+
+MCQ and true/false are exact (a letter, a number, the option's text, or yes/no words). A short
+answer gets two opinions: the model grades it against the reference answer and the cited
+passage under a JSON-schema grammar (verdict + what is missing), and the e5 cosine between the
+answer and the reference measures how close it is. Similarity only ever lowers the model's
+verdict (an unrelated answer is wrong whatever the model says; a close paraphrase can still be
+wrong, as "clipping enlarges gradients" is); without a model, it decides alone.
+
+Calibration (bundled multilingual-e5-small, both texts embedded as passages; 4 reference
+answers from the sample notes, 3 answers of each kind per reference):
+
+=============================================  ===============
+answer                                         cosine to ref.
+=============================================  ===============
+correct, in other words                        0.925 - 0.970
+wrong, on the same topic ("裁剪会放大梯度")      0.917 - 0.958
+on another topic, or "不知道"                   0.842 - 0.903
+=============================================  ===============
+
+So similarity cannot tell right from wrong on the same topic, only on-topic from off-topic:
+``UNRELATED_BELOW`` = 0.915. Without a model, only a near-verbatim answer (``CLOSE_FROM`` =
+0.97, above every wrong one) counts as correct; other on-topic answers are "partial", with the
+reference shown.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.generator import Generator, Prompt
+from assistant.language import detect_language
+from assistant.prompts import grade_messages
+from assistant.quiz_schema import GRADE_SCHEMA, QuizItem, normalized
+from assistant.retrieval import Citation, Embedder, Passage
+from ingest.records import Chunk, Hit
+
+UNRELATED_BELOW = 0.915
+CLOSE_FROM = 0.97
+GRADE_MAX_TOKENS = 90
+_TRUE_WORDS = {"t", "true", "yes", "y", "对", "正确", "是", "真", "√"}
+_FALSE_WORDS = {"f", "false", "no", "n", "错", "错误", "否", "假", "×"}
+
+
+@dataclass(frozen=True)
+class Grade:
+    verdict: str  # "correct", "partial" or "incorrect"
+    missing: str  # what the answer lacks or gets wrong (empty when correct)
+    expected: str  # the correct option or the reference answer
+    citation: Citation
+    similarity: float | None = None  # short answers: cosine to the reference
+    graded_by: str = "exact"  # "exact", "model+similarity" or "similarity"
+
+    @property
+    def correct(self) -> bool:
+        return self.verdict == "correct"
+
+    def as_json(self) -> dict:
+        return {"verdict": self.verdict, "correct": self.correct, "missing": self.missing,
+                "expected": self.expected, "similarity": self.similarity,
+                "graded_by": self.graded_by, "citation": self.citation.as_json()}
+
+
+def chosen_option(item: QuizItem, response: str) -> int | None:
+    """Which option a response picks: a letter, a 1-based number, yes/no, or the option text.
+
+    >>> from assistant.retrieval import Citation
+    >>> c = Citation(1, 1, "f", "h", 1, 2)
+    >>> item = QuizItem("mcq", "Q", ("L1", "L2", "L3", "L4"), 1, "L2", "", c, "", True)
+    >>> [chosen_option(item, r) for r in ("b", "2", " l2 ", "B) L2", "e")]
+    [1, 1, 1, 1, None]
+    """
+    text = response.strip()
+    letter = re.fullmatch(r"([A-Da-d])(?:[.、:：)]\s*.*)?", text)
+    if letter:
+        return "abcd".index(letter.group(1).lower())
+    if re.fullmatch(r"[1-9]", text) and int(text) <= len(item.options):
+        return int(text) - 1
+    if item.kind == "truefalse":
+        word = normalized(text)
+        if word in _TRUE_WORDS:
+            return 0
+        if word in _FALSE_WORDS:
+            return 1
+    wanted = normalized(text)
+    matches = [i for i, option in enumerate(item.options) if normalized(option) == wanted]
+    return matches[0] if len(matches) == 1 else None
+
+
+def grade_choice(item: QuizItem, response: str) -> Grade:
+    picked = chosen_option(item, response)
+    expected = f"{'ABCD'[item.answer_index]}. {item.answer}" if item.kind == "mcq" else item.answer
+    if picked == item.answer_index:
+        return Grade("correct", "", expected, item.citation)
+    missing = "not one of the options" if picked is None else item.explanation
+    return Grade("incorrect", missing, expected, item.citation)
+
+
+def similarity(embedder: Embedder, answer: str, reference: str) -> float:
+    vectors = np.asarray(embedder.embed_passages([answer, reference]))
+    return float(vectors[0] @ vectors[1])
+
+
+def grade_short(item: QuizItem, response: str, generator: Generator, embedder: Embedder,
+                cancel: threading.Event | None = None) -> Grade:
+    if not normalized(response):
+        return Grade("incorrect", item.answer, item.answer, item.citation, 0.0, "exact")
+    score = similarity(embedder, response, item.answer)
+    if not generator.available:
+        verdict = ("correct" if score >= CLOSE_FROM
+                   else "partial" if score >= UNRELATED_BELOW else "incorrect")
+        missing = "" if verdict == "correct" else item.answer
+        return Grade(verdict, missing, item.answer, item.citation, score, "similarity")
+    verdict, missing = model_verdict(item, response, generator, cancel)
+    if score < UNRELATED_BELOW:
+        verdict = "incorrect"
+    if verdict == "correct":
+        missing = ""
+    elif not missing:
+        missing = item.answer
+    return Grade(verdict, missing, item.answer, item.citation, score, "model+similarity")
+
+
+def model_verdict(item: QuizItem, response: str, generator: Generator,
+                  cancel: threading.Event | None = None) -> tuple[str, str]:
+    """The model's rubric verdict under the grading schema ("incorrect" if unparseable)."""
+    passage = _cited_passage(item)
+    language = detect_language(item.question + item.answer)
+    messages = grade_messages(passage, item.question, item.answer, response, language)
+    prompt = Prompt(messages, GRADE_MAX_TOKENS).with_schema(GRADE_SCHEMA)
+    try:
+        data = json.loads(generator.complete(prompt, cancel))
+    except ValueError:
+        return "incorrect", ""
+    return data.get("verdict", "incorrect"), str(data.get("missing", "")).strip()
+
+
+def grade(item: QuizItem, response: str, generator: Generator, embedder: Embedder,
+          cancel: threading.Event | None = None) -> Grade:
+    """Grade ``response`` to ``item``: exact for MCQ and true/false, rubric for short."""
+    if item.kind == "short":
+        return grade_short(item, response, generator, embedder, cancel)
+    return grade_choice(item, response)
+
+
+def _cited_passage(item: QuizItem) -> Passage:
+    c = item.citation
+    title = c.heading.split(" > ")
+    chunk = Chunk(c.chunk_id, 0, c.source, title[0], tuple(title), c.start_line, c.end_line,
+                  0, len(item.passage), item.passage, "", None, c.page)
+    return Passage(1, Hit(chunk, 0.0), item.passage)

@@ -1,0 +1,251 @@
+"""Practice questions from the notes: one chunk per item, so every item cites where it came from.
+
+Sections come from a topic search, or, without a topic, are spread evenly over every document
+for coverage. Each item is generated under a JSON-schema grammar, then checked
+(``quiz_schema.problems``); an invalid or repeated item is regenerated once with sampling,
+then dropped for the next section. MCQ options are shuffled, because a small model puts the
+right answer first far more often than chance. Without a model, items are built extractively:
+the section's question heading and the first sentence of its answer.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from assistant.budget import trim_to_tokens
+from assistant.generator import Generator, Prompt
+from assistant.language import detect_language
+from assistant.prompts import compact, quiz_messages, section_title
+from assistant.quiz_schema import (
+    KINDS,
+    OPTION_CHARS,
+    OPTION_COUNT,
+    SCHEMAS,
+    TEXT_CHARS,
+    TRUE_FALSE_OPTIONS,
+    QuizItem,
+    normalized,
+    problems,
+)
+from assistant.retrieval import Passage, Retriever
+from ingest.errors import ConfigError
+from ingest.records import Chunk, Hit
+from ingest.sentences import split_sentences
+
+QUIZ_PASSAGE_TOKENS = 200
+QUIZ_MAX_TOKENS = 220
+MIN_SECTION_CHARS = 60  # sections shorter than this hold too little to ask about
+ATTEMPTS = 2  # greedy first, then one sampled retry
+RETRY_TEMPERATURE = 0.7
+_NUMBERING = re.compile(r"^\s*(题目\s*\d+\s*[：:]\s*|\d+\s*[.、．]\s*|Q\d+[.:]\s*)")
+_ANSWER_LABEL = re.compile(r"^\s*(答案|解答|回答|answer)\s*[:：]\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class QuizRequest:
+    topic: str | None = None
+    count: int = 5
+    kind: str = "mcq"
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ConfigError(f"quiz type must be one of {', '.join(KINDS)}, got {self.kind!r}")
+        if not 1 <= self.count <= 50:
+            raise ConfigError(f"quiz size must be 1-50, got {self.count}")
+
+
+@dataclass
+class QuizLog:
+    """What happened while generating: rejected drafts and why (for the UI and --json)."""
+
+    rejected: int = 0
+    reasons: tuple[str, ...] = ()
+
+    def reject(self, why: list[str]) -> None:
+        self.rejected += 1
+        self.reasons = (*self.reasons, "; ".join(why))
+
+
+def question_of(title: str) -> str:
+    """A section heading as a question: its numbering removed.
+
+    >>> question_of("题目 4：什么是梯度裁剪？"), question_of("5. 什么是 Dropout？")
+    ('什么是梯度裁剪？', '什么是 Dropout？')
+    """
+    return _NUMBERING.sub("", title).strip()
+
+
+def key_sentence(text: str, limit: int = 2) -> str:
+    """The first ``limit`` sentences of a section's answer (after an "答案：" label if any).
+
+    >>> key_sentence("题目：什么是L2？\\n答案：L2 惩罚权重的平方。它让权重变小。还有别的。")
+    'L2 惩罚权重的平方。它让权重变小。'
+    """
+    lines = [line for line in compact(text).split("\n") if line.strip()]
+    start = next((i for i, line in enumerate(lines) if _ANSWER_LABEL.match(line)), 0)
+    body = " ".join(_ANSWER_LABEL.sub("", line) for line in lines[start:]).strip()
+    sentences = [s for s in split_sentences(body) if s.strip()]
+    return "".join(sentences[:limit]).strip()
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters (the schema's maxLength), "…" marking a cut.
+
+    >>> clip("梯度裁剪限制梯度大小", 6)
+    '梯度裁剪限…'
+    """
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def select_sections(retriever: Retriever, request: QuizRequest) -> list[Hit]:
+    """Candidate sections, best first: a topic's search hits, or an even spread for coverage."""
+    wanted = request.count * 3 + 2
+    if request.topic:
+        hits = retriever.search(request.topic, k=wanted)
+    else:
+        hits = [Hit(chunk, 0.0) for chunk in spread(retriever.chunks(), wanted, request.seed)]
+    seen: set[str] = set()
+    kept = []
+    for hit in hits:
+        title = section_title(Passage(0, hit, ""))
+        if len(compact(hit.chunk.text, title)) >= MIN_SECTION_CHARS and title not in seen:
+            seen.add(title)
+            kept.append(hit)
+    return kept
+
+
+def spread(chunks: list[Chunk], count: int, seed: int = 0) -> list[Chunk]:
+    """``count`` chunks taken round-robin over documents, evenly spaced within each.
+
+    >>> from ingest.records import Chunk
+    >>> cs = [Chunk(i, i // 4, "f", "t", ("t", str(i)), 1, 1, 0, 1, "x", "h") for i in range(8)]
+    >>> [c.id for c in spread(cs, 4)]
+    [0, 4, 2, 6]
+    """
+    by_doc: dict[int, list[Chunk]] = {}
+    for chunk in chunks:
+        by_doc.setdefault(chunk.doc_id, []).append(chunk)
+    per_doc = -(-count // max(len(by_doc), 1))
+    columns = []
+    for doc_chunks in by_doc.values():
+        step = max(len(doc_chunks) / per_doc, 1.0)
+        offset = random.Random(seed).random() * step if seed else 0.0
+        columns.append([doc_chunks[int(offset + i * step)]
+                        for i in range(min(per_doc, len(doc_chunks)))
+                        if int(offset + i * step) < len(doc_chunks)])
+    picked = [column[i] for i in range(per_doc) for column in columns if i < len(column)]
+    return picked[:count]
+
+
+def generate_items(
+    retriever: Retriever,
+    generator: Generator,
+    request: QuizRequest,
+    log: QuizLog | None = None,
+    cancel: threading.Event | None = None,
+) -> Iterator[QuizItem]:
+    """Items one at a time (an interactive quiz can ask the first while the next is made)."""
+    log = log or QuizLog()
+    sections = select_sections(retriever, request)
+    earlier: list[str] = []
+    made = 0
+    for number, hit in enumerate(sections, start=1):
+        if made == request.count or (cancel is not None and cancel.is_set()):
+            return
+        passage = _passage(number, hit, generator)
+        if generator.available:
+            item = _generated_item(passage, request, generator, earlier, log, cancel)
+        else:
+            item = _extractive_item(passage, request, sections, made)
+        if item is not None:
+            earlier.append(item.question)
+            made += 1
+            yield item
+
+
+def make_quiz(retriever: Retriever, generator: Generator, request: QuizRequest,
+              log: QuizLog | None = None) -> list[QuizItem]:
+    return list(generate_items(retriever, generator, request, log))
+
+
+def _passage(number: int, hit: Hit, generator: Generator) -> Passage:
+    draft = Passage(number, hit, "")
+    text = compact(hit.chunk.text, section_title(draft))
+    return Passage(number, hit, trim_to_tokens(text, QUIZ_PASSAGE_TOKENS, generator.count_tokens))
+
+
+def _generated_item(passage, request, generator, earlier, log, cancel) -> QuizItem | None:
+    language = detect_language(passage.excerpt)
+    messages = quiz_messages(Passage(1, passage.hit, passage.excerpt), request.kind, language,
+                             earlier)
+    for attempt in range(ATTEMPTS):
+        temperature = 0.0 if attempt == 0 else RETRY_TEMPERATURE
+        prompt = Prompt(messages, QUIZ_MAX_TOKENS, temperature).with_schema(SCHEMAS[request.kind])
+        text = generator.complete(prompt, cancel)
+        try:
+            data = json.loads(text)
+        except ValueError:
+            log.reject(["not complete JSON (too long?)"])
+            continue
+        why = problems(request.kind, data, earlier)
+        if why:
+            log.reject(why)
+            continue
+        return _item_from(data, passage, request, language)
+    return None
+
+
+def _item_from(data: dict, passage: Passage, request: QuizRequest, language: str) -> QuizItem:
+    citation = passage.citation
+    if request.kind == "mcq":
+        options = [str(o).strip() for o in data["options"]]
+        correct = options[data["answer_index"]]
+        random.Random(f"{request.seed}:{citation.chunk_id}").shuffle(options)
+        return QuizItem("mcq", data["question"].strip(), tuple(options), options.index(correct),
+                        correct, data["explanation"].strip(), citation, passage.excerpt, True)
+    if request.kind == "short":
+        return QuizItem("short", data["question"].strip(), (), None,
+                        data["reference_answer"].strip(), "", citation, passage.excerpt, True)
+    options = TRUE_FALSE_OPTIONS[language]
+    index = 0 if data["answer"] else 1
+    return QuizItem("truefalse", data["statement"].strip(), options, index, options[index],
+                    data["explanation"].strip(), citation, passage.excerpt, True)
+
+
+def _extractive_item(passage: Passage, request: QuizRequest, sections: list[Hit],
+                     made: int) -> QuizItem | None:
+    question = clip(question_of(section_title(passage)), TEXT_CHARS)
+    answer = clip(key_sentence(passage.hit.chunk.text), TEXT_CHARS)
+    if not question or not answer:
+        return None
+    language = detect_language(passage.hit.chunk.text)
+    citation = passage.citation
+    if request.kind == "short":
+        return QuizItem("short", question, (), None, answer, "", citation, passage.excerpt, False)
+    others = [key_sentence(hit.chunk.text, 1) for hit in sections
+              if hit.chunk.id != passage.hit.chunk.id]
+    others = list(dict.fromkeys(o for o in others if o and o != answer))
+    if request.kind == "truefalse":
+        options = TRUE_FALSE_OPTIONS[language]
+        true = made % 2 == 0 or not others
+        claim = answer if true else others[made % len(others)]
+        statement = clip(f"{question} —— {claim}", TEXT_CHARS)
+        index = 0 if true else 1
+        return QuizItem("truefalse", statement, options, index, options[index], answer,
+                        citation, passage.excerpt, False)
+    correct = clip(key_sentence(passage.hit.chunk.text, 1), OPTION_CHARS)
+    wrong = list(dict.fromkeys(clip(o, OPTION_CHARS) for o in others))
+    wrong = [o for o in wrong if normalized(o) != normalized(correct)]
+    if len(wrong) < OPTION_COUNT - 1:
+        return None
+    rng = random.Random(f"{request.seed}:{citation.chunk_id}")
+    options = [correct, *rng.sample(wrong, OPTION_COUNT - 1)]
+    rng.shuffle(options)
+    return QuizItem("mcq", question, tuple(options), options.index(correct), correct, answer,
+                    citation, passage.excerpt, False)

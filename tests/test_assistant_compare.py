@@ -1,0 +1,43 @@
+"""Compare mode with the real model: one retrieval per concept, a cited cell per row."""
+
+from __future__ import annotations
+
+import jsonschema
+import pytest
+from assistant_support import assistant_fixture, generator_fixture  # noqa: F401 (fixtures)
+
+from assistant.compare import EMPTY, compare_schema
+from assistant.prompts import COMPARE_ASPECTS
+from ingest.errors import ConfigError
+
+
+def test_compare_writes_a_table_with_citations_in_each_row(assistant):
+    comparison = assistant.compare(["L1 正则化", "L2 正则化"])
+    assert comparison.generated and comparison.language == "zh"
+    assert [row.aspect for row in comparison.rows] == list(COMPARE_ASPECTS)
+    numbers = {c.number: c for c in comparison.citations}
+    for row in comparison.rows:
+        assert len(row.cells) == 2
+        for cell in row.cells:
+            assert cell.text == EMPTY or (cell.citations and set(cell.citations) <= set(numbers))
+    filled = [cell for row in comparison.rows for cell in row.cells if cell.text != EMPTY]
+    assert len(filled) >= 5
+    assert any("正则化" in numbers[n].heading for cell in filled for n in cell.citations)
+    table = comparison.markdown()
+    assert table.startswith("| | L1 正则化 | L2 正则化 |") and "[1]" in table
+
+
+def test_each_cell_may_only_cite_its_own_concepts_passages():
+    schema = compare_schema(["CNN", "RNN"], [[1, 2], [3]])
+    cell = {"text": "卷积", "source": 1}
+    column = {"concept": "CNN"} | {aspect: cell for aspect in COMPARE_ASPECTS}
+    other = {"concept": "RNN"} | {aspect: {"text": "循环", "source": 3} for aspect in
+                                  COMPARE_ASPECTS}
+    jsonschema.validate({"columns": [column, other]}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"columns": [column, other | {"purpose": cell}]}, schema)
+
+
+def test_compare_needs_two_to_four_concepts(assistant):
+    with pytest.raises(ConfigError):
+        assistant.compare(["CNN"])

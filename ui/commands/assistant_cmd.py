@@ -1,0 +1,141 @@
+"""``study ask``, ``study quiz`` and ``study compare``: the assistant's modes in the terminal.
+
+Each prints the sources with their locations; ``--json`` prints one machine-readable object
+(``quiz --json`` one per item, without asking). Without a usable LLM every command still
+answers extractively and says why generation is unavailable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from assistant.facade import Assistant
+from assistant.quiz import QuizLog
+from assistant.quiz_schema import KINDS, QuizItem
+from ingest.errors import StudyError
+from ingest.settings import Settings
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    ask = commands.add_parser("ask", help="explain from your notes, with citations")
+    ask.add_argument("question", help="what to explain (answered in its language)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.set_defaults(handler=ask_command)
+
+    quiz = commands.add_parser("quiz", help="practice questions from your notes")
+    quiz.add_argument("--topic", help="ask about this topic (default: sections across the notes)")
+    quiz.add_argument("-n", type=int, default=5, help="number of questions (default 5)")
+    quiz.add_argument("--type", dest="kind", choices=KINDS, default="mcq", help="question type")
+    quiz.add_argument("--seed", type=int, default=0, help="vary which sections are picked")
+    quiz.add_argument("--json", action="store_true", help="print the items as JSON; no asking")
+    quiz.set_defaults(handler=quiz_command)
+
+    compare = commands.add_parser("compare", help="compare concepts in a cited table")
+    compare.add_argument("concepts", nargs="+", metavar="CONCEPT", help="2 to 4 concepts")
+    compare.add_argument("--json", action="store_true", help="print one JSON object")
+    compare.set_defaults(handler=compare_command)
+
+
+def open_assistant(settings: Settings) -> Assistant:
+    from index.library import Library
+
+    library = Library.open(settings)
+    if not library.documents():
+        library.close()
+        raise StudyError(f"the library in {settings.home} is empty; run 'study ingest PATH'")
+    return Assistant.open(library, settings)
+
+
+def _unavailable_note(assistant: Assistant) -> None:
+    if not assistant.can_generate:
+        print(f"note: generation is unavailable ({assistant.generator.reason}); "
+              "showing passages from your notes instead", file=sys.stderr)
+
+
+def ask_command(args: argparse.Namespace, settings: Settings) -> int:
+    assistant = open_assistant(settings)
+    explanation = assistant.explain(args.question)
+    if args.json:
+        print(json.dumps(explanation.finish().as_json(), ensure_ascii=False, indent=1))
+        return 0
+    _unavailable_note(assistant)
+    streaming = sys.stdout.isatty() and explanation.will_generate
+    try:
+        if streaming:
+            for piece in explanation.stream():
+                print(piece, end="", flush=True)
+            print()
+    except KeyboardInterrupt:
+        explanation.cancel()
+    answer = explanation.finish()
+    if not streaming or answer.attached_markers or answer.removed_markers:
+        if streaming:
+            print("\nchecked:")
+        print(answer.text)
+    if answer.notice:
+        print(answer.notice)
+    if answer.citations:
+        print("\nsources:")
+        for citation in answer.citations:
+            print("  " + citation.label())
+    if answer.unsupported:
+        print("\nnot supported by the passages:")
+        for sentence in answer.unsupported:
+            print("  - " + sentence)
+    if not answer.covered:
+        for citation in answer.nearest_topics:
+            print("  " + citation.label())
+    return 0
+
+
+def quiz_command(args: argparse.Namespace, settings: Settings) -> int:
+    assistant = open_assistant(settings)
+    log = QuizLog()
+    items = assistant.quiz(args.topic, args.n, args.kind, args.seed, log)
+    if args.json:
+        for item in items:
+            print(json.dumps(item.as_json(), ensure_ascii=False), flush=True)
+        if log.rejected:
+            print(f"{log.rejected} invalid drafts dropped or regenerated", file=sys.stderr)
+        return 0
+    _unavailable_note(assistant)
+    asked = right = 0
+    for number, item in enumerate(items, start=1):
+        _print_item(number, item)
+        try:
+            response = input("your answer> ")
+        except EOFError:
+            print()
+            break
+        result = assistant.grade(item, response)
+        asked += 1
+        right += result.correct
+        print(f"{result.verdict.upper()}" + ("" if result.correct else f" — expected: "
+                                             f"{result.expected}"))
+        if result.missing and not result.correct:
+            print(f"missing: {result.missing}")
+        print(f"source: {result.citation.label()}\n")
+    print(f"score: {right}/{asked}" if asked else "no questions answered")
+    return 0
+
+
+def _print_item(number: int, item: QuizItem) -> None:
+    print(f"Q{number}. {item.question}")
+    for letter, option in zip("ABCD", item.options, strict=False):
+        print(f"  {letter}. {option}")
+
+
+def compare_command(args: argparse.Namespace, settings: Settings) -> int:
+    assistant = open_assistant(settings)
+    if not args.json:
+        _unavailable_note(assistant)
+        if assistant.can_generate:
+            print("writing the comparison…", file=sys.stderr, flush=True)
+    comparison = assistant.compare(args.concepts)
+    if args.json:
+        print(json.dumps(comparison.as_json(), ensure_ascii=False, indent=1))
+    else:
+        print(comparison.markdown())
+    return 0
