@@ -19,7 +19,7 @@ from ingest.model_files import (
     ModelStatus,
     ProgressCallback,
     atomic_write_bytes,
-    fsync_dir,
+    replace_directory,
     sha256_of,
     verified_sha256,
 )
@@ -62,12 +62,7 @@ def install_bundled(settings: Settings, progress: ProgressCallback | None = None
         manifest = {"source": source.name, "source_sha256": verified_sha256(source),
                     "files": files}
         atomic_write_bytes(staging / MANIFEST_NAME, json.dumps(manifest, indent=1).encode())
-        retired = target.with_name(f".{target.name}.{os.getpid()}.old")
-        if target.exists():
-            os.replace(target, retired)
-        os.replace(staging, target)
-        fsync_dir(target.parent)
-        shutil.rmtree(retired, ignore_errors=True)
+        replace_directory(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from index.embedding_files import MANIFEST_NAME, bundled_dir
 from ingest.errors import ModelError
-from ingest.model_files import ProgressCallback, atomic_write_bytes, fsync_dir, sha256_of
+from ingest.model_files import ProgressCallback, atomic_write_bytes, replace_directory, sha256_of
 from ingest.settings import Settings
 
 ONNX_DIR_NAME = "multilingual-e5-small-onnx-int8"
@@ -91,12 +91,7 @@ def install_onnx_int8(settings: Settings, progress: ProgressCallback | None = No
             "files": files,
         }
         atomic_write_bytes(staging / ONNX_MANIFEST_NAME, json.dumps(manifest, indent=1).encode())
-        retired = target.with_name(f".{target.name}.{os.getpid()}.old")
-        if target.exists():
-            os.replace(target, retired)
-        os.replace(staging, target)
-        fsync_dir(target.parent)
-        shutil.rmtree(retired, ignore_errors=True)
+        replace_directory(staging, target)
         step(4)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +105,16 @@ def atomic_write_stream(path: Path, blocks: Iterable[bytes]) -> None:
         fsync_dir(path.parent)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def replace_directory(staging: Path, target: Path) -> None:
+    """Swap a fully written ``staging`` directory in as ``target``; the old copy is dropped."""
+    retired = target.with_name(f".{target.name}.{os.getpid()}.old")
+    if target.exists():
+        os.replace(target, retired)
+    os.replace(staging, target)
+    fsync_dir(target.parent)
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 def _write_all(stream: BinaryIO, blocks: Iterable[bytes]) -> None:
