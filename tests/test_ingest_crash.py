@@ -17,6 +17,7 @@ import pytest
 from ingest.store import LIBRARY_FILE_NAME, Store
 
 CORPUS_FILES = 120
+INGEST_TIMEOUT = 900  # seconds; embedding the corpus dominates
 
 
 def _make_corpus(folder: Path, sample_notes_dir: Path, seed: int = 7) -> None:
@@ -36,8 +37,9 @@ def _make_corpus(folder: Path, sample_notes_dir: Path, seed: int = 7) -> None:
 
 def _study(home: Path, model_cache: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
+        # ingest embeds every new chunk too (3,000 here): allow for it in the lock and timeouts
         [sys.executable, "-m", "ui.cli", "--home", str(home), "--model-cache", str(model_cache),
-         *args],
+         "--lock-timeout", str(INGEST_TIMEOUT), *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
@@ -116,7 +118,7 @@ def test_kill_9_mid_ingest_leaves_a_consistent_library(tmp_path, home, sample_no
         rewritten = {d.sha256 for d in store.documents()} & set(new_hashes)
     assert 2 <= len(rewritten) < len(new_hashes)  # the last kill landed among the rewrites
     finish = _study(home, model_cache, "ingest", str(corpus))
-    out, err = finish.communicate(timeout=120)
+    out, err = finish.communicate(timeout=INGEST_TIMEOUT)
     assert finish.returncode == 0, err
     assert f"files: {CORPUS_FILES - stored} added" in out or "updated" in out
     assert _assert_consistent(home, versions) == CORPUS_FILES
@@ -138,7 +140,7 @@ def test_two_concurrent_ingests_both_complete(tmp_path, home, sample_notes_dir,
                                               encoding="utf-8")
     first = _study(home, model_cache, "ingest", str(sample_notes_dir))
     second = _study(home, model_cache, "ingest", str(other))
-    results = [process.communicate(timeout=120) for process in (first, second)]
+    results = [process.communicate(timeout=INGEST_TIMEOUT) for process in (first, second)]
     assert (first.returncode, second.returncode) == (0, 0), results
     with Store.open(home) as store:
         assert len(store.documents()) == 25
