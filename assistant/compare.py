@@ -62,6 +62,7 @@ class Comparison:
     generated: bool
     notice: str = ""
     missing: tuple[str, ...] = ()  # concepts the notes say nothing about
+    passages: tuple[Passage, ...] = ()  # what the citations point at, for showing the text
 
     def markdown(self) -> str:
         """The table, then the sources its markers point at."""
@@ -140,7 +141,8 @@ def compare(
     rows = tuple(_row(aspect, [c.get(aspect, {}) if isinstance(c, dict) else {} for c in columns],
                       groups, language, retriever)
                  for aspect in COMPARE_ASPECTS)
-    return Comparison(tuple(concepts), language, rows, tuple(p.citation for p in passages), True)
+    return Comparison(tuple(concepts), language, rows, tuple(p.citation for p in passages), True,
+                      passages=tuple(passages))
 
 
 def _retrieve(retriever: Retriever, generator: Generator, concepts: list[str]):
@@ -183,6 +185,6 @@ def _extractive(concepts, language, groups, notice, missing) -> Comparison:
     label = COMPARE_ASPECTS["definition"][1 if language == "zh" else 0]
     cells = tuple(Cell(key_sentence(group[0].hit.chunk.text, 1) or EMPTY, (group[0].number,))
                   if group else Cell(EMPTY, ()) for group in groups)
-    citations = tuple(p.citation for group in groups for p in group)
-    return Comparison(tuple(concepts), language, (Row("definition", label, cells),), citations,
-                      False, notice, missing)
+    passages = tuple(p for group in groups for p in group)
+    return Comparison(tuple(concepts), language, (Row("definition", label, cells),),
+                      tuple(p.citation for p in passages), False, notice, missing, passages)

@@ -30,7 +30,8 @@ from assistant.session import HISTORY_TOKENS, Turn, history_messages
 from ingest.records import Hit
 
 PROMPT_PASSAGES = 3  # passages given to the model (a short prompt is a fast first token)
-PASSAGE_TOKENS = 80  # each is cut to this many tokens around the question's terms
+PASSAGE_TOKENS = 70  # each is cut to this many tokens around the question's terms
+RELEVANCE_MARGIN = 0.05  # passages whose cosine trails the best by more are left out
 SAFETY_TOKENS = 8  # token counts of pieces and of the whole differ by a few at the joins
 
 
@@ -110,7 +111,15 @@ class Explanation:
         return self.stats.phase if self.stats is not None else "queued"
 
     def cancel(self) -> None:
+        """Stop at the next token (from any thread); the stream then ends by itself."""
         self._cancel.set()
+
+    def close(self) -> None:
+        """Cancel and release the model now, for a consumer that stops iterating midway
+        (a Streamlit rerun interrupts the script between two pieces)."""
+        self._cancel.set()
+        if self._tokens is not None:
+            self._tokens.close()
 
     def stream(self) -> Iterator[str]:
         """Text pieces as they arrive; a fixed reply arrives as one piece."""
@@ -172,6 +181,7 @@ def start_explanation(
     temperature: float = 0.0,
     prompt_passages: int = PROMPT_PASSAGES,
     passage_tokens: int = PASSAGE_TOKENS,
+    relevance_margin: float = RELEVANCE_MARGIN,
 ) -> Explanation:
     """Retrieve, assess coverage and budget the prompt; generation starts when streamed."""
     language = detect_language(question)
@@ -180,7 +190,7 @@ def start_explanation(
     coverage = assess_coverage(query, dense_hits)
 
     terms = query_terms(query)
-    chosen = hits[:prompt_passages]
+    chosen = close_to_best(hits[:prompt_passages], relevance_margin)
     if not coverage.covered:
         return Explanation(question, language, [], coverage, generator, None, retriever)
     if not generator.available:
@@ -199,6 +209,26 @@ def search_query(question: str, history: list[Turn]) -> str:
     '什么是梯度裁剪？ 它能防止什么？'
     """
     return f"{history[-1].question} {question}" if history else question
+
+
+def close_to_best(hits: list[Hit], margin: float) -> list[Hit]:
+    """The first hit, and the others whose cosine is within ``margin`` of the best.
+
+    A focused question ("什么是梯度裁剪？") then costs two passages, not three: the third,
+    on exploding gradients, trails by 0.06. Each passage left out saves ~1 s before the first
+    token on 2 cores.
+
+    >>> from ingest.records import Chunk
+    >>> chunk = Chunk(1, 1, "f", "t", (), 1, 1, 0, 1, "x", "h")
+    >>> hits = [Hit(chunk, 1.0, (), s) for s in (0.93, 0.94, 0.875, None)]
+    >>> [h.similarity for h in close_to_best(hits, 0.05)]
+    [0.93, 0.94]
+    """
+    known = [h.similarity for h in hits if h.similarity is not None]
+    if not known:
+        return hits[:1]
+    floor = max(known) - margin
+    return hits[:1] + [h for h in hits[1:] if h.similarity is not None and h.similarity >= floor]
 
 
 def retrieve(

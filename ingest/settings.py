@@ -13,6 +13,7 @@ file lives inside it.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -129,6 +130,33 @@ def _coerce(f: dataclasses.Field, raw: Any) -> Any:
     if choices and value not in choices:
         raise ConfigError(f"setting '{f.name}' must be one of {', '.join(choices)}, got {raw!r}")
     return value
+
+
+def save_config(settings: Settings, names: list[str]) -> Path:
+    """Write ``names`` of ``settings`` into ``HOME/config.toml``, keeping its other keys.
+
+    >>> import tempfile
+    >>> home = Path(tempfile.mkdtemp())
+    >>> path = save_config(Settings.load(home=home, env={}).replace(top_k=8), ["top_k"])
+    >>> Settings.load(home=home, env={}).top_k
+    8
+    """
+    from ingest.model_files import atomic_write_bytes
+
+    path = settings.home / CONFIG_FILE_NAME
+    values = _read_config_file(path)
+    values.update({name: getattr(settings, name) for name in names})
+    lines = [f"{name} = {_toml_value(value)}" for name, value in values.items()]
+    atomic_write_bytes(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    return path
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a TOML basic string
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:

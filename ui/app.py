@@ -1,13 +1,39 @@
-"""The Streamlit study app (placeholder page until the UI issue lands)."""
+"""The Streamlit study app: ``study ui`` (or ``make run``) serves it on loopback.
+
+A thin layer: pages call the library API (``Library``, ``Assistant``, ``StudyMemory``) through
+``ui.resources``; no retrieval or prompting happens here.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import streamlit as st
 
-from ingest.settings import Settings
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` from a checkout
+    sys.path.insert(0, str(ROOT))
 
-st.set_page_config(page_title="Study assistant", page_icon="📚")
-settings = Settings.load()
-st.title("📚 Study assistant")
-st.write("Your notes, your questions, answers with citations — all offline.")
-st.caption(f"Library: {settings.home}")
+from ui.texts import LANGUAGES, t  # noqa: E402
+
+# Not "pages/": Streamlit would also serve files there directly, skipping this script.
+PAGES = Path(__file__).resolve().parent / "screens"
+
+st.set_page_config(page_title="Study assistant · 学习助手", page_icon="📚", layout="wide")
+if "language" not in st.session_state:  # a plain key: widget state is dropped across pages
+    st.session_state.language = os.environ.get("STUDY_UI_LANGUAGE", "zh")
+with st.sidebar:
+    choices = list(LANGUAGES)
+    st.session_state.language = st.radio(
+        "界面语言 / Language", choices, index=choices.index(st.session_state.language),
+        format_func=LANGUAGES.get, horizontal=True)
+navigation = st.navigation([
+    st.Page(PAGES / "chat.py", title=t("chat"), icon="💬", default=True),
+    st.Page(PAGES / "practice.py", title=t("practice"), icon="📝", url_path="practice"),
+    st.Page(PAGES / "progress.py", title=t("progress"), icon="📈", url_path="progress"),
+    st.Page(PAGES / "library.py", title=t("library"), icon="📚", url_path="library"),
+    st.Page(PAGES / "settings.py", title=t("settings"), icon="⚙️", url_path="settings"),
+])
+navigation.run()

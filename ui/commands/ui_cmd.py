@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import subprocess
 import sys
@@ -27,6 +28,8 @@ def streamlit_command(settings: Settings) -> list[str]:
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
+        "--server.maxUploadSize", str(max(1, math.ceil(settings.max_file_mb))),
+        "--client.toolbarMode", "minimal",
     ]
 
 

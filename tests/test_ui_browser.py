@@ -1,0 +1,133 @@
+"""The real app (`study ui`) in headless Chromium: ask and read the sources; upload a note.
+
+Needs Debian's chromium (``make browser`` installs it); Playwright drives that executable, so
+nothing is downloaded. Screenshots go to the test's output directory, and also to
+``$STUDY_SCREENSHOTS`` when set (how the README's pictures are made).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT, SAMPLE_NOTES
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+ANSWER_TIMEOUT_MS = 600_000  # first LLM load and a short answer on 2 shared cores
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_healthy(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"study ui exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
+                if response.read() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError("study ui did not become healthy")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory, model_settings, embedding_model_dir):
+    """`study ui` on a free loopback port over a library of the sample notes."""
+    home = tmp_path_factory.mktemp("browser-home")
+    env = dict(os.environ, STUDY_HOME=str(home), STUDY_MODEL_CACHE=str(model_settings.model_cache),
+               STUDY_MAX_TOKENS="48", STUDY_TEMPERATURE="0", STUDY_UI_PORT=str(free_port()))
+    cli = [sys.executable, "-m", "ui.cli"]
+    subprocess.run(cli + ["ingest", str(SAMPLE_NOTES)], env=env, cwd=REPO_ROOT, check=True,
+                   capture_output=True)
+    log = open(home / "ui.log", "wb")  # noqa: SIM115 (kept open for the server's lifetime)
+    server = subprocess.Popen(cli + ["ui"], env=env, cwd=REPO_ROOT, stdout=log,
+                              stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{env['STUDY_UI_PORT']}"
+    try:
+        wait_healthy(url, server)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    yield context.new_page()
+    context.close()
+
+
+def screenshot(page, tmp_path: Path, name: str) -> Path:
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    if os.environ.get("STUDY_SCREENSHOTS"):
+        target = Path(os.environ["STUDY_SCREENSHOTS"])
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target / path.name)
+    return path
+
+
+def test_ask_streams_an_answer_with_sources(app_url, page, tmp_path):
+    page.goto(app_url + "/")  # the chat is the default page
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.wait_for(timeout=120_000)
+    box.fill("梯度消失和梯度爆炸是什么？")
+    box.press("Enter")
+    sources = page.get_by_test_id("stExpander")
+    sources.first.wait_for(timeout=ANSWER_TIMEOUT_MS)  # the sources come before the answer
+    page.get_by_test_id("stSidebar").get_by_text("导出为 Markdown").wait_for(
+        timeout=ANSWER_TIMEOUT_MS)  # drawn once the answer is complete
+    labels = sources.locator("summary").all_inner_texts()
+    assert any("梯度" in label and ".txt:" in label for label in labels), labels
+    answer = page.get_by_test_id("stChatMessage").nth(1).inner_text()
+    assert "[" in answer and "梯度" in answer, answer
+    first = sources.first
+    first.locator("summary").click()
+    first.get_by_test_id("stMarkdownContainer").last.wait_for()
+    page.wait_for_timeout(1500)  # let the expander finish opening before the screenshot
+    assert "梯度" in first.inner_text()
+    shot = screenshot(page, tmp_path, "chat")
+    assert shot.stat().st_size > 10_000
+
+
+def test_upload_lists_the_new_document(app_url, page, tmp_path):
+    note = tmp_path / "早停 笔记.md"
+    note.write_text("# 早停笔记\n\n## 什么是早停？\n\n"
+                    "早停在验证集损失不再下降时停止训练，防止过拟合。\n", encoding="utf-8")
+    page.goto(app_url + "/library")
+    page.locator("input[type=file]").set_input_files(str(note))
+    page.get_by_text("早停 笔记.md").first.wait_for(timeout=60_000)  # the uploader's file chip
+    page.get_by_role("button", name="加入资料库").click()
+    page.get_by_text("早停笔记").first.wait_for(timeout=300_000)
+    assert page.get_by_text("文档 (6)").count() == 1  # five samples plus the upload
+    screenshot(page, tmp_path, "library")

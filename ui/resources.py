@@ -1,0 +1,74 @@
+"""What every session shares, loaded once per process (``st.cache_resource``), and what each
+session owns (``st.session_state``).
+
+Shared: the open library (thread-safe; searches read immutable index snapshots) and the LLM
+(one llama.cpp context; its generation lock queues completions from all sessions). Neither
+holds per-user data. Per session: the settings the Settings page changed, the conversation,
+the practice run. An ``Assistant`` is a cheap view joining the shared pieces with a session's
+settings, so it is made per run, never cached.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assistant.facade import Assistant
+from assistant.generator import Generator, LlamaGenerator, open_generator
+from index.library import Library
+from ingest.settings import Settings
+
+
+def settings() -> Settings:
+    """This session's settings: the process's (config file, STUDY_* env) until changed here."""
+    if "session_settings" not in st.session_state:
+        st.session_state.session_settings = Settings.load()
+    return st.session_state.session_settings
+
+
+def _library_key(current: Settings) -> tuple[str, ...]:
+    return (str(current.home), current.embedding_model, current.embedding_backend,
+            str(current.model_cache), str(current.n_threads))
+
+
+def _generator_key(current: Settings) -> tuple[str, ...]:
+    return (current.llm_model, str(current.model_cache), str(current.n_ctx),
+            str(current.n_threads))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _open_library(key: tuple[str, ...], _settings: Settings) -> Library:
+    return Library.open(_settings)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _open_generator(key: tuple[str, ...], _settings: Settings) -> Generator:
+    generator = open_generator(_settings)
+    if isinstance(generator, LlamaGenerator):
+        Assistant(None, generator, _settings).warm()  # the system prompt, evaluated once
+    return generator
+
+
+def library() -> Library:
+    current = settings()
+    return _open_library(_library_key(current), current)
+
+
+def generator() -> Generator:
+    current = settings()
+    return _open_generator(_generator_key(current), current)
+
+
+def assistant() -> Assistant:
+    return Assistant(library(), generator(), settings())
+
+
+def loaded_models() -> list[tuple[str, str]]:
+    """(model, what is loaded) for the Settings page."""
+    from index.embedder import resolve_backend
+
+    current = settings()
+    llm = generator()
+    llm_text = str(llm.config.path) if isinstance(llm, LlamaGenerator) else f"— ({llm.reason})"
+    embedder = library().embedder
+    return [("LLM", llm_text),
+            ("Embedding", f"{embedder.model_id} ({resolve_backend(current)}, {embedder.dim} d)")]
