@@ -169,6 +169,27 @@ def generate_items(
             yield item
 
 
+def item_on_chunk(
+    retriever: Retriever,
+    generator: Generator,
+    chunk: Chunk,
+    kind: str = "mcq",
+    seed: int = 0,
+    earlier: list[str] | None = None,
+    log: QuizLog | None = None,
+    cancel: threading.Event | None = None,
+) -> QuizItem | None:
+    """One item on a given chunk (spaced review asks about the same passage in new words;
+    ``earlier`` holds the questions already asked on it, which the new one must not repeat)."""
+    request = QuizRequest(None, 1, kind, seed)
+    passage = _passage(1, Hit(chunk, 0.0), generator)
+    if generator.available:
+        return _generated_item(passage, request, generator, list(earlier or ()),
+                               log or QuizLog(), cancel)
+    distractors = select_sections(retriever, QuizRequest(None, 5, kind, seed))
+    return _extractive_item(passage, request, distractors, seed)
+
+
 def make_quiz(retriever: Retriever, generator: Generator, request: QuizRequest,
               log: QuizLog | None = None) -> list[QuizItem]:
     return list(generate_items(retriever, generator, request, log))

@@ -2,8 +2,7 @@
 
 To change the schema, append a function to ``MIGRATIONS``; never edit one that has shipped.
 ``migrate`` runs each missing step in its own transaction and bumps ``user_version`` inside it,
-so a crash mid-upgrade leaves the previous version intact. (Study-history tables arrive later
-the same way.)
+so a crash mid-upgrade leaves the previous version intact.
 """
 
 from __future__ import annotations
@@ -62,7 +61,57 @@ def _v1_documents_and_chunks(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_documents_and_chunks,)
+def _v2_study_history(db: sqlite3.Connection) -> None:
+    """Practised items with their fsrs cards, and every answer (``assistant/study_log.py``).
+
+    Items outlive their chunks: ``chunk_id`` is only a link (set to NULL when the chunk goes,
+    re-made by content hash or location), and each item keeps its source, heading path and the
+    last question asked.
+    """
+    db.execute(
+        """CREATE TABLE study_items (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            item_key TEXT NOT NULL UNIQUE,          -- content_hash of the chunk first practised
+            source TEXT NOT NULL,
+            heading_path TEXT NOT NULL,             -- JSON array
+            chunk_id INTEGER REFERENCES chunks(id) ON DELETE SET NULL,
+            topic_key TEXT NOT NULL,                -- assistant/topics.py: question, group or path
+            topic_label TEXT NOT NULL,
+            question TEXT NOT NULL,                 -- the last question asked
+            item_json TEXT NOT NULL,                -- the last QuizItem asked
+            created_at TEXT NOT NULL,               -- ISO 8601 UTC, microseconds
+            card_state INTEGER NOT NULL,            -- the fsrs card: State
+            card_step INTEGER,
+            stability REAL,                         -- days
+            difficulty REAL,
+            due TEXT NOT NULL,
+            last_review TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX study_items_by_due ON study_items(due)")
+    db.execute("CREATE INDEX study_items_by_chunk ON study_items(chunk_id)")
+    db.execute("CREATE INDEX study_items_by_topic ON study_items(topic_key)")
+    db.execute(
+        """CREATE TABLE study_answers (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            uid TEXT NOT NULL UNIQUE,               -- random: merging histories never doubles one
+            item_id INTEGER NOT NULL REFERENCES study_items(id) ON DELETE CASCADE,
+            answered_at TEXT NOT NULL,
+            question TEXT NOT NULL,
+            item_json TEXT NOT NULL,
+            response TEXT NOT NULL,
+            verdict TEXT NOT NULL CHECK (verdict IN ('correct', 'partial', 'incorrect')),
+            missing TEXT NOT NULL,
+            rating INTEGER NOT NULL                 -- the fsrs Rating the verdict became
+        )"""
+    )
+    db.execute("CREATE INDEX study_answers_by_item ON study_answers(item_id, answered_at)")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _v1_documents_and_chunks,
+    _v2_study_history,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from conftest import REPO_ROOT, SAMPLE_NOTES
@@ -26,6 +27,14 @@ def app_env(monkeypatch, model_settings):
         monkeypatch.setenv("STUDY_HOME", str(path))
 
     return use_home
+
+
+@pytest.fixture
+def sample_home(tmp_path, sample_library):
+    """A private copy of the sample library (tests that write history must not share one)."""
+    copy = tmp_path / "sample-home"
+    shutil.copytree(sample_library.settings.home, copy)
+    return copy
 
 
 def open_app(page: str | None = None) -> AppTest:
@@ -70,8 +79,8 @@ def test_follow_up_keeps_the_conversation_and_new_chat_clears_it(app_env, sample
     assert len(app.chat_message) == 0
 
 
-def test_practice_gives_feedback_and_a_score(app_env, sample_library):
-    app_env(sample_library.settings.home)
+def test_practice_gives_feedback_and_a_score_and_feeds_progress(app_env, sample_home):
+    app_env(sample_home)
     app = open_app("practice")
     app.text_input[0].set_value("正则化")
     app.slider[0].set_value(1)
@@ -79,7 +88,7 @@ def test_practice_gives_feedback_and_a_score(app_env, sample_library):
     app.button[0].click().run()  # the form's Start button
     assert not app.exception, app.exception
     assert "Question 1 of 1" in texts(app)
-    app.radio[-1].set_value(0).run()
+    app.radio(key="answer-1").set_value(0).run()
     submit = next(b for b in app.button if b.label == "Submit")
     submit.click().run()
     assert not app.exception, app.exception
@@ -90,6 +99,13 @@ def test_practice_gives_feedback_and_a_score(app_env, sample_library):
                for e in app.expander)
     next(b for b in app.button if b.label == "See score").click().run()
     assert app.metric and app.metric[0].label.startswith("Score: ")
+
+    app.switch_page("screens/progress.py").run()  # the answer is in study memory now
+    assert not app.exception, app.exception
+    rows = app.dataframe[0].value
+    assert len(rows) == 1 and rows["attempts"].tolist() == [1]
+    assert app.get("arrow_vega_lite_chart") or app.get("vega_lite_chart")
+    assert any(b.label == "Practise" for b in app.button)  # one click to practise it
 
 
 def test_upload_lists_the_document_and_a_bad_upload_changes_nothing(
@@ -156,6 +172,30 @@ def test_the_app_starts_on_the_sample_notes_page_by_page(app_env, home, model_se
     app_env(home)
     with Library.open(model_settings.replace(home=home)) as library:
         library.ingest([SAMPLE_NOTES])
-    for page in ("chat", "practice", "progress", "library", "settings"):
+    for page in ("chat", "practice", "progress", "library", "settings"):  # empty history too
         app = open_app(page)
         assert app.title and not app.exception, (page, app.exception)
+
+
+def test_compare_mode_draws_a_cited_table(app_env, sample_library, monkeypatch, tmp_path):
+    """Without a usable model (the real model's table is covered by test_assistant_compare):
+    the page says why and still draws the extractive, cited table."""
+    app_env(sample_library.settings.home)
+    monkeypatch.setenv("STUDY_LLM_MODEL", str(tmp_path / "missing.gguf"))
+    app = open_app()
+    assert "missing.gguf" in texts(app)  # generation unavailable, and why
+    app.radio(key="chat_mode").set_value("compare").run()
+    app.chat_input[0].set_value("L1 正则化 vs L2 正则化").run()
+    assert not app.exception, app.exception
+    table = app.chat_message[1].markdown[0].value
+    assert table.startswith("| | L1 正则化 | L2 正则化 |"), table
+    assert re.search(r"\[\d+\]", table)  # cells cite passages
+    assert any(re.search(r"\.txt:\d+-\d+", e.label.replace("\\", "")) for e in app.expander)
+
+
+def test_compare_needs_two_concepts(app_env, sample_library):
+    app_env(sample_library.settings.home)
+    app = open_app()
+    app.radio(key="chat_mode").set_value("compare").run()
+    app.chat_input[0].set_value("只有一个概念").run()
+    assert "2 to 4 concepts" in texts(app)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -57,17 +58,44 @@ def app_url(tmp_path_factory, model_settings, embedding_model_dir):
     cli = [sys.executable, "-m", "ui.cli"]
     subprocess.run(cli + ["ingest", str(SAMPLE_NOTES)], env=env, cwd=REPO_ROOT, check=True,
                    capture_output=True)
+    seed_history(model_settings.replace(home=home))
     log = open(home / "ui.log", "wb")  # noqa: SIM115 (kept open for the server's lifetime)
     server = subprocess.Popen(cli + ["ui"], env=env, cwd=REPO_ROOT, stdout=log,
-                              stderr=subprocess.STDOUT)
+                              stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{env['STUDY_UI_PORT']}"
     try:
         wait_healthy(url, server)
         yield url
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)  # `study ui` execs Streamlit; be sure anyway
         server.wait(timeout=30)
         log.close()
+
+
+def seed_history(settings) -> None:
+    """Two weeks of practice answers on three topics, as the Progress page would show them."""
+    from datetime import UTC, datetime, timedelta
+
+    from assistant.grading import Grade
+    from assistant.quiz_schema import QuizItem
+    from assistant.retrieval import Citation
+    from assistant.study_memory import StudyMemory
+    from index.library import Library
+    from ingest.records import Hit
+
+    start = datetime.now(UTC) - timedelta(days=14)
+    with Library.open(settings) as library, StudyMemory.open(library) as memory:
+        chunks = [c for c in library.chunks() if "？" in c.heading_path[-1]][:3]
+        for number, (chunk, verdicts) in enumerate(zip(chunks, ("cciw", "wiw", "ccc"),
+                                                       strict=True)):
+            citation = Citation.of(1, Hit(chunk, 1.0))
+            item = QuizItem("mcq", f"{chunk.heading_path[-1]}", ("A", "B", "C", "D"), 0, "A",
+                            "", citation, chunk.text[:200], True)
+            for day, verdict in enumerate(verdicts):
+                verdict = {"c": "correct", "i": "incorrect", "w": "incorrect"}[verdict]
+                grade = Grade(verdict, "", "A", citation)
+                memory.record(item, "A" if verdict == "correct" else "B", grade,
+                              now=start + timedelta(days=3 * day + number))
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +159,13 @@ def test_upload_lists_the_new_document(app_url, page, tmp_path):
     page.get_by_text("早停笔记").first.wait_for(timeout=300_000)
     assert page.get_by_text("文档 (6)").count() == 1  # five samples plus the upload
     screenshot(page, tmp_path, "library")
+
+
+def test_progress_shows_mastery_per_topic(app_url, page, tmp_path):
+    page.goto(app_url + "/progress")
+    page.get_by_test_id("stVegaLiteChart").first.wait_for(timeout=120_000)
+    table = page.get_by_test_id("stDataFrame")
+    table.wait_for()
+    page.get_by_role("button", name="练习").first.wait_for()  # one click to practise a topic
+    page.wait_for_timeout(1500)  # the chart's drawing
+    assert screenshot(page, tmp_path, "progress").stat().st_size > 10_000

@@ -28,7 +28,7 @@ with st.sidebar:
     choices = list(LANGUAGES)
     st.session_state.language = st.radio(
         "界面语言 / Language", choices, index=choices.index(st.session_state.language),
-        format_func=LANGUAGES.get, horizontal=True)
+        format_func=lambda code: LANGUAGES.get(code, code), horizontal=True)
 navigation = st.navigation([
     st.Page(PAGES / "chat.py", title=t("chat"), icon="💬", default=True),
     st.Page(PAGES / "practice.py", title=t("practice"), icon="📝", url_path="practice"),

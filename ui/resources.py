@@ -14,6 +14,7 @@ import streamlit as st
 
 from assistant.facade import Assistant
 from assistant.generator import Generator, LlamaGenerator, open_generator
+from assistant.study_memory import StudyMemory
 from index.library import Library
 from ingest.settings import Settings
 
@@ -56,6 +57,17 @@ def library() -> Library:
 def generator() -> Generator:
     current = settings()
     return _open_generator(_generator_key(current), current)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _open_study_memory(key: tuple[str, ...], _library: Library) -> StudyMemory:
+    return StudyMemory.open(_library)
+
+
+def study_memory() -> StudyMemory:
+    """Practice history of this library (shared: its connection is serialized)."""
+    current = settings()
+    return _open_study_memory(_library_key(current), library())
 
 
 def assistant() -> Assistant:

@@ -6,7 +6,10 @@ from ui.commands import (
     models_cmd,
     planned_cmd,
     search_cmd,
+    study_cmd,
     ui_cmd,
 )
 
-COMMAND_MODULES = (library_cmd, search_cmd, assistant_cmd, models_cmd, ui_cmd, planned_cmd)
+COMMAND_MODULES = (
+    library_cmd, search_cmd, assistant_cmd, study_cmd, models_cmd, ui_cmd, planned_cmd,
+)

@@ -14,8 +14,10 @@ import sys
 from assistant.facade import Assistant
 from assistant.quiz import QuizLog
 from assistant.quiz_schema import KINDS, QuizItem
+from assistant.study_memory import StudyMemory
 from ingest.errors import StudyError
 from ingest.settings import Settings
+from ui.commands.study_cmd import when
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -30,6 +32,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     quiz.add_argument("--type", dest="kind", choices=KINDS, default="mcq", help="question type")
     quiz.add_argument("--seed", type=int, default=0, help="vary which sections are picked")
     quiz.add_argument("--json", action="store_true", help="print the items as JSON; no asking")
+    quiz.add_argument("--no-record", dest="record", action="store_false",
+                      help="do not keep the answers in study memory (no review scheduled)")
     quiz.set_defaults(handler=quiz_command)
 
     compare = commands.add_parser("compare", help="compare concepts in a cited table")
@@ -101,6 +105,7 @@ def quiz_command(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{log.rejected} invalid drafts dropped or regenerated", file=sys.stderr)
         return 0
     _unavailable_note(assistant)
+    memory = StudyMemory.open(assistant.library) if args.record else None
     asked = right = 0
     for number, item in enumerate(items, start=1):
         _print_item(number, item)
@@ -116,7 +121,11 @@ def quiz_command(args: argparse.Namespace, settings: Settings) -> int:
                                              f"{result.expected}"))
         if result.missing and not result.correct:
             print(f"missing: {result.missing}")
-        print(f"source: {result.citation.label()}\n")
+        print(f"source: {result.citation.label()}")
+        if memory is not None:
+            recorded = memory.record(item, response, result)
+            print(f"next review: {when(recorded.due, memory.now())}")
+        print()
     print(f"score: {right}/{asked}" if asked else "no questions answered")
     return 0
 

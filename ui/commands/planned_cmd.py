@@ -9,8 +9,6 @@ from ingest.settings import Settings
 
 PLANNED = {
     "doctor": ("check the library for consistency", "the reliability work"),
-    "review": ("review due practice questions", "study memory"),
-    "progress": ("mastery per topic", "study memory"),
 }
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import subprocess
 import sys
 from dataclasses import fields
 from pathlib import Path
@@ -39,4 +38,6 @@ def start_ui(args: argparse.Namespace, settings: Settings) -> int:
                 for f in fields(Settings)})
     print(f"study app: http://{settings.ui_host}:{settings.ui_port}  (library {settings.home})",
           file=sys.stderr)
-    return subprocess.call(streamlit_command(settings), env=env)
+    command = streamlit_command(settings)
+    sys.stderr.flush()
+    os.execve(command[0], command, env)  # become the server: signals reach Streamlit itself

@@ -116,8 +116,8 @@ def page() -> None:
     if not generator.available:
         st.caption(escape_markdown(t("no_model", reason=generator.reason)))
     labels = {name: t(name) for name in ("explain", "compare")}
-    mode = st.radio(t("mode"), list(labels), format_func=labels.get, horizontal=True,
-                    key="chat_mode", label_visibility="collapsed")
+    mode = st.radio(t("mode"), list(labels), format_func=lambda name: labels.get(name, name),
+                    horizontal=True, key="chat_mode", label_visibility="collapsed")
     if not exchanges():
         st.caption(t("welcome"))
     for exchange in exchanges():

@@ -3,79 +3,40 @@ score at the end. Every graded answer goes into study memory (spaced review, mas
 
 from __future__ import annotations
 
-import random
-from dataclasses import dataclass, field
-
 import streamlit as st
 
 from assistant.grading import Grade
 from assistant.quiz_schema import KINDS, QuizItem
 from ui import resources
 from ui.chat_view import source_label
+from ui.practice_run import PracticeRun, advance, run, start, start_quiz
 from ui.safe_text import escape_markdown, safe_answer_markdown
+from ui.study_view import due_entries, record_answer, review_questions, topic_questions
 from ui.texts import t
 
 
-@dataclass
-class PracticeRun:
-    """One practice session in ``st.session_state``: items arrive one by one."""
-
-    total: int
-    upcoming: object  # iterator of QuizItem (generation happens when the next one is asked for)
-    items: list[QuizItem] = field(default_factory=list)
-    grades: list[Grade] = field(default_factory=list)
-    finished: bool = False
-
-    @property
-    def current(self) -> QuizItem | None:
-        return self.items[-1] if len(self.items) > len(self.grades) else None
-
-    @property
-    def right(self) -> int:
-        return sum(grade.correct for grade in self.grades)
-
-
-def run() -> PracticeRun | None:
-    return st.session_state.get("practice")
-
-
-def start(topic: str | None, count: int, kind: str, items=None) -> None:
-    upcoming = items if items is not None else resources.assistant().quiz(
-        topic, count, kind, seed=random.randrange(1 << 30))
-    st.session_state.practice = PracticeRun(count, iter(upcoming))
-    advance()
-
-
-def advance() -> None:
-    practice = run()
-    with st.spinner(t("generating_question")):
-        item = next(practice.upcoming, None)
-    if item is None or len(practice.items) >= practice.total:
-        practice.finished = True
-    else:
-        practice.items.append(item)
-
-
 def setup_form() -> None:
-    preset = st.session_state.pop("practice_topic", "")
     with st.form("practice_setup"):
-        topic = st.text_input(t("topic"), preset)
+        topic = st.text_input(t("topic"))
+        weakest = st.checkbox(t("weakest"))
         count = st.slider(t("count"), 1, 10, 3)
         kinds = {kind: t(kind) for kind in KINDS}
-        kind = st.selectbox(t("kind"), list(kinds), format_func=kinds.get)
+        kind = st.selectbox(t("kind"), list(kinds), format_func=lambda kind: kinds.get(kind, kind))
         if st.form_submit_button(t("start"), type="primary"):
-            start(topic.strip() or None, count, kind)
+            topics = resources.study_memory().weakest(1) if weakest else []
+            if topics:
+                start(count, topic_questions(topics[0], count))
+            else:
+                start_quiz(topic.strip() or None, count, kind)
             st.rerun()
     review_button()
 
 
 def review_button() -> None:
-    """Offer the due reviews of study memory, when there are any."""
-    from ui.study_view import due_review_items
-
-    due = due_review_items()
-    if due is not None and st.button(t("review_due", n=len(due)), disabled=not due):
-        start(None, len(due), "review", items=due)
+    """Study memory's due reviews, in one click."""
+    due = due_entries()
+    if st.button(t("review_due", n=len(due)), disabled=not due):
+        start(len(due), review_questions(due))
         st.rerun()
 
 
@@ -115,9 +76,7 @@ def question_view(practice: PracticeRun) -> None:
             with st.spinner("…"):
                 grade = resources.assistant().grade(item, response)
             practice.grades.append(grade)
-            from ui.study_view import record_answer
-
-            record_answer(item, response, grade)
+            record_answer(item, response, grade, practice.reviews[-1])
             st.rerun()
         return
     feedback(item, practice.grades[-1])

@@ -1,0 +1,461 @@
+"""Study history in the library's SQLite file: practised items, their fsrs cards, every answer.
+
+The tables (``study_items``, ``study_answers``) come from migration 2 in ``ingest/schema.py``.
+This module has its own connection, so answering never waits for an ingest's write lock (an
+ingest takes minutes; its SQLite transactions take milliseconds, and ``busy_timeout`` covers
+them). Every write is one ``BEGIN IMMEDIATE`` transaction: an answer and its card update land
+together, and an import lands whole or not at all.
+
+Links to chunks are repaired by ``refresh``: an item whose chunk was removed or re-ingested is
+linked again to a chunk with the same content hash (the same passage, maybe in another file),
+else to the chunk at the same source and heading path (the passage was edited), and its topic
+is recomputed from the chunk's duplicate group. Items whose passage is gone keep their topic.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from assistant.scheduler import CardState
+from assistant.study_records import (
+    Answer,
+    ItemHistory,
+    StudyItem,
+    item_from_json,
+    parse_stamp,
+    stamp,
+)
+from assistant.topics import Topic, topic_of
+from ingest.errors import LibraryStateError
+from ingest.schema import migrate
+from ingest.store import BUSY_TIMEOUT_MS, LIBRARY_FILE_NAME
+
+_ITEM_COLUMNS = (
+    "id, item_key, source, heading_path, chunk_id, topic_key, topic_label, question, item_json, "
+    "created_at, card_state, card_step, stability, difficulty, due, last_review"
+)
+_ANSWER_COLUMNS = "uid, answered_at, question, item_json, response, verdict, missing, rating"
+
+
+@dataclass(frozen=True)
+class ItemDraft:
+    """A passage practised for the first time (becomes a ``study_items`` row)."""
+
+    item_key: str
+    source: str
+    heading_path: tuple[str, ...]
+    chunk_id: int | None
+    topic: Topic
+
+
+@dataclass(frozen=True)
+class MergeCounts:
+    items_added: int
+    answers_added: int
+    answers_known: int  # already in this history (same uid): not added again
+
+
+class StudyLog:
+    """Safe to share between threads (calls are serialized, like ``Store``)."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path):
+        self._db = db
+        self.path = path
+        self._mutex = threading.RLock()
+
+    @classmethod
+    def open(cls, home: str | Path) -> StudyLog:
+        path = Path(home).expanduser() / LIBRARY_FILE_NAME
+        try:
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA foreign_keys = ON")
+            migrate(db)
+        except sqlite3.DatabaseError as error:
+            raise LibraryStateError(f"{path}: cannot open study history ({error})") from None
+        return cls(db, path)
+
+    def close(self) -> None:
+        with self._mutex:
+            self._db.close()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def items(self) -> list[StudyItem]:
+        return self._items("ORDER BY created_at, item_key")
+
+    def item(self, item_id: int) -> StudyItem | None:
+        found = self._items("WHERE id = ?", item_id)
+        return found[0] if found else None
+
+    def due(self, now: datetime, limit: int | None = None) -> list[StudyItem]:
+        """Items due at ``now``, most overdue first."""
+        return self._items(
+            "WHERE due <= ? ORDER BY due, id LIMIT ?", stamp(now), -1 if limit is None else limit
+        )
+
+    def due_count(self, now: datetime) -> int:
+        return self._query("SELECT COUNT(*) FROM study_items WHERE due <= ?", stamp(now))[0][0]
+
+    def next_due(self, now: datetime) -> datetime | None:
+        """When the next item falls due after ``now`` (None when nothing is scheduled)."""
+        row = self._query("SELECT MIN(due) FROM study_items WHERE due > ?", stamp(now))[0]
+        return parse_stamp(row[0]) if row[0] else None
+
+    def answers(self) -> dict[int, list[Answer]]:
+        """Every answer by item id, oldest first."""
+        by_item: dict[int, list[Answer]] = {}
+        for item_id, *row in self._query(
+            f"SELECT item_id, {_ANSWER_COLUMNS} FROM study_answers ORDER BY answered_at, uid"
+        ):
+            by_item.setdefault(item_id, []).append(_answer(row))
+        return by_item
+
+    def answer_count(self, item_id: int) -> int:
+        return self._query("SELECT COUNT(*) FROM study_answers WHERE item_id = ?", item_id)[0][0]
+
+    def find(
+        self,
+        chunk_id: int | None,
+        item_key: str,
+        source: str,
+        heading_path: tuple[str, ...],
+        question: str,
+    ) -> StudyItem | None:
+        """The item a new answer belongs to: the one linked to the chunk, else the one first
+        practised on the same passage, else (passage gone) the same question at its place."""
+        if chunk_id is not None:
+            found = self._items("WHERE chunk_id = ? ORDER BY id LIMIT 1", chunk_id)
+            if found:
+                return found[0]
+        found = self._items("WHERE item_key = ?", item_key) or self._items(
+            "WHERE source = ? AND heading_path = ? AND question = ? ORDER BY id LIMIT 1",
+            source,
+            _path_json(heading_path),
+            question,
+        )
+        return found[0] if found else None
+
+    def histories(self) -> list[ItemHistory]:
+        """Every item with its answers, in a machine-independent order (for export)."""
+        answers = self.answers()
+        return [
+            ItemHistory(
+                item.item_key,
+                item.source,
+                item.heading_path,
+                item.topic,
+                item.question,
+                item.item,
+                item.created_at,
+                item.card,
+                tuple(answers.get(item.id, ())),
+            )
+            for item in self.items()
+        ]
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def record(
+        self,
+        item_id: int | None,
+        draft: ItemDraft | None,
+        answer: Answer,
+        advance: Callable[[CardState | None], CardState],
+    ) -> StudyItem:
+        """Store ``answer`` for item ``item_id`` (or a new item from ``draft``) and move its card
+        to ``advance(card)``, reading and writing the card in one transaction."""
+        with self._transaction() as db:
+            if item_id is None:
+                if draft is None:
+                    raise ValueError("record needs an item id or a draft")
+                card = advance(None)
+                item_id = db.execute(
+                    "INSERT INTO study_items (item_key, source, heading_path, chunk_id, "
+                    "topic_key, topic_label, question, item_json, created_at, card_state, "
+                    "card_step, stability, difficulty, due, last_review) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        draft.item_key,
+                        draft.source,
+                        _path_json(draft.heading_path),
+                        draft.chunk_id,
+                        draft.topic.key,
+                        draft.topic.label,
+                        answer.question,
+                        _item_json(answer),
+                        stamp(answer.answered_at),
+                        *_card_row(card),
+                    ),
+                ).lastrowid
+            else:
+                row = db.execute(
+                    f"SELECT {_ITEM_COLUMNS} FROM study_items WHERE id = ?", (item_id,)
+                ).fetchone()
+                if row is None:
+                    raise LibraryStateError(f"{self.path}: study item {item_id} is gone")
+                card = advance(_item(row).card)
+                db.execute(
+                    "UPDATE study_items SET question = ?, item_json = ?, card_state = ?, "
+                    "card_step = ?, stability = ?, difficulty = ?, due = ?, last_review = ? "
+                    "WHERE id = ?",
+                    (answer.question, _item_json(answer), *_card_row(card), item_id),
+                )
+            _insert_answer(db, item_id, answer)
+            return _item(
+                db.execute(
+                    f"SELECT {_ITEM_COLUMNS} FROM study_items WHERE id = ?", (item_id,)
+                ).fetchone()
+            )
+
+    def merge(
+        self,
+        histories: Sequence[ItemHistory],
+        replay: Callable[[Sequence[Answer], datetime], CardState],
+    ) -> MergeCounts:
+        """Add ``histories`` (one transaction). A new item arrives as it was; a known one gains
+        the answers it lacks, and its card is replayed from all of its answers."""
+        items_added = answers_added = answers_known = 0
+        with self._transaction() as db:
+            known_uids = {row[0] for row in db.execute("SELECT uid FROM study_answers")}
+            for history in histories:
+                fresh = [a for a in history.answers if a.uid not in known_uids]
+                answers_known += len(history.answers) - len(fresh)
+                known_uids.update(a.uid for a in fresh)
+                row = db.execute(
+                    f"SELECT {_ITEM_COLUMNS} FROM study_items WHERE item_key = ?",
+                    (history.item_key,),
+                ).fetchone()
+                if row is None:
+                    item_id = _insert_history_item(db, history)
+                    items_added += 1
+                else:
+                    item_id = row[0]
+                    if fresh:
+                        _update_merged_item(db, _item(row), history, fresh, replay)
+                for answer in fresh:
+                    _insert_answer(db, item_id, answer)
+                answers_added += len(fresh)
+        return MergeCounts(items_added, answers_added, answers_known)
+
+    def refresh(self) -> int:
+        """Re-link items to the library's current chunks and recompute their topics; returns
+        how many items changed (reads only, unless something did)."""
+        changes = [
+            change
+            for row in self._query(_LINK_QUERY)
+            if (change := self._relinked(row)) is not None
+        ]
+        if changes:
+            with self._transaction() as db:
+                db.executemany(
+                    "UPDATE study_items SET chunk_id = ?, source = ?, heading_path = ?, "
+                    "topic_key = ?, topic_label = ? WHERE id = ?",
+                    changes,
+                )
+        return len(changes)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _relinked(self, row: tuple) -> tuple | None:
+        (item_id, item_key, source, path, chunk_id, topic_key, topic_label, *linked) = row
+        if linked[0] is None:
+            linked = self._relink(item_key, source, path)
+        if linked is None or linked[0] is None:
+            wanted = (None, source, path, topic_key, topic_label)
+        else:
+            new_chunk, new_source, new_path, group_hash, group_path = linked
+            group = (group_hash, tuple(json.loads(group_path))) if group_hash else None
+            topic = topic_of(tuple(json.loads(new_path)), group)
+            wanted = (new_chunk, new_source, new_path, topic.key, topic.label)
+        if wanted == (chunk_id, source, path, topic_key, topic_label):
+            return None
+        return (*wanted, item_id)
+
+    def _relink(self, item_key: str, source: str, path: str) -> tuple | None:
+        rows = self._query(
+            f"{_CHUNK_QUERY} WHERE c.content_hash = ? ORDER BY d.source != ?, c.id LIMIT 1",
+            item_key,
+            source,
+        ) or self._query(
+            f"{_CHUNK_QUERY} WHERE d.source = ? AND c.heading_path = ? ORDER BY c.ordinal LIMIT 1",
+            source,
+            path,
+        )
+        return rows[0] if rows else None
+
+    def _items(self, clause: str, *params: object) -> list[StudyItem]:
+        return [
+            _item(row)
+            for row in self._query(f"SELECT {_ITEM_COLUMNS} FROM study_items {clause}", *params)
+        ]
+
+    def _query(self, sql: str, *params: object) -> list[tuple]:
+        with self._mutex:
+            return self._db.execute(sql, params).fetchall()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._mutex:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+
+_CHUNK_QUERY = (
+    "SELECT c.id, d.source, c.heading_path, rep.content_hash, rep.heading_path FROM chunks c "
+    "JOIN documents d ON d.id = c.doc_id LEFT JOIN chunks rep ON rep.id = c.group_id"
+)
+_LINK_QUERY = (
+    "SELECT i.id, i.item_key, i.source, i.heading_path, i.chunk_id, i.topic_key, i.topic_label, "
+    "c.id, d.source, c.heading_path, rep.content_hash, rep.heading_path FROM study_items i "
+    "LEFT JOIN chunks c ON c.id = i.chunk_id LEFT JOIN documents d ON d.id = c.doc_id "
+    "LEFT JOIN chunks rep ON rep.id = c.group_id ORDER BY i.id"
+)
+
+
+def _insert_history_item(db: sqlite3.Connection, history: ItemHistory) -> int:
+    return db.execute(
+        "INSERT INTO study_items (item_key, source, heading_path, chunk_id, topic_key, "
+        "topic_label, question, item_json, created_at, card_state, card_step, stability, "
+        "difficulty, due, last_review) VALUES (?,?,?,NULL,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            history.item_key,
+            history.source,
+            _path_json(history.heading_path),
+            history.topic.key,
+            history.topic.label,
+            history.question,
+            _json(history.item.as_json()),
+            stamp(history.created_at),
+            *_card_row(history.card),
+        ),
+    ).lastrowid
+
+
+def _update_merged_item(
+    db: sqlite3.Connection, item: StudyItem, history: ItemHistory, fresh: list[Answer], replay
+) -> None:
+    held = [
+        _answer(row)
+        for row in db.execute(
+            f"SELECT {_ANSWER_COLUMNS} FROM study_answers WHERE item_id = ?", (item.id,)
+        )
+    ]
+    every = sorted([*held, *fresh], key=lambda a: (a.answered_at, a.uid))
+    created = min(item.created_at, history.created_at)
+    card = replay(every, created)
+    latest = every[-1]
+    db.execute(
+        "UPDATE study_items SET question = ?, item_json = ?, created_at = ?, card_state = ?, "
+        "card_step = ?, stability = ?, difficulty = ?, due = ?, last_review = ? WHERE id = ?",
+        (latest.question, _item_json(latest), stamp(created), *_card_row(card), item.id),
+    )
+
+
+def _insert_answer(db: sqlite3.Connection, item_id: int, answer: Answer) -> None:
+    db.execute(
+        "INSERT INTO study_answers (uid, item_id, answered_at, question, item_json, response, "
+        "verdict, missing, rating) VALUES (?,?,?,?,?,?,?,?,?)",
+        (
+            answer.uid,
+            item_id,
+            stamp(answer.answered_at),
+            answer.question,
+            _item_json(answer),
+            answer.response,
+            answer.verdict,
+            answer.missing,
+            answer.rating,
+        ),
+    )
+
+
+def _item(row: tuple) -> StudyItem:
+    (
+        item_id,
+        item_key,
+        source,
+        path,
+        chunk_id,
+        topic_key,
+        topic_label,
+        question,
+        item_json,
+        created_at,
+        state,
+        step,
+        stability,
+        difficulty,
+        due,
+        last_review,
+    ) = row
+    card = CardState(
+        state,
+        step,
+        stability,
+        difficulty,
+        parse_stamp(due),
+        parse_stamp(last_review) if last_review else None,
+    )
+    return StudyItem(
+        item_id,
+        item_key,
+        source,
+        tuple(json.loads(path)),
+        chunk_id,
+        Topic(topic_key, topic_label),
+        question,
+        item_from_json(json.loads(item_json)),
+        parse_stamp(created_at),
+        card,
+    )
+
+
+def _answer(row: Sequence) -> Answer:
+    uid, answered_at, question, item_json, response, verdict, missing, rating = row
+    return Answer(
+        uid,
+        parse_stamp(answered_at),
+        question,
+        item_from_json(json.loads(item_json)),
+        response,
+        verdict,
+        missing,
+        rating,
+    )
+
+
+def _card_row(card: CardState) -> tuple:
+    return (
+        card.state,
+        card.step,
+        card.stability,
+        card.difficulty,
+        stamp(card.due),
+        stamp(card.last_review) if card.last_review else None,
+    )
+
+
+def _item_json(answer: Answer) -> str:
+    return _json(answer.item.as_json())
+
+
+def _json(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def _path_json(heading_path: tuple[str, ...]) -> str:
+    """The heading path as the chunk store writes it, so the two compare as text."""
+    return json.dumps(list(heading_path), ensure_ascii=False)
