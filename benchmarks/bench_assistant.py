@@ -64,6 +64,7 @@ class Row:
     cached_tokens: int
     completion_tokens: int
     tokens_per_s: float
+    load: float  # 1-minute load average when the question started (the machine is shared)
 
 
 def memory_bandwidth(repeats: int = 5) -> float:
@@ -79,6 +80,7 @@ def memory_bandwidth(repeats: int = 5) -> float:
 
 
 def time_question(assistant: Assistant, question: str) -> Row:
+    load = os.getloadavg()[0]
     start = time.perf_counter()
     explanation = assistant.explain(question)
     sources = time.perf_counter() - start
@@ -89,14 +91,23 @@ def time_question(assistant: Assistant, question: str) -> Row:
     explanation.finish()
     stats = explanation.stats
     if stats is None:  # not covered or no model: nothing generated
-        return Row(question, sources, float("nan"), 0, 0, 0, 0.0)
-    return Row(question, sources, first or float("nan"), stats.prompt_tokens,
-               stats.cached_tokens, stats.completion_tokens, stats.decode_tokens_per_second)
+        return Row(question, sources, float("nan"), 0, 0, 0, 0.0, load)
+    return Row(
+        question,
+        sources,
+        first or float("nan"),
+        stats.prompt_tokens,
+        stats.cached_tokens,
+        stats.completion_tokens,
+        stats.decode_tokens_per_second,
+        load,
+    )
 
 
 def time_naive(assistant: Assistant, question: str) -> Row:
     """The baseline: every retrieved passage in full, and a cold cache."""
     generator = assistant.generator
+    load = os.getloadavg()[0]
     start = time.perf_counter()
     hits = assistant.library.search(question, k=assistant.settings.top_k)
     passages = [Passage(i, hit, hit.chunk.text) for i, hit in enumerate(hits, start=1)]
@@ -109,8 +120,16 @@ def time_naive(assistant: Assistant, question: str) -> Row:
         if first is None:
             first = time.perf_counter() - start
     stats = stream.stats
-    return Row(question, sources, first or float("nan"), stats.prompt_tokens,
-               stats.cached_tokens, stats.completion_tokens, stats.decode_tokens_per_second)
+    return Row(
+        question,
+        sources,
+        first or float("nan"),
+        stats.prompt_tokens,
+        stats.cached_tokens,
+        stats.completion_tokens,
+        stats.decode_tokens_per_second,
+        load,
+    )
 
 
 def open_library(home: str | None, settings: Settings):
@@ -124,12 +143,17 @@ def open_library(home: str | None, settings: Settings):
 
 
 def table(rows: list[Row], bound: float) -> list[str]:
-    lines = ["| question | sources (s) | first token (s) | prompt tok (cached) | "
-             "answer tok | tokens/s | of bound |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| question | sources (s) | first token (s) | prompt tok (cached) | "
+        "answer tok | tokens/s | of bound | load |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
-        lines.append(f"| {r.question} | {r.sources_s:.3f} | {r.first_token_s:.2f} | "
-                     f"{r.prompt_tokens} ({r.cached_tokens}) | {r.completion_tokens} | "
-                     f"{r.tokens_per_s:.1f} | {r.tokens_per_s / bound:.0%} |")
+        lines.append(
+            f"| {r.question} | {r.sources_s:.3f} | {r.first_token_s:.2f} | "
+            f"{r.prompt_tokens} ({r.cached_tokens}) | {r.completion_tokens} | "
+            f"{r.tokens_per_s:.1f} | {r.tokens_per_s / bound:.0%} | {r.load:.1f} |"
+        )
     generated = [r for r in rows if r.completion_tokens]
     if generated:
         median = statistics.median
@@ -139,7 +163,9 @@ def table(rows: list[Row], bound: float) -> list[str]:
             f"{median(r.prompt_tokens for r in generated):.0f} | "
             f"{median(r.completion_tokens for r in generated):.0f} | "
             f"**{median(r.tokens_per_s for r in generated):.1f}** | "
-            f"{median(r.tokens_per_s for r in generated) / bound:.0%} |")
+            f"{median(r.tokens_per_s for r in generated) / bound:.0%} | "
+            f"{median(r.load for r in rows):.1f} |"
+        )
     return lines
 
 
@@ -173,7 +199,8 @@ def main() -> None:
 
     config = assistant.generator.config
     lines = [
-        "# Assistant benchmark (explain mode)", "",
+        "# Assistant benchmark (explain mode)",
+        "",
         f"Machine: {platform.machine()}, {os.cpu_count()} logical CPUs, "
         f"n_threads={config.n_threads}, n_ctx={config.n_ctx}, n_batch={config.n_batch}, "
         f"flash_attn={config.flash_attn}; max_tokens={args.max_tokens}, temperature 0.",
@@ -181,7 +208,8 @@ def main() -> None:
         "(shared machine; above ~0.5 the numbers are pessimistic).",
         f"Model load {load_s:.2f} s; system prompt primed once in {prime_s:.2f} s.",
         f"Memory bandwidth (numpy copy, read + write): {bandwidth / 1e9:.1f} GB/s; model "
-        f"{model_bytes / 1e9:.2f} GB; decode bound {bound:.1f} tokens/s.", "",
+        f"{model_bytes / 1e9:.2f} GB; decode bound {bound:.1f} tokens/s.",
+        "",
         *table(rows, bound),
     ]
     if naive:
