@@ -26,6 +26,11 @@ query top-10 cosine    0.912    0.92
 Queries are stored vectors moved by noise of norm 0.3 (a question is near, not on, a passage).
 :func:`high_dimensional` is a harder stress set (48-d spread, local intrinsic dimension ~21)
 on which approximate indexes lose recall; it bounds how wrong the fit could be.
+
+:func:`derived_from_real` needs no fit: it grows a library from *real* embeddings (the sample
+notes' chunks, embedded by the project's embedder) by mixing pairs of them and jittering along
+their own principal directions, so real questions embedded by the same model can be searched
+in it (see its docstring for how close its statistics stay to the real chunks').
 """
 
 from __future__ import annotations
@@ -144,3 +149,44 @@ def near_queries(vectors: np.ndarray, n: int, noise: float = 0.3, seed: int = 1)
     rows = vectors[rng.integers(0, len(vectors), n)].copy()
     rows += noise * rng.standard_normal(rows.shape).astype(np.float32) / np.sqrt(vectors.shape[1])
     return _unit(rows)
+
+
+#: :func:`derived_from_real`: a row moves at most this far towards a second real chunk, ...
+MIX_AT_MOST = 0.5
+#: ... is jittered by this share of the real chunks' spread along each principal direction ...
+PRINCIPAL_JITTER = 0.5
+#: ... plus isotropic noise of about this norm.
+ISOTROPIC_NOISE = 0.05
+
+
+def derived_from_real(seeds: np.ndarray, n: int, seed: int = 0, batch: int = 100_000) -> np.ndarray:
+    """``n`` unit vectors grown from real embeddings ``seeds`` (rows of norm 1).
+
+    Each row is a real chunk moved a uniform 0-``MIX_AT_MOST`` of the way towards another
+    real chunk (new material mixes known topics), jittered in the principal subspace of the
+    seeds with ``PRINCIPAL_JITTER`` times their spread (it varies the way real passages vary,
+    keeping e5's anisotropy), plus a little isotropic noise. With the 152 sample chunks as
+    seeds, 1,000 derived rows have median pair / 1-NN / 10-NN cosine 0.89 / 0.97 / 0.95
+    against the real chunks' 0.88 / 0.96 / 0.92, and the 74 dev questions' top-1 cosine is
+    0.89 both against the real chunks and against 1,000 derived rows (0.91 at 100,000).
+    The seeds span at most ``len(seeds) - 1`` directions, so at 1e6 rows this is a library of
+    many rephrasings of few topics rather than of a million distinct passages.
+    """
+    rng = np.random.default_rng(seed)
+    seeds = np.asarray(seeds, dtype=np.float32)
+    centred = seeds - seeds.mean(axis=0)
+    _, singular_values, directions = np.linalg.svd(centred, full_matrices=False)
+    spread = (singular_values / np.sqrt(max(1, len(seeds) - 1))).astype(np.float32)
+    dim = seeds.shape[1]
+    out = np.empty((n, dim), np.float32)
+    for start in range(0, n, batch):
+        m = min(batch, n - start)
+        base = seeds[rng.integers(0, len(seeds), m)]
+        partner = seeds[rng.integers(0, len(seeds), m)]
+        towards = rng.uniform(0.0, MIX_AT_MOST, (m, 1)).astype(np.float32)
+        rows = (1 - towards) * base + towards * partner
+        jitter = rng.standard_normal((m, len(spread))).astype(np.float32) * spread
+        rows += PRINCIPAL_JITTER * jitter @ directions
+        rows += ISOTROPIC_NOISE * rng.standard_normal((m, dim)).astype(np.float32) / np.sqrt(dim)
+        out[start : start + m] = _unit(rows)
+    return out
