@@ -32,7 +32,12 @@ class OnnxEmbedder(Embedder):
         config = _read_json(export_dir / "config_sentence_transformers.json")
         self._prompts: dict[str, str] = config.get("prompts", {})
         max_length = _read_json(export_dir / "sentence_bert_config.json").get("max_seq_length", 512)
-        self._tokenizer = Tokenizer.from_file(str(export_dir / TOKENIZER_FILE))
+        try:
+            self._tokenizer = Tokenizer.from_file(str(export_dir / TOKENIZER_FILE))
+        except Exception as error:  # tokenizers raises a bare Exception on a malformed file
+            reason = " ".join(str(error).split())[:200]
+            raise ModelError(f"{export_dir / TOKENIZER_FILE}: unreadable ({reason}); "
+                             "run 'study models install'") from None
         self._tokenizer.enable_truncation(max_length)
         self._tokenizer.no_padding()
         self._pad_id = self._tokenizer.token_to_id("<pad>")
@@ -49,7 +54,10 @@ class OnnxEmbedder(Embedder):
                 str(export_dir / MODEL_FILE), options, providers=["CPUExecutionProvider"]
             )
         except Exception as error:  # onnxruntime raises its own unexported exception types
-            raise ModelError(f"{export_dir / MODEL_FILE}: cannot load ({error})") from None
+            reason = " ".join(str(error).split())[:300]
+            raise ModelError(
+                f"{export_dir / MODEL_FILE}: cannot load ({reason}); run 'study models install'"
+            ) from None
         dim = self._session.get_outputs()[0].shape[-1]
         super().__init__(model_id, int(dim))
 

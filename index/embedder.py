@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 
 from index.embedding_files import MANIFEST_NAME
-from ingest.errors import ConfigError
+from ingest.errors import ConfigError, ModelError
 from ingest.settings import Settings
 
 EmbedKind = Literal["query", "passage"]
@@ -148,16 +148,24 @@ BACKENDS = {
 def resolve_backend(settings: Settings) -> str:
     """``auto`` means the int8 ONNX export for the bundled model once it is installed, else torch.
 
-    User-supplied models have no export: they always run on torch.
+    User-supplied models have no export: they always run on torch. An export that exists but is
+    damaged (truncated, stale) is an error naming the file and the fix, not a reason to switch:
+    falling back to torch silently changed the model id, so the whole library was re-embedded
+    (minutes) on the next search and the damage stayed hidden.
     """
     backend = settings.embedding_backend
     if backend != "auto":
         return backend
     if settings.embedding_model:
         return "torch"
-    from index.onnx_export import onnx_int8_installed
+    from index.onnx_export import onnx_dir, onnx_int8_problem
 
-    return "onnx-int8" if onnx_int8_installed(settings) else "torch"
+    problem = onnx_int8_problem(settings)
+    if problem is None:
+        return "onnx-int8"
+    if onnx_dir(settings).exists():
+        raise ModelError(f"{problem}; run 'study models install'")
+    return "torch"
 
 
 def create_embedder(settings: Settings) -> Embedder:

@@ -5,13 +5,15 @@ SQLite is the source of truth; the FAISS and BM25 files under ``HOME/index`` are
 files reflect, as a fingerprint of every ``(chunk id, content hash)``. An ingest killed after a
 file's transaction but before the index was saved leaves a fingerprint that no longer matches:
 the next open notices and brings the index up to date from SQLite, re-embedding nothing that
-the embedding cache already holds. A mismatched index is never searched.
+the embedding cache already holds. A mismatched index is never searched. A write killed midway
+also leaves its temporary file (as big as the index); the next sync removes such leftovers.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +35,8 @@ from ingest.records import Chunk
 
 INDEX_DIR_NAME = "index"
 STATE_FILE_NAME = "state.json"
+LEFTOVER_PATTERNS = (".*.tmp", ".staging.*")
+"""Names our atomic writers give files and folders before renaming them into place."""
 
 VectorsFor = Callable[[Sequence[Chunk]], np.ndarray]
 """Returns the passage embeddings of the given chunks (from the cache, or freshly computed)."""
@@ -67,6 +71,28 @@ class SearchIndexes:
 
 def index_dir(home: Path) -> Path:
     return Path(home) / INDEX_DIR_NAME
+
+
+def leftover_files(home: Path) -> list[Path]:
+    """Temporary files of index writes that were killed midway (no manifest names them)."""
+    root = index_dir(home)
+    found: set[Path] = set()
+    for folder in (root, root / "vectors", root / "lexical"):
+        if folder.is_dir():
+            for pattern in LEFTOVER_PATTERNS:
+                found.update(folder.glob(pattern))
+    return sorted(found)
+
+
+def remove_leftovers(home: Path) -> list[Path]:
+    """Delete ``leftover_files``; only safe for the holder of the library's write lock."""
+    leftovers = leftover_files(home)
+    for path in leftovers:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return leftovers
 
 
 def read_state(home: Path) -> IndexState | None:
@@ -111,9 +137,11 @@ def sync_indexes(
 
     Vectors already indexed are reused: from ``previous`` (the indexes in memory), else from
     the saved files when ``reuse_saved``. ``previous`` is copied, not modified, so a concurrent
-    search keeps a consistent view until the new pair is returned.
+    search keeps a consistent view until the new pair is returned. The caller holds the
+    library's write lock, so any temporary file found is a killed writer's, and is removed.
     """
     root = index_dir(home)
+    remove_leftovers(home)
     base = previous.vectors if previous is not None else None
     if base is None and reuse_saved:
         base = _try_open_vectors(root, model_id, dim)

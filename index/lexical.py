@@ -151,6 +151,13 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self._chunk_ids)
 
+    @property
+    def chunk_ids(self) -> np.ndarray:
+        """The indexed chunk ids (read-only), for consistency checks against the chunk store."""
+        ids = self._chunk_ids.view()
+        ids.flags.writeable = False
+        return ids
+
     def search(self, query: str, k: int, only_ids: np.ndarray | None = None) -> list[ScoredId]:
         """Up to ``k`` chunks sharing a term with ``query``, best BM25 score first.
 

@@ -8,14 +8,21 @@ It joins the chunk store (``ingest``) with the embedder and the search indexes::
 
 The embedding model loads lazily, so listing documents never pays for it. An open library is
 safe to share between threads (the Streamlit app shares one across sessions): searches read an
-immutable snapshot of the indexes, and writers build a new snapshot and swap it in.
+immutable snapshot -- the indexes plus a read view of SQLite pinned at the state they reflect --
+and writers build a new snapshot and swap it in, so a search running while an ingest commits
+answers from the old library or the new one, never a mix (nor, as before the view, with the
+passages just replaced missing). A snapshot saved by another process (``study ingest`` while
+the app runs) is adopted on the next search once it matches the stored chunks; until then the
+current one keeps serving.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,18 +30,35 @@ import numpy as np
 from index import hybrid
 from index.embedding_cache import EmbeddingCache, embed_passages_cached
 from index.embedding_files import resolve_embedding_model
-from index.index_state import SearchIndexes, load_indexes, sync_indexes
+from index.index_state import (
+    STATE_FILE_NAME,
+    SearchIndexes,
+    chunk_fingerprint,
+    index_dir,
+    load_indexes,
+    sync_indexes,
+)
 from ingest.errors import LibraryStateError
 from ingest.pipeline import ingest_paths
 from ingest.records import Chunk, Hit
 from ingest.report import IngestReport
 from ingest.settings import Settings
+from ingest.storage_errors import storage_errors
 from ingest.store import Document, RemovedDocument, Store
 from ingest.token_count import TokenCounter, load_token_counter
 
 Progress = Callable[[int, int], None]
 MAX_QUERY_CHARS = 2000
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """What one search reads: indexes, duplicate groups and SQLite, all of one library state."""
+
+    indexes: SearchIndexes
+    group_of: dict[int, int | None]
+    view: Store  # read-only, pinned at the state the indexes reflect (``Store.snapshot``)
 
 
 def clean_query(query: str) -> str:
@@ -54,8 +78,8 @@ class Library:
         self.store = store
         self._embedder = None
         self._token_counter: TokenCounter | None = None
-        self._indexes: SearchIndexes | None = None
-        self._group_of: dict[int, int | None] = {}
+        self._snapshot: _Snapshot | None = None
+        self._saved_stamp: tuple[int, int, int] | None = None  # of the state.json in memory
         self._load_lock = threading.RLock()
 
     @classmethod
@@ -63,6 +87,10 @@ class Library:
         return cls(settings, Store.open(settings.home, lock_timeout=settings.lock_timeout))
 
     def close(self) -> None:
+        with self._load_lock:
+            if self._snapshot is not None:
+                self._snapshot.view.close()
+                self._snapshot = None
         self.store.close()
 
     def __enter__(self) -> Library:
@@ -102,34 +130,40 @@ class Library:
     ) -> IngestReport:
         """Chunk ``paths`` into the store (one transaction per file), then update the indexes."""
         counter = self.token_counter
+        home = self.settings.home
         with self.store.writing():
-            report = ingest_paths(self.store, list(paths), self.settings, counter,
-                                  progress=progress, prune=prune, max_tokens=counter.window)
-            self._sync(embed_progress)
+            with storage_errors(home, "saving the notes"):
+                report = ingest_paths(self.store, list(paths), self.settings, counter,
+                                      progress=progress, prune=prune, max_tokens=counter.window)
+            with storage_errors(home, "updating the search index", "run 'study reindex'"):
+                self._sync(embed_progress)
         return report
 
     def remove(self, ref: str | int) -> RemovedDocument:
-        with self.store.writing():
+        with self.store.writing(), storage_errors(self.settings.home, "removing a document"):
             removed = self.store.remove_document(ref)
             self._sync(None)
         return removed
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Rebuild the indexes from SQLite (vectors come from the embedding cache)."""
-        with self.store.writing():
-            self._indexes = None
+        home = self.settings.home
+        with self.store.writing(), storage_errors(home, "rebuilding the search index"):
             self._sync(progress, reuse=False)
-        return len(self._group_of)
+            return len(self._snapshot.group_of)
 
     def _sync(self, progress: Progress | None, reuse: bool = True) -> None:
-        chunks = self.store.chunks()
+        view = self.store.snapshot()  # the caller holds the write lock: nothing commits now
+        chunks = view.chunks()
         embedder = self.embedder
+        previous = self._snapshot.indexes if reuse and self._snapshot is not None else None
         indexes = sync_indexes(
             self.settings.home, embedder.model_id, embedder.dim, chunks,
             lambda missing: self._vectors_for(missing, progress),
-            previous=self._indexes if reuse else None, reuse_saved=reuse,
+            previous=previous, reuse_saved=reuse,
         )
-        self._install(indexes, chunks)
+        self._install(indexes, chunks, view)
+        self._saved_stamp = self._state_stamp()  # our own save: nothing to adopt
 
     def _vectors_for(self, chunks: Sequence[Chunk], progress: Progress | None) -> np.ndarray:
         embedder = self.embedder
@@ -137,10 +171,11 @@ class Library:
             return embed_passages_cached(embedder, cache, [c.embed_text for c in chunks],
                                          [c.content_hash for c in chunks], progress)
 
-    def _install(self, indexes: SearchIndexes, chunks: list[Chunk]) -> None:
+    def _install(self, indexes: SearchIndexes, chunks: list[Chunk], view: Store) -> None:
+        """Swap in a new snapshot; the old view closes when its last search lets go of it."""
         group_of = {chunk.id: chunk.group_id for chunk in chunks}
         with self._load_lock:
-            self._indexes, self._group_of = indexes, group_of
+            self._snapshot = _Snapshot(indexes, group_of, view)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -151,20 +186,50 @@ class Library:
         return self.store.chunks(doc_id)
 
     def indexes(self) -> SearchIndexes:
-        """The current index snapshot, loading it (or bringing it in step) on first use."""
+        """The current index snapshot, loading it (or bringing it in step) on first use, and
+        adopting one another process saved since."""
+        return self._current().indexes
+
+    def _current(self) -> _Snapshot:
         with self._load_lock:
-            if self._indexes is None:
-                chunks = self.store.chunks()
-                embedder = self.embedder
-                try:
-                    self._install(
-                        load_indexes(self.settings.home, embedder.model_id, embedder.dim, chunks),
-                        chunks,
-                    )
-                except LibraryStateError:
-                    with self.store.writing():  # derived data: rebuild it from SQLite
-                        self._sync(None)
-            return self._indexes
+            if self._snapshot is None:
+                if not self._load_saved():
+                    home = self.settings.home
+                    with self.store.writing(), storage_errors(home, "rebuilding the search index"):
+                        self._sync(None)  # derived data: rebuild it from SQLite
+            elif not self.store.writing().held and self._saved_stamp != self._state_stamp():
+                self._load_saved()  # if it fails, the current snapshot keeps serving
+            return self._snapshot
+
+    def _state_stamp(self) -> tuple[int, int, int] | None:
+        """Identity of the saved ``state.json`` (replaced by rename, so a new inode per save)."""
+        try:
+            info = os.stat(index_dir(self.settings.home) / STATE_FILE_NAME)
+        except OSError:
+            return None
+        return info.st_ino, info.st_mtime_ns, info.st_size
+
+    def _load_saved(self) -> bool:
+        """Install the saved indexes if they reflect the stored chunks; False if they do not.
+
+        A writer (another process) may be mid-way or the files damaged: a search never waits
+        for the write lock to find out. The chunks are read again after loading, since a
+        writer may commit and rewrite files while they are being read.
+        """
+        self._saved_stamp = self._state_stamp()
+        view = self.store.snapshot()
+        chunks = view.chunks()
+        embedder = self.embedder
+        try:
+            indexes = load_indexes(self.settings.home, embedder.model_id, embedder.dim, chunks)
+        except LibraryStateError:
+            view.close()
+            return False
+        if chunk_fingerprint(self.store.chunks()) != indexes.state.fingerprint:
+            view.close()
+            return False
+        self._install(indexes, chunks, view)
+        return True
 
     def search(
         self,
@@ -181,28 +246,28 @@ class Library:
             raise ValueError(f"unknown search mode '{mode}' (one of {', '.join(hybrid.MODES)})")
         if not query or k <= 0:
             return []
-        indexes = self.indexes()
-        group_of = self._group_of
+        snapshot = self._current()
         query_vector = self.embedder.embed_query(query) if mode != "lexical" else None
         keep = None
         if doc_ids is not None:
             wanted_docs = set(doc_ids)
-            doc_of = {c.id: c.doc_id for c in self.store.chunks()}
+            doc_of = {c.id: c.doc_id for c in snapshot.view.chunks()}
             keep = lambda chunk_id: doc_of.get(chunk_id) in wanted_docs  # noqa: E731
-        ranked = hybrid.rank(indexes, query, query_vector, k, mode, group_of, keep)
-        return self._hits(ranked)
+        ranked = hybrid.rank(snapshot.indexes, query, query_vector, k, mode, snapshot.group_of,
+                             keep)
+        return self._hits(ranked, snapshot.view)
 
-    def _hits(self, ranked: hybrid.RankedIds) -> list[Hit]:
-        chunks = {c.id: c for c in self.store.chunks_by_id([h.id for h in ranked.kept])}
+    def _hits(self, ranked: hybrid.RankedIds, view: Store) -> list[Hit]:
+        chunks = {c.id: c for c in view.chunks_by_id([h.id for h in ranked.kept])}
         hits = []
         for scored in ranked.kept:
             chunk = chunks.get(scored.id)
-            if chunk is None:  # removed by a writer since this snapshot: skip, never guess
+            if chunk is None:  # the view matches the index: only a damaged file gets here
                 continue
             also_in = ()
             if chunk.group_id is not None:
                 also_in = tuple(
-                    location for location in self.store.duplicate_locations(chunk.group_id)
+                    location for location in view.duplicate_locations(chunk.group_id)
                     if location != chunk.location
                 )
             hits.append(Hit(chunk, scored.score, also_in, ranked.similarity.get(scored.id)))

@@ -37,6 +37,10 @@ CHUNKER_VERSION = 1
 """Bump when chunk boundaries change, so unchanged files are re-chunked on the next ingest."""
 
 
+_CHARS_PER_TOKEN_GUESS = 4
+"""Where the search for a prefix of ``budget`` tokens starts (it doubles from there)."""
+
+
 @dataclass(frozen=True)
 class ChunkDraft:
     """A chunk before it has a database id."""
@@ -206,10 +210,18 @@ class _Splitter:
         return units
 
     def _hard_units(self, sentence: str, offset: int, strength: int, budget: int) -> list[_Unit]:
-        """Cut a sentence with no usable boundary at the longest prefixes that fit."""
+        """Cut a sentence with no usable boundary at the longest prefixes that fit.
+
+        The search for each prefix starts near ``budget`` characters and doubles, rather than
+        bisecting the whole rest: bisecting made a 1.5 MB line without punctuation take five
+        minutes (every probe tokenized megabytes); now the work is linear in the line.
+        """
         units = []
         while sentence:
-            low, high = 1, len(sentence)
+            high = min(len(sentence), max(budget, 1) * _CHARS_PER_TOKEN_GUESS)
+            while high < len(sentence) and self._measure(sentence[:high]) <= budget:
+                high = min(len(sentence), high * 2)
+            low = 1
             while low < high:
                 middle = (low + high + 1) // 2
                 if self._measure(sentence[:middle]) <= budget:

@@ -144,6 +144,21 @@ class Store:
         """``with store.writing():`` holds the write lock across several writes (re-entrant)."""
         return self._lock
 
+    def snapshot(self) -> Store:
+        """A read-only view of the library as it is now, unchanged by later commits.
+
+        Its own connection holds a read transaction open (WAL mode keeps that state readable
+        while writers commit), so search results resolved through it match the index snapshot
+        built from the same state. Dropping the view ends the transaction; until then SQLite
+        cannot checkpoint the write-ahead log past it, so views are replaced, not kept.
+        """
+        uri = (self.home / LIBRARY_FILE_NAME).resolve().as_uri() + "?mode=ro"
+        db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("BEGIN")
+        db.execute("SELECT COUNT(*) FROM documents").fetchone()  # the read transaction starts
+        return Store(db, self.home, self._lock)
+
     # -- reading ---------------------------------------------------------------------------
 
     def documents(self) -> list[Document]:
@@ -234,13 +249,20 @@ class Store:
         problems = [row[0] for row in self._query("PRAGMA integrity_check") if row[0] != "ok"]
         problems += [f"foreign key violation in {row[0]}"
                      for row in self._query("PRAGMA foreign_key_check")]
-        for source, expected, actual in self._query(
-            "SELECT d.source, d.chunk_count, COUNT(c.id) FROM documents d "
+        for document, actual in self.miscounted_documents():
+            problems.append(f"{document.source}: {actual} chunks stored, "
+                            f"{document.chunk_count} expected")
+        return problems
+
+    def miscounted_documents(self) -> list[tuple[Document, int]]:
+        """Documents whose stored chunks disagree with their ``chunk_count``, with the count."""
+        columns = ", ".join(f"d.{name.strip()}" for name in _DOCUMENT_COLUMNS.split(","))
+        rows = self._query(
+            f"SELECT {columns}, COUNT(c.id) FROM documents d "
             "LEFT JOIN chunks c ON c.doc_id = d.id GROUP BY d.id "
             "HAVING COUNT(c.id) != d.chunk_count"
-        ):
-            problems.append(f"{source}: {actual} chunks stored, {expected} expected")
-        return problems
+        )
+        return [(Document(*row[:-1]), row[-1]) for row in rows]
 
     # -- writing (each call takes the write lock unless the caller holds it) ----------------
 
@@ -320,7 +342,14 @@ class Store:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error:
+                # a failed COMMIT (disk full, I/O error) may leave the transaction open, and the
+                # next call on this long-lived connection would then fail with a confusing error
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
 
     def _replace_chunks(self, db: sqlite3.Connection, doc_id: int,
                         drafts: Sequence[ChunkDraft]) -> ChunkChanges:

@@ -55,7 +55,9 @@ def _tokenizers_counter(path: Path) -> Callable[[str], int]:
     try:
         tokenizer = Tokenizer.from_file(str(path))
     except Exception as error:  # the Rust side raises a bare Exception for a bad file
-        raise ModelError(f"{path}: unreadable tokenizer ({error})") from None
+        reason = " ".join(str(error).split())[:200]
+        raise ModelError(f"{path}: unreadable tokenizer ({reason}); reinstall the model "
+                         "('study models install' for the bundled one)") from None
     tokenizer.no_truncation()
     tokenizer.no_padding()
     return lambda text: len(tokenizer.encode(text, add_special_tokens=True).ids)

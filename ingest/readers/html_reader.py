@@ -33,63 +33,67 @@ def read_html(data: bytes) -> ExtractedText:
         element.decompose()
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
         comment.extract()
-    blocks: list[str] = []
-    _Converter(blocks).block(soup)
+    blocks = _convert(soup)
     text = "\n\n".join(block for block in blocks if block.strip())
     return ExtractedText(text, "html", decoded.encoding, title or None)
 
 
-class _Converter:
-    """Walks the tree, collecting inline text and closing a block at each block element."""
+def _convert(root: Tag) -> list[str]:
+    """The blocks of ``root``, walking the tree with an explicit stack, not recursion.
 
-    def __init__(self, blocks: list[str]):
-        self.blocks = blocks
-        self.inline: list[str] = []
+    A recursive walk hit Python's recursion limit at about 500 nested elements, which exported
+    or generated HTML can reach; the stack holds pending work instead, so any depth converts.
+    Each entry is ``(action, item)``; children are pushed in reverse so they run in order.
+    """
+    blocks: list[str] = []
+    inline: list[str] = []
 
-    def block(self, node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, NavigableString):
-                self.inline.append(str(child))
-            elif isinstance(child, Tag):
-                self.element(child)
-        self.flush()
-
-    def element(self, tag: Tag) -> None:
-        name = tag.name.lower()
-        if name in _HEADINGS:
-            self.flush()
-            self.blocks.append("#" * _HEADINGS[name] + " " + _inline_text(tag.get_text(" ")))
-        elif name == "pre":
-            self.flush()
-            self.blocks.append("```\n" + tag.get_text().strip("\n") + "\n```")
-        elif name == "li":
-            self.flush()
-            start = len(self.blocks)
-            self.block(tag)
-            if len(self.blocks) > start:
-                self.blocks[start] = "- " + self.blocks[start]
-        elif name in ("td", "th"):
-            self.inline.append(" " + tag.get_text(" ", strip=True) + " |")
-        elif name == "br":
-            self.inline.append("\n")
-        elif name == "hr":
-            self.flush()
-        elif name in _BLOCKS:
-            self.flush()
-            self.block(tag)
-        else:
-            for child in tag.children:
-                if isinstance(child, NavigableString):
-                    self.inline.append(str(child))
-                elif isinstance(child, Tag):
-                    self.element(child)
-
-    def flush(self) -> None:
-        text = "\n".join(_inline_text(line) for line in "".join(self.inline).split("\n"))
-        self.inline = []
+    def flush() -> None:
+        text = "\n".join(_inline_text(line) for line in "".join(inline).split("\n"))
+        inline.clear()
         text = text.strip("\n")
         if text.strip():
-            self.blocks.append(text)
+            blocks.append(text)
+
+    def push_children(tag: Tag) -> None:
+        stack.extend(("node", child) for child in reversed(tag.contents))
+
+    stack: list[tuple[str, object]] = [("flush", None)]
+    push_children(root)
+    while stack:
+        action, item = stack.pop()
+        if action == "flush":
+            flush()
+        elif action == "list item":  # a finished <li>: mark its first block
+            if len(blocks) > item:
+                blocks[item] = "- " + blocks[item]
+        elif isinstance(item, NavigableString):
+            inline.append(str(item))
+        elif isinstance(item, Tag):
+            name = item.name.lower()
+            if name in _HEADINGS:
+                flush()
+                blocks.append("#" * _HEADINGS[name] + " " + _inline_text(item.get_text(" ")))
+            elif name == "pre":
+                flush()
+                blocks.append("```\n" + item.get_text().strip("\n") + "\n```")
+            elif name == "li":
+                flush()
+                stack.extend((("list item", len(blocks)), ("flush", None)))
+                push_children(item)
+            elif name in ("td", "th"):
+                inline.append(" " + item.get_text(" ", strip=True) + " |")
+            elif name == "br":
+                inline.append("\n")
+            elif name == "hr":
+                flush()
+            elif name in _BLOCKS:
+                flush()
+                stack.append(("flush", None))
+                push_children(item)
+            else:
+                push_children(item)
+    return blocks
 
 
 def _inline_text(text: str) -> str:

@@ -13,7 +13,7 @@ from ingest.encoding import normalize_newlines
 
 def extract_pdf(data: bytes) -> dict:
     from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError, PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
@@ -24,6 +24,9 @@ def extract_pdf(data: bytes) -> dict:
         title = (reader.metadata or {}).get("/Title") if reader.metadata else None
     except FileNotDecryptedError:
         return {"error": "encrypted PDF (a password is needed)"}
+    except LimitReachedError:  # pypdf's cap on inflated stream sizes: a decompression bomb
+        return {"error": "suspicious PDF: a stream inflates past the parser's size limit "
+                         "(decompression bomb?)"}
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
             AssertionError, RecursionError, ZeroDivisionError) as error:
         return {"error": f"not a readable PDF ({type(error).__name__}: {error})"[:300]}

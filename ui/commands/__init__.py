@@ -2,14 +2,14 @@
 
 from ui.commands import (
     assistant_cmd,
+    doctor_cmd,
     library_cmd,
     models_cmd,
-    planned_cmd,
     search_cmd,
     study_cmd,
     ui_cmd,
 )
 
 COMMAND_MODULES = (
-    library_cmd, search_cmd, assistant_cmd, study_cmd, models_cmd, ui_cmd, planned_cmd,
+    library_cmd, search_cmd, assistant_cmd, study_cmd, doctor_cmd, models_cmd, ui_cmd,
 )
