@@ -1,7 +1,8 @@
 """``Assistant``: the one object the CLI, the UI and the tests call for every mode.
 
 It holds no per-user state (history is passed in), so one instance can serve every Streamlit
-session; the generator's process-wide lock queues their completions.
+session; the in-process generator's lock queues their completions, an endpoint's server
+schedules them.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 
 from assistant.compare import Comparison, compare
 from assistant.explain import Explanation, start_explanation
-from assistant.generator import Generator, LlamaGenerator, open_generator
+from assistant.generator import Generator, open_generator
 from assistant.grading import Grade, grade
 from assistant.prompts import SYSTEM
 from assistant.quiz import QuizLog, QuizRequest, generate_items
@@ -38,8 +39,7 @@ class Assistant:
 
     def warm(self) -> None:
         """Evaluate the shared system prompt now, so the first question only pays for its own."""
-        if isinstance(self.generator, LlamaGenerator):
-            self.generator.prime((SYSTEM,))
+        self.generator.prime((SYSTEM,))
 
     def explain(self, question: str, history: list[Turn] | None = None) -> Explanation:
         """Sources at once (``.passages``); ``.stream()`` the text; ``.finish()`` the Answer."""

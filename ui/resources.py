@@ -13,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.facade import Assistant
-from assistant.generator import Generator, LlamaGenerator, open_generator
+from assistant.generator import Generator, open_generator
 from assistant.study_memory import StudyMemory
 from index.library import Library
 from ingest.settings import Settings
@@ -33,7 +33,8 @@ def _library_key(current: Settings) -> tuple[str, ...]:
 
 def _generator_key(current: Settings) -> tuple[str, ...]:
     return (current.llm_model, str(current.model_cache), str(current.n_ctx),
-            str(current.n_threads))
+            str(current.n_threads), current.llm_url, current.llm_api_key,
+            current.llm_model_name, str(current.llm_timeout))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -44,8 +45,7 @@ def _open_library(key: tuple[str, ...], _settings: Settings) -> Library:
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _open_generator(key: tuple[str, ...], _settings: Settings) -> Generator:
     generator = open_generator(_settings)
-    if isinstance(generator, LlamaGenerator):
-        Assistant(None, generator, _settings).warm()  # the system prompt, evaluated once
+    Assistant(None, generator, _settings).warm()  # the system prompt, evaluated once
     return generator
 
 
@@ -80,7 +80,7 @@ def loaded_models() -> list[tuple[str, str]]:
 
     current = settings()
     llm = generator()
-    llm_text = str(llm.config.path) if isinstance(llm, LlamaGenerator) else f"— ({llm.reason})"
+    llm_text = llm.label if llm.available else f"— ({llm.reason})"
     embedder = library().embedder
     return [("LLM", llm_text),
             ("Embedding", f"{embedder.model_id} ({resolve_backend(current)}, {embedder.dim} d)")]
