@@ -347,6 +347,8 @@ class _Reply(Iterator[str]):
                     if self.cancel.is_set():
                         return
                     continue
+                if self.cancel.is_set():
+                    return
                 if kind == "piece":
                     yield value
                 elif kind == "error":
