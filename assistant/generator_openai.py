@@ -54,7 +54,7 @@ from ingest.settings import Settings
 
 CONNECT_SECONDS = 5.0
 RETRY_SECONDS = 5.0  # an unreachable server is asked again after this
-TOKENIZE_WAIT_SECONDS = 2.0  # longer than this and the over-estimate is used instead ...
+TOKENIZE_WAIT_SECONDS = 0.75  # longer than this and the over-estimate is used instead ...
 TOKENIZE_BUSY_SECONDS = 10.0  # ... for this long (llama_cpp.server tokenizes between replies)
 COUNT_CACHE_SIZE = 8192
 DETAIL_CHARS = 160
@@ -228,6 +228,8 @@ class OpenAIGenerator(Generator):
 
     def _server_count(self, text: str) -> int | None:
         if self._tokenizer == "estimate" or time.monotonic() < self._tokenizer_busy_until:
+            return None
+        if not self.available:  # (and the model name is known from here on: vLLM needs it)
             return None
         wait = httpx2.Timeout(TOKENIZE_WAIT_SECONDS, connect=CONNECT_SECONDS)
         for way in ([self._tokenizer] if self._tokenizer else ["extras", "tokenize"]):
