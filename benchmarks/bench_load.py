@@ -9,12 +9,13 @@ one ``OpenAIGenerator``); each student is a thread. Unless ``--url`` is given, t
 served by ``llama_cpp.server`` on a free 127.0.0.1 port (``--interrupt_requests False``, the
 product's n_ctx). Every student runs ``--searches`` searches (questions drawn from the pool
 below, in a per-student order); the first ``--askers`` students also ask one explanation each,
-at the start, so the explanations are in flight together and overlap the searches.
+and the next ``--quizzers`` ask for one practice question each ("next question"), at the start,
+so the completions are in flight together and overlap the searches.
 
 Reported: every request issued vs. answered (nothing may be lost), search latency p50/p95/max,
-per-explanation time to sources / first token / total, and how many completions the client had
-in flight at once (the server queues them: llama_cpp.server runs one at a time). The machine is
-shared: the load average is printed; compare rows of one run only.
+per-explanation time to sources / first token / total, "next question" latency, and how many
+completions the client had in flight at once (the server queues them: llama_cpp.server runs
+one at a time). The machine is shared: the load average is printed; compare rows of one run.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ class Tally:
     errors: list[str] = field(default_factory=list)
     asks: list[dict] = field(default_factory=list)
     asks_issued: int = 0
+    quiz_seconds: list[float] = field(default_factory=list)
+    quizzes_issued: int = 0
+    quizzes_generated: int = 0  # by the model (not the extractive fallback)
 
 
 def student(number: int, assistant: Assistant, args, tally: Tally, start: threading.Barrier):
@@ -66,6 +70,8 @@ def student(number: int, assistant: Assistant, args, tally: Tally, start: thread
     start.wait()
     if number < args.askers:
         ask(assistant, ASK_QUESTIONS[number % len(ASK_QUESTIONS)], tally)
+    elif number < args.askers + args.quizzers:
+        next_question(assistant, number, tally)
     for index in range(args.searches):
         question = order[index % len(order)]
         with tally.lock:
@@ -109,6 +115,24 @@ def ask(assistant: Assistant, question: str, tally: Tally) -> None:
         })
 
 
+def next_question(assistant: Assistant, number: int, tally: Tally) -> None:
+    with tally.lock:
+        tally.quizzes_issued += 1
+    began = time.perf_counter()
+    try:
+        item = next(iter(assistant.quiz(count=1, kind="mcq", seed=number)), None)
+    except Exception as error:
+        with tally.lock:
+            tally.errors.append(f"next question: {error}")
+        return
+    with tally.lock:
+        if item is None:
+            tally.errors.append("next question: none made")
+        else:
+            tally.quiz_seconds.append(time.perf_counter() - began)
+            tally.quizzes_generated += item.generated
+
+
 def most_in_flight(asks: list[dict]) -> int:
     """The most explanations that were open at one moment (their [began, ended] overlap)."""
     edges = sorted([(a["began"], 1) for a in asks] + [(a["ended"], -1) for a in asks])
@@ -135,18 +159,31 @@ def report(args, tally: Tally, wall: float, load: tuple[float, float], server: s
         f"load average before / after {load[0]:.2f} / {load[1]:.2f}.",
         f"Server: {server}. Client: one `OpenAIGenerator` (no process-wide lock), one library "
         f"(sample notes), {args.students} student threads, {args.searches} searches each, "
-        f"{args.askers} of them ask one explanation (max_tokens {args.max_tokens}) at the start.",
+        f"{args.askers} of them ask one explanation (max_tokens {args.max_tokens}) and "
+        f"{args.quizzers} one practice question at the start.",
         f"Wall time {wall:.1f} s.",
         "",
-        "| what | issued | answered | lost | p50 (ms) | p95 (ms) | max (ms) |",
+        "| what | issued | answered | lost | p50 | p95 | max |",
         "|---|---|---|---|---|---|---|",
         f"| search | {tally.searches_issued} | {len(searches)} | {lost_searches} | "
-        f"{1000 * statistics.median(searches):.0f} | {1000 * percentile(searches, 0.95):.0f} | "
-        f"{1000 * max(searches):.0f} |" if searches else "| search | 0 | 0 | 0 | | | |",
-        f"| explanation | {tally.asks_issued} | {len(tally.asks)} | {lost_asks} | | | |",
+        f"{1000 * statistics.median(searches):.0f} ms | "
+        f"{1000 * percentile(searches, 0.95):.0f} ms | {1000 * max(searches):.0f} ms |"
+        if searches else "| search | 0 | 0 | 0 | | | |",
+        f"| explanation | {tally.asks_issued} | {len(tally.asks)} | {lost_asks} | "
+        + (f"{statistics.median(a['ended'] - a['began'] for a in tally.asks):.1f} s | "
+           f"{percentile([a['ended'] - a['began'] for a in tally.asks], 0.95):.1f} s | "
+           f"{max(a['ended'] - a['began'] for a in tally.asks):.1f} s |" if tally.asks
+           else "| | |"),
+        f"| next question | {tally.quizzes_issued} | {len(tally.quiz_seconds)} | "
+        f"{tally.quizzes_issued - len(tally.quiz_seconds)} | "
+        + (f"{statistics.median(tally.quiz_seconds):.1f} s | "
+           f"{percentile(tally.quiz_seconds, 0.95):.1f} s | {max(tally.quiz_seconds):.1f} s |"
+           if tally.quiz_seconds else "| | |"),
         "",
         f"Explanations open at once (client side): {most_in_flight(tally.asks)}; "
-        f"searches that found nothing: {tally.searches_empty}; errors: {len(tally.errors)}.",
+        f"searches that found nothing: {tally.searches_empty}; practice questions written by "
+        f"the model: {tally.quizzes_generated} of {len(tally.quiz_seconds)}; "
+        f"errors: {len(tally.errors)}.",
         "",
         "| explanation | sources (s) | first token (s) | total (s) | tokens | finish | cited |",
         "|---|---|---|---|---|---|---|",
@@ -165,6 +202,7 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--searches", type=int, default=10)
     parser.add_argument("--askers", type=int, default=5)
+    parser.add_argument("--quizzers", type=int, default=3)
     parser.add_argument("--max-tokens", type=int, default=96)
     parser.add_argument("--url", help="an OpenAI-compatible endpoint already running")
     parser.add_argument("--output", type=Path, default=RESULTS)
