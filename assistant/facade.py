@@ -1,8 +1,7 @@
 """``Assistant``: the one object the CLI, the UI and the tests call for every mode.
 
 It holds no per-user state (history is passed in), so one instance can serve every Streamlit
-session; the in-process generator's lock queues their completions, an endpoint's server
-schedules them.
+session; the generator's process-wide lock queues their completions.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from collections.abc import Iterator
 
 from assistant.compare import Comparison, compare
 from assistant.explain import Explanation, start_explanation
-from assistant.generator import Generator, open_generator
+from assistant.generator import Generator, LlamaGenerator, open_generator
 from assistant.grading import Grade, grade
 from assistant.prompts import SYSTEM
 from assistant.quiz import QuizLog, QuizRequest, generate_items
@@ -39,7 +38,8 @@ class Assistant:
 
     def warm(self) -> None:
         """Evaluate the shared system prompt now, so the first question only pays for its own."""
-        self.generator.prime((SYSTEM,))
+        if isinstance(self.generator, LlamaGenerator):
+            self.generator.prime((SYSTEM,))
 
     def explain(self, question: str, history: list[Turn] | None = None) -> Explanation:
         """Sources at once (``.passages``); ``.stream()`` the text; ``.finish()`` the Answer."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.facade import Assistant
-from assistant.generator import Generator, open_generator
+from assistant.generator import Generator, LlamaGenerator, open_generator
 from assistant.study_memory import StudyMemory
 from index.library import Library
 from ingest.settings import Settings
@@ -45,7 +45,8 @@ def _open_library(key: tuple[str, ...], _settings: Settings) -> Library:
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _open_generator(key: tuple[str, ...], _settings: Settings) -> Generator:
     generator = open_generator(_settings)
-    Assistant(None, generator, _settings).warm()  # the system prompt, evaluated once
+    if isinstance(generator, LlamaGenerator):
+        Assistant(None, generator, _settings).warm()  # the system prompt, evaluated once
     return generator
 
 
