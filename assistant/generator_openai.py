@@ -424,7 +424,12 @@ class _Reply(Iterator[str]):
                     chunk = json.loads(event)
                 except ValueError:
                     raise generator.wrong_answer("the completion stream", event) from None
-                if not isinstance(chunk, dict) or "error" in chunk:
+                if isinstance(chunk, dict) and "error" in chunk:  # llama-server, vLLM, Ollama
+                    error = chunk["error"]
+                    detail = error.get("message", error) if isinstance(error, dict) else error
+                    raise ModelError(f"LLM endpoint {generator.config.url} reported an error "
+                                     f"while answering: {_one_line(detail)}")
+                if not isinstance(chunk, dict):
                     raise generator.wrong_answer("the completion stream", chunk)
                 self._take_usage(chunk)
                 for choice in chunk.get("choices") or []:

@@ -191,7 +191,7 @@ def test_a_stream_cut_short_is_an_error_naming_the_url(stand_in):
 def test_an_error_event_in_the_stream_is_an_error(stand_in):
     server = stand_in({("POST", "/v1/chat/completions"):
                        lambda h, b: h.events([{"error": {"message": "context overflow"}}])})
-    with pytest.raises(ModelError, match="context overflow"):
+    with pytest.raises(ModelError, match="reported an error while answering: context overflow"):
         generator_for(server.url).complete(HELLO)
 
 
