@@ -71,11 +71,22 @@ def _guard_init(cls: type, what: str, always: bool = False) -> None:
     def guarded(self, *args, **kwargs):
         path = args[0] if args else next(iter(kwargs.values()), None)
         if always or _is_real_model(path):
+            self._model_guard_refused = True
             refuse(what, path)
         original(self, *args, **kwargs)
 
     guarded._model_guard = True
     cls.__init__ = guarded
+    finalizer = getattr(cls, "__del__", None)
+    if finalizer is not None:  # a refused object was never set up: nothing to release
+
+        @functools.wraps(finalizer)
+        def release(self):
+            if getattr(self, "_model_guard_refused", False):
+                return
+            finalizer(self)
+
+        cls.__del__ = release
 
 
 PATCHES = {
