@@ -10,17 +10,19 @@ with the real ones in ``test_assistant_explain.py`` / ``_quiz.py`` (slow).
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
 from fakes import ScriptedGenerator
 
 from assistant.citations import check_citations, marker_numbers
+from assistant.compare import compare
 from assistant.explain import start_explanation
 from assistant.facade import Assistant
 from assistant.generator import Message, Prompt
 from assistant.grading import grade
-from assistant.prompts import SYSTEM
+from assistant.prompts import COMPARE_ASPECTS, SYSTEM
 from assistant.quiz import QuizLog, QuizRequest, generate_items, item_on_chunk
 from assistant.quiz_schema import QuizItem
 from assistant.retrieval import Citation, Passage
@@ -350,3 +352,49 @@ def test_garbage_from_the_grader_is_not_taken_for_a_verdict(fake_library, script
     result = grade(short_item, ON_TOPIC, scripted, fake_library.embedder)
     assert result.graded_by != "model+similarity"  # fell back, and says so
     assert result.verdict in ("correct", "partial", "incorrect")
+
+
+# -- compare: the table the model fills -------------------------------------------------------
+
+
+def compare_reply(prompt, text_of) -> dict:
+    """A well-formed table for ``prompt``'s schema, cells from ``text_of(concept, aspect)``."""
+    schema = json.loads(prompt.json_schema)
+    columns = []
+    for column in schema["properties"]["columns"]["prefixItems"]:
+        concept = column["properties"]["concept"]["const"]
+        ids = next(v["properties"]["source"]["enum"] for k, v in column["properties"].items()
+                   if k != "concept")
+        columns.append({"concept": concept} | {
+            aspect: {"text": text_of(concept, aspect), "source": ids[0]}
+            for aspect in COMPARE_ASPECTS})
+    return {"columns": columns}
+
+
+def test_compare_garbage_json_falls_back_to_the_cited_definitions(fake_library, scripted):
+    scripted.enqueue('{"columns": [{"concept": "L1')
+    comparison = compare(fake_library, scripted, ["L1 正则化", "L2 正则化"])
+    assert not comparison.generated and "incomplete" in comparison.notice
+    assert [row.aspect for row in comparison.rows] == ["definition"]
+    assert all(cell.citations for cell in comparison.rows[0].cells)
+
+
+def test_compare_builds_a_row_per_aspect_with_each_cell_citing_its_concept(fake_library):
+    class Echo(ScriptedGenerator):
+        def stream(self, prompt, cancel=None):
+            self.enqueue_json(compare_reply(prompt, lambda c, a: f"{c} 的{a}"))
+            return super().stream(prompt, cancel)
+
+    echo = Echo()
+    comparison = compare(fake_library, echo, ["L1 正则化", "L2 正则化"])
+    assert comparison.generated
+    assert [row.aspect for row in comparison.rows] == list(COMPARE_ASPECTS)
+    columns = json.loads(echo.prompts[0].json_schema)["properties"]["columns"]["prefixItems"]
+    own = [set(column["properties"]["definition"]["properties"]["source"]["enum"])
+           for column in columns]
+    assert own[0] and own[1] and not own[0] & own[1]  # each concept its own passages
+    for row in comparison.rows:
+        assert [cell.citations[0] in ids for cell, ids in zip(row.cells, own, strict=True)] == [
+            True, True]
+        assert row.cells[0].text == f"L1 正则化 的{row.aspect}"
+    assert comparison.markdown().startswith("| | L1 正则化 | L2 正则化 |")
