@@ -20,7 +20,7 @@ from assistant.citations import check_citations, marker_numbers
 from assistant.compare import compare
 from assistant.explain import start_explanation
 from assistant.facade import Assistant
-from assistant.generator import Message, Prompt
+from assistant.generator import Message, Prompt, UnavailableGenerator
 from assistant.grading import grade
 from assistant.prompts import COMPARE_ASPECTS, SYSTEM
 from assistant.quiz import QuizLog, QuizRequest, generate_items, item_on_chunk
@@ -398,3 +398,41 @@ def test_compare_builds_a_row_per_aspect_with_each_cell_citing_its_concept(fake_
             True, True]
         assert row.cells[0].text == f"L1 正则化 的{row.aspect}"
     assert comparison.markdown().startswith("| | L1 正则化 | L2 正则化 |")
+
+
+# -- without a model: extractive replies (fast variants of test_assistant_fallback.py) ---------
+
+
+@pytest.fixture
+def offline(fake_library, fake_settings) -> Assistant:
+    return Assistant(fake_library, UnavailableGenerator("absent.gguf: no such file"),
+                     fake_settings)
+
+
+def test_offline_explain_quotes_the_best_passages_with_locations(offline):
+    explanation = offline.explain(QUESTION)
+    assert not explanation.will_generate
+    answer = explanation.finish()
+    assert answer.covered and not answer.generated and "absent.gguf" in answer.notice
+    assert "生成不可用" in answer.text and "[1]" in answer.text
+    first = answer.citations[0]
+    assert "梯度裁剪" in first.heading and first.location.endswith(
+        f":{first.start_line}-{first.end_line}")
+
+
+def test_offline_quiz_items_come_from_the_notes_and_grade_exactly(offline, fake_library):
+    items = list(offline.quiz("正则化", count=3, kind="mcq"))
+    chunk_ids = {chunk.id for chunk in fake_library.chunks()}
+    assert len(items) == 3
+    for item in items:
+        assert not item.generated and item.citation.chunk_id in chunk_ids
+        assert len(set(item.options)) == 4
+        assert offline.grade(item, "ABCD"[item.answer_index]).correct
+        assert not offline.grade(item, "ABCD"[(item.answer_index + 1) % 4]).correct
+
+
+def test_offline_compare_fills_a_cited_definition_row(offline):
+    comparison = offline.compare(["CNN", "RNN"])
+    assert not comparison.generated and "unavailable" in comparison.notice
+    numbers = {c.number for c in comparison.citations}
+    assert all(c.citations and set(c.citations) <= numbers for c in comparison.rows[0].cells)
