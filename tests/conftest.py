@@ -70,12 +70,24 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        uses = set(getattr(item, "fixturenames", ()))
-        if uses & REAL_MODEL_FIXTURES and not item.get_closest_marker("slow"):
+        if uses_real_model(item) and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
         if not item.get_closest_marker("timeout"):
             limit = SLOW_TIMEOUT if item.get_closest_marker("slow") else FAST_TIMEOUT
             item.add_marker(pytest.mark.timeout(limit))
+
+
+def uses_real_model(item: pytest.Item) -> bool:
+    """Whether the item uses one of ``REAL_MODEL_FIXTURES`` as defined here or in
+    ``assistant_support`` (a test module's own fixture of the same name, say a fake
+    ``assistant``, does not count)."""
+    names = REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ()))
+    definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    for name in names:
+        chosen = definitions.get(name)
+        if not chosen or chosen[-1].func.__module__ in ("conftest", "assistant_support"):
+            return True
+    return False
 
 
 def _guard_lines(config: pytest.Config) -> list[str]:

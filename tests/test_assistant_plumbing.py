@@ -47,15 +47,15 @@ def sentence_from(passage: Passage) -> str:
 
 
 @pytest.fixture
-def assistant(fake_library, scripted, fake_settings) -> Assistant:
+def fake_assistant(fake_library, scripted, fake_settings) -> Assistant:
     return Assistant(fake_library, scripted, fake_settings)
 
 
 # -- explain: prompt, streaming, budget -------------------------------------------------------
 
 
-def test_explain_shows_sources_first_then_streams_the_generated_reply(assistant, scripted):
-    explanation = assistant.explain(QUESTION)
+def test_explain_shows_sources_first_then_streams_the_generated_reply(fake_assistant, scripted):
+    explanation = fake_assistant.explain(QUESTION)
     assert explanation.will_generate and explanation.passages
     assert explanation.phase == "queued" and not scripted.prompts  # sources before generation
     clipping = number_of(explanation.passages, "梯度裁剪")
@@ -76,8 +76,8 @@ def test_explain_shows_sources_first_then_streams_the_generated_reply(assistant,
     assert prompt.json_schema is None and prompt.temperature == 0.0
 
 
-def test_a_question_the_notes_do_not_cover_never_reaches_the_model(assistant, scripted):
-    explanation = assistant.explain("如何做红烧肉？")
+def test_a_question_the_notes_do_not_cover_never_reaches_the_model(fake_assistant, scripted):
+    explanation = fake_assistant.explain("如何做红烧肉？")
     assert not explanation.will_generate
     answer = explanation.finish()
     assert not answer.covered and not answer.generated and "没有涉及" in answer.text
@@ -107,19 +107,19 @@ def test_an_enormous_question_is_trimmed_to_fit(fake_library):
     assert small.count_prompt(prompt.messages) + prompt.max_tokens <= 512
 
 
-def test_the_answer_is_capped_at_max_tokens(assistant, scripted):
-    explanation = start_explanation(assistant.library, scripted, QUESTION, max_tokens=10)
+def test_the_answer_is_capped_at_max_tokens(fake_assistant, scripted):
+    explanation = start_explanation(fake_assistant.library, scripted, QUESTION, max_tokens=10)
     scripted.enqueue("梯度裁剪" * 200)
     text = "".join(explanation.stream())
     assert explanation.stats.finish_reason == "length"
     assert scripted.count_tokens(text) <= 10 + scripted.PIECE_CHARS
 
 
-def test_a_follow_up_question_carries_the_history_without_old_markers(assistant, scripted):
+def test_a_follow_up_question_carries_the_history_without_old_markers(fake_assistant, scripted):
     scripted.enqueue("梯度裁剪限制梯度大小[1]。", "它能防止梯度爆炸[1]。")
-    first = assistant.explain(QUESTION)
+    first = fake_assistant.explain(QUESTION)
     history = [turn_of(first.question, first.finish().text)]
-    follow_up = assistant.explain("它能防止什么问题？", history=history)
+    follow_up = fake_assistant.explain("它能防止什么问题？", history=history)
     follow_up.finish()
     messages = scripted.prompts[1].messages
     assert [m.role for m in messages] == ["system", "user", "assistant", "user"]
@@ -144,10 +144,10 @@ def test_note_text_is_defused_before_it_reaches_the_prompt(tmp_path, fake_settin
     assert "<|im_start|>" not in user and user.count("</passage>") == 1
 
 
-def test_stop_ends_the_stream_and_says_so(assistant):
+def test_stop_ends_the_stream_and_says_so(fake_assistant):
     slow = ScriptedGenerator(piece_delay=0.01)
     slow.enqueue("梯度裁剪限制梯度大小。" * 20)
-    explanation = start_explanation(assistant.library, slow, QUESTION)
+    explanation = start_explanation(fake_assistant.library, slow, QUESTION)
     pieces = []
     for piece in explanation.stream():
         pieces.append(piece)
@@ -170,8 +170,8 @@ def test_a_cancelled_stream_yields_nothing_more(scripted):
 # -- citation checking --------------------------------------------------------------------------
 
 
-def test_a_marker_naming_no_passage_is_removed(assistant, scripted):
-    explanation = assistant.explain(QUESTION)
+def test_a_marker_naming_no_passage_is_removed(fake_assistant, scripted):
+    explanation = fake_assistant.explain(QUESTION)
     clipping = number_of(explanation.passages, "梯度裁剪")
     scripted.enqueue(f"梯度裁剪限制梯度的大小[{clipping}][9]。")
     answer = explanation.finish()
