@@ -56,9 +56,18 @@ def bigrams(text: str) -> set[str]:
 
 
 def self_cited_sentences(raw: str) -> list[tuple[str, list[int]]]:
-    """(sentence, its markers) for each sentence the model marked itself, before any repair."""
-    return [(s, marker_numbers(s)) for line in raw.split("\n")
-            for s in split_sentences(line) if marker_numbers(s)]
+    """(sentence, its markers) for each sentence the model marked itself, before any repair;
+    markers written after the full stop ("…。[1] Next") belong to the sentence before them."""
+    sentences: list[list] = []  # [text, markers]
+    for line in raw.split("\n"):
+        for index, sentence in enumerate(split_sentences(line)):
+            leading = re.match(r"\s*((?:[\[【]\s*\d+\s*[\]】]\s*)+)", sentence)
+            if leading and sentences and (index > 0 or not sentence[leading.end():].strip()):
+                sentences[-1][1] += marker_numbers(leading.group(1))
+                sentence = sentence[leading.end():]
+            if sentence.strip():
+                sentences.append([sentence, marker_numbers(sentence)])
+    return [(text, numbers) for text, numbers in sentences if numbers and text.strip()]
 
 
 @pytest.mark.parametrize("question", ["什么是梯度裁剪？", "梯度消失和梯度爆炸是什么？"])
