@@ -144,3 +144,32 @@ def test_practice_grades_the_chosen_option_and_feeds_progress(app_home, fake_mod
     app.switch_page("screens/progress.py").run()
     assert not app.exception, app.exception
     assert app.dataframe[0].value["attempts"].tolist() == [1]
+
+
+def test_upload_adds_the_document_and_a_bad_upload_changes_nothing(app_home, fake_models,
+                                                                  capsys):
+    app = open_app("library")
+    note = "# 早停\n\n## 什么是早停？\n\n早停（early stopping）在验证集损失不再下降时停止训练。\n"
+    app.file_uploader[0].set_value(("my notes 笔记.md", note.encode(), "text/markdown"))
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    uploads = app_home / "uploads"
+    assert len(list(uploads.iterdir())) == 1
+    app.file_uploader[0].set_value(("broken.txt", b"\x00\x01\x02 binary", "text/plain"))
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    shown = "\n".join(str(m.value) for m in app.markdown) + "\n".join(
+        str(e.value) for kind in ("error", "warning", "info", "success") for e in app.get(kind))
+    assert "broken.txt" in shown.replace("\\", "")
+    assert len(list(uploads.iterdir())) == 1  # the skipped upload was not kept
+    assert main(["--home", str(app_home), "search", "什么是早停？", "-k", "1", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)["hits"][0]  # the upload is searchable
+    assert first["source"].startswith(str(uploads)) and "早停" in first["text"]
+
+
+def test_settings_page_names_the_models_in_use(app_home, fake_models):
+    app = open_app("settings")
+    assert not app.exception, app.exception
+    shown = "\n".join(str(m.value) for m in app.markdown).replace("\\", "")
+    assert "fake-hash-ngrams" in shown  # the embedder the library really uses
+    assert str(app_home) in shown
