@@ -29,9 +29,15 @@ SAMPLE_NOTES = REPO_ROOT / "examples" / "notes"
 GUARD_DIR = Path(__file__).resolve().parent / "model_guard"
 
 #: fixtures that load a real model or build on one; a test using any of them is ``slow``.
-REAL_MODEL_FIXTURES = frozenset({
-    "model_settings", "embedding_model_dir", "sample_library", "generator", "assistant",
-})
+REAL_MODEL_FIXTURES = frozenset(
+    {
+        "model_settings",
+        "embedding_model_dir",
+        "sample_library",
+        "generator",
+        "assistant",
+    }
+)
 FAST_TIMEOUT = 60  # seconds per fast test: the slowest (property tests, subprocesses) take ~10
 SLOW_TIMEOUT = 1800  # a cold model load plus generation on 2 busy cores, with internal waits
 
@@ -42,8 +48,9 @@ def fast_run(config: pytest.Config) -> bool:
 
 
 def _load_guard():
-    spec = importlib.util.spec_from_file_location("study_model_guard",
-                                                  GUARD_DIR / "sitecustomize.py")
+    spec = importlib.util.spec_from_file_location(
+        "study_model_guard", GUARD_DIR / "sitecustomize.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -104,8 +111,11 @@ def _no_model_in_fast_tests(request):
     yield
     opened = _guard_lines(request.config)[before:]
     if opened:
-        pytest.fail("a fast test opened a real model (mark it slow or use tests/fakes.py):\n"
-                    + "\n".join(opened), pytrace=False)
+        pytest.fail(
+            "a fast test opened a real model (mark it slow or use tests/fakes.py):\n"
+            + "\n".join(opened),
+            pytrace=False,
+        )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -193,7 +203,8 @@ def fake_settings(tmp_path_factory) -> Settings:
     """Settings with a throwaway home and a model cache holding no model."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STUDY_")}
     return Settings.load(home=tmp_path_factory.mktemp("fake-home"), env=env).replace(
-        model_cache=tmp_path_factory.mktemp("no-models"), temperature=0.0, max_tokens=64)
+        model_cache=tmp_path_factory.mktemp("no-models"), temperature=0.0, max_tokens=64
+    )
 
 
 @pytest.fixture(scope="session")
@@ -201,8 +212,9 @@ def fake_library(tmp_path_factory, fake_settings):
     """The five sample notes in a real library (SQLite, FAISS, BM25) over the fake embedder."""
     from fakes import FakeModelsLibrary
 
-    library = FakeModelsLibrary.open(fake_settings.replace(
-        home=tmp_path_factory.mktemp("fake-sample-home")))
+    library = FakeModelsLibrary.open(
+        fake_settings.replace(home=tmp_path_factory.mktemp("fake-sample-home"))
+    )
     library.ingest([SAMPLE_NOTES])
     yield library
     library.close()

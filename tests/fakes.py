@@ -47,8 +47,8 @@ def _features(text: str) -> dict[int, float]:
     han = "".join(c if "\u4e00" <= c <= "\u9fff" else " " for c in lowered)
     grams: list[str] = []
     for run in han.split():
-        grams += [run[i:i + 2] for i in range(len(run) - 1)]
-        grams += [run[i:i + 3] for i in range(len(run) - 2)]
+        grams += [run[i : i + 2] for i in range(len(run) - 1)]
+        grams += [run[i : i + 3] for i in range(len(run) - 2)]
         if len(run) == 1:
             grams.append(run)
     grams += _WORDS.findall(lowered)
@@ -146,8 +146,9 @@ class ScriptedGenerator(Generator):
         """Each reply is a string (cut into pieces) or a sequence of the pieces to stream."""
         for reply in replies:
             if isinstance(reply, str):
-                pieces = [reply[i:i + self.PIECE_CHARS]
-                          for i in range(0, len(reply), self.PIECE_CHARS)]
+                pieces = [
+                    reply[i : i + self.PIECE_CHARS] for i in range(0, len(reply), self.PIECE_CHARS)
+                ]
             else:
                 pieces = list(reply)
             self._replies.append(pieces)
@@ -165,7 +166,8 @@ class ScriptedGenerator(Generator):
             self.prompts.append(prompt)
             if not self._replies:
                 raise AssertionError(
-                    f"ScriptedGenerator: no reply enqueued for prompt #{len(self.prompts)}")
+                    f"ScriptedGenerator: no reply enqueued for prompt #{len(self.prompts)}"
+                )
             pieces = self._replies.popleft()
         stats = GenerationStats(max_tokens=prompt.max_tokens)
         stats.prompt_tokens = self.count_prompt(prompt.messages)
@@ -173,8 +175,9 @@ class ScriptedGenerator(Generator):
         self.streams.append(stream)
         return stream
 
-    def _run(self, pieces: list[str], prompt: Prompt, cancel: threading.Event,
-             stats: GenerationStats) -> Iterator[str]:
+    def _run(
+        self, pieces: list[str], prompt: Prompt, cancel: threading.Event, stats: GenerationStats
+    ) -> Iterator[str]:
         stats.started_at = time.perf_counter()
         stats.phase = "prompt"
         stats.finish_reason = "stop"

@@ -21,9 +21,12 @@ from assistant.citations import marker_numbers
 from ui.cli import main
 
 APP = str(REPO_ROOT / "ui" / "app.py")
-GOOD_MCQ = {"question": "L2 正则化惩罚的是什么？",
-            "options": ["权重的平方和", "权重的绝对值和", "学习率", "批大小"],
-            "answer_index": 0, "explanation": "L2 正则化在损失中加入权重的平方和。"}
+GOOD_MCQ = {
+    "question": "L2 正则化惩罚的是什么？",
+    "options": ["权重的平方和", "权重的绝对值和", "学习率", "批大小"],
+    "answer_index": 0,
+    "explanation": "L2 正则化在损失中加入权重的平方和。",
+}
 
 
 @pytest.fixture
@@ -54,9 +57,10 @@ def test_ask_streams_to_the_terminal(library_home, fake_models, capsys):
     assert "梯度裁剪限制梯度的大小[1]。" in out and re.search(r"\.txt:\d+-\d+", out)
 
 
-def test_quiz_json_prints_each_valid_item_and_counts_the_dropped_drafts(library_home,
-                                                                       fake_models, capsys):
-    fake_models.enqueue("{\"question\": \"broken", json.dumps(GOOD_MCQ, ensure_ascii=False))
+def test_quiz_json_prints_each_valid_item_and_counts_the_dropped_drafts(
+    library_home, fake_models, capsys
+):
+    fake_models.enqueue('{"question": "broken', json.dumps(GOOD_MCQ, ensure_ascii=False))
     code = main(["--home", str(library_home), "quiz", "--topic", "正则化", "-n", "1", "--json"])
     captured = capsys.readouterr()
     assert code == 0
@@ -67,8 +71,9 @@ def test_quiz_json_prints_each_valid_item_and_counts_the_dropped_drafts(library_
     assert "1 invalid drafts" in captured.err
 
 
-def test_an_interactive_quiz_grades_and_records_the_answer(library_home, fake_models, capsys,
-                                                           monkeypatch):
+def test_an_interactive_quiz_grades_and_records_the_answer(
+    library_home, fake_models, capsys, monkeypatch
+):
     fake_models.enqueue_json(GOOD_MCQ)
     monkeypatch.setattr("sys.stdin", io.StringIO("权重的平方和\n"))
     assert main(["--home", str(library_home), "quiz", "--topic", "正则化", "-n", "1"]) == 0
@@ -146,8 +151,7 @@ def test_practice_grades_the_chosen_option_and_feeds_progress(app_home, fake_mod
     assert app.dataframe[0].value["attempts"].tolist() == [1]
 
 
-def test_upload_adds_the_document_and_a_bad_upload_changes_nothing(app_home, fake_models,
-                                                                  capsys):
+def test_upload_adds_the_document_and_a_bad_upload_changes_nothing(app_home, fake_models, capsys):
     app = open_app("library")
     note = "# 早停\n\n## 什么是早停？\n\n早停（early stopping）在验证集损失不再下降时停止训练。\n"
     app.file_uploader[0].set_value(("my notes 笔记.md", note.encode(), "text/markdown"))
@@ -159,7 +163,8 @@ def test_upload_adds_the_document_and_a_bad_upload_changes_nothing(app_home, fak
     app.button[0].click().run()
     assert not app.exception, app.exception
     shown = "\n".join(str(m.value) for m in app.markdown) + "\n".join(
-        str(e.value) for kind in ("error", "warning", "info", "success") for e in app.get(kind))
+        str(e.value) for kind in ("error", "warning", "info", "success") for e in app.get(kind)
+    )
     assert "broken.txt" in shown.replace("\\", "")
     assert len(list(uploads.iterdir())) == 1  # the skipped upload was not kept
     assert main(["--home", str(app_home), "search", "什么是早停？", "-k", "1", "--json"]) == 0

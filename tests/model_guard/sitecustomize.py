@@ -55,9 +55,11 @@ def refuse(what: str, path: object) -> None:
     if log:
         with open(log, "a", encoding="utf-8") as handle:
             handle.write(line)
-    raise ModelOpenedInFastTest(f"a fast test opened a real model: {line.strip()} "
-                                "(use the fakes in tests/fakes.py, or a real-model fixture, "
-                                "which marks the test slow)")
+    raise ModelOpenedInFastTest(
+        f"a fast test opened a real model: {line.strip()} "
+        "(use the fakes in tests/fakes.py, or a real-model fixture, "
+        "which marks the test slow)"
+    )
 
 
 def _guard_init(cls: type, what: str, always: bool = False) -> None:
@@ -91,10 +93,12 @@ def _guard_init(cls: type, what: str, always: bool = False) -> None:
 
 PATCHES = {
     "llama_cpp.llama": lambda m: _guard_init(m.Llama, "llama_cpp.Llama"),
-    "onnxruntime.capi.onnxruntime_inference_collection":
-        lambda m: _guard_init(m.InferenceSession, "onnxruntime.InferenceSession"),
-    "sentence_transformers.SentenceTransformer":
-        lambda m: _guard_init(m.SentenceTransformer, "SentenceTransformer", always=True),
+    "onnxruntime.capi.onnxruntime_inference_collection": lambda m: _guard_init(
+        m.InferenceSession, "onnxruntime.InferenceSession"
+    ),
+    "sentence_transformers.SentenceTransformer": lambda m: _guard_init(
+        m.SentenceTransformer, "SentenceTransformer", always=True
+    ),
 }
 
 
