@@ -234,10 +234,10 @@ def _check_vectors(directory: Path, wanted_ids: set[int], model_id: str | None,
                    fingerprint: str) -> Check:
     try:
         manifest = read_manifest(directory, "vector index")
-        check_content(manifest, directory, "vector index", fingerprint)
         vectors = open_vector_index(
             directory, model_id or manifest.model_id, manifest.dim, expected_count=len(wanted_ids)
         )
+        check_content(manifest, directory, "vector index", fingerprint)
     except LibraryStateError as error:
         return Check("vector index", PROBLEM, _with_repair_hint(error))
     ids = set(vectors.items()[0].tolist())
@@ -252,9 +252,9 @@ def _check_vectors(directory: Path, wanted_ids: set[int], model_id: str | None,
 
 def _check_lexical(directory: Path, wanted_ids: set[int], fingerprint: str) -> Check:
     try:
+        lexical = LexicalIndex.open(directory, expected_count=len(wanted_ids))
         check_content(read_manifest(directory, "keyword index"), directory, "keyword index",
                       fingerprint)
-        lexical = LexicalIndex.open(directory, expected_count=len(wanted_ids))
     except LibraryStateError as error:
         return Check("keyword index", PROBLEM, _with_repair_hint(error))
     ids = set(lexical.chunk_ids.tolist())

@@ -122,9 +122,9 @@ def load_indexes(home: Path, model_id: str, dim: int, chunks: Sequence[Chunk]) -
             f"{index_dir(home)}: out of step with the library's chunks; run 'study reindex'"
         )
     root = index_dir(home)
-    check_contents(root, fingerprint)
     vectors = open_vector_index(root / "vectors", model_id, dim, expected_count=len(chunks))
     lexical = LexicalIndex.open(root / "lexical", expected_count=len(chunks))
+    check_contents(root, fingerprint)
     return SearchIndexes(vectors, lexical, state)
 
 
