@@ -12,7 +12,8 @@ from reliability_support import CLIPPING_QUERY, copy_library, open_library, run_
 from index import hybrid
 
 COPIES = 32
-OTHERS = ["梯度爆炸", "梯度消失", "学习率预热", "权重衰减", "批归一化", "残差连接", "早停", "标签平滑"]
+OTHERS = ["梯度爆炸", "梯度消失", "学习率预热", "权重衰减", "批归一化", "残差连接", "早停",
+          "标签平滑"]
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,8 @@ def copies_library(tmp_path_factory, sample_library):
     notes.mkdir()
     for n in range(COPIES):
         (notes / f"copy{n:02}.md").write_text(
-            "# 面试题\n\n## 梯度裁剪是什么？\n\n梯度裁剪把梯度的范数限制在阈值以内，防止梯度爆炸。\n",
+            "# 面试题\n\n## 梯度裁剪是什么？\n\n"
+            "梯度裁剪把梯度的范数限制在阈值以内，防止梯度爆炸。\n",
             encoding="utf-8",
         )
     others = "".join(f"## {t}是什么？\n\n{t}和梯度、训练稳定性有关的解释。\n\n" for t in OTHERS)
@@ -61,9 +63,10 @@ def test_hybrid_scores_equal_an_exhaustive_search(copies_library):
     assert len(grown.kept) == 5 and len({h.score for h in grown.kept}) == 5  # not all 1.0
 
 
-ON_TOPIC = [CLIPPING_QUERY, "dropout 的作用", "what is batch normalization", "Adam 优化器和 SGD 的区别"]
-OFF_TOPIC = ["今天天气怎么样", "how do I bake sourdough bread", "红烧肉的做法", "巴黎是哪个国家的首都",
-             "？？？", "...", "!!!"]
+ON_TOPIC = [CLIPPING_QUERY, "dropout 的作用", "what is batch normalization",
+            "Adam 优化器和 SGD 的区别"]
+OFF_TOPIC = ["今天天气怎么样", "how do I bake sourdough bread", "红烧肉的做法",
+             "巴黎是哪个国家的首都", "？？？", "...", "!!!"]
 
 
 def test_off_topic_and_punctuation_queries_are_marked_weak(sample_library):
