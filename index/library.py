@@ -176,7 +176,8 @@ class Library:
             vectors, embedded, cached = embed_passages_counted(
                 embedder, cache, [c.embed_text for c in chunks],
                 [c.content_hash for c in chunks], progress)
-        self._embedding_counts = (embedded, cached)
+        done, reused = self._embedding_counts
+        self._embedding_counts = (done + embedded, reused + cached)
         return vectors
 
     def _install(self, indexes: SearchIndexes, chunks: list[Chunk], view: Store) -> None:
