@@ -106,7 +106,7 @@ def test_the_cap_also_bounds_the_work_on_one_long_section(token_counter):  # noq
     line = "梯度裁剪把梯度的范数限制在阈值以内，" * 10_000  # 190,000 characters, no full stop
     capped = chunk_document("# t\n\n## s\n\n" + line, "t", token_counter, max_chunks=5)
     assert len(capped.chunks) == 5 and capped.truncated_at_line == 6
-    whole = chunk_document("# t\n\n## s\n\n" + line[:3000], "t", token_counter, max_chunks=5)
+    whole = chunk_document("# t\n\n## s\n\n" + line[:1500], "t", token_counter, max_chunks=5)
     assert whole.truncated_at_line is None
 
 
