@@ -42,7 +42,7 @@ print(json.dumps({"seconds": seconds, "peak_mb": peak / 1024, "chunks": chunks,
 
 
 def make_inputs(folder: Path) -> dict[str, Path]:
-    words = "梯度裁剪dropout学习率attention" * 1000
+    words = "梯度裁剪dropout学习率attention" * 10_000
     one_line = folder / "one-line-30mb.md"
     with open(one_line, "w", encoding="utf-8") as stream:
         while stream.tell() < 30 * 2**20:
