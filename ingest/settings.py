@@ -93,7 +93,7 @@ class Settings:
     ) -> Settings:
         """Merge defaults, ``HOME/config.toml``, ``STUDY_*`` env vars and ``overrides``."""
         env = os.environ if env is None else env
-        home_path = Path(home or env.get("STUDY_HOME") or default_home()).expanduser()
+        home_path = Path(_home_choice(home, env)).expanduser()
         values: dict[str, Any] = {"home": home_path}
         values.update(_read_config_file(home_path / CONFIG_FILE_NAME))
         for name in cls.field_names():
@@ -119,6 +119,27 @@ class Settings:
 
     def resolved_threads(self) -> int:
         return self.n_threads if self.n_threads > 0 else physical_cores()
+
+
+def _home_choice(home: str | Path | None, env: Mapping[str, str]) -> str | Path:
+    """``--home``, else ``STUDY_HOME``, else ``~/.study``; an empty one is refused, since a
+    script with an unset variable would otherwise work on the user's real library.
+
+    >>> _home_choice("/tmp/h", {"STUDY_HOME": ""})
+    '/tmp/h'
+    """
+    if home is not None:
+        if not str(home).strip():
+            raise ConfigError("--home is empty; name the library folder "
+                              "(or leave the flag out for ~/.study)")
+        return home
+    from_env = env.get("STUDY_HOME")
+    if from_env is not None:
+        if not from_env.strip():
+            raise ConfigError("STUDY_HOME is set but empty; name the library folder "
+                              "(or unset it for ~/.study)")
+        return from_env
+    return Path.home() / ".study"
 
 
 def _field(name: str) -> dataclasses.Field:
