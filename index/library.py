@@ -81,6 +81,16 @@ class Library:
         self._snapshot: _Snapshot | None = None
         self._saved_stamp: tuple[int, int, int] | None = None  # of the state.json in memory
         self._load_lock = threading.RLock()
+        self._listeners: list[Callable[[Library], None]] = []
+
+    def on_change(self, listener: Callable[[Library], None]) -> None:
+        """Call ``listener(library)`` after every successful ingest or removal (layers above
+        keep derived data in step this way, e.g. the question bank extracts its cards)."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            listener(self)
 
     @classmethod
     def open(cls, settings: Settings) -> Library:
@@ -137,12 +147,14 @@ class Library:
                                       progress=progress, prune=prune, max_tokens=counter.window)
             with storage_errors(home, "updating the search index", "run 'study reindex'"):
                 self._sync(embed_progress)
+        self._changed()
         return report
 
     def remove(self, ref: str | int) -> RemovedDocument:
         with self.store.writing(), storage_errors(self.settings.home, "removing a document"):
             removed = self.store.remove_document(ref)
             self._sync(None)
+        self._changed()
         return removed
 
     def reindex(self, progress: Progress | None = None) -> int:

@@ -42,7 +42,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def ingest_command(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.bank import QuestionBank, attach
+
     with Library.open(settings) as library:
+        attach(library)  # cards are extracted from the new passages right after the ingest
         with terminal_progress("ingesting", unit="file") as progress, \
                 terminal_progress("embedding", unit="chunk") as embed_progress:
             report = library.ingest(args.paths, progress=progress, prune=args.prune,
@@ -51,6 +54,8 @@ def ingest_command(args: argparse.Namespace, settings: Settings) -> int:
         if args.verbose or outcome.status in (Status.SKIPPED, Status.REMOVED):
             print(outcome.line)
     print(report.summary())
+    with Library.open(settings) as library, QuestionBank.open(library, sync=False) as bank:
+        print(bank.progress().line())
     if figure := last_self_eval(settings):
         print(figure)
     return EXIT_SKIPPED if report.skipped else 0
