@@ -52,7 +52,10 @@ class QuestionBank:
         self.close()
 
     def sync(self, now: datetime | None = None) -> SyncReport:
-        """Bring the bank in step with the library's passages (see ``bank_sync``)."""
+        """Bring the bank in step with the library's passages (see ``bank_sync``); reads the
+        chunks only when their hashes differ from the bank's active passages."""
+        if self.store.in_step():
+            return SyncReport(0, 0, 0, 0, 0)
         return sync_bank(self.store, self.library.chunks(), utc(now or datetime.now(UTC)))
 
     # -- serving ---------------------------------------------------------------------------

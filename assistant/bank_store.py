@@ -211,6 +211,13 @@ class BankStore:
         return self._items("WHERE status = 'active' AND reps > 0 AND due <= ? ORDER BY due "
                            "LIMIT ?", stamp(now), limit)
 
+    def in_step(self) -> bool:
+        """The active passages are exactly the library's chunk hashes (nothing to sync)."""
+        chunk_hashes = {row[0] for row in self._query("SELECT DISTINCT content_hash FROM chunks")}
+        active = {row[0] for row in self._query(
+            "SELECT passage_hash FROM bank_passages WHERE status = 'active'")}
+        return chunk_hashes == active
+
     def chunk_places(self, passage_hashes: Sequence[str]) -> dict[str, tuple[int, int]]:
         """(chunk id, start line) of the chunk holding each passage now."""
         places: dict[str, tuple[int, int]] = {}
