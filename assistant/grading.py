@@ -123,6 +123,8 @@ def grade_short(item: QuizItem, response: str, generator: Generator, embedder: E
     if not generator.available:
         verdict = ("correct" if score >= CLOSE_FROM or (len(points) > 1 and not left_out)
                    else "partial" if score >= UNRELATED_BELOW else "incorrect")
+        if verdict == "correct" and len(points) > 1 and left_out:
+            verdict = "partial"
         missing = "" if verdict == "correct" else "；".join(left_out) or item.answer
         return Grade(verdict, missing, item.answer, item.citation, score, "similarity")
     verdict, missing = model_verdict(item, response, generator, cancel, points)

@@ -10,7 +10,7 @@ what the answer says is *right* stays the model's call.
 >>> points = key_points("L1 正则化使权重稀疏；L2 正则化使权重变小。")
 >>> points
 ['L1 正则化使权重稀疏', 'L2 正则化使权重变小。']
->>> covered_points(points, "L1 会让权重变得稀疏")
+>>> covered_points(points, "L1 会让权重稀疏")
 [True, False]
 """
 
@@ -39,15 +39,23 @@ def key_points(reference: str) -> list[str]:
 
 
 def covered_points(points: list[str], answer: str) -> list[bool]:
+    """Per point, whether ``answer`` states it. Points are told apart by what only they say:
+    in "L1 惩罚绝对值；L2 惩罚平方" the shared "惩罚" counts for neither."""
     said = _units(answer)
-    return [_stated(point, said) for point in points]
+    every = [_units(point) for point in points]
+    covered = []
+    for index, point in enumerate(points):
+        others = set().union(*(units for i, units in enumerate(every) if i != index))
+        own = every[index] - others or every[index]
+        covered.append(_stated(point, own, said))
+    return covered
 
 
-def _stated(point: str, said: set[str]) -> bool:
+def _stated(point: str, own: set[str], said: set[str]) -> bool:
     head = _HEAD.match(point)
     if head and _recall(_units(head.group(1)), said) >= HEAD_STATED_FROM:
         return True
-    return _recall(_units(point), said) >= STATED_FROM
+    return _recall(own, said) >= STATED_FROM
 
 
 def _recall(wanted: set[str], said: set[str]) -> float:
