@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from assistant.bank_extract import extract_cards
-from assistant.bank_records import BankItem, BankPassage
+from assistant.bank_mcq import SLOT_PREFIX, definition_mcqs, is_definition
+from assistant.bank_records import BankItem, BankPassage, Draft
 from assistant.bank_store import BankStore
 from assistant.scheduler import CardState
 from ingest.records import Chunk
@@ -74,7 +75,27 @@ def sync_bank(bank: BankStore, chunks: list[Chunk], now: datetime) -> SyncReport
         if carried is not None:
             carried = _spread(carried, [d.slot for d in drafts])
         cards += bank.add_passage(_passage_of(chunk), drafts, now, carried)
+    if new_hashes:
+        cards += _add_definition_mcqs(bank, current, now)
     return SyncReport(len(new_hashes), edited, retired, restored, cards)
+
+
+def _add_definition_mcqs(bank: BankStore, current: dict[str, Chunk], now: datetime) -> int:
+    """A definition MCQ for every active definition cloze that has none yet."""
+    active = bank.items("active")
+    have = {(item.passage_hash, item.slot.rsplit(":", 1)[-1]) for item in active
+            if item.slot.startswith(SLOT_PREFIX)}
+    definitions = [item for item in active if is_definition(item.item, item.made_by)]
+    pool = [(item.item.answer, item.item.explanation) for item in definitions]
+    wanted = [Draft(item.passage_hash, item.slot, item.item, item.made_by)
+              for item in definitions
+              if (item.passage_hash, item.slot.rsplit(":", 1)[-1]) not in have]
+    texts = {h: chunk.text for h, chunk in current.items()}
+    passages = bank.passages()
+    added = 0
+    for draft in definition_mcqs(wanted, pool, texts):
+        added += bank.add_passage(passages[draft.passage_hash], [draft], now)
+    return added
 
 
 def _passage_of(chunk: Chunk) -> BankPassage:
