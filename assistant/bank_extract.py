@@ -98,7 +98,20 @@ _GENERIC = {
     "工作原理", "作用是", "目的是", "区别是", "关键是", "难点", "重点", "方式", "类型", "种类",
 }
 _DESCRIBING_LABELS = ("定义", "作用", "含义", "描述", "原理")
+_EN_STARTERS = {
+    "the", "a", "an", "this", "that", "these", "it", "its", "since", "often", "even", "also",
+    "intuitively", "here", "there", "our", "we", "one", "such", "each", "every", "both", "all",
+    "however", "thus", "hence", "then", "so", "in", "on", "for", "as", "if", "when", "while",
+}
 _MARKUP = re.compile(r"\*\*|__|`")
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\ufeff]")
+_NEEDS_FIGURE = re.compile(
+    r"上图|下图|如图|见图|图\s*\d|表\s*\d|如下所示|如下表|如下[：:]|公式如下|定义如下|计算如下|"
+    r"as shown|the figure|the following figure|\bfig\.|\btable \d",
+    re.IGNORECASE,
+)
+_ASIDE = re.compile(r"^[（(]?\s*(贡献者|来源|参考|注)[：:].*[）)]?$")
+_SECTION_NUMBER = re.compile(r"^\d+(?:\.\d+)+\s*")
 
 
 @dataclass(frozen=True)
@@ -132,7 +145,7 @@ def _question_card(chunk: Chunk, lines: list[_Line]) -> Draft | None:
     if not lines:
         return None
     heading = chunk.heading_path[-1] if chunk.heading_path else ""
-    heading_question = _plain(question_of(heading))
+    heading_question = _SECTION_NUMBER.sub("", _plain(question_of(heading)))
     starts_with_heading = bool(_HEADING.match(chunk.text.split("\n", 1)[0]))
     question = heading_question if _is_question(heading_question) else ""
     first = lines[0].number
@@ -169,8 +182,9 @@ def _question_card(chunk: Chunk, lines: list[_Line]) -> Draft | None:
     if not answer_lines:
         return None
     back, used = _condensed(answer_lines)
-    if len(back) < MIN_BACK_CHARS or _giveaway(question, back):
+    if len(back) < MIN_BACK_CHARS or _giveaway(question, back) or _incomplete(used):
         return None
+    question = _SECTION_NUMBER.sub("", question)
     items = sum(1 for line in used if _LIST_ITEM.match(line.text) and not line.text.startswith(
         ("-", "*", "+", "•")))
     front = question if items < 3 or not re.search(r"哪些|几种|有哪|which|what are", question,
@@ -194,16 +208,29 @@ def _pair_cards(chunk: Chunk, lines: list[_Line]) -> list[Draft]:
 
 
 def _answer_lines(lines: list[_Line]) -> list[_Line]:
-    """The answer's content lines: labels' own text kept, blank lines and images dropped."""
+    """The answer's content lines: labels' own text kept, blank lines, images and asides
+    ("（贡献者：…）") dropped."""
     kept = []
     for line in lines:
         label = _label(line.text)
         text = label[1] if label and label[0] in _ANSWER_LABELS else line.text
         text = text.strip()
-        if not text or text.startswith(("![", "<img", "|")) or _HEADING.match(text):
+        if (not text or text.startswith(("![", "<img", "|")) or _HEADING.match(text)
+                or _ASIDE.match(_plain(text))):
             continue
         kept.append(_Line(line.number, text))
     return kept
+
+
+def _incomplete(lines: list[_Line]) -> bool:
+    """The back leans on what a card cannot show (a figure, a table, a formula block) or has
+    an empty item where such a thing stood."""
+    if any(_NEEDS_FIGURE.search(line.text)
+           or len(re.sub(r"[\W\d_]", "", _LIST_ITEM.sub("", line.text))) < 2
+           for line in lines):
+        return True
+    return any(re.search(r"[：:]$", line.text) and not _LIST_ITEM.match(after.text)
+               for line, after in zip(lines, lines[1:], strict=False))  # "如下两个函数：" + formula
 
 
 def _condensed(lines: list[_Line]) -> tuple[str, list[_Line]]:
@@ -282,6 +309,9 @@ def _definition_card(chunk: Chunk, sentence: str, number: int, used: set[str]) -
     if re.search(r"[：:]$", sentence):  # "…模型，其基本原理包括以下几个部分：": first clause
         head, comma, _ = sentence.rpartition("，")
         sentence = head + "。" if comma else ""
+    if (not re.search(r"[。.!?！？]$", sentence) or re.search(r"\$|\\[a-zA-Z(\[]", sentence)
+            or _NEEDS_FIGURE.search(sentence)):
+        return None  # a sentence cut by a line break, or one that needs a formula or figure
     match = _ZH_DEFINITION.match(sentence) or _EN_DEFINITION.match(sentence)
     if match is None:
         return None
@@ -291,7 +321,7 @@ def _definition_card(chunk: Chunk, sentence: str, number: int, used: set[str]) -
     if verb in _WEAK_VERB and not gloss:
         return None
     if (not _good_term(term) or len(rest) < 10 or _key(term) in used
-            or re.match(r"^(否|不|为了|因为|由于|通过|在于)", rest)):
+            or re.match(r"^(否|不|为了|因为|由于|通过|在于|an? example|an? instance)", rest)):
         return None
     answer = term + gloss
     question = BLANK + sentence[match.start("verb"):].strip()
@@ -390,7 +420,7 @@ def _outside_fences(lines: list[_Line]) -> list[_Line]:
     """Lines outside code fences and display formulas, markup removed."""
     kept, fenced, formula = [], False, False
     for line in lines:
-        text = line.text.strip()
+        text = _INVISIBLE.sub("", line.text).strip()
         if _FENCE.match(text):
             fenced = not fenced
             continue
@@ -431,8 +461,13 @@ def _good_term(term: str) -> bool:
     term = term.strip()
     if not 2 <= len(term) <= 24 or term in _GENERIC or _PRONOUN_START.match(term):
         return False
-    if re.search(r"[，。；！？,;!?]|的$|可以|能够|需要|用于|通常|一般", term):
+    if re.search(r"[，。；！？,;!?]|的|在|了|把|被|为|可以|能够|需要|用于|通常|一般|应该|就|都|也|"
+                 r"图|表", term) or re.search(r"\d$", term):
         return False
+    if re.fullmatch(r"[A-Za-z][A-Za-z\- ]*", term) and (
+            len(term.split()) > 3 or term.split()[0].lower() in _EN_STARTERS
+            or not all(word[:1].isupper() or word.isupper() for word in term.split())):
+        return False  # English: a Capitalized Technical Term, not "The difference"
     return not re.fullmatch(r"[\d\W_]+", term)
 
 
