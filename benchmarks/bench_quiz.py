@@ -188,6 +188,15 @@ def report(home: Path, other: Path | None, sample_items: int, other_items: int) 
             lines += ["", f"Bank: first question at most **{worst:.3f} s**, next at most "
                       f"{worst_next:.3f} s over {len(bank_rows)} topics."]
         lines.append("")
+    browser = figures.get("browser")
+    if browser:
+        lines += ["## In the browser (`python -m benchmarks.bench_practice_browser`)", "",
+                  "`study ui` in headless Chromium, Practice page: Start pressed -> \"第 1 题\" "
+                  "drawn; Next pressed -> \"第 2 题\" drawn. Load average "
+                  f"{browser['load_average']:.2f}.", "",
+                  "| topic | first question (s) | next question (s) |", "|---|---|---|"]
+        lines += [f"| {r['topic']} | {r['first_s']} | {r['next_s']} |" for r in browser["rows"]]
+        lines.append("")
     (RESULTS / "quiz.md").write_text("\n".join(lines))
     dump = [*_items(home, sample_items, "sample"), *(_items(other, other_items, "other")
                                                      if other else [])]
