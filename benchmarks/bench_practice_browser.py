@@ -1,12 +1,12 @@
-"""Practice in the real app, in headless Chromium: Start -> first question on screen -> answer
--> Next -> second question on screen, timed as the student sees it.
+"""Practice in the real app, in headless Chromium: Start -> first question on screen, then
+answer -> Next -> second question on screen, timed as the student sees it.
 
     python -m benchmarks.bench_practice_browser --home /tmp/qb      # a home with a filled bank
 
 Starts ``study ui`` on a free port over ``--home``, opens the Practice page, and per topic:
 types it, presses Start, and times until "第 1 题" is drawn; submits an answer (not
-timed), presses Next and times until "第 2 题" is drawn. The figures are appended to ``HOME/bench_quiz.json``
-(``bench_quiz report`` writes them into results/quiz.md).
+timed), presses Next and times until "第 2 题" is drawn. The figures are appended to
+``HOME/bench_quiz.json`` (``bench_quiz report`` writes them into results/quiz.md).
 """
 
 from __future__ import annotations

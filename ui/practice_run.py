@@ -63,7 +63,7 @@ def start_quiz(topic: str | None, count: int, kind: str) -> None:
 def _bank_worker(key: tuple[str, ...], _library, _generator) -> BankWorker | None:
     """One background worker per library and model, for the whole process: it fills the bank
     while nobody is using the model (``assistant.bank_worker``)."""
-    if not _generator.available or resources.settings().bank_worker != "on":
+    if not _generator.available:
         return None
     worker = BankWorker(_library, _generator, embedder=_library.embedder)
     threading.Thread(target=worker.run, args=(threading.Event(),), daemon=True,
@@ -73,7 +73,9 @@ def _bank_worker(key: tuple[str, ...], _library, _generator) -> BankWorker | Non
 
 def bank_worker() -> BankWorker | None:
     current = resources.settings()
-    key = (str(current.home), current.llm_model, str(current.model_cache), current.bank_worker)
+    if current.bank_worker != "on":
+        return None  # and the model is not loaded for it
+    key = (str(current.home), current.llm_model, str(current.model_cache))
     return _bank_worker(key, resources.library(), resources.generator())
 
 
