@@ -166,9 +166,9 @@ class StudyMemory:
         return self.log.next_due(self.now(now))
 
     def review_item(self, entry: StudyItem, assistant=None) -> QuizItem:
-        """The question to ask for a due entry: a fresh one on the same passage when the model
-        can write it (so the student recalls the idea, not an option letter), else the stored
-        one with its options reshuffled."""
+        """The question to ask for a due entry: another banked item on the same passage (at
+        once, and verified; so the student recalls the idea, not an option letter), else a
+        fresh one the model writes now, else the stored one with its options reshuffled."""
         seed = self.log.answer_count(entry.id)
         chunk = self._chunk(entry.chunk_id) if entry.chunk_id is not None else None
         banked = self._banked_item(chunk, entry, seed)
@@ -251,6 +251,8 @@ class StudyMemory:
             return None
         items = QuestionBank(self.library, self.bank).items_on(chunk.content_hash)
         fresh = [item for item in items if item.question != entry.question] or items
+        same_kind = [item for item in fresh if item.kind == entry.item.kind]
+        fresh = same_kind or fresh
         return fresh[seed % len(fresh)] if fresh else None
 
     def _chunk(self, chunk_id: int) -> Chunk | None:
