@@ -32,6 +32,10 @@ from assistant.prompts import compact
 from assistant.quiz import MIN_SECTION_CHARS, QuizLog, item_on_chunk
 
 MODEL_SLOTS = ("m:mcq", "m:truefalse", "m:short")
+FAMILIES = {"mcq": "choice", "truefalse": "statement", "short": "free", "flashcard": "free",
+            "cloze": "blank"}
+"""A new item must not repeat a banked one of its family: an MCQ may ask what a flashcard
+asks (another way to practise it), a short answer may not (it *is* the flashcard)."""
 IDLE_SECONDS = 3.0  # quiet time after an interactive completion before the worker resumes
 POLL_SECONDS = 1.0
 NOTHING_TO_DO_SECONDS = 10.0
@@ -88,7 +92,8 @@ class BankWorker:
              cancel: threading.Event) -> SlotOutcome | None:
         """One slot's item or rejection; None if the work was cancelled part-way."""
         kind = slot.split(":", 1)[1]
-        banked = [item.item for item in self.store.items("active", [passage.passage_hash])]
+        banked = [item.item for item in self.store.items("active", [passage.passage_hash])
+                  if FAMILIES.get(item.item.kind) == FAMILIES[kind]]
         log = QuizLog()
         item = item_on_chunk(None, self.generator, chunk, kind, 0,
                              earlier=[i.question for i in banked], log=log, cancel=cancel)
