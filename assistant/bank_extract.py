@@ -96,6 +96,8 @@ _GENERIC = {
     "影响", "用途", "场景", "优化", "策略", "原则", "要点", "总结", "背景", "前提", "输入", "输出",
     "解析", "实现", "描述", "挑战", "应用场景", "使用场景", "主要作用", "主要目的", "基本原理",
     "工作原理", "作用是", "目的是", "区别是", "关键是", "难点", "重点", "方式", "类型", "种类",
+    "任务目标", "数据类型", "数据量", "训练模型", "评估模型", "模型方法", "模型选择", "训练方式",
+    "应用领域", "计算方式", "评估与验证", "模型训练", "模型评估", "数据准备",
 }
 _DESCRIBING_LABELS = ("定义", "作用", "含义", "描述", "原理")
 _EN_STARTERS = {
@@ -243,8 +245,11 @@ def _condensed(lines: list[_Line]) -> tuple[str, list[_Line]]:
     if sum(len(line.text) + 1 for line in lines) > BACK_CHARS:
         outline = _outline(lines)
         if len(outline) >= 2:
-            lines = [_Line(lines[0].number, _first_sentences(lines[0].text, LINE_CHARS)),
-                     *outline] if not _is_outline(lines[0].text) else outline
+            intro = next((line for line in lines[: 3]
+                          if not _is_outline(line.text) and not _LIST_ITEM.match(line.text)
+                          and not re.search(r"[：:]\W*$", line.text)), None)
+            lines = outline if intro is None else [
+                _Line(intro.number, _first_sentences(intro.text, LINE_CHARS)), *outline]
     kept: list[_Line] = []
     total = 0
     for line in lines[:MAX_BACK_LINES]:
@@ -253,13 +258,14 @@ def _condensed(lines: list[_Line]) -> tuple[str, list[_Line]]:
             break
         kept.append(_Line(line.number, text))
         total += len(text) + 1
-    return "\n".join(line.text for line in kept), kept
+    return "\n".join(_plain(line.text) for line in kept), kept
 
 
 def _outline(lines: list[_Line]) -> list[_Line]:
     """Item titles ("**1. 准确率（Accuracy）**") or numbered bold items, as "1. term: …"."""
     titles = [_Line(line.number, _plain(m.group("term"))) for line in lines
-              if (m := _BOLD_TITLE.match(line.text)) and _plain(m.group("term")) not in _GENERIC]
+              if (m := _BOLD_TITLE.match(line.text)) and _plain(m.group("term")) not in _GENERIC
+              and not _is_label_line(line.text)]
     if len(titles) >= 2:
         return [_Line(t.number, f"{i}. {t.text}") for i, t in enumerate(titles, start=1)]
     items = []
@@ -269,6 +275,12 @@ def _outline(lines: list[_Line]) -> list[_Line]:
             desc = _first_sentences(_plain(m.group("desc")), 40)
             items.append(_Line(line.number, f"{m.group('num')}. {_plain(m.group('term'))}：{desc}"))
     return items
+
+
+def _is_label_line(text: str) -> bool:
+    """ "**常见的正则化方法：**" introduces a list; "**1. L1 正则化：**" is an item of it."""
+    return bool(re.search(r"[：:]\s*(\*\*)?\s*$", text)) and not re.match(
+        r"^\s*(\*\*)?\s*\d+[.、)）]", text)
 
 
 def _is_outline(text: str) -> bool:
@@ -378,8 +390,8 @@ def _term_cards(chunk: Chunk, lines: list[_Line], used: set[str]) -> list[Draft]
                 or (title is not None and re.search(r"步骤|方法|流程|过程|steps?", title.text))):
             continue
         if any(len(part) >= 2 and _key(part) in _key(desc)
-               for part in (bare, _gloss(term).strip("（）()"))):
-            continue  # the description names the term
+               for part in (bare, _gloss(term).strip("（）()"))) or _echoed(bare, desc):
+            continue  # the description names the term, or most of it
         shown = _first_sentences(desc, LINE_CHARS)
         question = f"{context}\n{BLANK}：{shown}" if context else f"{BLANK}：{shown}"
         if _key(bare) in _key(context):
@@ -479,6 +491,14 @@ def _blanked(text: str, term: str, gloss: str) -> str:
             text = re.sub(re.escape(part), BLANK, text, flags=re.IGNORECASE)
     text = re.sub(f"(?:{BLANK}\\s*)+", BLANK, text)
     return text.replace(BLANK + "（" + BLANK + "）", BLANK)
+
+
+def _echoed(term: str, text: str) -> bool:
+    """Half or more of the term's character bigrams stand in ``text`` ("评估模型" in
+    "使用评估指标…评估融合模型的表现"): recalling it would be reading it."""
+    grams = {term[i:i + 2] for i in range(len(term) - 1)} - {""}
+    grams = {g for g in grams if not re.search(r"[\W_]", g)}
+    return bool(grams) and sum(g in text for g in grams) * 2 >= len(grams)
 
 
 def _key(text: str) -> str:

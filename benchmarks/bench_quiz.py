@@ -212,11 +212,10 @@ def _items(home: Path, count: int, library_name: str) -> list[dict]:
     with Library.open(Settings.load(home=home)) as library, \
             QuestionBank.open(library, sync=False) as bank:
         items = bank.store.items("active")
-    rng = random.Random(16)
     model = [i for i in items if not i.extracted]
     extracted = [i for i in items if i.extracted]
-    rng.shuffle(model)
-    rng.shuffle(extracted)
+    random.Random(16).shuffle(model)
+    random.Random(16).shuffle(extracted)  # a fixed order: more model items, a shorter prefix
     picked = model[: count // 2] + extracted[: count - min(len(model), count // 2)]
     rows = []
     for item in picked:
