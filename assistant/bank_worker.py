@@ -17,6 +17,7 @@ restarting redoes exactly the slots without an outcome -- nothing is lost or dou
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -71,8 +72,8 @@ class BankWorker:
             return False
         chunk = self._chunk(passage.passage_hash)
         now = datetime.now(UTC)
-        if chunk is None or len(compact(chunk.text)) < MIN_SECTION_CHARS:
-            self.store.skip_model(passage.passage_hash, now)
+        if chunk is None or len(prose_of(chunk.text)) < MIN_SECTION_CHARS:
+            self.store.skip_model(passage.passage_hash, now)  # too little to ask about
             return True
         done = self.store.done_slots(passage.passage_hash)
         for slot in self.slots:
@@ -133,6 +134,14 @@ class BankWorker:
             return None
         found = self.library.store.chunks_by_id([place[0]])
         return found[0] if found else None
+
+
+def prose_of(text: str) -> str:
+    """A passage's text without fenced code and display formulas: a code cell alone (a
+    notebook's setup cell, say) has nothing a question should be asked about."""
+    without_code = re.sub(r"(?ms)^\s*(```|~~~).*?^\s*\1[^\n]*$", "", text)
+    without_code = re.sub(r"(?s)\$\$.*?\$\$", "", without_code)
+    return compact(without_code)
 
 
 def model_name(generator: Generator) -> str:
