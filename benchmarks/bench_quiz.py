@@ -79,19 +79,21 @@ def fill(home: Path, minutes: float) -> None:
     before = bank.progress()
     start = time.perf_counter()
     passages = 0
-    while time.perf_counter() - start < minutes * 60 and worker.fill_one():
-        passages += 1
-        print(bank.progress().line(), flush=True)
-    seconds = time.perf_counter() - start
-    after = bank.progress()
     figures = load(home)
     runs = figures.setdefault("fill_runs", [])
-    runs.append({"seconds": round(seconds, 1), "passages": passages,
-                 "accepted": after.generated - before.generated,
-                 "rejected": after.rejected - before.rejected,
-                 "load_average": os.getloadavg()[0]})
-    save(home, figures)
-    print(after.line())
+    runs.append({})
+    while time.perf_counter() - start < minutes * 60 and worker.fill_one():
+        passages += 1
+        after = bank.progress()
+        runs[-1] = {"seconds": round(time.perf_counter() - start, 1), "passages": passages,
+                    "accepted": after.generated - before.generated,
+                    "rejected": after.rejected - before.rejected,
+                    "load_average": os.getloadavg()[0]}
+        save(home, figures)  # after every passage: a run cut short keeps what it measured
+        print(after.line(), flush=True)
+    if not runs[-1]:
+        runs.pop()
+        save(home, figures)
 
 
 def latency(home: Path, generate: int) -> None:
@@ -152,9 +154,9 @@ def report(home: Path, other: Path | None, sample_items: int, other_items: int) 
         lines += ["## Bank build rate and acceptance (model items)", "",
                   "| run | seconds | passages | accepted | rejected | load avg |",
                   "|---|---|---|---|---|---|"]
-        lines += [f"| {i} | {r['seconds']} | {r['passages']} | {r['accepted']} | "
-                  f"{r['rejected']} | {r['load_average']:.2f} |"
-                  for i, r in enumerate(runs, start=1)]
+        lines += [f"| {i}{' (' + r['note'] + ')' if r.get('note') else ''} | {r['seconds']} | "
+                  f"{r['passages']} | {r['accepted']} | {r['rejected']} | "
+                  f"{r['load_average']:.2f} |" for i, r in enumerate(runs, start=1)]
         rate = accepted / (seconds / 60) if seconds else 0.0
         tried = accepted + rejected
         lines += ["", f"**{rate:.2f} accepted items per minute** ({passages} passages, "
