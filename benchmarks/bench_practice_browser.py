@@ -52,11 +52,18 @@ def answer(page) -> None:
     options = page.get_by_test_id("stRadio").locator("label")
     if options.count():
         options.first.click()
+    elif page.locator("textarea").count():
+        page.locator("textarea").last.fill("不知道")
+        page.locator("textarea").last.press("Control+Enter")  # commits the text area
     else:
-        box = page.locator("textarea, input[type=text]").last
-        box.fill("不知道")
-        box.press("Tab")
-    page.get_by_role("button", name="提交").click()
+        page.locator("input[type=text]").last.fill("不知道")
+        page.locator("input[type=text]").last.press("Enter")
+    submit = page.get_by_role("button", name="提交")
+    for _ in range(300):  # enabled once the rerun with the answer is drawn
+        if submit.is_enabled():
+            break
+        page.wait_for_timeout(100)
+    submit.click()
 
 
 def run(home: Path) -> list[dict]:
