@@ -147,7 +147,7 @@ def _question_card(chunk: Chunk, lines: list[_Line]) -> Draft | None:
     if not lines:
         return None
     heading = chunk.heading_path[-1] if chunk.heading_path else ""
-    heading_question = _SECTION_NUMBER.sub("", _plain(question_of(heading)))
+    heading_question = _plain(question_of(_SECTION_NUMBER.sub("", heading)))
     starts_with_heading = bool(_HEADING.match(chunk.text.split("\n", 1)[0]))
     question = heading_question if _is_question(heading_question) else ""
     first = lines[0].number

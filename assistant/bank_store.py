@@ -152,6 +152,11 @@ class BankStore:
                            "WHERE passage_hash = ?", (stamp(now), passage.passage_hash))
             return True
 
+    def mark_done(self, passage_hash: str, now: datetime) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE bank_passages SET model_state = 'done', updated_at = ? "
+                       "WHERE passage_hash = ?", (stamp(now), passage_hash))
+
     def skip_model(self, passage_hash: str, now: datetime) -> None:
         """Nothing for the model to ask about here (too short): done without model items."""
         with self._transaction() as db:
@@ -171,6 +176,11 @@ class BankStore:
                        "WHERE item_key = ?", (*_card_row(card), item_key))
             return _item(db.execute(f"SELECT {_ITEM_COLUMNS} FROM bank_items WHERE item_key = ?",
                                     (item_key,)).fetchone())
+
+    def retire_items(self, item_keys: Sequence[str]) -> int:
+        with self._transaction() as db:
+            return sum(db.execute("UPDATE bank_items SET status = 'retired' WHERE item_key = ? "
+                                  "AND status = 'active'", (key,)).rowcount for key in item_keys)
 
     def report(self, item_key: str) -> bool:
         """A student says the item is wrong: it leaves the bank and its review schedule."""

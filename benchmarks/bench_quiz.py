@@ -76,6 +76,9 @@ def fill(home: Path, minutes: float) -> None:
     assistant = Assistant.open(library, settings)
     bank = QuestionBank.open(library)
     worker = BankWorker(library, assistant.generator, bank.store, embedder=library.embedder)
+    retired = worker.retire_outdated()
+    if retired:
+        print(f"retired {retired} model items the worker no longer makes", flush=True)
     before = bank.progress()
     start = time.perf_counter()
     passages = 0

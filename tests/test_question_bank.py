@@ -25,6 +25,7 @@ import pytest
 from assistant.bank import QuestionBank
 from assistant.bank_export import _fields
 from assistant.bank_records import BankItem
+from assistant.bank_worker import MODEL_SLOTS
 from assistant.bank_verify import verify
 from assistant.generator import UnavailableGenerator
 from assistant.grading import Grade, grade_cloze, grade_short
@@ -269,7 +270,7 @@ def test_killing_the_worker_mid_item_loses_and_doubles_nothing(home, tmp_path,
                          "status = 'active'")
     made = {h for h, state in passages if state == "done"}
     assert made and all(state in ("done", "skipped") for _, state in passages)
-    slots = ("m:mcq", "m:truefalse", "m:short")
+    slots = MODEL_SLOTS
     assert set(after) == {(h, slot) for h in made for slot in slots}  # each slot exactly once
 
 

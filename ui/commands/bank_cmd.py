@@ -72,6 +72,7 @@ def fill_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.topic:
         bank.serve(args.topic, 5)  # asking moves the topic's passages to the front
     worker = BankWorker(bank.library, generator, bank.store, embedder=bank.library.embedder)
+    worker.retire_outdated()
     started = time.monotonic()
     done = 0
     stop = threading.Event()
