@@ -25,8 +25,8 @@ import pytest
 from assistant.bank import QuestionBank
 from assistant.bank_export import _fields
 from assistant.bank_records import BankItem
-from assistant.bank_worker import MODEL_SLOTS
 from assistant.bank_verify import verify
+from assistant.bank_worker import MODEL_SLOTS
 from assistant.generator import UnavailableGenerator
 from assistant.grading import Grade, grade_cloze, grade_short
 from assistant.quiz_schema import BLANK, QuizItem
