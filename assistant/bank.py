@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from assistant.bank_records import BankItem, BankProgress
 from assistant.bank_store import BankStore
-from assistant.bank_sync import SyncReport, sync_bank
+from assistant.bank_sync import SyncReport, reextract, sync_bank
 from assistant.quiz_schema import QuizItem
 from assistant.scheduler import StudyScheduler, utc
 
@@ -57,6 +57,10 @@ class QuestionBank:
         if self.store.in_step():
             return SyncReport(0, 0, 0, 0, 0)
         return sync_bank(self.store, self.library.chunks(), utc(now or datetime.now(UTC)))
+
+    def reextract(self, now: datetime | None = None) -> tuple[int, int]:
+        """Extracted cards made again by the current rules (see ``bank_sync.reextract``)."""
+        return reextract(self.store, self.library.chunks(), utc(now or datetime.now(UTC)))
 
     # -- serving ---------------------------------------------------------------------------
 

@@ -186,6 +186,9 @@ def _question_card(chunk: Chunk, lines: list[_Line]) -> Draft | None:
     back, used = _condensed(answer_lines)
     if len(back) < MIN_BACK_CHARS or _giveaway(question, back) or _incomplete(used):
         return None
+    if len(back) * 2 < sum(len(line.text) for line in answer_lines) and not _outline(
+            answer_lines):
+        return None  # an answer too long for a card's back: a preview of it would mislead
     question = _SECTION_NUMBER.sub("", question)
     items = sum(1 for line in used if _LIST_ITEM.match(line.text) and not line.text.startswith(
         ("-", "*", "+", "•")))

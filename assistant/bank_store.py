@@ -104,6 +104,36 @@ class BankStore:
             return sum(_insert_item(db, draft, passage, now, cards.get(draft.slot),
                                     draft.slot in cards) for draft in drafts)
 
+    def replace_extracted(self, passage: BankPassage, drafts: Sequence[Draft],
+                          now: datetime) -> tuple[int, int]:
+        """The passage's extracted cards as the current rules make them (one transaction): a
+        card whose slot exists is updated in place, keeping its fsrs card; cards the rules no
+        longer make are retired. Returns (added or changed, retired)."""
+        with self._transaction() as db:
+            rows = {slot: (key, status) for slot, key, status in db.execute(
+                "SELECT slot, item_key, status FROM bank_items WHERE passage_hash = ? AND "
+                "made_by LIKE 'extracted:%'", (passage.passage_hash,))}
+            changed = 0
+            for draft in drafts:
+                old = rows.get(draft.slot)
+                if old is None:
+                    changed += _insert_item(db, draft, passage, now, None, False)
+                elif old[0] != draft.item_key:
+                    db.execute(
+                        "UPDATE bank_items SET item_key = ?, kind = ?, item_json = ?, "
+                        "start_line = ?, end_line = ?, made_by = ?, status = 'active' "
+                        "WHERE passage_hash = ? AND slot = ?",
+                        (draft.item_key, draft.item.kind, _item_json(draft.item),
+                         draft.item.citation.start_line, draft.item.citation.end_line,
+                         draft.made_by, passage.passage_hash, draft.slot))
+                    changed += 1
+            wanted = {draft.slot for draft in drafts}
+            retired = sum(db.execute(
+                "UPDATE bank_items SET status = 'retired' WHERE passage_hash = ? AND slot = ? "
+                "AND status = 'active'", (passage.passage_hash, slot)).rowcount
+                for slot in rows if slot not in wanted)
+            return changed, retired
+
     def mark_changed(self, old_hash: str, new_hash: str | None, now: datetime) -> None:
         """The passage left the notes: edited (``new_hash``) or deleted. Its items are set aside
         (edited) or retired (deleted); their cards and answers stay for progress."""
@@ -303,10 +333,14 @@ def _insert_item(db: sqlite3.Connection, draft: Draft, passage: BankPassage, now
         "created_at, card_state, card_step, stability, difficulty, due, last_review, reps) "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,'active',?,?,?,?,?,?,?,?,?)",
         (draft.item_key, draft.passage_hash, draft.slot, item.kind,
-         json.dumps(item.as_json(), ensure_ascii=False, sort_keys=True), passage.source,
+         _item_json(item), passage.source,
          _path_json(passage.heading_path), item.citation.start_line, item.citation.end_line,
          draft.made_by, draft.evidence, int(note_changed), stamp(now), *_card_row(card), reps),
     ).rowcount
+
+
+def _item_json(item) -> str:
+    return json.dumps(item.as_json(), ensure_ascii=False, sort_keys=True)
 
 
 def _predecessor_card(db: sqlite3.Connection, passage_hash: str, slot: str) -> CardState | None:

@@ -98,6 +98,28 @@ def _add_definition_mcqs(bank: BankStore, current: dict[str, Chunk], now: dateti
     return added
 
 
+def reextract(bank: BankStore, chunks: list[Chunk], now: datetime) -> tuple[int, int]:
+    """Every active passage's extracted cards made again by the current rules (after an
+    upgrade of the extraction), fsrs cards kept where a card's slot stays. Returns
+    (cards added or changed, cards retired)."""
+    current = {chunk.content_hash: chunk for chunk in chunks}
+    changed = retired = 0
+    for passage in bank.passages().values():
+        chunk = current.get(passage.passage_hash)
+        if passage.status != "active" or chunk is None:
+            continue
+        done = bank.replace_extracted(passage, extract_cards(chunk), now)
+        changed, retired = changed + done[0], retired + done[1]
+    for item in bank.items("active"):  # definition MCQs whose definition card is gone
+        if item.slot.startswith(SLOT_PREFIX):
+            number = item.slot.rsplit(":", 1)[-1]
+            source = bank.items("active", [item.passage_hash])
+            if not any(i.slot == f"x:def:{number}" for i in source):
+                retired += bank.retire_items([item.item_key])
+    changed += _add_definition_mcqs(bank, current, now)
+    return changed, retired
+
+
 def _passage_of(chunk: Chunk) -> BankPassage:
     return BankPassage(chunk.content_hash, chunk.source, chunk.heading_path, chunk.start_line,
                        chunk.end_line, "active", None, "pending", 0)

@@ -30,6 +30,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         handler=lambda args, settings: pause_command(settings, True))
     actions.add_parser("resume", help="let the background worker go on").set_defaults(
         handler=lambda args, settings: pause_command(settings, False))
+    actions.add_parser(
+        "reextract", help="make the extracted cards again by this version's rules").set_defaults(
+        handler=reextract_command)
     rejected = actions.add_parser("rejections", help="model items the verifier turned down")
     rejected.add_argument("-n", type=int, default=20, help="the last N (default 20)")
     rejected.set_defaults(handler=rejections_command)
@@ -86,6 +89,14 @@ def fill_command(args: argparse.Namespace, settings: Settings) -> int:
         done += 1
         print(bank.progress().line(), flush=True)
     print(bank.progress().line())
+    return 0
+
+
+def reextract_command(args: argparse.Namespace, settings: Settings) -> int:
+    with open_bank(settings) as bank:
+        changed, retired = bank.reextract()
+        print(f"{changed} cards added or changed, {retired} retired (review history kept)")
+        print(bank.progress().line())
     return 0
 
 
