@@ -143,11 +143,16 @@ def report(home: Path, other: Path | None, sample_items: int, other_items: int) 
              "`latency`, `report`) on the shared 2-core machine; the load average is given "
              "with each figure.", ""]
     ingested = figures.get("ingest", {})
+    with Library.open(Settings.load(home=home)) as library, \
+            QuestionBank.open(library, sync=False) as bank:
+        now = bank.progress()
     if ingested:
         lines += ["## Cards at ingest (no model)", "",
                   f"`Library.ingest(examples/notes)`: {ingested['seconds']} s for "
-                  f"{ingested['passages']} passages; **{ingested['extracted_cards']} extracted "
-                  "cards** in the bank when it returns.", ""]
+                  f"{ingested['passages']} passages; {ingested['extracted_cards']} extracted "
+                  "cards in the bank when it returned (the rules of that run).", "",
+                  f"Now, by this version's rules (`study bank reextract`): **{now.extracted} "
+                  f"extracted cards** on {now.passages} passages.", ""]
     runs = figures.get("fill_runs", [])
     if runs:
         seconds = sum(r["seconds"] for r in runs)
