@@ -198,6 +198,9 @@ def report(home: Path, other: Path | None, sample_items: int, other_items: int) 
             lines += ["", f"Bank: first question at most **{worst:.3f} s**, next at most "
                       f"{worst_next:.3f} s over {len(bank_rows)} topics."]
         lines.append("")
+    lines += _drafts_section(home, "sample library")
+    if other:
+        lines += _drafts_section(other, "other real notes")
     browser = figures.get("browser")
     if browser:
         lines += ["## In the browser (`python -m benchmarks.bench_practice_browser`)", "",
@@ -214,6 +217,29 @@ def report(home: Path, other: Path | None, sample_items: int, other_items: int) 
         for row in dump:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"wrote {RESULTS / 'quiz.md'} and {len(dump)} items")
+
+
+def _drafts_section(home: Path, name: str) -> list[str]:
+    """Every model draft a library's bank has seen: accepted (and still active) or rejected."""
+    with Library.open(Settings.load(home=home)) as library, \
+            QuestionBank.open(library, sync=False) as bank:
+        made = [i for i in bank.store.items(None) if not i.extracted]
+        rejected = bank.store.rejections()
+    active = sum(i.status == "active" for i in made)
+    tried = len(made) + len(rejected)
+    if not tried:
+        return []
+    by_kind: dict[str, list[int]] = {}
+    for item in made:
+        by_kind.setdefault(item.item.kind, [0, 0])[0] += 1
+    for rejection in rejected:
+        by_kind.setdefault(rejection.kind, [0, 0])[1] += 1
+    rows = [f"| {kind} | {a} | {r} | {a / (a + r):.0%} |" for kind, (a, r) in
+            sorted(by_kind.items())]
+    return [f"### All model drafts, {name}", "",
+            f"{len(made)} accepted ({active} still in the bank after later policy changes), "
+            f"{len(rejected)} rejected: **{len(made) / tried:.0%} acceptance**.", "",
+            "| kind | accepted | rejected | acceptance |", "|---|---|---|---|", *rows, ""]
 
 
 def _items(home: Path, count: int, library_name: str) -> list[dict]:
