@@ -368,3 +368,37 @@ def test_export_of_an_item_escapes_markup():
                     "extracted:qa", "{}", "active", False, card, 0)
     front, back, *_ = _fields(item)
     assert "<img" not in front and "<script>" not in back
+
+
+# -- the Practice page --------------------------------------------------------------------------
+
+
+def test_practice_page_serves_the_bank_and_a_reported_question_leaves_it(
+        monkeypatch, tmp_path, sample_library, model_settings):
+    from streamlit.testing.v1 import AppTest
+
+    home = tmp_path / "home"
+    shutil.copytree(sample_library.settings.home, home, ignore=shutil.ignore_patterns("*.lock"))
+    for name, value in (("STUDY_HOME", str(home)), ("STUDY_UI_LANGUAGE", "en"),
+                        ("STUDY_MODEL_CACHE", str(model_settings.model_cache)),
+                        ("STUDY_BANK_WORKER", "off")):
+        monkeypatch.setenv(name, value)
+    app = AppTest.from_file(str(REPO / "ui" / "app.py"), default_timeout=300)
+    app.run()
+    app.switch_page("screens/practice.py").run()
+    assert not app.exception, app.exception
+    assert any(c.value.startswith("question bank: ") for c in app.caption)
+    app.text_input[0].set_value("梯度裁剪")
+    app.slider[0].set_value(3)
+    app.button[0].click().run()  # Start
+    assert not app.exception, app.exception
+    shown = "\n".join(m.value for m in app.markdown)
+    assert "Question 1 of 3" in "\n".join(m.value for m in app.markdown + app.caption)
+    next(b for b in app.button if b.label.startswith("This question is wrong")).click().run()
+    assert not app.exception, app.exception
+    reported = bank_rows(home, "SELECT item_json FROM bank_items WHERE status = 'reported'")
+    assert len(reported) == 1
+    question = json.loads(reported[0][0])["question"].split("\n")[-1]
+    assert question.replace("\\", "")[:20] in shown.replace("\\", "")
+    after = "\n".join(m.value for m in app.markdown)
+    assert question.replace("\\", "")[:20] not in after.replace("\\", "")  # the next one now
