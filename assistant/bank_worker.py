@@ -4,8 +4,9 @@
     worker.fill_one()                        # one passage's slots; False when none is pending
     threading.Thread(target=worker.run, args=(stop,), daemon=True).start()   # in the app
 
-Per passage it fills the slots ``MODEL_SLOTS`` (an MCQ, a true/false statement, a short
-answer): each slot is written by the model (``quiz.item_on_chunk``), checked by ``bank_verify``
+Per passage it fills the slots ``MODEL_SLOTS`` (an MCQ and a true/false statement; the verifier
+still handles short answers, which the model no longer writes, see below): each slot is written
+by the model (``quiz.item_on_chunk``), checked by ``bank_verify``
 and stored as an item or a rejection in one transaction (``BankStore.add_outcome``). Passages
 the student asked about come first (``BankStore.prioritize``). The worker waits until no
 interactive completion has run for ``IDLE_SECONDS`` and gives the model back the moment one is
