@@ -289,7 +289,7 @@ def test_editing_a_passage_sets_its_items_aside_and_carries_their_fsrs_state(
         library.ingest([notes])
         bank = QuestionBank.open(library)
         memory = StudyMemory.open(library, clock=lambda: t0)
-        asked = next(item for item in bank.serve("梯度裁剪", 5, now=t0)
+        asked = next(item for item in bank.serve("梯度裁剪", 50, now=t0)
                      if item.kind == "cloze" and "梯度大小" in item.question)
         memory.record(asked, "梯度裁剪", Grade("correct", "", asked.answer, asked.citation), t0)
         later = t0 + timedelta(minutes=15)
