@@ -172,4 +172,4 @@ def model_name(generator: Generator) -> str:
     path = getattr(getattr(generator, "config", None), "path", None)
     if path:
         return Path(str(path)).stem
-    return str(getattr(generator, "model", "") or type(generator).__name__)
+    return str(getattr(generator, "label", "") or type(generator).__name__)

@@ -83,6 +83,10 @@ class Interactive(Generator):
         return self.inner.reason
 
     @property
+    def label(self) -> str:  # type: ignore[override]
+        return getattr(self.inner, "label", "")
+
+    @property
     def n_ctx(self) -> int:  # type: ignore[override]
         return self.inner.n_ctx
 
@@ -92,6 +96,11 @@ class Interactive(Generator):
 
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
+
+    def prime(self, messages: tuple[Message, ...]) -> None:
+        prime = getattr(self.inner, "prime", None)
+        if prime is not None:
+            prime(messages)
 
     def count_prompt(self, messages: tuple[Message, ...]) -> int:
         return self.inner.count_prompt(messages)

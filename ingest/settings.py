@@ -66,6 +66,17 @@ class Settings:
     max_tokens: int = _setting(512, "longest answer the LLM may write, in tokens")
     n_ctx: int = _setting(4096, "LLM context window in tokens")
     n_threads: int = _setting(0, "CPU threads for the LLM and embedder; 0 means physical cores")
+    llm_url: str = _setting(
+        "", "base URL of an OpenAI-compatible LLM server, e.g. http://127.0.0.1:8080/v1; "
+        "empty means the GGUF runs in this process"
+    )
+    llm_api_key: str = _setting("", "API key sent to llm_url as a Bearer token, if it wants one")
+    llm_model_name: str = _setting(
+        "", "model name to request from llm_url; empty means the first one it lists"
+    )
+    llm_timeout: float = _setting(
+        120.0, "seconds to wait for llm_url to connect, start answering or send the next piece"
+    )
     ui_host: str = _setting("127.0.0.1", "address the web UI listens on")
     ui_port: int = _setting(8501, "port the web UI listens on")
     bank_worker: str = _setting(

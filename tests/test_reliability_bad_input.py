@@ -77,6 +77,7 @@ def _peak_rss_kb(settings: Settings, *args: str) -> tuple[int, str, int]:
     return result.returncode, result.stdout, peak
 
 
+@pytest.mark.slow  # ingests through the CLI, which loads the real embedder
 def test_a_100_mb_single_line_file_is_refused_without_being_read(tmp_path, settings):
     small = tmp_path / "notes" / "small.md"
     small.parent.mkdir()
