@@ -4,8 +4,9 @@ answer -> Next -> second question on screen, timed as the student sees it.
     python -m benchmarks.bench_practice_browser --home /tmp/qb      # a home with a filled bank
 
 Starts ``study ui`` on a free port over ``--home``, opens the Practice page, and per topic:
-types it, presses Start, and times until "第 1 题" is drawn; submits an answer (not
-timed), presses Next and times until "第 2 题" is drawn. The figures are appended to
+types it, presses Start, and times until "第 1 题" is drawn; then presses "这道题有错" (report:
+the next question takes its place, as after Next) and times until the next question is drawn.
+It works on a copy of ``--home`` (reports change the bank). The figures are appended to
 ``HOME/bench_quiz.json`` (``bench_quiz report`` writes them into results/quiz.md).
 """
 
@@ -46,29 +47,14 @@ def wait_healthy(url: str, seconds: float = 180) -> None:
     raise SystemExit("study ui did not become healthy")
 
 
-def answer(page) -> None:
-    """Any answer: the first option, or a few words (a free answer is graded by the model:
-    that wait is not part of what is timed)."""
-    options = page.locator("[data-testid=stRadio] [role=radiogroup] label")
-    if options.count():
-        options.first.click()
-    elif page.locator("textarea").count():
-        page.locator("textarea").last.fill("不知道")
-        page.locator("textarea").last.press("Control+Enter")  # commits the text area
-    else:
-        page.locator("input[type=text]").last.fill("不知道")
-        page.locator("input[type=text]").last.press("Enter")
-    submit = page.get_by_role("button", name="提交")
-    for _ in range(300):  # enabled once the rerun with the answer is drawn
-        if submit.is_enabled():
-            break
-        page.wait_for_timeout(100)
-    submit.click()
+def run(original: Path) -> list[dict]:
+    import tempfile
 
-
-def run(home: Path) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
+    folder = tempfile.mkdtemp(prefix="bench-practice-")
+    home = Path(folder) / "home"  # reporting questions changes the bank: work on a copy
+    shutil.copytree(original, home, ignore=shutil.ignore_patterns("*.lock"))
     port = free_port()
     env = dict(os.environ, STUDY_HOME=str(home), STUDY_UI_PORT=str(port),
                STUDY_BANK_WORKER="off")  # timing the page, not the worker
@@ -92,11 +78,16 @@ def run(home: Path) -> list[dict]:
                 page.get_by_role("button", name="开始练习").click()
                 page.get_by_text("第 1 题").first.wait_for(timeout=600_000)
                 first = time.perf_counter() - start
-                answer(page)
-                page.get_by_role("button", name="下一题").wait_for(timeout=600_000)
+                report = page.get_by_role("button", name="这道题有错，移出题库")
+                report.wait_for(timeout=60_000)
+                before = page.locator("h4").first.inner_text()
                 start = time.perf_counter()
-                page.get_by_role("button", name="下一题").click()
-                page.get_by_text("第 2 题").first.wait_for(timeout=600_000)
+                report.click()  # the next question takes its place
+                for _ in range(6000):
+                    heads = page.locator("h4")
+                    if heads.count() and heads.first.inner_text() != before:
+                        break
+                    page.wait_for_timeout(10)
                 following = time.perf_counter() - start
                 rows.append({"topic": topic, "first_s": round(first, 2),
                              "next_s": round(following, 2)})

@@ -205,7 +205,8 @@ def report(home: Path, other: Path | None, sample_items: int, other_items: int) 
     if browser:
         lines += ["## In the browser (`python -m benchmarks.bench_practice_browser`)", "",
                   "`study ui` in headless Chromium, Practice page: Start pressed -> \"第 1 题\" "
-                  "drawn; Next pressed -> \"第 2 题\" drawn. Load average "
+                  "drawn; \"这道题有错\" pressed -> the next question drawn in its place. Load "
+                  "average "
                   f"{browser['load_average']:.2f}.", "",
                   "| topic | first question (s) | next question (s) |", "|---|---|---|"]
         lines += [f"| {r['topic']} | {r['first_s']} | {r['next_s']} |" for r in browser["rows"]]

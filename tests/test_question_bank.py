@@ -393,7 +393,7 @@ def test_practice_page_serves_the_bank_and_a_reported_question_leaves_it(
     app.button[0].click().run()  # Start
     assert not app.exception, app.exception
     shown = "\n".join(m.value for m in app.markdown)
-    assert "Question 1 of 3" in "\n".join(m.value for m in app.markdown + app.caption)
+    assert "Question 1 of 3" in "\n".join(m.value for m in [*app.markdown, *app.caption])
     next(b for b in app.button if b.label.startswith("This question is wrong")).click().run()
     assert not app.exception, app.exception
     reported = bank_rows(home, "SELECT item_json FROM bank_items WHERE status = 'reported'")
