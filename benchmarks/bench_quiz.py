@@ -136,6 +136,32 @@ def latency(home: Path, generate: int) -> None:
     save(home, figures)
 
 
+def cli(home: Path) -> None:
+    """``study quiz`` in a fresh process: from the command's start to "Q1." on its output
+    (Python start-up, opening the library and loading the embedder for the topic search)."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, STUDY_HOME=str(home))
+    rows = []
+    for topic in TOPICS[:3]:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ui.cli", "quiz", "--topic", topic, "-n", "2", "--no-record"],
+            cwd=Path(__file__).resolve().parent.parent, env=env, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        for line in process.stdout:
+            if line.startswith("Q1."):
+                rows.append({"topic": topic, "first_s": round(time.perf_counter() - start, 2)})
+                break
+        process.kill()
+        process.wait()
+        print(rows[-1], flush=True)
+    figures = load(home)
+    figures["cli"] = {"rows": rows, "load_average": os.getloadavg()[0]}
+    save(home, figures)
+
+
 def report(home: Path, other: Path | None, sample_items: int, other_items: int) -> None:
     figures = load(home)
     lines = ["# Question bank benchmark", "",
@@ -201,6 +227,15 @@ def report(home: Path, other: Path | None, sample_items: int, other_items: int) 
     lines += _drafts_section(home, "sample library")
     if other:
         lines += _drafts_section(other, "other real notes")
+    command = figures.get("cli")
+    if command:
+        lines += ["## `study quiz` from a cold start", "",
+                  "A new process per run: Python start-up, opening the library, loading the "
+                  "embedder for the topic search, serving from the bank; load average "
+                  f"{command['load_average']:.2f}.", "",
+                  "| topic | command start -> \"Q1.\" printed (s) |", "|---|---|"]
+        lines += [f"| {r['topic']} | {r['first_s']} |" for r in command["rows"]]
+        lines.append("")
     browser = figures.get("browser")
     if browser:
         lines += ["## In the browser (`python -m benchmarks.bench_practice_browser`)", "",
@@ -278,6 +313,7 @@ def main() -> None:
     phase.add_argument("-m", "--minutes", type=float, default=8.0)
     phase = phases.add_parser("latency")
     phase.add_argument("--generate", type=int, default=1, help="topics timed on demand")
+    phases.add_parser("cli")
     phase = phases.add_parser("report")
     phase.add_argument("--other", type=Path, help="home of a second library of real notes")
     phase.add_argument("--sample-items", type=int, default=40)
@@ -289,6 +325,8 @@ def main() -> None:
         fill(args.home, args.minutes)
     elif args.phase == "latency":
         latency(args.home, args.generate)
+    elif args.phase == "cli":
+        cli(args.home)
     else:
         report(args.home, args.other, args.sample_items, args.other_items)
 
