@@ -80,12 +80,12 @@ def run(original: Path) -> list[dict]:
                 first = time.perf_counter() - start
                 report = page.get_by_role("button", name="这道题有错，移出题库")
                 report.wait_for(timeout=60_000)
-                before = page.locator("h4").first.inner_text()
+                before = page.locator("h4").all_inner_texts()  # a question's lines
                 start = time.perf_counter()
                 report.click()  # the next question takes its place
                 for _ in range(6000):
-                    heads = page.locator("h4")
-                    if heads.count() and heads.first.inner_text() != before:
+                    now = page.locator("h4").all_inner_texts()
+                    if now and now != before:
                         break
                     page.wait_for_timeout(10)
                 following = time.perf_counter() - start

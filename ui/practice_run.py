@@ -80,6 +80,20 @@ def bank_worker() -> BankWorker | None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
+def _warm_search(key: str, _library) -> threading.Thread:
+    """Load the search side (embedder, indexes) in the background as soon as the Practice page
+    opens, so the first Start does not pay for it."""
+    thread = threading.Thread(target=lambda: _library.search("warm up", k=1), daemon=True,
+                              name="warm-search")
+    thread.start()
+    return thread
+
+
+def warm_search() -> None:
+    _warm_search(str(resources.settings().home), resources.library())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _question_bank(key: str, _library) -> QuestionBank:
     return QuestionBank.open(_library)
 

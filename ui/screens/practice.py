@@ -20,6 +20,7 @@ from ui.practice_run import (
     run,
     start,
     start_quiz,
+    warm_search,
 )
 from ui.safe_text import escape_markdown, safe_answer_markdown
 from ui.study_view import due_entries, record_answer, review_questions, topic_questions
@@ -161,6 +162,7 @@ def page() -> None:
         return
     practice = run()
     if practice is None:
+        warm_search()
         setup_form()
     elif practice.finished:
         score_view(practice)
