@@ -13,6 +13,7 @@ from assistant.compare import Comparison, compare
 from assistant.explain import Explanation, start_explanation
 from assistant.generator import Generator, LlamaGenerator, open_generator
 from assistant.grading import Grade, grade
+from assistant.model_demand import Interactive
 from assistant.prompts import SYSTEM
 from assistant.quiz import QuizLog, QuizRequest, generate_items
 from assistant.quiz_schema import QuizItem
@@ -26,6 +27,7 @@ class Assistant:
         self.library = library
         self.generator = generator
         self.settings = settings
+        self._interactive = Interactive(generator)  # the bank's worker yields to these calls
 
     @classmethod
     def open(cls, library: Retriever, settings: Settings) -> Assistant:
@@ -44,7 +46,7 @@ class Assistant:
     def explain(self, question: str, history: list[Turn] | None = None) -> Explanation:
         """Sources at once (``.passages``); ``.stream()`` the text; ``.finish()`` the Answer."""
         return start_explanation(
-            self.library, self.generator, question, history,
+            self.library, self._interactive, question, history,
             max_tokens=self.settings.max_tokens, top_k=self.settings.top_k,
             search_mode=self.settings.search_mode, temperature=self.settings.temperature,
         )
@@ -54,12 +56,27 @@ class Assistant:
              cancel: threading.Event | None = None) -> Iterator[QuizItem]:
         """Practice questions, yielded as each is ready."""
         request = QuizRequest(topic or None, count, kind, seed)
-        return generate_items(self.library, self.generator, request, log, cancel)
+        return generate_items(self.library, self._interactive, request, log, cancel)
+
+    def practice(self, topic: str | None = None, count: int = 5, kind: str = "mcq",
+                 seed: int = 0, log: QuizLog | None = None,
+                 cancel: threading.Event | None = None) -> Iterator[QuizItem]:
+        """Practice from the question bank, at once (due reviews, then new items; extracted
+        cards where the model has not made items yet); written on demand, as ``quiz`` does,
+        only for a topic the bank holds nothing on."""
+        from assistant.bank import QuestionBank
+
+        request = QuizRequest(topic or None, count, kind, seed)
+        with QuestionBank.open(self.library) as bank:
+            served = bank.serve(request.topic, request.count, request.kind, request.seed)
+        if served:
+            return iter(served)
+        return self.quiz(topic, count, kind, seed, log, cancel)
 
     def grade(self, item: QuizItem, response: str,
               cancel: threading.Event | None = None) -> Grade:
-        return grade(item, response, self.generator, self.library.embedder, cancel)
+        return grade(item, response, self._interactive, self.library.embedder, cancel)
 
     def compare(self, concepts: list[str],
                 cancel: threading.Event | None = None) -> Comparison:
-        return compare(self.library, self.generator, concepts, cancel)
+        return compare(self.library, self._interactive, concepts, cancel)

@@ -34,9 +34,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.generator import Generator, Prompt
+from assistant.key_points import covered_points, key_points
 from assistant.language import detect_language
 from assistant.prompts import grade_messages
-from assistant.quiz_schema import GRADE_SCHEMA, QuizItem, normalized
+from assistant.quiz_schema import BLANK, GRADE_SCHEMA, QuizItem, normalized
 from assistant.retrieval import Citation, Embedder, Passage
 from ingest.records import Chunk, Hit
 
@@ -108,30 +109,71 @@ def similarity(embedder: Embedder, answer: str, reference: str) -> float:
 
 def grade_short(item: QuizItem, response: str, generator: Generator, embedder: Embedder,
                 cancel: threading.Event | None = None) -> Grade:
+    """A free answer (short answer, flashcard) against the reference's key points.
+
+    A reference of several key points (lines, sentences) is strict: an answer that leaves a
+    point out is at most partial, and the missing points are named, whatever the model says.
+    """
     if not normalized(response):
         return Grade("incorrect", item.answer, item.answer, item.citation, 0.0, "exact")
     score = similarity(embedder, response, item.answer)
+    points = key_points(item.answer)
+    covered = covered_points(points, response)
+    left_out = [point for point, hit in zip(points, covered, strict=True) if not hit]
     if not generator.available:
-        verdict = ("correct" if score >= CLOSE_FROM
+        verdict = ("correct" if score >= CLOSE_FROM or (len(points) > 1 and not left_out)
                    else "partial" if score >= UNRELATED_BELOW else "incorrect")
-        missing = "" if verdict == "correct" else item.answer
+        if verdict == "correct" and len(points) > 1 and left_out:
+            verdict = "partial"
+        missing = "" if verdict == "correct" else "；".join(left_out) or item.answer
         return Grade(verdict, missing, item.answer, item.citation, score, "similarity")
-    verdict, missing = model_verdict(item, response, generator, cancel)
+    verdict, missing = model_verdict(item, response, generator, cancel, points)
     if score < UNRELATED_BELOW:
         verdict = "incorrect"
+    if len(points) > 1 and left_out and verdict != "incorrect":
+        verdict, missing = "partial", "；".join(left_out)
     if verdict == "correct":
         missing = ""
     elif not missing:
-        missing = item.answer
+        missing = "；".join(left_out) or item.answer
     return Grade(verdict, missing, item.answer, item.citation, score, "model+similarity")
 
 
+def grade_cloze(item: QuizItem, response: str) -> Grade:
+    """The hidden term, in either of its names ("准确率（Accuracy）": 准确率 or Accuracy).
+
+    >>> from assistant.retrieval import Citation
+    >>> c = Citation(1, 1, "f", "h", 1, 2)
+    >>> item = QuizItem("cloze", "____ 衡量预测正确的比例", (), None, "准确率（Accuracy）", "",
+    ...                 c, "", False)
+    >>> [grade_cloze(item, r).verdict for r in ("准确率", "accuracy", "准确率(Accuracy)", "召回率")]
+    ['correct', 'correct', 'correct', 'incorrect']
+    """
+    wanted = normalized(response)
+    names = {normalized(item.answer)}
+    found = re.fullmatch(r"(.+?)\s*[（(]([^（）()]+)[）)]\s*", item.answer)
+    if found:
+        names |= {normalized(found.group(1))} | {normalized(part) for part in
+                                                 re.split(r"[，,、/]", found.group(2))}
+    names.discard("")
+    if wanted in names:
+        return Grade("correct", "", item.answer, item.citation)
+    close = any(name in wanted or (len(wanted) >= 2 and wanted in name) for name in names)
+    verdict = "partial" if close else "incorrect"
+    return Grade(verdict, item.answer, item.answer, item.citation)
+
+
 def model_verdict(item: QuizItem, response: str, generator: Generator,
-                  cancel: threading.Event | None = None) -> tuple[str, str]:
+                  cancel: threading.Event | None = None,
+                  points: list[str] | None = None) -> tuple[str, str]:
     """The model's rubric verdict under the grading schema ("incorrect" if unparseable)."""
     passage = _cited_passage(item)
     language = detect_language(item.question + item.answer)
-    messages = grade_messages(passage, item.question, item.answer, response, language)
+    reference = item.answer
+    if points and len(points) > 1:
+        reference = "\n".join(f"{n}. {point}" for n, point in enumerate(points, start=1))
+    question = item.question.replace(BLANK, "____")
+    messages = grade_messages(passage, question, reference, response, language)
     prompt = Prompt(messages, GRADE_MAX_TOKENS).with_schema(GRADE_SCHEMA)
     try:
         data = json.loads(generator.complete(prompt, cancel))
@@ -142,9 +184,12 @@ def model_verdict(item: QuizItem, response: str, generator: Generator,
 
 def grade(item: QuizItem, response: str, generator: Generator, embedder: Embedder,
           cancel: threading.Event | None = None) -> Grade:
-    """Grade ``response`` to ``item``: exact for MCQ and true/false, rubric for short."""
-    if item.kind == "short":
+    """Grade ``response`` to ``item``: exact for MCQ, true/false and cloze; against the key
+    points for short answers and flashcards."""
+    if item.kind in ("short", "flashcard"):
         return grade_short(item, response, generator, embedder, cancel)
+    if item.kind == "cloze":
+        return grade_cloze(item, response)
     return grade_choice(item, response)
 
 

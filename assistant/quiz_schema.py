@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from assistant.retrieval import Citation
 
 KINDS = ("mcq", "short", "truefalse")
+CARD_KINDS = ("flashcard", "cloze")  # extracted from the notes without a model
+ALL_KINDS = KINDS + CARD_KINDS
+BLANK = "＿＿＿＿"  # where a cloze card's hidden term stood
 OPTION_COUNT = 4
 
 TEXT_CHARS = 120
@@ -62,7 +65,8 @@ class QuizItem:
     """One practice question and where in the notes it came from.
 
     ``answer_index`` points into ``options`` (MCQ: 4 options; true/false: true, false); a
-    short-answer item has no options and ``answer`` is its reference answer.
+    short-answer item or a flashcard has no options and ``answer`` is its reference answer (the
+    card's back); a cloze card's ``question`` holds a blank and ``answer`` the hidden term.
     """
 
     kind: str
@@ -74,12 +78,16 @@ class QuizItem:
     citation: Citation
     passage: str  # the excerpt of the cited chunk the item was written from
     generated: bool  # False: built extractively (no model)
+    bank_key: str = ""  # the question bank's key for this item, when it came from the bank
 
     def as_json(self) -> dict:
-        return {"kind": self.kind, "question": self.question, "options": list(self.options),
+        data = {"kind": self.kind, "question": self.question, "options": list(self.options),
                 "answer_index": self.answer_index, "answer": self.answer,
                 "explanation": self.explanation, "citation": self.citation.as_json(),
                 "passage": self.passage, "generated": self.generated}
+        if self.bank_key:
+            data["bank_key"] = self.bank_key
+        return data
 
 
 def normalized(text: str) -> str:

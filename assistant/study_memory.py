@@ -21,6 +21,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from assistant.bank import QuestionBank
+from assistant.bank_store import BankStore
 from assistant.grading import Grade
 from assistant.history_file import read_history, write_history
 from assistant.mastery import TopicMastery, topic_mastery
@@ -71,21 +73,26 @@ class StudyMemory:
         log: StudyLog,
         scheduler: StudyScheduler | None = None,
         clock: Clock = utc_now,
+        bank: BankStore | None = None,
     ):
         self.library = library
         self.log = log
         self.scheduler = scheduler or StudyScheduler()
         self.clock = clock
+        self.bank = bank  # the question bank: an item from it also moves its own card
 
     @classmethod
     def open(
         cls, library, scheduler: StudyScheduler | None = None, clock: Clock = utc_now
     ) -> StudyMemory:
         """Study memory in ``library``'s SQLite file (``library``: an open ``Library``)."""
-        return cls(library, StudyLog.open(library.settings.home), scheduler, clock)
+        home = library.settings.home
+        return cls(library, StudyLog.open(home), scheduler, clock, BankStore.open(home))
 
     def close(self) -> None:
         self.log.close()
+        if self.bank is not None:
+            self.bank.close()
 
     def __enter__(self) -> StudyMemory:
         return self
@@ -135,7 +142,14 @@ class StudyMemory:
             return self.scheduler.review(card or self.scheduler.new_card(now), grade.verdict, now)
 
         stored = self.log.record(existing.id if existing else None, draft, answer, advance)
+        if item.bank_key and self.bank is not None:
+            self.bank.review(item.bank_key,
+                             lambda card: self.scheduler.review(card, grade.verdict, now))
         return Recorded(stored.id, grade.verdict, stored.card, existing is None)
+
+    def report(self, item: QuizItem) -> bool:
+        """"This question is wrong": the item leaves the bank and its review schedule."""
+        return bool(item.bank_key) and self.bank is not None and self.bank.report(item.bank_key)
 
     # -- reviewing -------------------------------------------------------------------------
 
@@ -152,11 +166,14 @@ class StudyMemory:
         return self.log.next_due(self.now(now))
 
     def review_item(self, entry: StudyItem, assistant=None) -> QuizItem:
-        """The question to ask for a due entry: a fresh one on the same passage when the model
-        can write it (so the student recalls the idea, not an option letter), else the stored
-        one with its options reshuffled."""
+        """The question to ask for a due entry: another banked item on the same passage (at
+        once, and verified; so the student recalls the idea, not an option letter), else a
+        fresh one the model writes now, else the stored one with its options reshuffled."""
         seed = self.log.answer_count(entry.id)
         chunk = self._chunk(entry.chunk_id) if entry.chunk_id is not None else None
+        banked = self._banked_item(chunk, entry, seed)
+        if banked is not None:
+            return banked
         if chunk is not None and assistant is not None and assistant.can_generate:
             fresh = item_on_chunk(
                 assistant.library,
@@ -227,6 +244,16 @@ class StudyMemory:
         )
 
     # -- internals -------------------------------------------------------------------------
+
+    def _banked_item(self, chunk: Chunk | None, entry: StudyItem, seed: int) -> QuizItem | None:
+        """A banked item on the passage (at once, no model): another one than last time."""
+        if chunk is None or self.bank is None:
+            return None
+        items = QuestionBank(self.library, self.bank).items_on(chunk.content_hash)
+        fresh = [item for item in items if item.question != entry.question] or items
+        same_kind = [item for item in fresh if item.kind == entry.item.kind]
+        fresh = same_kind or fresh
+        return fresh[seed % len(fresh)] if fresh else None
 
     def _chunk(self, chunk_id: int) -> Chunk | None:
         found = self.library.store.chunks_by_id([chunk_id])

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from assistant.quiz_schema import KINDS, QuizItem
+from assistant.quiz_schema import ALL_KINDS, QuizItem
 from assistant.retrieval import Citation
 from assistant.scheduler import CardState, utc
 from assistant.topics import Topic
@@ -103,8 +103,8 @@ def item_from_json(data: dict) -> QuizItem:
     if not isinstance(data, dict):
         raise ValueError("item is not an object")
     kind = _field(data, "kind", str)
-    if kind not in KINDS:
-        raise ValueError(f"item kind {kind!r} is not one of {', '.join(KINDS)}")
+    if kind not in ALL_KINDS:
+        raise ValueError(f"item kind {kind!r} is not one of {', '.join(ALL_KINDS)}")
     options = _field(data, "options", list)
     if not all(isinstance(option, str) for option in options):
         raise ValueError("item options are not all text")
@@ -136,6 +136,7 @@ def item_from_json(data: dict) -> QuizItem:
         citation,
         _field(data, "passage", str),
         _field(data, "generated", bool),
+        str(data.get("bank_key") or ""),
     )
 
 

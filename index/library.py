@@ -84,6 +84,16 @@ class Library:
         self._saved_stamp: tuple[int, int, int] | None = None  # of the state.json in memory
         self._load_lock = threading.RLock()
         self._embedding_counts = (0, 0)  # (embedded, from the cache) by the last sync
+        self._listeners: list[Callable[[Library], None]] = []
+
+    def on_change(self, listener: Callable[[Library], None]) -> None:
+        """Call ``listener(library)`` after every successful ingest or removal (layers above
+        keep derived data in step this way, e.g. the question bank extracts its cards)."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            listener(self)
 
     @classmethod
     def open(cls, settings: Settings) -> Library:
@@ -141,6 +151,7 @@ class Library:
             with storage_errors(home, "updating the search index", "run 'study reindex'"):
                 self._embedding_counts = (0, 0)
                 self._sync(embed_progress)
+        self._changed()
         return replace(report, embedded=self._embedding_counts[0],
                        from_cache=self._embedding_counts[1])
 
@@ -148,6 +159,7 @@ class Library:
         with self.store.writing(), storage_errors(self.settings.home, "removing a document"):
             removed = self.store.remove_document(ref)
             self._sync(None)
+        self._changed()
         return removed
 
     def reindex(self, progress: Progress | None = None) -> int:

@@ -108,9 +108,81 @@ def _v2_study_history(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX study_answers_by_item ON study_answers(item_id, answered_at)")
 
 
+def _v3_question_bank(db: sqlite3.Connection) -> None:
+    """The question bank (``assistant/bank_store.py``): items per passage, keyed by the passage's
+    content hash, never by chunk id, so they outlive re-ingests and follow edits.
+
+    ``bank_passages`` is one row per passage the bank knows (and the background worker's to-do
+    list); ``bank_items`` holds extracted and model-made items with their provenance, how they
+    were made, their verification record and their own fsrs card; ``bank_rejections`` keeps
+    every model draft the verifier turned down, with its reasons. ``(passage_hash, slot)`` is
+    unique in items and rejections together: a slot is filled once, so a worker killed mid-item
+    and restarted neither loses nor doubles anything.
+    """
+    db.execute(
+        """CREATE TABLE bank_passages (
+            passage_hash TEXT PRIMARY KEY,          -- chunks.content_hash
+            source TEXT NOT NULL,
+            heading_path TEXT NOT NULL,             -- JSON array
+            start_line INTEGER NOT NULL,
+            end_line INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('active', 'changed', 'retired')),
+            replaced_by TEXT,                       -- the edited passage's new hash
+            model_state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (model_state IN ('pending', 'done', 'skipped')),
+            priority INTEGER NOT NULL DEFAULT 0,    -- higher first (topics the student asked for)
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX bank_passages_todo ON bank_passages(status, model_state, priority)")
+    db.execute(
+        """CREATE TABLE bank_items (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            item_key TEXT NOT NULL UNIQUE,          -- sha256 of passage hash, slot and content
+            passage_hash TEXT NOT NULL,
+            slot TEXT NOT NULL,                     -- e.g. x:qa:0 (extracted), m:mcq (model)
+            kind TEXT NOT NULL,                     -- flashcard, cloze, mcq, truefalse, short
+            item_json TEXT NOT NULL,                -- the QuizItem
+            source TEXT NOT NULL,
+            heading_path TEXT NOT NULL,             -- JSON array
+            start_line INTEGER NOT NULL,            -- the lines the item is answered from
+            end_line INTEGER NOT NULL,
+            made_by TEXT NOT NULL,                  -- extracted:<rule> or model:<model name>
+            verification TEXT NOT NULL,             -- JSON: checks passed, evidence
+            status TEXT NOT NULL CHECK (status IN ('active', 'set_aside', 'retired', 'reported')),
+            note_changed INTEGER NOT NULL DEFAULT 0,  -- history carried over from an edited note
+            created_at TEXT NOT NULL,
+            card_state INTEGER NOT NULL,            -- the item's fsrs card (assistant/scheduler.py)
+            card_step INTEGER,
+            stability REAL,
+            difficulty REAL,
+            due TEXT NOT NULL,
+            last_review TEXT,
+            reps INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (passage_hash, slot)
+        )"""
+    )
+    db.execute("CREATE INDEX bank_items_by_passage ON bank_items(passage_hash, status)")
+    db.execute("CREATE INDEX bank_items_by_due ON bank_items(status, due)")
+    db.execute(
+        """CREATE TABLE bank_rejections (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            passage_hash TEXT NOT NULL,
+            slot TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            draft_json TEXT NOT NULL,               -- the draft as the model wrote it (or {})
+            reasons TEXT NOT NULL,                  -- JSON array of why it was turned down
+            made_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (passage_hash, slot)
+        )"""
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_documents_and_chunks,
     _v2_study_history,
+    _v3_question_bank,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

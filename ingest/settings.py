@@ -79,6 +79,10 @@ class Settings:
     )
     ui_host: str = _setting("127.0.0.1", "address the web UI listens on")
     ui_port: int = _setting(8501, "port the web UI listens on")
+    bank_worker: str = _setting(
+        "on", "the app makes and verifies practice questions in the background while the model "
+        "is idle", choices=("on", "off")
+    )
 
     @classmethod
     def field_names(cls) -> list[str]:

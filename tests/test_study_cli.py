@@ -14,6 +14,7 @@ import pytest
 from assistant_support import assistant_fixture, generator_fixture  # noqa: F401 (fixtures)
 from fsrs import Card, Rating, Scheduler
 
+from assistant.bank import QuestionBank
 from assistant.generator import UnavailableGenerator
 from assistant.grading import Grade
 from assistant.quiz import item_on_chunk, question_of
@@ -219,7 +220,8 @@ def test_review_progress_and_history_through_the_cli(
 
 @pytest.mark.slow
 def test_review_asks_a_fresh_question_on_the_same_passage(assistant, offline_settings):
-    """With the model, a due item comes back as a new question citing the same chunk (a
+    """A due item comes back as another banked question on the same passage, at once; when the
+    bank holds none there (all reported), the model writes a new one citing the same chunk (a
     true/false item: the shortest JSON to generate, about half the time of an MCQ)."""
     with Library.open(offline_settings) as library, StudyMemory.open(library) as memory:
         chunk = next(c for c in library.chunks() if "梯度裁剪" in c.heading)
@@ -227,6 +229,13 @@ def test_review_asks_a_fresh_question_on_the_same_passage(assistant, offline_set
         t0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
         memory.record(stored, "错", graded(stored, "incorrect"), now=t0)
         (entry,) = memory.due(now=t0 + timedelta(days=1))
+        banked = memory.review_item(entry, assistant)
+        assert banked.bank_key and banked.citation.chunk_id == chunk.id
+        assert banked.question != stored.question
+        with QuestionBank.open(library) as bank:
+            for item in bank.items_on(chunk.content_hash):
+                assert memory.report(item)
+            assert bank.items_on(chunk.content_hash) == []
         fresh = memory.review_item(entry, assistant)
         assert fresh.generated and fresh.citation.chunk_id == chunk.id
         assert fresh.question != stored.question and fresh.kind == "truefalse"

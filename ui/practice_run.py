@@ -7,11 +7,14 @@ start one).
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import streamlit as st
 
+from assistant.bank import QuestionBank
+from assistant.bank_worker import BankWorker
 from assistant.grading import Grade
 from assistant.quiz_schema import QuizItem
 from assistant.study_records import StudyItem
@@ -50,8 +53,56 @@ def start(count: int, questions: Iterator[Question]) -> None:
 
 
 def start_quiz(topic: str | None, count: int, kind: str) -> None:
+    """Questions from the question bank, on screen at once (generated on demand only for a
+    topic the bank holds nothing on)."""
     seed = random.randrange(1 << 30)
-    start(count, new_questions(resources.assistant().quiz(topic, count, kind, seed=seed)))
+    start(count, new_questions(resources.assistant().practice(topic, count, kind, seed=seed)))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _bank_worker(key: tuple[str, ...], _library, _generator) -> BankWorker | None:
+    """One background worker per library and model, for the whole process: it fills the bank
+    while nobody is using the model (``assistant.bank_worker``)."""
+    if not _generator.available:
+        return None
+    worker = BankWorker(_library, _generator, embedder=_library.embedder)
+    threading.Thread(target=worker.run, args=(threading.Event(),), daemon=True,
+                     name="question-bank").start()
+    return worker
+
+
+def bank_worker() -> BankWorker | None:
+    current = resources.settings()
+    if current.bank_worker != "on":
+        return None  # and the model is not loaded for it
+    key = (str(current.home), current.llm_model, str(current.model_cache))
+    return _bank_worker(key, resources.library(), resources.generator())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _warm_search(key: str, _library) -> threading.Thread:
+    """Load the search side (embedder, indexes) in the background as soon as the Practice page
+    opens, so the first Start does not pay for it."""
+    thread = threading.Thread(target=lambda: _library.search("warm up", k=1), daemon=True,
+                              name="warm-search")
+    thread.start()
+    return thread
+
+
+def warm_search() -> None:
+    _warm_search(str(resources.settings().home), resources.library())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _question_bank(key: str, _library) -> QuestionBank:
+    return QuestionBank.open(_library)
+
+
+def question_bank() -> QuestionBank:
+    """The library's question bank (shared: its connection is serialized), in step with it."""
+    bank = _question_bank(str(resources.settings().home), resources.library())
+    bank.sync()
+    return bank
 
 
 def advance() -> None:

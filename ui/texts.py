@@ -115,6 +115,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "loaded_models": ("已加载的模型", "Loaded models"),
     "library_location": ("资料库位置", "Library location"),
     "not_loaded": ("未加载", "not loaded"),
+    # question bank (practice)
+    "flashcard": ("问答卡", "Flashcard"),
+    "cloze": ("填空卡", "Cloze card"),
+    "fill_blank": ("填出空白处（＿＿＿＿）的内容", "Fill in the blank (＿＿＿＿)"),
+    "report_item": ("这道题有错，移出题库", "This question is wrong: remove it"),
+    "reported": ("已移出题库和复习计划。", "Removed from the question bank and your reviews."),
+    "bank_paused": ("题库后台出题已暂停", "Background question making is paused"),
+    "pause_bank": ("暂停后台出题", "Pause question making"),
+    "resume_bank": ("继续后台出题", "Resume question making"),
+    "export_anki": ("导出 Anki 卡组", "Export Anki deck"),
+    "export_csv": ("导出 CSV", "Export CSV"),
+    "download_file": ("下载 {name}", "Download {name}"),
+    "from_notes": ("摘自笔记（未经模型）", "Taken from your notes (no model)"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from ui.commands import (
     assistant_cmd,
+    bank_cmd,
     doctor_cmd,
     library_cmd,
     models_cmd,
@@ -11,5 +12,5 @@ from ui.commands import (
 )
 
 COMMAND_MODULES = (
-    library_cmd, search_cmd, assistant_cmd, study_cmd, doctor_cmd, models_cmd, ui_cmd,
+    library_cmd, search_cmd, assistant_cmd, study_cmd, doctor_cmd, models_cmd, ui_cmd, bank_cmd,
 )

@@ -10,8 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 
+from assistant.bank import QuestionBank
 from assistant.facade import Assistant
+from assistant.grading import grade
 from assistant.quiz import QuizLog
 from assistant.quiz_schema import KINDS, QuizItem
 from assistant.study_memory import StudyMemory
@@ -34,6 +37,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     quiz.add_argument("--json", action="store_true", help="print the items as JSON; no asking")
     quiz.add_argument("--no-record", dest="record", action="store_false",
                       help="do not keep the answers in study memory (no review scheduled)")
+    quiz.add_argument("--generate", action="store_true",
+                      help="write new questions with the model now instead of serving the "
+                      "verified question bank (slow)")
     quiz.set_defaults(handler=quiz_command)
 
     compare = commands.add_parser("compare", help="compare concepts in a cited table")
@@ -43,13 +49,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def open_assistant(settings: Settings) -> Assistant:
-    from index.library import Library
-
-    library = Library.open(settings)
-    if not library.documents():
-        library.close()
-        raise StudyError(f"the library in {settings.home} is empty; run 'study ingest PATH'")
-    return Assistant.open(library, settings)
+    return Assistant.open(open_library(settings), settings)
 
 
 def _unavailable_note(assistant: Assistant) -> None:
@@ -95,18 +95,32 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def quiz_command(args: argparse.Namespace, settings: Settings) -> int:
-    assistant = open_assistant(settings)
+    """Questions from the verified bank at once (``--generate``: written by the model now).
+    The LLM loads only when it is needed: to write questions, or to grade a free answer."""
+    library = open_library(settings)
     log = QuizLog()
-    items = assistant.quiz(args.topic, args.n, args.kind, args.seed, log)
+    assistants: list[Assistant] = []
+
+    def assistant() -> Assistant:
+        if not assistants:
+            assistants.append(Assistant.open(library, settings))
+            _unavailable_note(assistants[0])
+        return assistants[0]
+
+    if args.generate:
+        items = assistant().quiz(args.topic, args.n, args.kind, args.seed, log)
+    else:
+        items = practice_items(library, args, assistant)
     if args.json:
         for item in items:
             print(json.dumps(item.as_json(), ensure_ascii=False), flush=True)
         if log.rejected:
             print(f"{log.rejected} invalid drafts dropped or regenerated", file=sys.stderr)
         return 0
-    _unavailable_note(assistant)
-    memory = StudyMemory.open(assistant.library) if args.record else None
+    memory = StudyMemory.open(library) if args.record else None
     asked = right = 0
+    if not args.generate:
+        print("(answer '!' to report a wrong question: it leaves the bank)", file=sys.stderr)
     for number, item in enumerate(items, start=1):
         _print_item(number, item)
         try:
@@ -114,11 +128,19 @@ def quiz_command(args: argparse.Namespace, settings: Settings) -> int:
         except EOFError:
             print()
             break
-        result = assistant.grade(item, response)
+        if response.strip() == "!" and item.bank_key:
+            with StudyMemory.open(library) as reporting:
+                reporting.report(item)
+            print("reported: removed from the question bank and its review schedule\n")
+            continue
+        free = item.kind in ("short", "flashcard")
+        result = assistant().grade(item, response) if free else grade(item, response, None, None)
         asked += 1
         right += result.correct
-        print(f"{result.verdict.upper()}" + ("" if result.correct else f" — expected: "
+        print(f"{result.verdict.upper()}" + ("" if result.correct or free else f" — expected: "
                                              f"{result.expected}"))
+        if free:
+            print(f"expected:\n{result.expected}")
         if result.missing and not result.correct:
             print(f"missing: {result.missing}")
         print(f"source: {result.citation.label()}")
@@ -130,8 +152,30 @@ def quiz_command(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def open_library(settings: Settings):
+    from index.library import Library
+
+    library = Library.open(settings)
+    if not library.documents():
+        library.close()
+        raise StudyError(f"the library in {settings.home} is empty; run 'study ingest PATH'")
+    return library
+
+
+def practice_items(library, args: argparse.Namespace, assistant) -> Iterator[QuizItem]:
+    """The bank's items; the model writes them now only for a topic the bank has none on."""
+    with QuestionBank.open(library) as bank:
+        served = bank.serve(args.topic, args.n, args.kind, args.seed)
+        print(bank.progress().line(), file=sys.stderr)
+    if served:
+        return iter(served)
+    return assistant().quiz(args.topic, args.n, args.kind, args.seed)
+
+
 def _print_item(number: int, item: QuizItem) -> None:
     print(f"Q{number}. {item.question}")
+    if item.kind == "cloze":
+        print("  (fill in the blank)")
     for letter, option in zip("ABCD", item.options, strict=False):
         print(f"  {letter}. {option}")
 

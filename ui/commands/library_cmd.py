@@ -43,7 +43,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def ingest_command(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.bank import QuestionBank, attach
+
     with Library.open(settings) as library:
+        attach(library)  # cards are extracted from the new passages right after the ingest
         with terminal_progress("ingesting", unit="file") as progress, \
                 terminal_progress("embedding", unit="chunk") as embed_progress:
             report = library.ingest(args.paths, progress=progress, prune=args.prune,
@@ -52,6 +55,8 @@ def ingest_command(args: argparse.Namespace, settings: Settings) -> int:
         if args.verbose or outcome.notice or outcome.status in (Status.SKIPPED, Status.REMOVED):
             print(terminal_safe(outcome.line))
     print(report.summary())
+    with Library.open(settings) as library, QuestionBank.open(library, sync=False) as bank:
+        print(bank.progress().line())
     if figure := last_self_eval(settings):
         print(figure)
     return EXIT_SKIPPED if report.skipped else 0

@@ -1,18 +1,60 @@
-"""Practice: generated questions one at a time, immediate feedback with the cited passage, a
-score at the end. Every graded answer goes into study memory (spaced review, mastery)."""
+"""Practice: questions from the verified question bank one at a time (on screen at once),
+immediate feedback with the cited passage, a score at the end. Every graded answer goes into
+study memory (spaced review, mastery); a wrong question can be reported out of the bank. The
+bank's background worker makes and verifies model items while the model is idle."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from assistant.bank_export import export_anki, export_csv
 from assistant.grading import Grade
 from assistant.quiz_schema import KINDS, QuizItem
 from ui import resources
 from ui.chat_view import source_label
-from ui.practice_run import PracticeRun, advance, run, start, start_quiz
+from ui.practice_run import (
+    PracticeRun,
+    advance,
+    bank_worker,
+    question_bank,
+    run,
+    start,
+    start_quiz,
+    warm_search,
+)
 from ui.safe_text import escape_markdown, safe_answer_markdown
 from ui.study_view import due_entries, record_answer, review_questions, topic_questions
 from ui.texts import t
+
+
+def bank_panel() -> None:
+    """The bank's progress ("question bank: 48 / 152 passages"), pause/resume, export."""
+    bank = question_bank()
+    worker = bank_worker()
+    paused = bank.store.paused()
+    line = bank.progress().line()
+    st.caption(line + (f" — {t('bank_paused')}" if paused else ""))
+    columns = st.columns(3)
+    if worker is not None and columns[0].button(t("resume_bank") if paused else t("pause_bank")):
+        bank.store.set_paused(not paused)
+        st.rerun()
+    for column, label, writer, name in ((columns[1], "export_anki", export_anki, "notes.apkg"),
+                                        (columns[2], "export_csv", export_csv, "notes.csv")):
+        if column.button(t(label)):
+            st.session_state.bank_export = (name, _exported(writer, bank, name))
+    if "bank_export" in st.session_state:
+        name, data = st.session_state.bank_export
+        st.download_button(t("download_file", name=name), data, file_name=name)
+
+
+def _exported(writer, bank, name: str) -> bytes:
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        writer(bank.store.items("active"), path)
+        return path.read_bytes()
 
 
 def setup_form() -> None:
@@ -30,6 +72,7 @@ def setup_form() -> None:
                 start_quiz(topic.strip() or None, count, kind)
             st.rerun()
     review_button()
+    bank_panel()
 
 
 def review_button() -> None:
@@ -48,13 +91,15 @@ def answer_widget(item: QuizItem, number: int) -> str:
                           format_func=lambda i: (f"{letters[i]}. " if letters else "")
                           + item.options[i])
         return "" if choice is None else str(choice + 1)
+    if item.kind == "cloze":
+        return st.text_input(t("fill_blank"), key=key)
     return st.text_area(t("your_answer"), key=key)
 
 
 def feedback(item: QuizItem, grade: Grade) -> None:
     verdict = {"correct": st.success, "partial": st.warning}.get(grade.verdict, st.error)
     verdict(t(grade.verdict))
-    if not grade.correct:
+    if not grade.correct or item.kind in ("short", "flashcard"):  # a model answer, always
         st.markdown(f"**{t('expected')}**: {escape_markdown(grade.expected)}")
         if grade.missing:
             st.markdown(f"**{t('missing')}**: {escape_markdown(grade.missing)}")
@@ -69,8 +114,18 @@ def question_view(practice: PracticeRun) -> None:
     st.caption(t("question_n", n=number, total=practice.total))
     answered = len(practice.grades) == number
     item = practice.items[-1]
-    st.markdown(f"#### {escape_markdown(item.question)}")
+    for line in item.question.split("\n"):
+        st.markdown(f"#### {escape_markdown(line)}")
+    if not item.generated:
+        st.caption(t("from_notes"))
     response = answer_widget(item, number)
+    if item.bank_key and not answered and st.button(t("report_item")):
+        resources.study_memory().report(item)
+        st.toast(t("reported"))
+        practice.items.pop()
+        practice.reviews.pop()
+        advance()  # the next question takes its place
+        st.rerun()
     if not answered:
         if st.button(t("submit"), type="primary", disabled=not response.strip()):
             with st.spinner("…"):
@@ -107,6 +162,7 @@ def page() -> None:
         return
     practice = run()
     if practice is None:
+        warm_search()
         setup_form()
     elif practice.finished:
         score_view(practice)
