@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.budget import fit_passages, query_terms
-from assistant.citations import support_scores
+from assistant.citations import support_matrix
 from assistant.generator import Generator, Prompt
 from assistant.language import detect_language
 from assistant.prompts import (
@@ -172,7 +172,7 @@ def _row(aspect, cells, groups, language, retriever) -> Row:
         if text == EMPTY or not group:
             built.append(Cell(EMPTY, ()))
             continue
-        scores = support_scores([text], [p.text for p in group], retriever.embedder)[0]
+        scores = [s.strength for s in support_matrix([text], group, retriever.embedder)[0]]
         numbers = [p.number for p in group]
         source = cell.get("source")
         if source not in numbers:  # the grammar prevents this; keep the check for other models

@@ -1,0 +1,265 @@
+"""The notes' own answer, quoted: shown the moment the passages are found, before any model.
+
+From the best passage this picks, in order of preference:
+
+1. an answer block: the line labelled ``答案`` / ``回答`` / ``Answer`` (or, when there is none,
+   ``解析`` / ``Explanation``) with its text, or the paragraph after a bare label, plus the list
+   that directly follows it (``- 梯度消失：…`` / ``- 梯度爆炸：…``);
+2. a definition: the first sentence that names one of the question's terms and says what it
+   is (``是一种`` / ``是指`` / ``is a`` / ``refers to``), plus the list it introduces;
+3. the paragraph (or list) that mentions most of the question's terms.
+
+Every quoted line is the exact text of the source with its 1-based line number; a line longer
+than ``LONG_LINE_CHARS`` is cut to its best contiguous sentences, still exact (``partial``).
+No model runs here, so it costs microseconds after retrieval.
+
+>>> from ingest.records import Chunk, Hit
+>>> text = "#### 4. 什么是梯度消失？\\n\\n**答案：** 梯度逐层变小。\\n\\n- **原因：** 链式法则。\\n\\n**解析：** 略。"
+>>> chunk = Chunk(1, 1, "/n/a.md", "a", ("a", "4. 什么是梯度消失？"), 49, 55, 0, len(text), text, "h")
+>>> answer = extract_answer("梯度消失是什么？", [Passage(1, Hit(chunk, 1.0), text)])
+>>> [(q.line, q.text) for q in answer.lines]
+[(51, '**答案：** 梯度逐层变小。'), (53, '- **原因：** 链式法则。')]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.budget import query_terms
+from assistant.retrieval import Citation, Passage
+from ingest.sentences import split_sentences
+
+MAX_LINES = 8  # an answer block longer than this is cut at a line end
+MAX_CHARS = 700
+LONG_LINE_CHARS = 320  # a longer line (a textbook paragraph) is cut to its best sentences
+CANDIDATE_PASSAGES = 2  # the best passage, or the next when the best says nothing of the terms
+
+_MARKUP = re.compile(r"\*\*|__|`|^\s{0,3}>\s?")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
+_BULLET = re.compile(r"^\s*(?:[-*+•·](?=\s)|\d{1,2}(?:[.)](?=\s)|、)|[（(]\d{1,2}[）)]|[a-z][.)](?=\s))\s*")
+_LABEL = r"\s*(?:#{1,6}\s*)?(?:\*\*)?\s*NAMES\s*(?:\*\*)?\s*[：:](?:\s*\*\*)?\s*"
+ANSWER_LABELS = ("参考答案", "答案", "回答", "解答", "答", "Answer", "A")
+EXPLANATION_LABELS = ("解析", "解释", "分析", "Explanation")
+QUESTION_LABELS = ("题目", "问题", "Question", "Q")
+_DEFINITION = re.compile(
+    r"是一种|是一类|是一个|是指|指的是|定义为|被称为|称为|就是|"
+    r"\b(?:is|are) (?:a|an|the|used|called)\b|\brefers? to\b|\bis defined as\b|\bmeans\b",
+    re.IGNORECASE)
+
+
+def _label_pattern(labels: Sequence[str]) -> re.Pattern:
+    names = "|".join(re.escape(label) for label in labels)
+    return re.compile("^" + _LABEL.replace("NAMES", f"(?:{names})"), re.IGNORECASE)
+
+
+_ANSWER = _label_pattern(ANSWER_LABELS)
+_EXPLANATION = _label_pattern(EXPLANATION_LABELS)
+_ANY_LABEL = _label_pattern(ANSWER_LABELS + EXPLANATION_LABELS + QUESTION_LABELS)
+
+
+@dataclass(frozen=True)
+class QuotedLine:
+    line: int  # 1-based line in the source file
+    text: str  # the exact text of that line, or of its quoted sentences when ``partial``
+    partial: bool = False
+
+
+@dataclass(frozen=True)
+class ExtractiveAnswer:
+    """The notes' own words for the question, with where they stand."""
+
+    citation: Citation
+    lines: tuple[QuotedLine, ...]
+    kind: str  # "answer", "definition" or "passage"
+
+    @property
+    def text(self) -> str:
+        return "\n".join(q.text for q in self.lines)
+
+    @property
+    def first_line(self) -> int:
+        return self.lines[0].line
+
+    @property
+    def last_line(self) -> int:
+        return self.lines[-1].line
+
+    def location(self) -> str:
+        """``a.md:53-56`` (the quoted lines, not the whole passage)."""
+        span = f"{self.first_line}" if self.first_line == self.last_line else \
+            f"{self.first_line}-{self.last_line}"
+        page = f" p.{self.citation.page}" if self.citation.page is not None else ""
+        return f"{self.citation.location.split(':')[0].split(' p.')[0]}{page}:{span}"
+
+    def render(self) -> str:
+        """Plain text: each quoted line after its line number (``…`` marks a cut line)."""
+        return "\n".join(f"{q.line:>5}│ {'…' if q.partial else ''}{q.text}"
+                         f"{'…' if q.partial else ''}" for q in self.lines)
+
+    def as_json(self) -> dict:
+        return {"kind": self.kind, "citation": self.citation.as_json(),
+                "location": self.location(),
+                "lines": [{"line": q.line, "text": q.text, "partial": q.partial}
+                          for q in self.lines]}
+
+
+def plain(line: str) -> str:
+    """A line without Markdown emphasis, heading marks or list bullet (for matching only)."""
+    return _BULLET.sub("", _MARKUP.sub("", _HEADING.sub("", line))).strip()
+
+
+def is_list_item(line: str) -> bool:
+    return bool(_BULLET.match(line)) and bool(plain(line))
+
+
+def term_hits(text: str, terms: Sequence[str]) -> int:
+    lowered = text.lower()
+    return sum(term in lowered for term in terms)
+
+
+def extract_answer(question: str, passages: Sequence[Passage]) -> ExtractiveAnswer | None:
+    """The quoted answer from the best of the first passages, or None without passages."""
+    terms = query_terms(question)
+    fallback = None
+    for passage in passages[:CANDIDATE_PASSAGES]:
+        found = extract_from_passage(passage, terms)
+        if found is None:
+            continue
+        if fallback is None:
+            fallback = found
+        if found.kind != "passage" or term_hits(found.text, terms):
+            return found
+    return fallback
+
+
+def extract_from_passage(passage: Passage, terms: Sequence[str]) -> ExtractiveAnswer | None:
+    chunk = passage.hit.chunk
+    lines = chunk.text.split("\n")
+    picked = (_labelled_block(lines, _ANSWER), "answer")
+    if not picked[0]:
+        picked = (_definition_block(lines, terms), "definition")
+    if not picked[0]:
+        picked = (_labelled_block(lines, _EXPLANATION), "answer")
+    if not picked[0]:
+        picked = (_best_paragraph(lines, terms), "passage")
+    indexes, kind = picked
+    if not indexes:
+        return None
+    quoted = _quote(lines, indexes, chunk.start_line, terms)
+    return ExtractiveAnswer(passage.citation, quoted, kind) if quoted else None
+
+
+def _paragraphs(lines: list[str], start: int) -> list[list[int]]:
+    """Consecutive non-blank line runs from ``start`` on, a heading ending the run."""
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if not line.strip() or _HEADING.match(line):
+            if current:
+                runs.append(current)
+                current = []
+            if _HEADING.match(line) and index > start:
+                break
+            continue
+        current.append(index)
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _block_from(lines: list[str], start: int, own_text: bool) -> list[int]:
+    """The paragraph starting at ``start`` (after it, for a bare label) and the list that
+    directly follows it, stopping at the next label (``解析：``)."""
+    runs = _paragraphs(lines, start if own_text else start + 1)
+    if not runs or (not own_text and _ANY_LABEL.match(lines[runs[0][0]])):
+        return []  # a bare label followed by another label: nothing to quote
+    block = _until_label(lines, runs[0], skip_first=own_text)
+    whole_run = len(block) == len(runs[0])
+    is_list = all(is_list_item(lines[i]) for i in block)
+    if whole_run and not is_list and len(runs) > 1 and \
+            all(is_list_item(lines[i]) for i in runs[1]):
+        block += _until_label(lines, runs[1], skip_first=False)
+    return block
+
+
+def _until_label(lines: list[str], run: list[int], skip_first: bool) -> list[int]:
+    kept = []
+    for position, index in enumerate(run):
+        if (position or not skip_first) and _ANY_LABEL.match(lines[index]):
+            break
+        kept.append(index)
+    return kept
+
+
+def _labelled_block(lines: list[str], label: re.Pattern) -> list[int]:
+    for index, line in enumerate(lines):
+        match = label.match(line)
+        if not match:
+            continue
+        has_text = bool(plain(line[match.end():]))
+        block = _block_from(lines, index, has_text)
+        if block:
+            return block
+    return []
+
+
+def _definition_block(lines: list[str], terms: Sequence[str]) -> list[int]:
+    if not terms:
+        return []
+    for index, line in enumerate(lines):
+        if _HEADING.match(line) or not line.strip():
+            continue
+        text = plain(line)
+        if term_hits(text, terms) and _DEFINITION.search(text):
+            block = [index]
+            if text.rstrip().endswith(("：", ":")):
+                runs = _paragraphs(lines, index + 1)
+                if runs and all(is_list_item(lines[i]) for i in runs[0]):
+                    block += runs[0]
+            return block
+    return []
+
+
+def _best_paragraph(lines: list[str], terms: Sequence[str]) -> list[int]:
+    runs = _paragraphs(lines, 0)
+    if not runs:
+        return []
+    scores = [term_hits(" ".join(lines[i] for i in run), terms) for run in runs]
+    best = runs[scores.index(max(scores))]
+    return best
+
+
+def _quote(lines: list[str], indexes: list[int], start_line: int,
+           terms: Sequence[str]) -> tuple[QuotedLine, ...]:
+    quoted: list[QuotedLine] = []
+    used = 0
+    for index in indexes[:MAX_LINES]:
+        text = lines[index].rstrip()
+        partial = False
+        if len(text) > LONG_LINE_CHARS:
+            text, partial = best_sentences(text, terms, LONG_LINE_CHARS), True
+        if quoted and used + len(text) > MAX_CHARS:
+            break
+        quoted.append(QuotedLine(start_line + index, text, partial))
+        used += len(text)
+    return tuple(quoted)
+
+
+def best_sentences(line: str, terms: Sequence[str], limit: int) -> str:
+    """The contiguous sentences of ``line`` from the one naming most ``terms``, within ``limit``
+    characters (at least that one sentence), exactly as written.
+
+    >>> best_sentences("Intro here. Dropout drops units. It regularizes. Other.", ["dropout"], 40)
+    'Dropout drops units. It regularizes. '
+    """
+    sentences = split_sentences(line)
+    scores = [term_hits(s, terms) for s in sentences]
+    first = scores.index(max(scores))
+    last = first
+    while last + 1 < len(sentences) and \
+            sum(len(s) for s in sentences[first:last + 2]) <= limit:
+        last += 1
+    return "".join(sentences[first:last + 1])
