@@ -115,6 +115,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "loaded_models": ("已加载的模型", "Loaded models"),
     "library_location": ("资料库位置", "Library location"),
     "not_loaded": ("未加载", "not loaded"),
+    # explain: the notes' own answer above the model's explanation
+    "from_notes": ("笔记原文", "From your notes"),
+    "non_answers": ("以下句子只是复述了问题，已删去：", "Removed, restating the question:"),
 }
 
 
