@@ -239,9 +239,11 @@ def claim_terms(claim: str, question: str) -> list[str]:
 
 def support_matrix(
     claims: Sequence[str], passages: Sequence[Passage], embedder: Embedder | None,
-    question: str = "", profile=None,
+    question: str = "", profile=None, worded: Sequence[str] | None = None,
 ) -> list[list[Support]]:
-    """``result[i][j]``: how passage ``j`` supports claim ``i``."""
+    """``result[i][j]``: how passage ``j`` supports claim ``i``. ``worded[i]`` is the claim
+    with formulas and code left out, for the lexical share (default: the claim)."""
+    worded = claims if worded is None else worded
     idf = profile.idf if profile is not None else (lambda term: 1.0)
     texts = [p.text for p in passages]
     cosine = np.zeros((len(claims), len(passages)))
@@ -262,7 +264,7 @@ def support_matrix(
     notes_language = [detect_language(t) for t in texts]
     result = []
     for i, claim in enumerate(claims):
-        terms = claim_terms(claim, question)
+        terms = claim_terms(worded[i], question)
         language = detect_language(claim)
         result.append([Support(weighted_share(terms, texts[j], idf), float(cosine[i, j]),
                                float(background[i]), language != notes_language[j])
@@ -305,7 +307,9 @@ def check_citations(
     places = [(i, j) for i, sentences in enumerate(lines) for j, s in enumerate(sentences)
               if is_claim(unmask(s, spans))]
     claims = [unmask(lines[i][j], spans).strip() for i, j in places]
-    matrix = support_matrix(claims, passages, embedder, question, profile) if passages else []
+    worded = [_PLACEHOLDER.sub(" ", lines[i][j]) for i, j in places]
+    matrix = support_matrix(claims, passages, embedder, question, profile, worded) \
+        if passages else []
     by_number = {p.number: index for index, p in enumerate(passages)}
     counts = {"attached": 0, "repointed": 0, "dropped": 0}
     unsupported, non_answers, checks = [], [], []
