@@ -21,8 +21,8 @@ library, not against a cosine fitted on one set of notes:
   model restating the question proves nothing), weighted by their rarity in the library
   (``LibraryProfile.idf``), that occur in the passage;
 - ``cosine``: the e5 cosine between the claim and the passage sentence closest to it, against
-  ``background``: the claim's cosine to the closest of ~60 sentences spread over the library.
-  A passage that says the claim is closer to it than text picked from anywhere in the notes.
+  ``background``: the 90th percentile of the claim's cosines to ~60 sentences spread over the
+  library. A passage that says the claim is closer to it than text from anywhere in the notes.
 
 Supported when ``lexical >= LEXICAL_STRONG`` (most of the claim's words are the passage's), or
 ``lexical >= LEXICAL_WEAK`` and the passage beats the background, or (a claim in another
@@ -46,6 +46,7 @@ from ingest.sentences import split_sentences
 LEXICAL_STRONG = 0.6  # most of the claim's own (rarity-weighted) terms are in the passage
 LEXICAL_WEAK = 0.3  # some are, and the passage is closer to the claim than the background
 COSINE_LEAD = 0.03  # across languages: the passage beats the background by this much
+BACKGROUND_PERCENTILE = 90  # the claim must be closer to its passage than to 90 % of the notes
 MIN_NEW_CHARS = 4  # a claim adding fewer content characters to the question says nothing
 MIN_CLAIM_LETTERS = 6  # shorter pieces ("答案：", "1.") make no claim worth checking
 MIN_WINDOW_CHARS = 12  # shorter passage sentences are joined to the next one
@@ -260,7 +261,8 @@ def support_matrix(
             cosine[:, j] = similarity[:, start:start + len(group)].max(axis=1)
             start += len(group)
         if profile is not None and len(profile.background):
-            background = (claim_vectors @ profile.background.T).max(axis=1)
+            background = np.percentile(claim_vectors @ profile.background.T,
+                                       BACKGROUND_PERCENTILE, axis=1)
     notes_language = [detect_language(t) for t in texts]
     result = []
     for i, claim in enumerate(claims):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from assistant.budget import query_terms
 from assistant.citations import support_matrix
-from assistant.explain import whole_passages
+from assistant.explain import share_budget
 from assistant.extractive import extract_answer, plain
 from assistant.generator import Generator, Prompt
 from assistant.language import detect_language
@@ -176,9 +176,10 @@ def _retrieve(retriever: Retriever, generator: Generator, concepts: list[str]):
         texts = [compact(h.chunk.text, section_title(d)) for h, d in zip(hits, drafts, strict=True)]
         overheads = [generator.count_tokens(passage_header(d, concept) + PASSAGE_FOOTER)
                      for d in drafts]
-        fitted = whole_passages(texts, overheads, share, generator.count_tokens,
-                                query_terms(concept))
-        group = [Passage(d.number, d.hit, text) for d, text in zip(drafts, fitted, strict=False)]
+        fitted = share_budget(texts, overheads, share, generator.count_tokens,
+                              query_terms(concept))
+        kept = [(d.hit, text) for d, text in zip(drafts, fitted, strict=True) if text]
+        group = [Passage(number + i, hit, text) for i, (hit, text) in enumerate(kept)]
         number += len(group)
         groups.append(group)
     return groups

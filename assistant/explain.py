@@ -239,13 +239,13 @@ def start_explanation(
     if not generator.available:
         passages = _offline_passages(chosen, terms, generator)
         return Explanation(question, language, passages, coverage, generator, None, retriever,
-                           extract_answer(question, passages), profile)
+                           extract_answer(question, passages, retriever.embedder), profile)
     passages, messages, max_tokens = build_prompt(
         generator, chosen, question, language, history or [],
         min(max_tokens, EXPLAIN_MAX_TOKENS), prompt_budget, passage_tokens, terms)
     prompt = Prompt(messages, max_tokens, temperature)
     return Explanation(question, language, passages, coverage, generator, prompt, retriever,
-                       extract_answer(question, passages), profile)
+                       extract_answer(question, passages, retriever.embedder), profile)
 
 
 def search_query(question: str, history: list[Turn]) -> str:
@@ -268,30 +268,42 @@ def retrieve(
     return hits, retriever.search(query, k=k, mode="dense")
 
 
-def whole_passages(texts, overheads, budget, count, terms, cap=None) -> list[str]:
-    """Passages (best first) whole while they fit ``budget``; the first that does not fit
-    gives its lines around ``terms`` if at least ``MIN_PART_TOKENS`` are left, then stop.
+def share_budget(texts, overheads, budget, count, terms, cap=None) -> list[str | None]:
+    """What of each passage (best first) goes in: whole when it fits, else its lines around
+    ``terms``; ``None`` when less than ``MIN_PART_TOKENS`` is left for it.
 
-    >>> whole_passages(["a" * 40, "b\\nc" * 30, "d" * 10], [5, 5, 5], 130, len, ["c"])[0]
-    'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
+    Each passage may use what the passages after it leave over, each of those counted at no
+    more than a fair share of what remains, so one long passage cannot push out the short one
+    ranked below it that answers the question (梯度裁剪 ranked 4th under two long sections).
+
+    >>> [len(t) for t in share_budget(["a" * 300, "b" * 40, "c" * 30], [5, 5, 5], 200, len, [])]
+    [115, 40, 30]
     """
-    kept: list[str] = []
+    costs = [count(text) for text in texts]
+    kept: list[str | None] = []
     remaining = budget
     for index, (text, overhead) in enumerate(zip(texts, overheads, strict=True)):
-        room = remaining - overhead if cap is None else min(cap, remaining - overhead)
-        cost = count(text)
-        if cost <= room:
+        later = range(index + 1, len(texts))
+        fair = remaining // max(len(later) + 1, 1)
+        reserved = sum(min(costs[j] + overheads[j], fair) for j in later)
+        room = remaining - reserved - overhead
+        if cap is not None:
+            room = min(room, cap)
+        if costs[index] <= room:
             kept.append(text)
-            remaining -= cost + overhead
-            continue
-        if room >= MIN_PART_TOKENS or (index == 0 and room > 0):
+            remaining -= costs[index] + overhead
+        elif room >= MIN_PART_TOKENS:
             part = excerpt(text, terms, room, count)
-            if part:
-                kept.append(part)
-                remaining -= count(part) + overhead
-        if cap is None:
-            break
+            kept.append(part or None)
+            remaining -= (count(part) + overhead) if part else 0
+        else:
+            kept.append(None)
     return kept
+
+
+def whole_passages(texts, overheads, budget, count, terms, cap=None) -> list[str]:
+    """``share_budget`` without the passages left out (for callers that renumber)."""
+    return [t for t in share_budget(texts, overheads, budget, count, terms, cap) if t]
 
 
 def build_prompt(generator, hits, question, language, turns, max_tokens, budget,
@@ -309,9 +321,10 @@ def build_prompt(generator, hits, question, language, turns, max_tokens, budget,
     drafts = [Passage(i, hit, "") for i, hit in enumerate(hits, start=1)]
     texts = [compact(hit.chunk.text, section_title(p)) for hit, p in zip(hits, drafts, strict=True)]
     overheads = [count(passage_header(p) + PASSAGE_FOOTER) for p in drafts]
-    excerpts = whole_passages(texts, overheads, min(budget, room - fixed), count, terms,
-                              passage_tokens)
-    passages = [Passage(p.number, p.hit, text) for p, text in zip(drafts, excerpts, strict=False)]
+    excerpts = share_budget(texts, overheads, min(budget, room - fixed), count, terms,
+                            passage_tokens)
+    kept = [(hit, text) for hit, text in zip(hits, excerpts, strict=True) if text]
+    passages = [Passage(i, hit, text) for i, (hit, text) in enumerate(kept, start=1)]
     messages = explain_messages(passages, question, language, history)
     while passages and generator.count_prompt(messages) + max_tokens > generator.n_ctx:
         passages.pop()  # token joins miscounted: drop the lowest-ranked until it fits

@@ -27,14 +27,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from assistant.budget import query_terms
-from assistant.retrieval import Citation, Passage
+from assistant.retrieval import Citation, Embedder, Passage
 from ingest.sentences import split_sentences
 
 MAX_LINES = 8  # an answer block longer than this is cut at a line end
 MAX_CHARS = 700
 LONG_LINE_CHARS = 320  # a longer line (a textbook paragraph) is cut to its best sentences
-CANDIDATE_PASSAGES = 2  # the best passage, or the next when the best says nothing of the terms
+CANDIDATE_PASSAGES = 4  # quoted blocks of this many passages compete for the question
 
 _MARKUP = re.compile(r"\*\*|__|`|^\s{0,3}>\s?")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
@@ -119,19 +121,21 @@ def term_hits(text: str, terms: Sequence[str]) -> int:
     return sum(term in lowered for term in terms)
 
 
-def extract_answer(question: str, passages: Sequence[Passage]) -> ExtractiveAnswer | None:
-    """The quoted answer from the best of the first passages, or None without passages."""
+def extract_answer(question: str, passages: Sequence[Passage],
+                   embedder: Embedder | None = None) -> ExtractiveAnswer | None:
+    """The quoted answer of the first passages that is closest to the question (e5 cosine of
+    the question and each quoted block: ~20 ms), or, without an embedder, the first passage's
+    that names one of the question's terms. None without passages."""
     terms = query_terms(question)
-    fallback = None
-    for passage in passages[:CANDIDATE_PASSAGES]:
-        found = extract_from_passage(passage, terms)
-        if found is None:
-            continue
-        if fallback is None:
-            fallback = found
-        if found.kind != "passage" or term_hits(found.text, terms):
-            return found
-    return fallback
+    found = [f for f in (extract_from_passage(p, terms) for p in passages[:CANDIDATE_PASSAGES])
+             if f is not None]
+    if not found:
+        return None
+    if embedder is not None and len(found) > 1:
+        question_vector = np.asarray(embedder.embed_query(question))
+        block_vectors = np.asarray(embedder.embed_passages([f.text for f in found]))
+        return found[int(np.argmax(block_vectors @ question_vector))]
+    return next((f for f in found if f.kind != "passage" or term_hits(f.text, terms)), found[0])
 
 
 def extract_from_passage(passage: Passage, terms: Sequence[str]) -> ExtractiveAnswer | None:
