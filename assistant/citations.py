@@ -280,6 +280,7 @@ class SentenceCheck:
     verdict: str  # "supported", "repointed", "attached", "unsupported", "non_answer"
     cited: tuple[int, ...]  # the markers it carries after the check
     support: tuple[float, ...] = ()  # lexical share per passage, for audits
+    lead: tuple[float, ...] = ()  # cosine minus background per passage, for audits
 
 
 @dataclass(frozen=True)
@@ -335,8 +336,7 @@ def check_citations(
             else:
                 unsupported.append(_MARKER.sub("", claim).strip())
                 lines[i][j] = ""
-                checks.append(SentenceCheck(claim, "unsupported", tuple(cited),
-                                            tuple(round(s.lexical, 2) for s in row)))
+                checks.append(SentenceCheck(claim, "unsupported", tuple(cited), *_audit(row)))
                 continue
         counts["dropped"] += len(set(cited) - set(good)) if verdict == "supported" else 0
         bare = _MARKER.sub("", sentence)
@@ -344,11 +344,16 @@ def check_citations(
             bare = with_marker(bare, number)
         lines[i][j] = _keep_leading_space(sentence, bare)
         checks.append(SentenceCheck(unmask(lines[i][j], spans).strip(), verdict, tuple(good),
-                                    tuple(round(s.lexical, 2) for s in row)))
+                                    *_audit(row)))
     body = "\n".join("".join(s) for s in lines)
     body = re.sub(r"\n{3,}", "\n\n", unmask(body, spans)).strip()
     return CheckedText(body, removed, counts["attached"], tuple(unsupported), tuple(non_answers),
                        counts["repointed"], counts["dropped"], tuple(checks))
+
+
+def _audit(row: list[Support]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    return (tuple(round(s.lexical, 2) for s in row),
+            tuple(round(s.cosine - s.background, 3) for s in row))
 
 
 def _keep_leading_space(original: str, rewritten: str) -> str:
