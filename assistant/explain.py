@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from assistant.budget import excerpt, query_terms, trim_to_tokens
 from assistant.citations import SentenceCheck, check_citations
 from assistant.coverage import Coverage, assess_coverage, best_similarity
-from assistant.extractive import ExtractiveAnswer, extract_answer
+from assistant.extractive import ExtractiveAnswer, rank_by_answer
 from assistant.generator import GenerationStats, Generator, Prompt
 from assistant.language import detect_language
 from assistant.library_profile import LibraryProfile, profile_of
@@ -38,6 +38,7 @@ from assistant.session import HISTORY_TOKENS, Turn, history_messages
 from ingest.records import Hit
 
 PROMPT_PASSAGES = 4  # at most this many passages, best first
+CANDIDATES = 8  # retrieved sections whose answer blocks compete for the prompt
 PROMPT_BUDGET = 900  # passage tokens in the prompt (see the module docstring)
 MIN_PART_TOKENS = 80  # what is left below this is not worth a further passage
 EXPLAIN_MAX_TOKENS = 320  # an explanation of 3-6 sentences; a cut one is trimmed
@@ -228,24 +229,26 @@ def start_explanation(
     starts when streamed. ``passage_tokens`` caps each passage (default: whole)."""
     language = detect_language(question)
     query = search_query(question, history or [])
-    hits, dense_hits = retrieve(retriever, query, max(top_k, prompt_passages), search_mode)
+    hits, dense_hits = retrieve(retriever, query, max(top_k, prompt_passages, CANDIDATES),
+                                search_mode)
     profile = profile_of(retriever)
     coverage = assess_coverage(query, dense_hits, retriever, profile)
     if not coverage.covered:
         return Explanation(question, language, [], coverage, generator, None, retriever,
                            profile=profile)
     terms = query_terms(query)
-    chosen = hits[:prompt_passages]
+    ranked, quoted = rank_by_answer(question, hits, retriever.embedder)
+    chosen = ranked[:prompt_passages]
     if not generator.available:
         passages = _offline_passages(chosen, terms, generator)
         return Explanation(question, language, passages, coverage, generator, None, retriever,
-                           extract_answer(question, passages, retriever.embedder), profile)
+                           quoted, profile)
     passages, messages, max_tokens = build_prompt(
         generator, chosen, question, language, history or [],
         min(max_tokens, EXPLAIN_MAX_TOKENS), prompt_budget, passage_tokens, terms)
     prompt = Prompt(messages, max_tokens, temperature)
     return Explanation(question, language, passages, coverage, generator, prompt, retriever,
-                       extract_answer(question, passages, retriever.embedder), profile)
+                       quoted, profile)
 
 
 def search_query(question: str, history: list[Turn]) -> str:
