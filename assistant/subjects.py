@@ -11,6 +11,8 @@ or opening with a verb or preposition (让 把 用 做 靠 按 ...), and an exam
 (['逻辑回归'], ['随机森林', 'GBDT'])
 >>> subject_terms("网络一深，梯度往回传就越来越小甚至没了，是什么原因")
 []
+
+Only the first clause names the subject ("什么是支持向量机？它的核函数有什么用？").
 >>> subject_terms("How does beam search decode a sequence?")
 ['beam search']
 """
@@ -32,7 +34,7 @@ _PREDICATE = re.compile(
     r"这类|这些|这种|这样|之类|等|时|后|前|应该|[、“”\"'（(]")
 _EXAMPLE = re.compile(r"^\s*(?:这类|这些|这种|之类|等)")
 _JOIN = re.compile(r"和|与|跟|及|以及|或者|、")
-_FUNCTION_CHARS = frozenset("一不没很太都也就才还只了吧呢吗啊么再又更最越哪几得着按往以我你他它而且己")
+_FUNCTION_CHARS = frozenset("一不没很太都也就才还只了吧呢吗啊么再又更最越哪几得着按往以我你他它而且己全设老")
 _OPENERS = frozenset("让把用做给要想能会拿先按靠从对向往被将弄怎当如若使令帮去来该应由举加处")
 _GENERIC = frozenset("区别 不同 应用 作用 原理 效果 公式 方法 问题 优点 缺点 步骤 过程 场景 例子 好处 坏处 "
                      "意义 用途 定义 特点 联系 关系 影响".split())
@@ -66,7 +68,7 @@ _EN_COMMON = frozenset(
 def subject_terms(question: str) -> list[str]:
     """The names ``question`` asks about, in order (see the module docstring)."""
     if detect_language(question) == "zh":
-        names = [n for clause in _CLAUSE.split(question) for n in clause_subjects(clause)]
+        names = clause_subjects(_CLAUSE.split(question.strip())[0])
     else:
         names = english_subjects(question)
     return list(dict.fromkeys(n for n in names if n))
@@ -153,6 +155,10 @@ def _trim(phrase: str) -> str:
     words = phrase.strip().split()
     while words and words[0].lower() in _EN_COMMON:
         words.pop(0)
-    if not words or len(words) > MAX_NAME_WORDS or all(w.lower() in _EN_COMMON for w in words):
+    if not words or len(words) > MAX_NAME_WORDS or any(w.lower() in _EN_JOINERS for w in words):
         return ""
     return " ".join(words)
+
+
+_EN_JOINERS = frozenset("and or of i you we it to for in on with from by is are do does the a an "
+                        "this that".split())
