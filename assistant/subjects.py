@@ -47,7 +47,7 @@ _EN_FRAMES = (
                r"really|good|useful|called|mean)\b|[?,.;]|$)", re.IGNORECASE),
     re.compile(r"\bwhat (?:does|do) (?P<x>.+?) do\b", re.IGNORECASE),
     re.compile(r"\b(?:how|why) (?:does|do|is|are|can|would) (?P<x>(?:\S+\s+){0,3}?\S+)\s+"
-               r"(?:VERBS)(?:e|es|ed|ing|s|y|ies)?\b".replace("VERBS", "|".join(
+               r"(?:VERBS)(?:e|es|ed|s|y|ies)?\b".replace("VERBS", "|".join(
                    "work give decod stabiliz generat help keep differ compar handl learn train "
                    "classif choos use mak avoid prevent reduc improv affect chang mean produc "
                    "find comput calculat updat converg caus solv lead need matter get becom "
