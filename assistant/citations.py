@@ -21,8 +21,9 @@ library, not against a cosine fitted on one set of notes:
   model restating the question proves nothing), weighted by their rarity in the library
   (``LibraryProfile.idf``), that occur in the passage;
 - ``cosine``: the e5 cosine between the claim and the passage sentence closest to it, against
-  ``background``: the 90th percentile of the claim's cosines to ~60 sentences spread over the
-  library. A passage that says the claim is closer to it than text from anywhere in the notes.
+  ``background``: the 90th percentile of the claim's cosines to ~80 sentences spread over the
+  library, in the passage's language. A passage that says the claim is closer to it than text
+  from anywhere in the notes.
 
 Supported when ``lexical >= LEXICAL_STRONG`` (most of the claim's words are the passage's), or
 ``lexical >= LEXICAL_WEAK`` and the passage beats the background, or (a claim in another
@@ -45,7 +46,7 @@ from ingest.sentences import split_sentences
 
 LEXICAL_STRONG = 0.6  # most of the claim's own (rarity-weighted) terms are in the passage
 LEXICAL_WEAK = 0.3  # some are, and the passage is closer to the claim than the background
-COSINE_LEAD = 0.03  # across languages: the passage beats the background by this much
+COSINE_LEAD = 0.02  # across languages: the passage beats the background by this much
 BACKGROUND_PERCENTILE = 90  # the claim must be closer to its passage than to 90 % of the notes
 MIN_NEW_CHARS = 4  # a claim adding fewer content characters to the question says nothing
 MIN_CLAIM_LETTERS = 6  # shorter pieces ("答案：", "1.") make no claim worth checking
@@ -248,7 +249,6 @@ def support_matrix(
     idf = profile.idf if profile is not None else (lambda term: 1.0)
     texts = [p.text for p in passages]
     cosine = np.zeros((len(claims), len(passages)))
-    background = np.full(len(claims), np.inf)
     if embedder is not None and claims:
         windows = [passage_windows(t) for t in texts]
         flat = [w for group in windows for w in group]
@@ -260,16 +260,21 @@ def support_matrix(
         for j, group in enumerate(windows):
             cosine[:, j] = similarity[:, start:start + len(group)].max(axis=1)
             start += len(group)
-        if profile is not None and len(profile.background):
-            background = np.percentile(claim_vectors @ profile.background.T,
-                                       BACKGROUND_PERCENTILE, axis=1)
     notes_language = [detect_language(t) for t in texts]
+    backgrounds = {}
+    if embedder is not None and claims and profile is not None and len(profile.background):
+        for language in set(notes_language):  # compared like with like: a Chinese claim
+            sample = profile.background_in(language)  # against English sentences, for
+            backgrounds[language] = np.percentile(  # a passage in English
+                claim_vectors @ sample.T, BACKGROUND_PERCENTILE, axis=1)
     result = []
     for i, claim in enumerate(claims):
         terms = claim_terms(worded[i], question)
         language = detect_language(claim)
         result.append([Support(weighted_share(terms, texts[j], idf), float(cosine[i, j]),
-                               float(background[i]), language != notes_language[j])
+                               float(backgrounds[notes_language[j]][i])
+                               if notes_language[j] in backgrounds else float("inf"),
+                               language != notes_language[j])
                        for j in range(len(passages))])
     return result
 

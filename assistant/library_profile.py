@@ -32,14 +32,16 @@ from pathlib import Path
 import numpy as np
 
 from assistant.budget import query_terms
+from assistant.language import detect_language
 from assistant.retrieval import Retriever
 from ingest.records import Chunk
 from ingest.sentences import split_sentences
 
-PROFILE_VERSION = 4
+PROFILE_VERSION = 5
 PROFILE_FILE = "assistant-profile.json"
 HEADING_SAMPLES = 40
-BACKGROUND_SENTENCES = 60
+BACKGROUND_SENTENCES = 80
+MIN_BACKGROUND = 12
 MIN_HEADING_CHARS = 4
 OFFTOPIC_QUESTIONS = (
     "如何做红烧肉？", "今天天气怎么样？", "去北京旅游有哪些景点？", "足球比赛的越位规则是什么？",
@@ -67,6 +69,12 @@ class LibraryProfile:
     han_share: float = 0.0  # share of chunks with Han text
     latin_share: float = 0.0  # share of chunks with Latin words
     acronyms: frozenset[str] = frozenset()  # initials of spelled-out names (Batch Normalization)
+    background_languages: tuple[str, ...] = ()  # "zh" / "en" of each background sentence
+
+    def background_in(self, language: str) -> np.ndarray:
+        """The background sentences written in ``language`` (all, if fewer than a dozen)."""
+        rows = [i for i, lang in enumerate(self.background_languages) if lang == language]
+        return self.background[rows] if len(rows) >= MIN_BACKGROUND else self.background
 
     def frequency(self, term: str) -> int:
         return self.document_frequency.get(term, 0)
@@ -82,7 +90,8 @@ class LibraryProfile:
                 "offtopic_cosines": list(self.offtopic_cosines),
                 "background": np.round(self.background, 5).tolist(),
                 "han_share": self.han_share, "latin_share": self.latin_share,
-                "acronyms": sorted(self.acronyms)}
+                "acronyms": sorted(self.acronyms),
+                "background_languages": list(self.background_languages)}
 
     @classmethod
     def from_json(cls, data: dict) -> LibraryProfile:
@@ -92,7 +101,7 @@ class LibraryProfile:
                    tuple(float(x) for x in data["offtopic_cosines"]),
                    np.asarray(data["background"], dtype=np.float32),
                    float(data["han_share"]), float(data["latin_share"]),
-                   frozenset(data["acronyms"]))
+                   frozenset(data["acronyms"]), tuple(data["background_languages"]))
 
 
 def clean_heading(heading: str) -> str:
@@ -180,7 +189,7 @@ def measure_profile(retriever: Retriever, chunks: list[Chunk], fingerprint: str)
     latin = sum(1 for c in chunks if _LATIN_WORD.search(c.text)) / max(len(chunks), 1)
     return LibraryProfile(fingerprint, len(chunks), document_frequency(chunks),
                           heading_cosines, offtopic_cosines, background, han, latin,
-                          spelled_out(chunks))
+                          spelled_out(chunks), tuple(detect_language(s) for s in sentences))
 
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
