@@ -13,12 +13,12 @@ Two pieces of evidence, both relative to the library (``LibraryProfile``):
    heading, three times in one passage, as the subject of a definition, or as a bullet's label
    (``- **梯度消失（Gradient Vanishing）：**``). An abbreviation counts as present when the notes
    spell it out (``BN``: Batch Normalization). A token name (``GELU``, ``K-means``: written the
-   same in every language) that never occurs means not covered; a Chinese or English phrase
-   that never occurs means not covered unless the question is as close as the headings
-   themselves (closeness >= 1: the notes may say it in other words or the other language),
-   and a phrase is only looked for when the question's best passage is written in its script;
-   a name only mentioned in passing (支持向量机 once in a list of loss functions) means not
-   covered while closeness < 0.5.
+   same in every language) that never occurs means not covered. A Chinese or English phrase
+   may be written in other words or in the other language (残差块 over notes that say "residual
+   block"), so a section heading that stands out for it (``LibraryProfile.heading_lead``)
+   counts as treating it; otherwise a phrase never found means not covered unless the question
+   is as close as the headings themselves (closeness >= 1). A name only mentioned in passing
+   (支持向量机 once in a list of loss functions) means not covered while closeness < 0.5.
 
 Near-domain questions (classic ML over deep-learning notes) are caught by the names: their
 cosines overlap the covered questions' completely (0.85-0.90 on the sample notes).
@@ -30,6 +30,8 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from assistant.language import detect_language, is_han
 from assistant.library_profile import OFFTOPIC_QUESTIONS, LibraryProfile
 from assistant.retrieval import Citation, Retriever
@@ -40,6 +42,7 @@ NEAREST_TOPICS = 3
 NAME_SEARCH_HITS = 12  # passages searched (lexically) for a name
 SELF_TEST_CLOSENESS = 1.0  # a question as close as the headings themselves is covered
 PASSING_CLOSENESS = 0.5  # halfway from the off-topic level to the headings' self-test
+HEADING_LEAD = 0.03  # a heading this far above the name's 90th percentile is about it
 MIN_MENTIONS = 3  # a passage naming something this often is about it
 
 _STEM = re.compile(r"(?:ing|ed|es|e|s)$")
@@ -139,28 +142,29 @@ def is_token_name(name: str) -> bool:
         or name.isupper())
 
 
-def judgeable(name: str, best_text: str) -> bool:
-    """Can the notes' letters tell whether they treat ``name``? A token name, always; a Chinese
-    or English phrase only when the question's best passage is written in that script (a
-    Chinese name over English notes that explain it is not found by its letters)."""
+def _heading_lead(name, state, retriever, profile) -> float:
+    if state == "treated" or is_token_name(name):
+        return 0.0
+    return profile.heading_lead(np.asarray(retriever.embedder.embed_query(name)))
+
+
+def refuses(name: str, state: str, close: float, heading_lead: float) -> bool:
+    """Whether ``name`` being ``state`` means the notes do not cover the question.
+
+    A token name (written the same in every language) never found: not covered; one only
+    mentioned in passing: not covered while the question is less than halfway from the
+    off-topic level to the headings' self-test. A phrase (Chinese, or English words) may be
+    written differently or in the other language, so its letters decide only when no heading
+    stands out for it (``LibraryProfile.heading_lead`` < ``HEADING_LEAD``): never found, not
+    covered unless the question is as close as the headings themselves; in passing, as above.
+    """
+    if state == "treated":
+        return False
     if is_token_name(name):
-        return True
-    han = sum(1 for c in best_text if is_han(c))
-    latin = sum(1 for c in best_text if c.isascii() and c.isalpha())
-    return han >= latin if any(is_han(c) for c in name) else latin > han
-
-
-def refuses(name: str, state: str, close: float) -> bool:
-    """Whether ``name`` being ``state`` means the notes do not cover the question: a token name
-    never found, a phrase never found unless the question is as close to the notes as their
-    own headings, or a name only mentioned in passing while the question is less than halfway
-    from the off-topic level to the headings'."""
-    if state == "absent":
-        return is_token_name(name) or close < SELF_TEST_CLOSENESS
-    if state == "passing":
-        return close < PASSING_CLOSENESS and (is_token_name(name) or
-                                              any(is_han(c) for c in name))
-    return False
+        return state == "absent" or close < PASSING_CLOSENESS
+    if heading_lead >= HEADING_LEAD:
+        return False
+    return close < (SELF_TEST_CLOSENESS if state == "absent" else PASSING_CLOSENESS)
 
 
 def assess_coverage(question: str, hits: list[Hit], retriever: Retriever | None = None,
@@ -181,12 +185,11 @@ def assess_coverage(question: str, hits: list[Hit], retriever: Retriever | None 
     close = closeness(score, profile, language)
     if score <= threshold:
         return Coverage(False, score, threshold, nearest, (), "unrelated", close)
-    best_text = hits[0].chunk.text if hits else ""
-    status = {name: name_status(name, retriever, profile)
-              for name in subject_terms(question) if judgeable(name, best_text)}
-    refusing = [n for n, state in status.items() if refuses(n, state, close)]
-    judged = [n for n, state in status.items() if state != "passing" or refuses(n, state, close)]
-    if refusing and (any(status[n] == "absent" for n in refusing) or len(refusing) == len(judged)):
+    status = {name: name_status(name, retriever, profile) for name in subject_terms(question)}
+    refusing = [n for n, state in status.items()
+                if refuses(n, state, close, _heading_lead(n, state, retriever, profile))]
+    treated = [n for n, state in status.items() if state == "treated"]
+    if refusing and (any(status[n] == "absent" for n in refusing) or not treated):
         return Coverage(False, score, threshold, nearest, tuple(refusing), "untreated name",
                         close, status)
     return Coverage(True, score, threshold, nearest, (), "covered", close, status)

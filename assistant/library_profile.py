@@ -11,7 +11,9 @@ constants fitted on one set of notes; they compare against this profile of the l
   travel, sports, in Chinese and English) that no study library covers: where "unrelated" sits
   in this library's cosine band;
 - ``background``: embeddings of sentences from sections spread over the library, to tell a
-  claim that matches its cited passage from one that matches any text of these notes.
+  claim that matches its cited passage from one that matches any text of these notes;
+- ``headings``: embeddings of every section heading, to tell a name a section is about (in
+  any wording or language) from one the notes never treat (``heading_lead``).
 
 Computing it embeds ~100 short texts (about a second); it is cached in memory per library
 object and on disk in the library home (JSON, keyed by the chunk fingerprint).
@@ -26,7 +28,7 @@ import re
 import threading
 import weakref
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -37,11 +39,13 @@ from assistant.retrieval import Retriever
 from ingest.records import Chunk
 from ingest.sentences import split_sentences
 
-PROFILE_VERSION = 5
+PROFILE_VERSION = 6
 PROFILE_FILE = "assistant-profile.json"
 HEADING_SAMPLES = 40
 BACKGROUND_SENTENCES = 80
 MIN_BACKGROUND = 12
+MAX_HEADINGS = 2000  # headings kept for the name check (spread over a larger library)
+HEADING_PERCENTILE = 90
 MIN_HEADING_CHARS = 4
 OFFTOPIC_QUESTIONS = (
     "如何做红烧肉？", "今天天气怎么样？", "去北京旅游有哪些景点？", "足球比赛的越位规则是什么？",
@@ -70,6 +74,17 @@ class LibraryProfile:
     latin_share: float = 0.0  # share of chunks with Latin words
     acronyms: frozenset[str] = frozenset()  # initials of spelled-out names (Batch Normalization)
     background_languages: tuple[str, ...] = ()  # "zh" / "en" of each background sentence
+    headings: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), np.float32))
+
+    def heading_lead(self, name_vector: np.ndarray) -> float:
+        """How much the closest section heading stands out for a name (query embedding):
+        its cosine minus the 90th percentile of the name's cosines to all headings. A heading
+        about the name -- in any wording or language -- stands out; for a name the notes never
+        treat, the closest heading is just one more of many similar ones."""
+        if len(self.headings) < MIN_BACKGROUND:
+            return 0.0
+        cosines = self.headings @ name_vector
+        return float(cosines.max() - np.percentile(cosines, HEADING_PERCENTILE))
 
     def background_in(self, language: str) -> np.ndarray:
         """The background sentences written in ``language`` (all, if fewer than a dozen)."""
@@ -91,7 +106,8 @@ class LibraryProfile:
                 "background": np.round(self.background, 5).tolist(),
                 "han_share": self.han_share, "latin_share": self.latin_share,
                 "acronyms": sorted(self.acronyms),
-                "background_languages": list(self.background_languages)}
+                "background_languages": list(self.background_languages),
+                "headings": np.round(self.headings, 4).tolist()}
 
     @classmethod
     def from_json(cls, data: dict) -> LibraryProfile:
@@ -101,7 +117,8 @@ class LibraryProfile:
                    tuple(float(x) for x in data["offtopic_cosines"]),
                    np.asarray(data["background"], dtype=np.float32),
                    float(data["han_share"]), float(data["latin_share"]),
-                   frozenset(data["acronyms"]), tuple(data["background_languages"]))
+                   frozenset(data["acronyms"]), tuple(data["background_languages"]),
+                   np.asarray(data["headings"], dtype=np.float32))
 
 
 def clean_heading(heading: str) -> str:
@@ -134,17 +151,22 @@ def document_frequency(chunks: list[Chunk]) -> dict[str, int]:
     return dict(counts)
 
 
-def sample_headings(chunks: list[Chunk]) -> list[str]:
+def distinct_headings(chunks: list[Chunk], minimum: int = 2) -> list[str]:
+    """Every section's own heading, cleaned, once (at most ``MAX_HEADINGS``, spread)."""
     seen: set[str] = set()
     headings = []
     for chunk in chunks:
         if not chunk.heading_path:
             continue
         heading = clean_heading(chunk.heading_path[-1])
-        if len(heading) >= MIN_HEADING_CHARS and heading not in seen:
+        if len(heading) >= minimum and heading not in seen:
             seen.add(heading)
             headings.append(heading)
-    return spread(headings, HEADING_SAMPLES)
+    return spread(headings, MAX_HEADINGS)
+
+
+def sample_headings(chunks: list[Chunk]) -> list[str]:
+    return spread(distinct_headings(chunks, MIN_HEADING_CHARS), HEADING_SAMPLES)
 
 
 def background_sentences(chunks: list[Chunk]) -> list[str]:
@@ -187,9 +209,13 @@ def measure_profile(retriever: Retriever, chunks: list[Chunk], fingerprint: str)
                   if sentences else np.zeros((0, 1), dtype=np.float32))
     han = sum(1 for c in chunks if _HAN_TEXT.search(c.text)) / max(len(chunks), 1)
     latin = sum(1 for c in chunks if _LATIN_WORD.search(c.text)) / max(len(chunks), 1)
+    headings = distinct_headings(chunks)
+    heading_vectors = (np.asarray(retriever.embedder.embed_passages(headings), dtype=np.float32)
+                       if headings else np.zeros((0, 1), dtype=np.float32))
     return LibraryProfile(fingerprint, len(chunks), document_frequency(chunks),
                           heading_cosines, offtopic_cosines, background, han, latin,
-                          spelled_out(chunks), tuple(detect_language(s) for s in sentences))
+                          spelled_out(chunks), tuple(detect_language(s) for s in sentences),
+                          heading_vectors)
 
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
