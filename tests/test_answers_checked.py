@@ -131,3 +131,20 @@ def test_a_bare_answer_label_quotes_the_paragraph_after_it():
 ])
 def test_the_subject_names_of_a_question(question, names):
     assert subject_terms(question) == names
+
+
+class EmbedderOnly:
+    embedder = BigramEmbedder()
+
+
+def test_a_compare_cell_its_passages_do_not_support_becomes_the_notes_sentence():
+    from assistant.compare import _row
+
+    groups = [[PASSAGES[0]], [passage(2, DROPOUT, "Dropout")]]
+    cells = [{"text": "梯度裁剪是一种限制梯度大小的方法", "source": 1},
+             {"text": "Dropout 会让学习率自动变大", "source": 2}]
+    row = _row("definition", cells, groups, ["梯度裁剪", "Dropout"], "zh", EmbedderOnly(), None)
+    clipping, dropout = row.cells
+    assert clipping.text == "梯度裁剪是一种限制梯度大小的方法" and not clipping.quoted
+    assert dropout.quoted and dropout.text in DROPOUT and dropout.citations == (2,)
+    assert dropout.text.endswith("。")  # a complete sentence, never cut
