@@ -142,22 +142,24 @@ def extract_answer(question: str, passages: Sequence[Passage],
 
 def rank_by_answer(question: str, hits: Sequence[Hit], embedder: Embedder | None
                    ) -> tuple[list[Hit], ExtractiveAnswer | None]:
-    """``hits`` reordered by how close each one's quoted answer block is to the question (e5
-    cosine), and the quote of the first. A whole-section vector blurs a short answer into its
-    surroundings: for "为什么训练时要给梯度的范数设一个上限？" the two 梯度裁剪 sections rank 5th and
-    6th among ten sections whose cosines differ by < 0.01, while their answer sentences are
-    the closest blocks. The quote's citation number is its rank after reordering (1)."""
+    """``hits`` reordered by the sum of two ranks (a Borda count): the retriever's, and how
+    close each one's quoted answer block is to the question (e5 cosine); the quote of the
+    first. A whole-section vector blurs a short answer into its surroundings: for
+    "为什么训练时要给梯度的范数设一个上限？" the two 梯度裁剪 sections rank 5th and 6th among ten
+    sections whose cosines differ by < 0.01, while their answer sentences are among the
+    closest blocks; the retriever's rank keeps a block that merely shares words with the
+    question from pushing the right section out. Ties keep the retriever's order."""
     terms = query_terms(question)
     drafts = [Passage(i, hit, hit.chunk.text) for i, hit in enumerate(hits, start=1)]
     blocks = [extract_from_passage(p, terms) for p in drafts]
-    if embedder is None or len(hits) < 2:
-        order = list(range(len(hits)))
-    else:
+    order = list(range(len(hits)))
+    if embedder is not None and len(hits) > 1:
         texts = [(b.text if b else h.chunk.text)[:RANK_CHARS] for b, h in
                  zip(blocks, hits, strict=True)]
         question_vector = np.asarray(embedder.embed_query(question))
         closeness = np.asarray(embedder.embed_passages(texts)) @ question_vector
-        order = sorted(range(len(hits)), key=lambda i: (-float(closeness[i]), i))
+        block_rank = {i: r for r, i in enumerate(sorted(order, key=lambda i: -closeness[i]))}
+        order.sort(key=lambda i: (i + block_rank[i], i))
     ranked = [hits[i] for i in order]
     first = blocks[order[0]] if order else None
     if first is None:
