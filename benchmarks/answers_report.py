@@ -66,11 +66,27 @@ def refusal_section(library: str) -> list[str]:
     return lines
 
 
+def rescored(rows: list[dict]) -> list[dict]:
+    """Recall recomputed from the stored key points and texts (the measure may have changed
+    since a piece ran)."""
+    from benchmarks.bench_answers import recall
+
+    for row in rows:
+        points = row.get("key_points") or []
+        if points:
+            row["recall"] = recall(points, row["text"])
+            if row.get("extractive"):
+                quoted = "\n".join(q["text"] for q in row["extractive"]["lines"])
+                row["recall_with_extractive"] = recall(points, quoted + "\n" + row["text"])
+    return rows
+
+
 def answers_section(library: str) -> list[str]:
     lines = []
     table = []
     for design in ("old", "new"):
-        rows = [r for r in read(f"answers_{library}_{design}.jsonl") if r["covered_gold"]]
+        rows = rescored([r for r in read(f"answers_{library}_{design}.jsonl")
+                         if r["covered_gold"]])
         if not rows:
             continue
         answered = [r for r in rows if r["covered"]]

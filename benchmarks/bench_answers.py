@@ -160,15 +160,15 @@ def key_points(question: str, chunks) -> list[str]:
     return points[:KEY_POINTS]
 
 
-def recall(points: list[str], shown: str, question: str) -> float | None:
+def recall(points: list[str], shown: str, question: str = "") -> float | None:
+    """The share of ``points`` with at least half of their terms in ``shown``."""
     if not points:
         return None
     text = shown.lower()
-    asked = set(query_terms(question))
     covered = 0
     for point in points:
-        terms = [t for t in query_terms(point) if t not in asked] or query_terms(point)
-        covered += sum(t in text for t in terms) >= 0.5 * len(terms)
+        terms = query_terms(point)
+        covered += bool(terms) and sum(t in text for t in terms) >= 0.5 * len(terms)
     return covered / len(points)
 
 
