@@ -17,7 +17,8 @@ Two pieces of evidence, both relative to the library (``LibraryProfile``):
    may be written in other words or in the other language (残差块 over notes that say "residual
    block"), so a section heading that stands out for it (``LibraryProfile.heading_lead``)
    counts as treating it; otherwise a phrase never found means not covered unless the question
-   is as close as the headings themselves (closeness >= 1). A name only mentioned in passing
+   is as close as the headings themselves (closeness >= 1). A phrase is only looked for when
+   the question's best passage is written in its script. A name only mentioned in passing
    (支持向量机 once in a list of loss functions) means not covered while closeness < 0.5.
 
 Near-domain questions (classic ML over deep-learning notes) are caught by the names: their
@@ -42,7 +43,7 @@ NEAREST_TOPICS = 3
 NAME_SEARCH_HITS = 12  # passages searched (lexically) for a name
 SELF_TEST_CLOSENESS = 1.0  # a question as close as the headings themselves is covered
 PASSING_CLOSENESS = 0.5  # halfway from the off-topic level to the headings' self-test
-HEADING_LEAD = 0.03  # a heading this far above the name's 90th percentile is about it
+HEADING_LEAD = 0.045  # a heading this far above the name's 90th percentile is about it
 MIN_MENTIONS = 3  # a passage naming something this often is about it
 
 _STEM = re.compile(r"(?:ing|ed|es|e|s)$")
@@ -135,20 +136,30 @@ def closeness(score: float, profile: LibraryProfile, language: str) -> float:
     return (score - floor) / max(top - floor, 1e-6)
 
 
-def is_token_name(name: str) -> bool:
-    """A name written the same in any language: ``XGBoost``, ``GELU``, ``K-means``, ``VGG16``."""
+def is_token_name(name: str, in_chinese: bool = False) -> bool:
+    """A name written the same in any language: ``XGBoost``, ``GELU``, ``K-means``, ``VGG16``,
+    and any single Latin word inside a Chinese question (``mixup``)."""
     return " " not in name and name.isascii() and (
-        any(c.isupper() for c in name[1:]) or any(c.isdigit() for c in name) or "-" in name
-        or name.isupper())
+        in_chinese or any(c.isupper() for c in name[1:]) or any(c.isdigit() for c in name)
+        or "-" in name or name.isupper())
 
 
-def _heading_lead(name, state, retriever, profile) -> float:
-    if state == "treated" or is_token_name(name):
+def judgeable(name: str, best_text: str) -> bool:
+    """Can a phrase's letters be looked for? Only when the question's best passage is written
+    in the phrase's script (English words over Chinese notes are not found by their letters)."""
+    han = sum(1 for c in best_text if is_han(c))
+    latin = sum(1 for c in best_text if c.isascii() and c.isalpha())
+    return han >= latin if any(is_han(c) for c in name) else latin > han
+
+
+def _heading_lead(name, state, retriever, profile, in_chinese) -> float:
+    if state == "treated" or is_token_name(name, in_chinese):
         return 0.0
     return profile.heading_lead(np.asarray(retriever.embedder.embed_query(name)))
 
 
-def refuses(name: str, state: str, close: float, heading_lead: float) -> bool:
+def refuses(name: str, state: str, close: float, heading_lead: float,
+            in_chinese: bool = False) -> bool:
     """Whether ``name`` being ``state`` means the notes do not cover the question.
 
     A token name (written the same in every language) never found: not covered; one only
@@ -160,7 +171,7 @@ def refuses(name: str, state: str, close: float, heading_lead: float) -> bool:
     """
     if state == "treated":
         return False
-    if is_token_name(name):
+    if is_token_name(name, in_chinese):
         return state == "absent" or close < PASSING_CLOSENESS
     if heading_lead >= HEADING_LEAD:
         return False
@@ -185,9 +196,12 @@ def assess_coverage(question: str, hits: list[Hit], retriever: Retriever | None 
     close = closeness(score, profile, language)
     if score <= threshold:
         return Coverage(False, score, threshold, nearest, (), "unrelated", close)
-    status = {name: name_status(name, retriever, profile) for name in subject_terms(question)}
-    refusing = [n for n, state in status.items()
-                if refuses(n, state, close, _heading_lead(n, state, retriever, profile))]
+    chinese = language == "zh"
+    best_text = hits[0].chunk.text if hits else ""
+    status = {name: name_status(name, retriever, profile) for name in subject_terms(question)
+              if is_token_name(name, chinese) or judgeable(name, best_text)}
+    refusing = [n for n, state in status.items() if refuses(
+        n, state, close, _heading_lead(n, state, retriever, profile, chinese), chinese)]
     treated = [n for n, state in status.items() if state == "treated"]
     if refusing and (any(status[n] == "absent" for n in refusing) or not treated):
         return Coverage(False, score, threshold, nearest, tuple(refusing), "untreated name",
