@@ -350,10 +350,19 @@ def check_citations(
         lines[i][j] = _keep_leading_space(sentence, bare)
         checks.append(SentenceCheck(unmask(lines[i][j], spans).strip(), verdict, tuple(good),
                                     *_audit(row)))
-    body = "\n".join("".join(s) for s in lines)
+    kept_lines = ["".join(s) for s in lines]
+    body = "\n".join(line for line in kept_lines if not _emptied(line))
     body = re.sub(r"\n{3,}", "\n\n", unmask(body, spans)).strip()
     return CheckedText(body, removed, counts["attached"], tuple(unsupported), tuple(non_answers),
                        counts["repointed"], counts["dropped"], tuple(checks))
+
+
+_BARE_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)、])?\s*(?:\*\*)?\s*$")
+
+
+def _emptied(line: str) -> bool:
+    """A line left with nothing but its bullet or number (its sentences were taken out)."""
+    return bool(line.strip()) and bool(_BARE_BULLET.match(line))
 
 
 def _audit(row: list[Support]) -> tuple[tuple[float, ...], tuple[float, ...]]:
