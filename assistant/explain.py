@@ -1,4 +1,4 @@
-"""Explain mode: the notes' own answer at once, then a model explanation checked sentence by sentence.
+"""Explain mode: the notes' own answer at once, then a model explanation, every sentence checked.
 
 ``start_explanation`` retrieves, judges coverage against the library in use and builds the
 prompt, then returns at once: the UI shows ``explanation.extractive`` (the notes' own answer,

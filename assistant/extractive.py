@@ -14,8 +14,9 @@ than ``LONG_LINE_CHARS`` is cut to its best contiguous sentences, still exact (`
 No model runs here, so it costs microseconds after retrieval.
 
 >>> from ingest.records import Chunk, Hit
->>> text = "#### 4. 什么是梯度消失？\\n\\n**答案：** 梯度逐层变小。\\n\\n- **原因：** 链式法则。\\n\\n**解析：** 略。"
->>> chunk = Chunk(1, 1, "/n/a.md", "a", ("a", "4. 什么是梯度消失？"), 49, 55, 0, len(text), text, "h")
+>>> text = ("#### 4. 什么是梯度消失？\\n\\n**答案：** 梯度逐层变小。\\n\\n"
+...         "- **原因：** 链式法则。\\n\\n**解析：** 略。")
+>>> chunk = Chunk(1, 1, "/n/a.md", "a", ("a", "4. 梯度消失"), 49, 55, 0, len(text), text, "h")
 >>> answer = extract_answer("梯度消失是什么？", [Passage(1, Hit(chunk, 1.0), text)])
 >>> [(q.line, q.text) for q in answer.lines]
 [(51, '**答案：** 梯度逐层变小。'), (53, '- **原因：** 链式法则。')]
@@ -42,7 +43,8 @@ CANDIDATE_PASSAGES = 4  # quoted blocks of this many passages compete for the qu
 
 _MARKUP = re.compile(r"\*\*|__|`|^\s{0,3}>\s?")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
-_BULLET = re.compile(r"^\s*(?:[-*+•·](?=\s)|\d{1,2}(?:[.)](?=\s)|、)|[（(]\d{1,2}[）)]|[a-z][.)](?=\s))\s*")
+_BULLET = re.compile(r"^\s*(?:[-*+•·](?=\s)|\d{1,2}(?:[.)](?=\s)|、)|[（(]\d{1,2}[）)]|"
+                     r"[a-z][.)](?=\s))\s*")
 _LABEL = r"\s*(?:#{1,6}\s*)?(?:\*\*)?\s*NAMES\s*(?:\*\*)?\s*[：:](?:\s*\*\*)?\s*"
 ANSWER_LABELS = ("参考答案", "答案", "回答", "解答", "答", "Answer", "A")
 EXPLANATION_LABELS = ("解析", "解释", "分析", "Explanation")

@@ -124,8 +124,8 @@ class LibraryProfile:
 def clean_heading(heading: str) -> str:
     """A section heading as a student's question: numbering and Markdown marks removed.
 
-    >>> clean_heading("题目 4：什么是梯度裁剪（Gradient Clipping）？"), clean_heading("2.5 实例理解")
-    ('什么是梯度裁剪（Gradient Clipping）？', '实例理解')
+    >>> clean_heading("题目 4：什么是梯度裁剪？"), clean_heading("2.5 实例理解")
+    ('什么是梯度裁剪？', '实例理解')
     """
     return _NUMBERING.sub("", heading.replace("*", "").strip()).strip()
 
@@ -183,7 +183,8 @@ def background_sentences(chunks: list[Chunk]) -> list[str]:
 def spelled_out(chunks: list[Chunk]) -> frozenset[str]:
     """Initials of every run of 2-5 capitalized words: what an abbreviation may stand for.
 
-    >>> sorted(spelled_out([Chunk(1, 1, "a", "t", (), 1, 1, 0, 1, "批量归一化（Batch Normalization）", "h")]))
+    >>> text = "批量归一化（Batch Normalization）"
+    >>> sorted(spelled_out([Chunk(1, 1, "a", "t", (), 1, 1, 0, 1, text, "h")]))
     ['BN']
     """
     found: set[str] = set()

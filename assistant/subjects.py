@@ -26,7 +26,8 @@ from assistant.language import detect_language, is_han
 MAX_NAME_CHARS = 12
 MAX_NAME_WORDS = 4
 _CLAUSE = re.compile(r"[？?。！!；;，,：:]")
-_PREFIX = re.compile(r"^(?:请问|请|你能|能否|可以)?(?:简单)?(?:解释一下|解释|介绍一下|介绍|说说|讲讲|"
+_PREFIX = re.compile(r"^(?:请问|请|你能|能否|可以)?(?:简单)?"
+                     r"(?:解释一下|解释|介绍一下|介绍|说说|讲讲|"
                      r"谈谈)?(?:一下)?(?:什么叫做?|什么是|何为|何谓)?")
 _PREDICATE = re.compile(
     r"是|为什么|为何|怎么|怎样|如何|在|里|中|上|通过|能|会|可以|有什么|有哪些|有何|有|的|之|对|把|被|"
@@ -34,9 +35,11 @@ _PREDICATE = re.compile(
     r"这类|这些|这种|这样|之类|等|时|后|前|应该|[、“”\"'（(]")
 _EXAMPLE = re.compile(r"^\s*(?:这类|这些|这种|之类|等)")
 _JOIN = re.compile(r"和|与|跟|及|以及|或者|、")
-_FUNCTION_CHARS = frozenset("一不没很太都也就才还只了吧呢吗啊么再又更最越哪几得着按往以我你他它而且己全设老")
+_FUNCTION_CHARS = frozenset("一不没很太都也就才还只了吧呢吗啊么再又更最越"
+                           "哪几得着按往以我你他它而且己全设老")
 _OPENERS = frozenset("让把用做给要想能会拿先按靠从对向往被将弄怎当如若使令帮去来该应由举加处")
-_GENERIC = frozenset("区别 不同 应用 作用 原理 效果 公式 方法 问题 优点 缺点 步骤 过程 场景 例子 好处 坏处 "
+_GENERIC = frozenset("区别 不同 应用 作用 原理 效果 公式 方法 问题 优点 缺点 步骤 过程 "
+                     "场景 例子 好处 坏处 "
                      "意义 用途 定义 特点 联系 关系 影响".split())
 _ENUMERATION_EXAMPLE = re.compile(r"这类|这些|这种|之类|等等|这样的")
 _QUANTIFIER = re.compile(r"^(?:一个|这个|那个|一种|某个|某种|这种|那种|一些|这些|那些)")
@@ -77,8 +80,10 @@ def subject_terms(question: str) -> list[str]:
 def clause_subjects(clause: str) -> list[str]:
     """The subject(s) of one Chinese clause.
 
-    >>> clause_subjects("PyTorch 这类框架是怎么自动算梯度的"), clause_subjects("LSTM 和 GRU 的门结构有什么不同")
-    ([], ['LSTM', 'GRU'])
+    >>> clause_subjects("PyTorch 这类框架是怎么自动算梯度的")
+    []
+    >>> clause_subjects("LSTM 和 GRU 的门结构有什么不同")
+    ['LSTM', 'GRU']
     >>> clause_subjects("一个预训练模型怎么同时 fine-tune 好几个下游任务")
     ['预训练模型']
     """

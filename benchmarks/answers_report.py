@@ -60,8 +60,8 @@ def refusal_section(library: str) -> list[str]:
     if wrong:
         lines += ["New design's mistakes:", ""]
         lines += [f"- {'refused' if r['covered'] else 'answered'}: {r['question']} "
-                  f"(cosine {r['score']}, {r['reason']}{', ' + '/'.join(r['untreated']) if r['untreated'] else ''})"
-                  for r in wrong]
+                  f"(cosine {r['score']}, {r['reason']}"
+                  f"{': ' + '/'.join(r['untreated']) if r['untreated'] else ''})" for r in wrong]
         lines.append("")
     return lines
 
@@ -126,7 +126,8 @@ def curve_section() -> list[str]:
             lines.append(f"| {budget} | {len(some)} | {med([r['prompt_tokens'] for r in some])} "
                          f"| {med([r['cached_tokens'] for r in some])} "
                          f"| {med([r['first_token_s'] for r in some])} "
-                         f"| {mean([r['recall'] for r in some])} | {med([r['load'] for r in some])} |")
+                         f"| {mean([r['recall'] for r in some])} "
+                         f"| {med([r['load'] for r in some])} |")
         lines.append("")
     return lines
 

@@ -11,8 +11,14 @@ import streamlit as st
 from assistant.session import turn_of
 from assistant.transcript import transcript_markdown
 from ui import resources
-from ui.chat_view import Exchange, show_answer, show_comparison, show_exchange, show_sources
-from ui.chat_view import show_extractive
+from ui.chat_view import (
+    Exchange,
+    show_answer,
+    show_comparison,
+    show_exchange,
+    show_extractive,
+    show_sources,
+)
 from ui.safe_text import escape_markdown, safe_answer_markdown
 from ui.texts import t
 
