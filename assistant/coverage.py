@@ -17,8 +17,8 @@ Two pieces of evidence, both relative to the library (``LibraryProfile``):
    may be written in other words or in the other language (残差块 over notes that say "residual
    block"), so a section heading that stands out for it (``LibraryProfile.heading_lead``)
    counts as treating it; otherwise a phrase never found means not covered unless the question
-   is as close as the headings themselves (closeness >= 1). A phrase is only looked for when
-   the question's best passage is written in its script. A name only mentioned in passing
+   is as close as the headings themselves (closeness >= 1). A phrase is only looked for in a
+   library written largely (30 % of its letters) in the phrase's script. A name only mentioned in passing
    (支持向量机 once in a list of loss functions) means not covered while closeness < 0.5.
 
 Near-domain questions (classic ML over deep-learning notes) are caught by the names: their
@@ -43,6 +43,7 @@ NEAREST_TOPICS = 3
 NAME_SEARCH_HITS = 12  # passages searched (lexically) for a name
 SELF_TEST_CLOSENESS = 1.0  # a question as close as the headings themselves is covered
 PASSING_CLOSENESS = 0.5  # halfway from the off-topic level to the headings' self-test
+MIN_SCRIPT_SHARE = 0.3  # of the library's letters, for its phrases in that script to be judged
 HEADING_LEAD = 0.045  # a heading this far above the name's 90th percentile is about it
 MIN_MENTIONS = 3  # a passage naming something this often is about it
 
@@ -144,12 +145,12 @@ def is_token_name(name: str, in_chinese: bool = False) -> bool:
         or "-" in name or name.isupper())
 
 
-def judgeable(name: str, best_text: str) -> bool:
-    """Can a phrase's letters be looked for? Only when the question's best passage is written
-    in the phrase's script (English words over Chinese notes are not found by their letters)."""
-    han = sum(1 for c in best_text if is_han(c))
-    latin = sum(1 for c in best_text if c.isascii() and c.isalpha())
-    return han >= latin if any(is_han(c) for c in name) else latin > han
+def judgeable(name: str, profile: LibraryProfile) -> bool:
+    """Can a phrase's letters be looked for? Only in a library written largely in the phrase's
+    script (English words over Chinese notes, which name things in English only now and then,
+    are not found by their letters)."""
+    han = any(is_han(c) for c in name)
+    return (profile.han_share if han else profile.latin_share) >= MIN_SCRIPT_SHARE
 
 
 def _heading_lead(name, state, retriever, profile, in_chinese) -> float:
@@ -197,9 +198,8 @@ def assess_coverage(question: str, hits: list[Hit], retriever: Retriever | None 
     if score <= threshold:
         return Coverage(False, score, threshold, nearest, (), "unrelated", close)
     chinese = language == "zh"
-    best_text = hits[0].chunk.text if hits else ""
     status = {name: name_status(name, retriever, profile) for name in subject_terms(question)
-              if is_token_name(name, chinese) or judgeable(name, best_text)}
+              if is_token_name(name, chinese) or judgeable(name, profile)}
     refusing = [n for n, state in status.items() if refuses(
         n, state, close, _heading_lead(n, state, retriever, profile, chinese), chinese)]
     treated = [n for n, state in status.items() if state == "treated"]

@@ -39,7 +39,7 @@ from assistant.retrieval import Retriever
 from ingest.records import Chunk
 from ingest.sentences import split_sentences
 
-PROFILE_VERSION = 6
+PROFILE_VERSION = 7
 PROFILE_FILE = "assistant-profile.json"
 HEADING_SAMPLES = 40
 BACKGROUND_SENTENCES = 80
@@ -54,8 +54,8 @@ OFFTOPIC_QUESTIONS = (
     "Who won the 1998 football World Cup?", "How do I change a car tyre?",
     "What are the symptoms of the flu?",
 )
-_HAN_TEXT = re.compile(r"[\u3400-\u9fff]{2}")
-_LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+_HAN_TEXT = re.compile(r"[\u3400-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]")
 _CAPITALIZED_RUN = re.compile(r"[A-Z][a-z]+(?:[\s\-]+[A-Z][a-z]+)+")
 _NUMBERING = re.compile(
     r"^\s*(?:题目\s*\d+\s*[：:.、]?|第?\s*\d+(?:\.\d+)*\s*[.、：:)]?|[(（]?\d+[)）]|Q\d*[：:.]|"
@@ -70,8 +70,8 @@ class LibraryProfile:
     heading_cosines: tuple[float, ...]
     offtopic_cosines: tuple[float, ...]
     background: np.ndarray  # (n, dim) unit vectors of sentences spread over the library
-    han_share: float = 0.0  # share of chunks with Han text
-    latin_share: float = 0.0  # share of chunks with Latin words
+    han_share: float = 0.0  # share of the letters that are Han characters
+    latin_share: float = 0.0  # share of the letters that are Latin
     acronyms: frozenset[str] = frozenset()  # initials of spelled-out names (Batch Normalization)
     background_languages: tuple[str, ...] = ()  # "zh" / "en" of each background sentence
     headings: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), np.float32))
@@ -208,8 +208,10 @@ def measure_profile(retriever: Retriever, chunks: list[Chunk], fingerprint: str)
     sentences = background_sentences(chunks)
     background = (np.asarray(retriever.embedder.embed_passages(sentences), dtype=np.float32)
                   if sentences else np.zeros((0, 1), dtype=np.float32))
-    han = sum(1 for c in chunks if _HAN_TEXT.search(c.text)) / max(len(chunks), 1)
-    latin = sum(1 for c in chunks if _LATIN_WORD.search(c.text)) / max(len(chunks), 1)
+    han_letters = sum(len(_HAN_TEXT.findall(c.text)) for c in chunks)
+    latin_letters = sum(len(_LATIN_WORD.findall(c.text)) for c in chunks)
+    letters = max(han_letters + latin_letters, 1)
+    han, latin = han_letters / letters, latin_letters / letters
     headings = distinct_headings(chunks)
     heading_vectors = (np.asarray(retriever.embedder.embed_passages(headings), dtype=np.float32)
                        if headings else np.zeros((0, 1), dtype=np.float32))
