@@ -18,7 +18,7 @@ Two pieces of evidence, both relative to the library (``LibraryProfile``):
    block"), so a section heading that stands out for it (``LibraryProfile.heading_lead``)
    counts as treating it; otherwise a phrase never found means not covered unless the question
    is as close as the headings themselves (closeness >= 1). A phrase is only looked for in a
-   library written largely (30 % of its letters) in the phrase's script. A name only mentioned in passing
+   library written largely (30 % of its words) in the phrase's script. A name only mentioned in passing
    (支持向量机 once in a list of loss functions) means not covered while closeness < 0.5.
 
 Near-domain questions (classic ML over deep-learning notes) are caught by the names: their
@@ -43,7 +43,7 @@ NEAREST_TOPICS = 3
 NAME_SEARCH_HITS = 12  # passages searched (lexically) for a name
 SELF_TEST_CLOSENESS = 1.0  # a question as close as the headings themselves is covered
 PASSING_CLOSENESS = 0.5  # halfway from the off-topic level to the headings' self-test
-MIN_SCRIPT_SHARE = 0.3  # of the library's letters, for its phrases in that script to be judged
+MIN_SCRIPT_SHARE = 0.3  # of the library's words, for its phrases in that script to be judged
 HEADING_LEAD = 0.045  # a heading this far above the name's 90th percentile is about it
 MIN_MENTIONS = 3  # a passage naming something this often is about it
 

@@ -39,7 +39,7 @@ from assistant.retrieval import Retriever
 from ingest.records import Chunk
 from ingest.sentences import split_sentences
 
-PROFILE_VERSION = 7
+PROFILE_VERSION = 8
 PROFILE_FILE = "assistant-profile.json"
 HEADING_SAMPLES = 40
 BACKGROUND_SENTENCES = 80
@@ -55,7 +55,8 @@ OFFTOPIC_QUESTIONS = (
     "What are the symptoms of the flu?",
 )
 _HAN_TEXT = re.compile(r"[\u3400-\u9fff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+HAN_CHARS_PER_WORD = 1.7  # the mean length of a Chinese word in characters
 _CAPITALIZED_RUN = re.compile(r"[A-Z][a-z]+(?:[\s\-]+[A-Z][a-z]+)+")
 _NUMBERING = re.compile(
     r"^\s*(?:题目\s*\d+\s*[：:.、]?|第?\s*\d+(?:\.\d+)*\s*[.、：:)]?|[(（]?\d+[)）]|Q\d*[：:.]|"
@@ -70,8 +71,8 @@ class LibraryProfile:
     heading_cosines: tuple[float, ...]
     offtopic_cosines: tuple[float, ...]
     background: np.ndarray  # (n, dim) unit vectors of sentences spread over the library
-    han_share: float = 0.0  # share of the letters that are Han characters
-    latin_share: float = 0.0  # share of the letters that are Latin
+    han_share: float = 0.0  # share of the words that are Chinese (a word ~ 1.7 characters)
+    latin_share: float = 0.0  # share of the words that are Latin-script
     acronyms: frozenset[str] = frozenset()  # initials of spelled-out names (Batch Normalization)
     background_languages: tuple[str, ...] = ()  # "zh" / "en" of each background sentence
     headings: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), np.float32))
@@ -208,10 +209,10 @@ def measure_profile(retriever: Retriever, chunks: list[Chunk], fingerprint: str)
     sentences = background_sentences(chunks)
     background = (np.asarray(retriever.embedder.embed_passages(sentences), dtype=np.float32)
                   if sentences else np.zeros((0, 1), dtype=np.float32))
-    han_letters = sum(len(_HAN_TEXT.findall(c.text)) for c in chunks)
-    latin_letters = sum(len(_LATIN_WORD.findall(c.text)) for c in chunks)
-    letters = max(han_letters + latin_letters, 1)
-    han, latin = han_letters / letters, latin_letters / letters
+    han_words = sum(len(_HAN_TEXT.findall(c.text)) for c in chunks) / HAN_CHARS_PER_WORD
+    latin_words = sum(len(_LATIN_WORD.findall(c.text)) for c in chunks)
+    words = max(han_words + latin_words, 1)
+    han, latin = han_words / words, latin_words / words
     headings = distinct_headings(chunks)
     heading_vectors = (np.asarray(retriever.embedder.embed_passages(headings), dtype=np.float32)
                        if headings else np.zeros((0, 1), dtype=np.float32))
