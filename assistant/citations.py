@@ -358,11 +358,13 @@ def check_citations(
 
 
 _BARE_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)、])?\s*(?:\*\*)?\s*$")
+_SOURCES_LINE = re.compile(r"^\s*[^\s：:\[]{0,8}[：:]\s*(?:\[\d+\]\s*)+$")  # "资料依据：[1]"
 
 
 def _emptied(line: str) -> bool:
-    """A line left with nothing but its bullet or number (its sentences were taken out)."""
-    return bool(line.strip()) and bool(_BARE_BULLET.match(line))
+    """A line left with nothing but its bullet or number (its sentences were taken out), or
+    one that only lists markers ("资料依据：[1]": each sentence carries its own)."""
+    return bool(line.strip()) and bool(_BARE_BULLET.match(line) or _SOURCES_LINE.match(line))
 
 
 def _audit(row: list[Support]) -> tuple[tuple[float, ...], tuple[float, ...]]:
