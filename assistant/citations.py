@@ -321,13 +321,17 @@ def check_citations(
     by_number = {p.number: index for index, p in enumerate(passages)}
     counts = {"attached": 0, "repointed": 0, "dropped": 0}
     unsupported, non_answers, checks = [], [], []
+    seen: set[str] = set()
     for (i, j), claim, row in zip(places, claims, matrix or [[]] * len(places), strict=True):
         sentence = lines[i][j]
-        if says_nothing_new(claim, question):
+        said = re.sub(r"\W+", "", _MARKER.sub("", claim)).lower()
+        if said in seen or says_nothing_new(claim, question):  # a repeat says nothing new
+            seen.add(said)
             non_answers.append(claim)
             lines[i][j] = ""
             checks.append(SentenceCheck(claim, "non_answer", ()))
             continue
+        seen.add(said)
         cited = [n for n in marker_numbers(sentence) if n in by_number]
         good = [n for n in cited if row[by_number[n]].supported]
         verdict = "supported"

@@ -18,8 +18,9 @@ Two pieces of evidence, both relative to the library (``LibraryProfile``):
    block"), so a section heading that stands out for it (``LibraryProfile.heading_lead``)
    counts as treating it; otherwise a phrase never found means not covered unless the question
    is as close as the headings themselves (closeness >= 1). A phrase is only looked for in a
-   library written largely (30 % of its words) in the phrase's script. A name only mentioned in passing
-   (支持向量机 once in a list of loss functions) means not covered while closeness < 0.5.
+   library written largely (30 % of its words) in the phrase's script. A name only mentioned
+   in passing (支持向量机 once in a list of loss functions) means not covered while
+   closeness < 0.5.
 
 Near-domain questions (classic ML over deep-learning notes) are caught by the names: their
 cosines overlap the covered questions' completely (0.85-0.90 on the sample notes).

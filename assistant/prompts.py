@@ -85,11 +85,10 @@ EXPLAIN_TASKS = {
     "zh": "请只根据上面的资料，用中文回答下面的问题。先直接回答，再讲清资料给出的要点"
           "（是什么、怎么做、为什么），问题中的每个术语都要解释，不要复述问题。写3到6句完整的话，"
           "每句末尾标注所依据的资料编号，如[1]。\n问题：",
-    "en": "Answer the question below in English from the passages only. Answer it directly "
-          "first, then explain the key points the passages give (what it is, how it works, "
-          "why), defining every term the question uses; do not restate the question. Write 3 "
-          "to 6 complete sentences, each ending with the id of the passage it uses, like [1]."
-          "\nQuestion: ",
+    "en": "Answer the question below in English from the passages only: answer it directly "
+          "first, then explain what it is, how it works and why, as the passages say, defining "
+          "every term the question uses; do not restate the question. Write 3 to 6 complete "
+          "sentences, each ending with the id of the passage it uses, like [1].\nQuestion: ",
 }
 
 

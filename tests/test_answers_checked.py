@@ -157,3 +157,9 @@ def test_a_list_item_whose_sentence_is_taken_out_leaves_no_bare_number():
     checked = check_citations(text, PASSAGES, BigramEmbedder(), "什么是梯度裁剪？", cut=True)
     kept = "2. 通过设置梯度裁剪阈值，可以将梯度大小限制在一个合理的范围内[1]。"
     assert checked.text.split("\n") == ["梯度裁剪是一种限制梯度大小的方法[1]：", kept]
+
+
+def test_a_repeated_sentence_is_said_once():
+    text = ("梯度裁剪是一种限制梯度大小的方法[1]。\n- 梯度裁剪是一种限制梯度大小的方法[1]。")
+    checked = check_citations(text, PASSAGES, BigramEmbedder(), "什么是梯度裁剪？")
+    assert checked.text == "梯度裁剪是一种限制梯度大小的方法[1]。"
