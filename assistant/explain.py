@@ -10,7 +10,10 @@ same object streams a fixed reply instead: the nearest topics, or the best passa
 The model reads the best passages *whole* (compacted: no Markdown marks), best first, until
 ``PROMPT_BUDGET`` tokens; a passage longer than what is left contributes its lines around the
 question's terms instead. The budget is measured (benchmarks/results/answers.md): prompt
-reading runs at ~60-70 tokens/s on 2 cores, and key-point recall stops growing beyond it.
+reading runs at ~76 tokens/s on 2 cores and the fixed part of the prompt (task, question, tags)
+adds ~130 tokens to the passages, ~90 of them cached; 800 passage tokens is a first token of
+~11 s on an idle machine (900 measured 13.6 s median at load 2.4), while 4 whole Q&A sections
+of these notes take 600-1,000 tokens.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from ingest.records import Hit
 
 PROMPT_PASSAGES = 4  # at most this many passages, best first
 CANDIDATES = 8  # retrieved sections whose answer blocks compete for the prompt
-PROMPT_BUDGET = 900  # passage tokens in the prompt (see the module docstring)
+PROMPT_BUDGET = 800  # passage tokens in the prompt (see the module docstring)
 MIN_PART_TOKENS = 80  # what is left below this is not worth a further passage
 EXPLAIN_MAX_TOKENS = 320  # an explanation of 3-6 sentences; a cut one is trimmed
 OFFLINE_PASSAGE_TOKENS = 160  # per passage shown when no model can run
