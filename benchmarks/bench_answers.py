@@ -78,11 +78,11 @@ OLD_TASKS = {"zh": "请只根据上面的资料，用中文回答，每句后标
 KEY_POINTS = 6
 
 
-def load_questions(library: str) -> list[dict]:
+def load_questions(library: str, data: Path = DATA) -> list[dict]:
     covered_file, uncovered_file = QUESTION_FILES[library]
     rows = []
     for name, covered in ((covered_file, True), (uncovered_file, False)):
-        path = DATA / name
+        path = data / name
         if not path.exists():
             continue
         for index, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
@@ -212,7 +212,7 @@ def run_refusal(args) -> None:
     path = RUNS / f"refusal_{args.library}.jsonl"
     path.unlink(missing_ok=True)
     library.search("warm up", k=1)
-    for item in load_questions(args.library):
+    for item in load_questions(args.library, args.data):
         question = item["query"]
         start = time.perf_counter()
         hits = library.search(question, k=5)
@@ -237,7 +237,7 @@ def run_answers(args) -> None:
     profile = profile_of(library)
     path = RUNS / f"answers_{args.library}_{args.design}.jsonl"
     done = done_ids(path)
-    items = [i for i in load_questions(args.library) if i["id"] not in done]
+    items = [i for i in load_questions(args.library, args.data) if i["id"] not in done]
     if args.only_covered:
         items = [i for i in items if i["covered"]]
     items = items[args.start: args.start + args.count] if args.start else items[: args.count]
@@ -322,7 +322,7 @@ def run_curve(args) -> None:
     assistant = Assistant.open(library, settings)
     path = RUNS / f"curve_{args.library}.jsonl"
     done = done_ids(path)
-    items = [i for i in load_questions(args.library) if i["covered"]][: args.count]
+    items = [i for i in load_questions(args.library, args.data) if i["covered"]][: args.count]
     library.search("warm up", k=1)
     assistant.warm()
     profile = profile_of(library)
@@ -380,6 +380,8 @@ def main() -> None:
     parser.add_argument("--budgets", type=int, nargs="+", default=[300, 600, 900, 1200])
     parser.add_argument("--max-tokens", type=int, default=160)
     parser.add_argument("--questions", nargs="+", default=["梯度消失和梯度爆炸是什么？"])
+    parser.add_argument("--data", type=Path, default=DATA,
+                        help="the folder of the question files (dev2's live on helper 13r's branch)")
     args = parser.parse_args()
     if args.part == "report":
         from benchmarks.answers_report import write_report
