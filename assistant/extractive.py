@@ -146,8 +146,8 @@ def rank_by_answer(question: str, hits: Sequence[Hit], embedder: Embedder | None
                    ) -> tuple[list[Hit], ExtractiveAnswer | None]:
     """``hits`` reordered by how close each one's quoted answer block is to the question (e5
     cosine), and the quote of the first. A whole-section vector blurs a short answer into its
-    surroundings: for "为什么训练时要给梯度的范数设一个上限？" the two 梯度裁剪 sections rank 5th and
-    6th among ten sections whose cosines differ by < 0.01, while their answer sentences are
+    surroundings: for "为什么训练时要给梯度的范数设一个上限？" the two 梯度裁剪 sections rank
+    5th and 6th among ten sections whose cosines differ by < 0.01, while their answers are
     among the closest blocks. (A Borda count with the retriever's rank was tried: it put the
     正则化 section back in front of them and gained no gold passage on the sample questions.)
     Ties keep the retriever's order."""

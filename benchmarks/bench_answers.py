@@ -381,7 +381,7 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=160)
     parser.add_argument("--questions", nargs="+", default=["梯度消失和梯度爆炸是什么？"])
     parser.add_argument("--data", type=Path, default=DATA,
-                        help="the folder of the question files (dev2's live on helper 13r's branch)")
+                        help="the folder of the question files (dev2: helper 13r's branch)")
     args = parser.parse_args()
     if args.part == "report":
         from benchmarks.answers_report import write_report
