@@ -53,8 +53,8 @@ def refusal_section(library: str) -> list[str]:
                      f"| {pct(sum(r[design] for r in covered), len(covered))} |")
     wrong = [r for r in rows if r["new"] != r["covered"]]
     times = sorted(r["extractive_s"] for r in rows if r["new"])
-    lines += ["", f"Time to the extractive answer (search + coverage + quote, model not involved; "
-              f"new design, covered questions): median {med(times)} s, max "
+    lines += ["", "Time to the extractive answer (search, coverage, answer blocks ranked by "
+              f"the embedder, quote; no LLM; covered questions): median {med(times)} s, max "
               f"{times[-1] if times else '-'} s; load average "
               f"{med([r['load'] for r in rows])}.", ""]
     if wrong:

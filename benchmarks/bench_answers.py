@@ -44,7 +44,7 @@ from assistant.budget import fit_passages, query_terms
 from assistant.citations import clean_markers, marker_numbers, support_matrix
 from assistant.coverage import assess_coverage, best_similarity
 from assistant.explain import search_query
-from assistant.extractive import extract_answer
+from assistant.extractive import extract_answer, rank_by_answer
 from assistant.facade import Assistant
 from assistant.generator import Message, Prompt
 from assistant.language import detect_language
@@ -215,10 +215,10 @@ def run_refusal(args) -> None:
     for item in load_questions(args.library, args.data):
         question = item["query"]
         start = time.perf_counter()
-        hits = library.search(question, k=5)
+        hits = library.search(question, k=8)
         coverage = assess_coverage(question, hits, library, profile)
-        passages = [Passage(i, h, h.chunk.text) for i, h in enumerate(hits[:4], start=1)]
-        quoted = extract_answer(question, passages) if coverage.covered else None
+        quoted = rank_by_answer(question, hits, library.embedder)[1] if coverage.covered \
+            else None
         elapsed = time.perf_counter() - start
         append(path, {"id": item["id"], "question": question, "covered": item["covered"],
                       "new": coverage.covered, "old": old_covered(question, hits),
