@@ -17,6 +17,7 @@ RUNS = ROOT / "results" / "answers_runs"
 RESULTS = ROOT / "results" / "answers.md"
 RAW = ROOT / "results" / "answers_raw.jsonl"
 NOTES_MARK = "## Notes"
+OUTSIDE = "(public dev2 notes are not in the repository: see tests/data/dev2_README.md)"
 
 
 def read(name: str) -> list[dict]:
@@ -157,7 +158,8 @@ def raw_records() -> list[dict]:
                 "model_raw": row["raw"], "removed_unsupported": row["unsupported"],
                 "removed_non_answers": row["non_answers"],
                 "citations": [{"number": n, "location": passages[n]["location"],
-                               "heading": passages[n]["heading"], "text": passages[n]["text"]}
+                               "heading": passages[n]["heading"],
+                               "text": passages[n].get("text", OUTSIDE)}
                               for n in cited if n in passages],
                 "other_passages": [{"number": n, "location": p["location"]}
                                    for n, p in passages.items() if n not in cited]})
