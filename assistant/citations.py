@@ -1,31 +1,41 @@
-"""Checking an answer's markers against the passages it was given.
+"""Checking an answer's sentences against the passages they cite.
 
-After generation: a marker ``[n]`` naming no passage is removed; a sentence without a marker
-gets the marker of the passage that supports it best when that support reaches the threshold
-of the sentence's language, and is otherwise reported as unsupported.
+After generation, in this order:
 
-Support = cosine of the e5 embeddings (both embedded as passages) + 0.1 x the share of the
-sentence's terms (``query_terms``) found in the passage: e5 cosines of any two sentences about
-deep learning are close, and a sentence the model took from a passage shares its words.
-Calibration (bundled multilingual-e5-small, the top-3 passages of 5 questions on the sample
-notes, 3 claims per question written from them, 6 claims on other topics of the same notes,
-4 off-topic, 45 pairs in all):
+1. formulas and code are masked, so a marker the model wrote inside ``$…$``, ``$$…$$``,
+   ``\\(…\\)`` or ``\\[…\\]`` is moved out after the formula and none is ever inserted
+   inside one (code keeps its own brackets: ``x[1]`` is not a marker);
+2. markers naming no passage are removed (``clean_markers``);
+3. an answer cut by ``max_tokens`` is trimmed to its last complete sentence
+   (``complete_sentences``);
+4. every sentence that makes a claim is checked against *every* passage (``Support``), whether
+   it carries a marker or not: a cited passage that does not support it loses its marker, a
+   passage that does gets one, and a sentence no passage supports is taken out of the answer and
+   reported as unsupported. A sentence that adds nothing to the question ("X 和 Y 不同")
+   is taken out as a non-answer.
 
-==========================  =============  ==================  ============
-claim                       from passage   other topic, notes  off-topic
-==========================  =============  ==================  ============
-Chinese (zh notes)          0.902 - 1.021  0.829 - 0.932       0.781 - 0.850
-English (over zh notes)     0.788 - 0.873  0.752 - 0.785       0.699 - 0.717
-==========================  =============  ==================  ============
+Support of a claim by a passage (``support``) is judged relative to that passage and to the
+library, not against a cosine fitted on one set of notes:
 
-The thresholds keep every claim written from a passage; the three "other topic" Chinese claims
-above 0.90 were generic ("它可以减少过拟合") and true of the passages they matched.
+- ``lexical``: the share of the claim's own terms (``query_terms`` minus the question's: the
+  model restating the question proves nothing), weighted by their rarity in the library
+  (``LibraryProfile.idf``), that occur in the passage;
+- ``cosine``: the e5 cosine between the claim and the passage sentence closest to it, against
+  ``background``: the 90th percentile of the claim's cosines to ~80 sentences spread over the
+  library, in the passage's language. A passage that says the claim is closer to it than text
+  from anywhere in the notes.
+
+Supported when ``lexical >= LEXICAL_STRONG`` (most of the claim's words are the passage's), or
+``lexical >= LEXICAL_WEAK`` and the passage beats the background, or (a claim in another
+language than the notes, whose words cannot match) the passage beats the background by
+``COSINE_LEAD``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -34,12 +44,26 @@ from assistant.language import detect_language, is_han
 from assistant.retrieval import Embedder, Passage
 from ingest.sentences import split_sentences
 
-SUPPORT_THRESHOLDS = {"zh": 0.90, "en": 0.787}
-LEXICAL_WEIGHT = 0.1
+LEXICAL_STRONG = 0.6  # most of the claim's own (rarity-weighted) terms are in the passage
+LEXICAL_WEAK = 0.3  # some are, and the passage is closer to the claim than the background
+COSINE_LEAD = 0.02  # across languages: the passage beats the background by this much
+BACKGROUND_PERCENTILE = 90  # the claim must be closer to its passage than to 90 % of the notes
+MIN_NEW_CHARS = 4  # a claim adding fewer content characters to the question says nothing
 MIN_CLAIM_LETTERS = 6  # shorter pieces ("答案：", "1.") make no claim worth checking
+MIN_WINDOW_CHARS = 12  # shorter passage sentences are joined to the next one
 _MARKER = re.compile(r"\s*[\[【［]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】］]")
+_SIMPLE_MARKER = re.compile(r"\s*\[(\d+)\]")
 _MARKER_AFTER_END = re.compile(r"([。！？；.!?;])([ \t]*)((?:\[\d+\])+)")
 _SENTENCE_TAIL = re.compile(r"[。！？；…!?;.:：]*[”’」』）)\"']*\s*$")
+_MATH = r"\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|\$[^$\n]+\$"
+_CODE = r"```.*?(?:```|$)|`[^`\n]*`"
+_PROTECTED = re.compile(f"({_CODE})|({_MATH})", re.DOTALL)
+_PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
+_COMPLETE_END = re.compile(r"(?:[。！？!?]|\.(?=\s|$)|\n)[”’」』）)\"']*(?:\[\d+\])*")
+GENERIC_CHARS = frozenset("不同区别相异样有关重要常见主要各自分别两者二者这那它们其之个种类")
+GENERIC_WORDS = frozenset(
+    "different difference differ differs same similar important common main both each they "
+    "it its this that these those".split())
 
 
 def marker_numbers(text: str) -> list[int]:
@@ -91,52 +115,267 @@ def with_marker(sentence: str, number: int) -> str:
     return f"{sentence[:cut]}[{number}]{sentence[cut:]}"
 
 
+def mask_protected(text: str, valid: set[int]) -> tuple[str, list[str]]:
+    """Formulas and code replaced by placeholders; a valid marker inside a formula is moved
+    out, right after it. Returns the masked text and the spans (``unmask`` puts them back).
+
+    >>> masked, spans = mask_protected("梯度 $$g = g / \\\\|g\\\\|[1]$$ 裁剪。", {1})
+    >>> unmask(masked, spans)
+    '梯度 $$g = g / \\\\|g\\\\|$$[1] 裁剪。'
+    """
+    spans: list[str] = []
+
+    def replace(match: re.Match) -> str:
+        span, moved = match.group(0), ""
+        if match.group(2):  # a formula: markers do not belong inside
+            numbers = [n for n in _SIMPLE_MARKER.findall(span) if int(n) in valid]
+            if numbers:
+                span = _SIMPLE_MARKER.sub(
+                    lambda m: "" if int(m.group(1)) in valid else m.group(0), span)
+                moved = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+        spans.append(span)
+        return f"\ue000{len(spans) - 1}\ue001{moved}"
+
+    return _PROTECTED.sub(replace, text), spans
+
+
+def unmask(text: str, spans: Sequence[str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: spans[int(m.group(1))], text)
+
+
+def complete_sentences(text: str) -> str:
+    """``text`` up to the end of its last complete sentence (markers after it kept): an
+    answer cut by the token limit does not end mid-sentence. Formulas and code must be masked
+    (an unclosed one is then cut off whole).
+
+    >>> complete_sentences("梯度裁剪限制梯度[1]。它可以防止")
+    '梯度裁剪限制梯度[1]。'
+    >>> complete_sentences("It clips gradients [2]. It also")
+    'It clips gradients [2].'
+    """
+    ends = [m.end() for m in _COMPLETE_END.finditer(text)]
+    return text[: ends[-1]].rstrip() if ends else ""
+
+
+def content_chars(text: str) -> set[str]:
+    return {c for c in text if is_han(c) and c not in GENERIC_CHARS}
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in query_terms(text) if not is_han(w[0]) and w not in GENERIC_WORDS}
+
+
+def says_nothing_new(claim: str, question: str) -> bool:
+    """A claim that only restates the question (or adds a word like 不同) is not an answer.
+
+    >>> says_nothing_new("GRU 和 LSTM 的门结构不同[1]。", "GRU 和 LSTM 有什么区别？")
+    True
+    >>> says_nothing_new("GRU 只有更新门和重置门两个门[1]。", "GRU 和 LSTM 有什么区别？")
+    False
+    """
+    if not question:
+        return False
+    bare = _MARKER.sub("", claim)
+    new_chars = content_chars(bare) - content_chars(question) - set("的了是在和与或及把被将就也都")
+    new_words = content_words(bare) - content_words(question)
+    return len(new_chars) + 2 * len(new_words) < MIN_NEW_CHARS
+
+
+@dataclass(frozen=True)
+class Support:
+    """How one passage stands behind one claim (see the module docstring)."""
+
+    lexical: float
+    cosine: float
+    background: float
+    cross_language: bool = False
+
+    @property
+    def supported(self) -> bool:
+        if self.lexical >= LEXICAL_STRONG:
+            return True
+        beats = self.cosine > self.background
+        if self.lexical >= LEXICAL_WEAK and beats:
+            return True
+        return self.cross_language and self.cosine >= self.background + COSINE_LEAD
+
+    @property
+    def strength(self) -> float:
+        return self.lexical + (self.cosine - self.background)
+
+
+def weighted_share(claim_terms: Sequence[str], passage_text: str, idf) -> float:
+    """The rarity-weighted share of ``claim_terms`` that occur in ``passage_text``.
+
+    >>> round(weighted_share(["梯度", "裁剪", "范数"], "梯度裁剪限制梯度", lambda t: 1.0), 2)
+    0.67
+    """
+    if not claim_terms:
+        return 0.0
+    text = passage_text.lower()
+    weights = [idf(term) for term in claim_terms]
+    found = sum(w for term, w in zip(claim_terms, weights, strict=True) if term in text)
+    return found / sum(weights) if sum(weights) else 0.0
+
+
+def passage_windows(text: str) -> list[str]:
+    """The passage's sentences (short ones joined to the next), for the closest-sentence cosine."""
+    windows: list[str] = []
+    pending = ""
+    for line in text.split("\n"):
+        for sentence in split_sentences(line.strip(" #*-\t")):
+            pending += sentence
+            if len(pending.strip()) >= MIN_WINDOW_CHARS:
+                windows.append(pending.strip())
+                pending = ""
+    if pending.strip():
+        windows.append(pending.strip())
+    return windows or [text[:200]]
+
+
+def claim_terms(claim: str, question: str) -> list[str]:
+    """The claim's terms that the question did not already bring."""
+    asked = set(query_terms(question))
+    return [t for t in query_terms(_MARKER.sub("", claim)) if t not in asked]
+
+
+def support_matrix(
+    claims: Sequence[str], passages: Sequence[Passage], embedder: Embedder | None,
+    question: str = "", profile=None, worded: Sequence[str] | None = None,
+) -> list[list[Support]]:
+    """``result[i][j]``: how passage ``j`` supports claim ``i``. ``worded[i]`` is the claim
+    with formulas and code left out, for the lexical share (default: the claim)."""
+    worded = claims if worded is None else worded
+    idf = profile.idf if profile is not None else (lambda term: 1.0)
+    texts = [p.text for p in passages]
+    cosine = np.zeros((len(claims), len(passages)))
+    if embedder is not None and claims:
+        windows = [passage_windows(t) for t in texts]
+        flat = [w for group in windows for w in group]
+        vectors = np.asarray(embedder.embed_passages([_MARKER.sub("", c) for c in claims]
+                                                     + flat))
+        claim_vectors, window_vectors = vectors[: len(claims)], vectors[len(claims):]
+        similarity = claim_vectors @ window_vectors.T
+        start = 0
+        for j, group in enumerate(windows):
+            cosine[:, j] = similarity[:, start:start + len(group)].max(axis=1)
+            start += len(group)
+    notes_language = [detect_language(t) for t in texts]
+    backgrounds = {}
+    if embedder is not None and claims and profile is not None and len(profile.background):
+        for language in set(notes_language):  # compared like with like: a Chinese claim
+            sample = profile.background_in(language)  # against English sentences, for
+            backgrounds[language] = np.percentile(  # a passage in English
+                claim_vectors @ sample.T, BACKGROUND_PERCENTILE, axis=1)
+    result = []
+    for i, claim in enumerate(claims):
+        terms = claim_terms(worded[i], question)
+        language = detect_language(claim)
+        result.append([Support(weighted_share(terms, texts[j], idf), float(cosine[i, j]),
+                               float(backgrounds[notes_language[j]][i])
+                               if notes_language[j] in backgrounds else float("inf"),
+                               language != notes_language[j])
+                       for j in range(len(passages))])
+    return result
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    sentence: str  # as written (markers as the model put them, cleaned)
+    verdict: str  # "supported", "repointed", "attached", "unsupported", "non_answer"
+    cited: tuple[int, ...]  # the markers it carries after the check
+    support: tuple[float, ...] = ()  # lexical share per passage, for audits
+    lead: tuple[float, ...] = ()  # cosine minus background per passage, for audits
+
+
 @dataclass(frozen=True)
 class CheckedText:
     text: str
     removed: int  # markers that named no passage
-    attached: int  # markers added by similarity
-    unsupported: tuple[str, ...]  # claims no passage supports
-
-
-def term_share(sentence: str, passage_text: str) -> float:
-    """The share of ``sentence``'s terms that occur in ``passage_text``.
-
-    >>> round(term_share("梯度裁剪限制梯度", "梯度裁剪是一种限制梯度大小的方法"), 2)  # all but 剪限
-    0.83
-    """
-    terms = query_terms(sentence)
-    text = passage_text.lower()
-    return sum(term in text for term in terms) / len(terms) if terms else 0.0
-
-
-def support_scores(claims: list[str], passage_texts: list[str], embedder: Embedder) -> np.ndarray:
-    """``scores[i, j]``: how well passage ``j`` supports claim ``i`` (cosine + term share)."""
-    vectors = np.asarray(embedder.embed_passages(claims + passage_texts))
-    cosine = vectors[: len(claims)] @ vectors[len(claims):].T
-    shares = np.array([[term_share(c, p) for p in passage_texts] for c in claims])
-    return cosine + LEXICAL_WEIGHT * shares
+    attached: int  # markers added to sentences without one
+    unsupported: tuple[str, ...]  # claims no passage supports (taken out of ``text``)
+    non_answers: tuple[str, ...] = ()  # sentences that restate the question (taken out)
+    repointed: int = 0  # markers moved to the passage that does support the sentence
+    dropped: int = 0  # markers removed from a sentence their passage does not support
+    checks: tuple[SentenceCheck, ...] = field(default_factory=tuple)
 
 
 def check_citations(
-    text: str, passages: list[Passage], embedder: Embedder | None,
+    text: str, passages: list[Passage], embedder: Embedder | None, question: str = "",
+    profile=None, cut: bool = False,
 ) -> CheckedText:
-    """Remove dangling markers, attach missing ones, flag unsupported claims."""
-    text, removed = clean_markers(text, {p.number for p in passages})
-    lines = [split_sentences(line) if line else [""] for line in text.split("\n")]
-    bare = [(i, j) for i, sentences in enumerate(lines) for j, s in enumerate(sentences)
-            if is_claim(s) and not marker_numbers(s)]
-    attached, unsupported = 0, []
-    if bare and passages and embedder is not None:
-        claims = [lines[i][j].strip() for i, j in bare]
-        scores = support_scores(claims, [p.text for p in passages], embedder)
-        for (i, j), claim, row in zip(bare, claims, scores, strict=True):
-            best = int(np.argmax(row))
-            if row[best] >= SUPPORT_THRESHOLDS[detect_language(claim)]:
-                lines[i][j] = with_marker(lines[i][j], passages[best].number)
-                attached += 1
+    """Every claim checked against every passage; see the module docstring. ``cut``: the
+    model stopped at the token limit, so the last, unfinished sentence goes."""
+    valid = {p.number for p in passages}
+    masked, spans = mask_protected(text, valid)
+    masked, removed = clean_markers(masked, valid)
+    if cut:
+        masked = complete_sentences(masked)
+    lines = [split_sentences(line) if line else [""] for line in masked.split("\n")]
+    places = [(i, j) for i, sentences in enumerate(lines) for j, s in enumerate(sentences)
+              if is_claim(unmask(s, spans))]
+    claims = [unmask(lines[i][j], spans).strip() for i, j in places]
+    worded = [_PLACEHOLDER.sub(" ", lines[i][j]) for i, j in places]
+    matrix = support_matrix(claims, passages, embedder, question, profile, worded) \
+        if passages else []
+    by_number = {p.number: index for index, p in enumerate(passages)}
+    counts = {"attached": 0, "repointed": 0, "dropped": 0}
+    unsupported, non_answers, checks = [], [], []
+    seen: set[str] = set()
+    for (i, j), claim, row in zip(places, claims, matrix or [[]] * len(places), strict=True):
+        sentence = lines[i][j]
+        said = re.sub(r"\W+", "", _MARKER.sub("", claim)).lower()
+        if said in seen or says_nothing_new(claim, question):  # a repeat says nothing new
+            seen.add(said)
+            non_answers.append(claim)
+            lines[i][j] = ""
+            checks.append(SentenceCheck(claim, "non_answer", ()))
+            continue
+        seen.add(said)
+        cited = [n for n in marker_numbers(sentence) if n in by_number]
+        good = [n for n in cited if row[by_number[n]].supported]
+        verdict = "supported"
+        if not good:
+            backers = sorted((k for k, s in enumerate(row) if s.supported),
+                             key=lambda k: -row[k].strength)
+            if backers:
+                good = [passages[backers[0]].number]
+                verdict = "repointed" if cited else "attached"
+                counts[verdict] += 1
             else:
-                unsupported.append(lines[i][j].strip())
-    else:
-        unsupported = [lines[i][j].strip() for i, j in bare]
-    return CheckedText("\n".join("".join(s) for s in lines), removed, attached, tuple(unsupported))
+                unsupported.append(_MARKER.sub("", claim).strip())
+                lines[i][j] = ""
+                checks.append(SentenceCheck(claim, "unsupported", tuple(cited), *_audit(row)))
+                continue
+        counts["dropped"] += len(set(cited) - set(good)) if verdict == "supported" else 0
+        bare = _MARKER.sub("", sentence)
+        for number in good:
+            bare = with_marker(bare, number)
+        lines[i][j] = _keep_leading_space(sentence, bare)
+        checks.append(SentenceCheck(unmask(lines[i][j], spans).strip(), verdict, tuple(good),
+                                    *_audit(row)))
+    kept_lines = ["".join(s) for s in lines]
+    body = "\n".join(line for line in kept_lines if not _emptied(line))
+    body = re.sub(r"\n{3,}", "\n\n", unmask(body, spans)).strip()
+    return CheckedText(body, removed, counts["attached"], tuple(unsupported), tuple(non_answers),
+                       counts["repointed"], counts["dropped"], tuple(checks))
+
+
+_BARE_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)、])?\s*(?:\*\*)?\s*$")
+_SOURCES_LINE = re.compile(r"^\s*[^\s：:\[]{0,8}[：:]\s*(?:\[\d+\]\s*)+$")  # "资料依据：[1]"
+
+
+def _emptied(line: str) -> bool:
+    """A line left with nothing but its bullet or number (its sentences were taken out), or
+    one that only lists markers ("资料依据：[1]": each sentence carries its own)."""
+    return bool(line.strip()) and bool(_BARE_BULLET.match(line) or _SOURCES_LINE.match(line))
+
+
+def _audit(row: list[Support]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    return (tuple(round(s.lexical, 2) for s in row),
+            tuple(round(s.cosine - s.background, 3) for s in row))
+
+
+def _keep_leading_space(original: str, rewritten: str) -> str:
+    lead = original[: len(original) - len(original.lstrip())]
+    return lead + rewritten.lstrip()

@@ -62,7 +62,7 @@ class Settings:
     search_mode: str = _setting(
         "hybrid", "how passages are found", choices=("hybrid", "dense", "lexical")
     )
-    temperature: float = _setting(0.2, "sampling temperature of the LLM")
+    temperature: float = _setting(0.0, "sampling temperature of the LLM (0: reproducible)")
     max_tokens: int = _setting(512, "longest answer the LLM may write, in tokens")
     n_ctx: int = _setting(4096, "LLM context window in tokens")
     n_threads: int = _setting(0, "CPU threads for the LLM and embedder; 0 means physical cores")

@@ -14,6 +14,7 @@ import streamlit as st
 
 from assistant.compare import Comparison
 from assistant.explain import Answer
+from assistant.extractive import ExtractiveAnswer
 from assistant.retrieval import Citation, Passage
 from ui.safe_text import escape_markdown, highlighted_passage, safe_answer_markdown
 from ui.texts import t
@@ -54,6 +55,17 @@ def show_sources(passages: Sequence[Passage], cited: set[int] | None = None) -> 
                 st.caption(escape_markdown(f"{t('also_in')}: {places}"))
 
 
+def show_extractive(extractive: ExtractiveAnswer | None) -> None:
+    """The notes' own answer, quoted line by line with its line numbers (shown at once)."""
+    if extractive is None:
+        return
+    st.caption(escape_markdown(f"{t('notes_answer')} [{extractive.citation.number}] "
+                               f"{extractive.location()}"))
+    st.markdown("\n".join(
+        "> " + escape_markdown(f"{q.line}: {'…' if q.partial else ''}{q.text}"
+                               f"{'…' if q.partial else ''}") + "  " for q in extractive.lines))
+
+
 def show_answer(answer: Answer) -> None:
     st.markdown(safe_answer_markdown(answer.text))
     if answer.notice:
@@ -61,6 +73,9 @@ def show_answer(answer: Answer) -> None:
     if answer.unsupported:
         st.warning(t("unsupported") + "\n\n" + "\n".join(
             f"- {escape_markdown(sentence)}" for sentence in answer.unsupported))
+    if answer.non_answers:
+        st.caption(t("non_answers") + " " + " / ".join(
+            escape_markdown(sentence) for sentence in answer.non_answers))
     if not answer.covered and answer.nearest_topics:
         st.caption(t("nearest") + ": " + " · ".join(
             escape_markdown(c.location + " " + c.heading) for c in answer.nearest_topics))
@@ -86,5 +101,6 @@ def show_exchange(exchange: Exchange) -> None:
         if isinstance(exchange.reply, Comparison):
             show_comparison(exchange.reply)
         else:
+            show_extractive(exchange.reply.extractive)
             show_answer(exchange.reply)
         show_sources(exchange.passages)

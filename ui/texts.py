@@ -128,6 +128,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "export_csv": ("导出 CSV", "Export CSV"),
     "download_file": ("下载 {name}", "Download {name}"),
     "from_notes": ("摘自笔记（未经模型）", "Taken from your notes (no model)"),
+    # explain: the notes' own answer above the model's explanation
+    "notes_answer": ("笔记原文", "From your notes"),
+    "non_answers": ("以下句子只是复述了问题，已删去：", "Removed, restating the question:"),
 }
 
 

@@ -65,6 +65,12 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(explanation.finish().as_json(), ensure_ascii=False, indent=1))
         return 0
     _unavailable_note(assistant)
+    if explanation.extractive is not None:
+        quoted = explanation.extractive
+        heading = "笔记原文" if explanation.language == "zh" else "From your notes"
+        print(f"{heading} [{quoted.citation.number}] {quoted.location()}:")
+        print(quoted.render())
+        print(flush=True)
     streaming = sys.stdout.isatty() and explanation.will_generate
     try:
         if streaming:
@@ -74,7 +80,9 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
     except KeyboardInterrupt:
         explanation.cancel()
     answer = explanation.finish()
-    if not streaming or answer.attached_markers or answer.removed_markers:
+    changed = answer.attached_markers or answer.removed_markers or answer.repointed_markers or \
+        answer.unsupported or answer.non_answers
+    if not streaming or changed:
         if streaming:
             print("\nchecked:")
         print(answer.text)
@@ -85,8 +93,12 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
         for citation in answer.citations:
             print("  " + citation.label())
     if answer.unsupported:
-        print("\nnot supported by the passages:")
+        print("\nremoved, not supported by the passages:")
         for sentence in answer.unsupported:
+            print("  - " + sentence)
+    if answer.non_answers:
+        print("\nremoved, restating the question:")
+        for sentence in answer.non_answers:
             print("  - " + sentence)
     if not answer.covered:
         for citation in answer.nearest_topics:

@@ -11,7 +11,14 @@ import streamlit as st
 from assistant.session import turn_of
 from assistant.transcript import transcript_markdown
 from ui import resources
-from ui.chat_view import Exchange, show_answer, show_comparison, show_exchange, show_sources
+from ui.chat_view import (
+    Exchange,
+    show_answer,
+    show_comparison,
+    show_exchange,
+    show_extractive,
+    show_sources,
+)
 from ui.safe_text import escape_markdown, safe_answer_markdown
 from ui.texts import t
 
@@ -34,6 +41,7 @@ def history() -> list:
 def stream_explanation(question: str) -> Exchange:
     """Sources at once, then the answer as it is written; a rerun (Stop) ends it cleanly."""
     explanation = resources.assistant().explain(question, history())
+    show_extractive(explanation.extractive)  # the notes' own answer, before the model reads
     answer_slot = st.empty()
     show_sources(explanation.passages)
     status = st.empty()

@@ -1,0 +1,169 @@
+"""The names a question asks about -- its grammatical subject(s) -- without a dictionary.
+
+Chinese: each clause's leading phrase, cut where the predicate starts (是 / 为什么 / 怎么 /
+在 / 的 / 和 ...), with 和 / 与 / 跟 splitting two subjects, and what follows 什么是 / 解释.
+A phrase that is not a name is dropped: one with a function word inside (一 不 没 很 太 了 ...)
+or opening with a verb or preposition (让 把 用 做 靠 按 ...), and an example ("PyTorch 这类
+框架": the subject is 框架). English: X in "what is X", "what does X do", "how does X <verb>",
+"why does X <verb>", "difference between X and Y", and acronyms.
+
+>>> subject_terms("逻辑回归的损失函数是什么？"), subject_terms("随机森林和 GBDT 有什么区别？")
+(['逻辑回归'], ['随机森林', 'GBDT'])
+>>> subject_terms("网络一深，梯度往回传就越来越小甚至没了，是什么原因")
+[]
+
+Only the first clause names the subject ("什么是支持向量机？它的核函数有什么用？").
+>>> subject_terms("How does beam search decode a sequence?")
+['beam search']
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.language import detect_language, is_han
+
+MAX_NAME_CHARS = 12
+MAX_NAME_WORDS = 4
+_CLAUSE = re.compile(r"[？?。！!；;，,：:]")
+_PREFIX = re.compile(r"^(?:请问|请|你能|能否|可以)?(?:简单)?"
+                     r"(?:解释一下|解释|介绍一下|介绍|说说|讲讲|"
+                     r"谈谈)?(?:一下)?(?:什么叫做?|什么是|何为|何谓)?")
+_PREDICATE = re.compile(
+    r"是|为什么|为何|怎么|怎样|如何|在|里|中|上|通过|能|会|可以|有什么|有哪些|有何|有|的|之|对|把|被|"
+    r"要|需|相比|比起|比|叫|属于|用于|用来|到底|究竟|本质|具体|一般|通常|主要|分别|之间|还是|或|"
+    r"这类|这些|这种|这样|之类|等|时|后|前|应该|[、“”\"'（(]")
+_EXAMPLE = re.compile(r"^\s*(?:这类|这些|这种|之类|等)")
+_JOIN = re.compile(r"和|与|跟|及|以及|或者|、")
+_FUNCTION_CHARS = frozenset("一不没很太都也就才还只了吧呢吗啊么再又更最越"
+                           "哪几得着按往以我你他它而且己全设老")
+_OPENERS = frozenset("让把用做给要想能会拿先按靠从对向往被将弄怎当如若使令帮去来该应由举加处")
+_GENERIC = frozenset("区别 不同 应用 作用 原理 效果 公式 方法 问题 优点 缺点 步骤 过程 "
+                     "场景 例子 好处 坏处 "
+                     "意义 用途 定义 特点 联系 关系 影响".split())
+_ENUMERATION_EXAMPLE = re.compile(r"这类|这些|这种|之类|等等|这样的")
+_QUANTIFIER = re.compile(r"^(?:一个|这个|那个|一种|某个|某种|这种|那种|一些|这些|那些)")
+_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-+.][A-Za-z0-9]+)*(?:\+\+)?"
+                        r"(?:\s+[A-Za-z][A-Za-z0-9]*(?:[-+][A-Za-z0-9]+)*)*")
+_EN_FRAMES = (
+    re.compile(r"\bwhat(?:'s| is| are)\s+(?P<x>.+?)(?=\s+(?:and|used|for|in|when|actually|"
+               r"really|good|useful|called|mean)\b|[?,.;]|$)", re.IGNORECASE),
+    re.compile(r"\bwhat (?:does|do) (?P<x>.+?) do\b", re.IGNORECASE),
+    re.compile(r"\b(?:how|why) (?:does|do|is|are|can|would) (?P<x>(?:\S+\s+){0,3}?\S+)\s+"
+               r"(?:VERBS)(?:e|es|ed|s|y|ies)?\b".replace("VERBS", "|".join(
+                   "work give decod stabiliz generat help keep differ compar handl learn train "
+                   "classif choos use mak avoid prevent reduc improv affect chang mean produc "
+                   "find comput calculat updat converg caus solv lead need matter get becom "
+                   "behav deal apply remov select encod represent perform scal speed fail requir "
+                   "captur combin map transform predict estimat minimiz maximiz normaliz "
+                   "regulariz optimiz fix avoid account allow let provid "
+                   "decide determin".split())), re.IGNORECASE),
+    re.compile(r"\bdifference between (?P<x>.+?) and (?P<y>.+?)(?=[?,.;]|$)", re.IGNORECASE),
+)
+_EN_COMMON = frozenset(
+    "a an the what how why when which who whom is are was were do does did can could should "
+    "would will i you we it its this that these those of to in on for with by from and or vs "
+    "versus between difference different use used using work works help make made get one some "
+    "many more most better best new way ways me my our your their there here about into than "
+    "then so if not no yes each other such very just also only really actually good".split())
+
+
+def subject_terms(question: str) -> list[str]:
+    """The names ``question`` asks about, in order (see the module docstring)."""
+    if detect_language(question) == "zh":
+        names = clause_subjects(_CLAUSE.split(question.strip())[0])
+    else:
+        names = english_subjects(question)
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def clause_subjects(clause: str) -> list[str]:
+    """The subject(s) of one Chinese clause.
+
+    >>> clause_subjects("PyTorch 这类框架是怎么自动算梯度的")
+    []
+    >>> clause_subjects("LSTM 和 GRU 的门结构有什么不同")
+    ['LSTM', 'GRU']
+    >>> clause_subjects("一个预训练模型怎么同时 fine-tune 好几个下游任务")
+    ['预训练模型']
+    """
+    clause = _PREFIX.sub("", clause.strip()).strip()
+    head, rest = _split_at_predicate(clause)
+    if _EXAMPLE.match(rest) or ("、" in rest[:1] and _ENUMERATION_EXAMPLE.search(rest)):
+        return []
+    names = []
+    for part in _JOIN.split(head):
+        for word in _han_words(_QUANTIFIER.sub("", part.strip()).strip()):
+            if _is_name(word) and word not in _GENERIC:
+                latin = _LATIN_RUN.search(word)
+                names.append(latin.group(0) if latin and len(latin.group(0)) >= 2 else word)
+    return names
+
+
+def _han_words(part: str) -> list[str]:
+    """Space-separated Han words are separate names ("软注意力 硬注意力"); Latin stays whole."""
+    if _LATIN_RUN.fullmatch(part) or not any(is_han(c) for c in part):
+        return [part]
+    return part.split() if " " in part and all(
+        any(is_han(c) for c in w) for w in part.split()) else [part]
+
+
+def _split_at_predicate(clause: str) -> tuple[str, str]:
+    """The clause before its first predicate marker (Latin names are never cut inside)."""
+    latin_spans = [m.span() for m in _LATIN_RUN.finditer(clause)]
+    for match in _PREDICATE.finditer(clause):
+        if match.start() == 0:
+            return "", clause
+        if not any(a <= match.start() < b for a, b in latin_spans):
+            head = clause[: match.start()]
+            rest = clause[match.start():]
+            joined = _JOIN.search(rest[:2]) if rest[:1] in "和与跟" else None
+            if joined is None:
+                return head, rest
+    return clause, ""
+
+
+def _is_name(part: str) -> bool:
+    if not part or len(part) > MAX_NAME_CHARS + 20:
+        return False
+    han = "".join(c for c in part if is_han(c))
+    latin = _LATIN_RUN.fullmatch(part.strip())
+    if latin:
+        words = part.split()
+        return len(part) >= 2 and len(words) <= MAX_NAME_WORDS and \
+            not all(w.lower() in _EN_COMMON for w in words)
+    if not 2 <= len(han) <= MAX_NAME_CHARS or len(han) < len(part.replace(" ", "")) - 12:
+        return False
+    return not (set(han) & _FUNCTION_CHARS) and han[0] not in _OPENERS
+
+
+def english_subjects(question: str) -> list[str]:
+    """X of the English frames, trimmed of leading articles; acronyms.
+
+    >>> english_subjects("What is the difference between bagging and boosting?")
+    ['bagging', 'boosting']
+    >>> english_subjects("what is a 1x1 convolution actually good for?")
+    ['1x1 convolution']
+    """
+    names: list[str] = []
+    for frame in _EN_FRAMES:
+        for match in frame.finditer(question):
+            for key in ("x", "y"):
+                if key in match.groupdict() and match.group(key):
+                    names.append(_trim(match.group(key)))
+    names = [n for n in names if n and not n.lower().startswith("difference")]
+    names += re.findall(r"\b[A-Z][A-Z0-9]{1,6}(?=s?\b)", question)
+    return list(dict.fromkeys(names))
+
+
+def _trim(phrase: str) -> str:
+    words = phrase.strip().split()
+    while words and words[0].lower() in _EN_COMMON:
+        words.pop(0)
+    if not words or len(words) > MAX_NAME_WORDS or any(w.lower() in _EN_JOINERS for w in words):
+        return ""
+    return " ".join(words)
+
+
+_EN_JOINERS = frozenset("and or of i you we it to for in on with from by is are do does the a an "
+                        "this that".split())
