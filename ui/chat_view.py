@@ -1,69 +1,107 @@
-"""Drawing one exchange of the chat: the answer (or comparison table) and its sources.
+"""Drawing the chat: finished exchanges, the reply being written, and their sources.
 
-Everything from the notes goes through ``escape_markdown``; everything from the model through
-``safe_answer_markdown`` (no remote images, no links, no HTML).
+Note passages go through ``show_passage`` and model text through ``model_markdown`` (the one
+safe renderer, ``ui.note_render``); labels and locations through ``escape_markdown``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
 
-from assistant.compare import Comparison
+from assistant.compare import Comparison, Row
 from assistant.explain import Answer
+from assistant.prompts import COMPARE_ASPECTS
 from assistant.retrieval import Citation, Passage
-from ui.safe_text import escape_markdown, highlighted_passage, safe_answer_markdown
-from ui.texts import t
+from ingest.records import Chunk, Hit
+from ui.conversation import Exchange, PendingReply
+from ui.passage_view import model_markdown, show_passage
+from ui.reasons import notice_text
+from ui.safe_text import escape_markdown
+from ui.texts import language, t
+from ui.topic_names import clean_topic
 
 
-@dataclass
-class Exchange:
-    """A question and its reply as kept in ``st.session_state`` for redrawing."""
+def file_name(source: str) -> str:
+    """The name a person gave the file (an upload's generated folder is not shown)."""
+    return Path(source).name
 
-    question: str
-    reply: Answer | Comparison
-    passages: Sequence[Passage] = field(default_factory=tuple)
+
+def location(source: str, start: int, end: int, page: int | None = None) -> str:
+    """``a.md:3-9`` or ``a.pdf p.2:3-9``."""
+    paged = f" p.{page}" if page is not None else ""
+    return f"{file_name(source)}{paged}:{start}-{end}"
+
+
+def section_of(chunk_heading: str) -> str:
+    """The passage's own section, named without its numbering ("题目 5：", "3.")."""
+    section = chunk_heading.split(" > ")[-1].strip()
+    return clean_topic(section) or section
 
 
 def source_label(citation: Citation) -> str:
-    """``[2] a.md:3-9 · 深度学习 > 梯度裁剪`` (escaped: headings are note text)."""
-    return escape_markdown(f"[{citation.number}] {citation.location} · {citation.heading}")
+    """``[2] 梯度裁剪是什么？ · a.md:3-9`` (escaped: headings are note text)."""
+    section = section_of(citation.heading)
+    where = location(citation.source, citation.start_line, citation.end_line, citation.page)
+    return escape_markdown(f"[{citation.number}] {section} · {where}")
 
 
-def show_sources(passages: Sequence[Passage], cited: set[int] | None = None) -> None:
-    """One expander per passage: location in the label, the text with the cited part marked."""
-    if not passages:
+def chunk_caption(chunk: Chunk) -> str:
+    """The document's title, its file's name, the page and lines."""
+    parts = [chunk.title, file_name(chunk.source)]
+    if chunk.page is not None:
+        parts.append(t("page_n", n=chunk.page))
+    parts.append(t("lines", start=chunk.start_line, end=chunk.end_line))
+    return escape_markdown(" · ".join(p for p in parts if p))
+
+
+def show_hit(label: str, hit: Hit, excerpt: str = "") -> None:
+    chunk = hit.chunk
+    with st.expander(label):
+        st.caption(chunk_caption(chunk))
+        show_passage(chunk.text, chunk.source, excerpt)
+        if hit.also_in:
+            places = ", ".join(location(loc.source, loc.start_line, loc.end_line)
+                               for loc in hit.also_in)
+            st.caption(escape_markdown(f"{t('also_in')}: {places}"))
+
+
+def show_sources(passages: Sequence[Passage], more: Sequence[Hit] = ()) -> None:
+    """One expander per passage: location in the label, the text with the used part boxed;
+    then the further passages the search ranked within top-k."""
+    if not passages and not more:
         return
     st.caption(t("sources"))
     for passage in passages:
-        if cited is not None and passage.number not in cited:
-            continue
-        citation = passage.citation
-        with st.expander(source_label(citation)):
-            chunk = passage.hit.chunk
-            page = f" · p.{chunk.page}" if chunk.page is not None else ""
-            st.caption(escape_markdown(f"{chunk.title} · {chunk.source}{page} · "
-                                       f"{chunk.start_line}-{chunk.end_line}"))
-            st.markdown(highlighted_passage(passage.text, passage.excerpt))
-            if passage.hit.also_in:
-                places = ", ".join(f"{Path(loc.source).name}:{loc.start_line}-{loc.end_line}"
-                                   for loc in passage.hit.also_in)
-                st.caption(escape_markdown(f"{t('also_in')}: {places}"))
+        show_hit(source_label(passage.citation), passage.hit, passage.excerpt)
+    if more:
+        st.caption(t("more_sources"))
+        for number, hit in enumerate(more, start=len(passages) + 1):
+            section = section_of(hit.chunk.heading)
+            where = location(hit.chunk.source, hit.chunk.start_line, hit.chunk.end_line,
+                             hit.chunk.page)
+            show_hit(escape_markdown(f"({number}) {section} · {where}"), hit)
 
 
 def show_answer(answer: Answer) -> None:
-    st.markdown(safe_answer_markdown(answer.text))
-    if answer.notice:
-        st.caption(escape_markdown(answer.notice))
+    st.markdown(model_markdown(answer.text))
+    if answer.notice and answer.notice not in ("（已停止）", "(stopped)"):
+        st.caption(escape_markdown(notice_text(answer.notice)))
     if answer.unsupported:
         st.warning(t("unsupported") + "\n\n" + "\n".join(
-            f"- {escape_markdown(sentence)}" for sentence in answer.unsupported))
+            f"- {model_markdown(sentence)}" for sentence in answer.unsupported))
     if not answer.covered and answer.nearest_topics:
         st.caption(t("nearest") + ": " + " · ".join(
-            escape_markdown(c.location + " " + c.heading) for c in answer.nearest_topics))
+            escape_markdown(section_of(c.heading) + " · " + c.location)
+            for c in answer.nearest_topics))
+
+
+def aspect_label(row: Row) -> str:
+    """A row's name in the interface language (the model's table follows the question's)."""
+    names = COMPARE_ASPECTS.get(row.aspect)
+    return row.label if names is None else names[1 if language() == "zh" else 0]
 
 
 def show_comparison(comparison: Comparison) -> None:
@@ -71,12 +109,12 @@ def show_comparison(comparison: Comparison) -> None:
     header = "| | " + " | ".join(escape_markdown(c) for c in comparison.concepts) + " |"
     lines = [header, "|---" * (len(comparison.concepts) + 1) + "|"]
     for row in comparison.rows:
-        cells = [safe_answer_markdown(c.text).replace("|", "/").replace("\n", " ")
+        cells = [model_markdown(c.text).replace("|", "/").replace("\n", " ")
                  + "".join(f" [{n}]" for n in c.citations) for c in row.cells]
-        lines.append(f"| {escape_markdown(row.label)} | " + " | ".join(cells) + " |")
+        lines.append(f"| {escape_markdown(aspect_label(row))} | " + " | ".join(cells) + " |")
     st.markdown("\n".join(lines))
     if comparison.notice:
-        st.caption(escape_markdown(comparison.notice))
+        st.caption(escape_markdown(notice_text(comparison.notice)))
 
 
 def show_exchange(exchange: Exchange) -> None:
@@ -85,6 +123,27 @@ def show_exchange(exchange: Exchange) -> None:
     with st.chat_message("assistant"):
         if isinstance(exchange.reply, Comparison):
             show_comparison(exchange.reply)
-        else:
+        elif isinstance(exchange.reply, Answer):
             show_answer(exchange.reply)
-        show_sources(exchange.passages)
+        if exchange.error:
+            st.error(t("reply_failed", error=escape_markdown(exchange.error)))
+        if exchange.stopped:
+            st.caption(t("stopped"))
+        show_sources(exchange.passages, exchange.more)
+
+
+def show_pending(pending: PendingReply) -> None:
+    """The reply being written: what the worker has so far, redrawn by the page's timer."""
+    with st.chat_message("user"):
+        st.markdown(escape_markdown(pending.question))
+    with st.chat_message("assistant"):
+        text = pending.text
+        if text:
+            st.markdown(model_markdown(text) + " ▌")
+        elif pending.mode == "compare":
+            st.caption(t("writing_comparison"))
+        else:
+            status = {"retrieving": "retrieving", "queued": "queued",
+                      "prompt": "reading_prompt"}.get(pending.phase, "reading_prompt")
+            st.caption(t(status))
+        show_sources(pending.passages, pending.more)

@@ -9,8 +9,9 @@ from assistant.grading import Grade
 from assistant.quiz_schema import KINDS, QuizItem
 from ui import resources
 from ui.chat_view import source_label
+from ui.passage_view import model_markdown, show_passage
 from ui.practice_run import PracticeRun, advance, run, start, start_quiz
-from ui.safe_text import escape_markdown, safe_answer_markdown
+from ui.safe_text import escape_markdown
 from ui.study_view import due_entries, record_answer, review_questions, topic_questions
 from ui.texts import t
 
@@ -59,9 +60,9 @@ def feedback(item: QuizItem, grade: Grade) -> None:
         if grade.missing:
             st.markdown(f"**{t('missing')}**: {escape_markdown(grade.missing)}")
     if item.explanation:
-        st.markdown(f"**{t('explanation')}**: {safe_answer_markdown(item.explanation)}")
+        st.markdown(f"**{t('explanation')}**: {model_markdown(item.explanation)}")
     with st.expander(f"{t('cited_passage')}: {source_label(grade.citation)}", expanded=True):
-        st.markdown(escape_markdown(item.passage))
+        show_passage(item.passage, grade.citation.source)
 
 
 def question_view(practice: PracticeRun) -> None:
