@@ -180,7 +180,29 @@ def test_sources_render_formulas_and_code_and_fetch_nothing(app_url, page, tmp_p
     answer = page.get_by_test_id("stChatMessage").nth(1)
     assert "焦点" in answer.inner_text() or "Focal" in answer.inner_text()
     source.scroll_into_view_if_needed()
-    screenshot(page, tmp_path, "chat")
+    screenshot(page, tmp_path, "chat-safety")
+
+
+def test_a_sample_notes_formula_reads_as_typeset_math(app_url, browser, tmp_path):
+    """The README's chat picture: a question on the sample notes, its formula source open."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1500}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(app_url + "/")
+        ask(page, "F1 分数怎么计算？")
+        page.get_by_test_id("stExpander").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+        wait_finished(page)
+        source = page.get_by_test_id("stExpander").filter(has=page.get_by_text("F1")).first
+        source.locator("summary").click()
+        source.locator(".katex").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1500)
+        shown = source.inner_text()
+        assert "\\frac" not in shown and "\\(" not in shown and "**" not in shown
+        assert source.locator(".katex").count() >= 1
+        page.get_by_test_id("stChatMessage").first.scroll_into_view_if_needed()
+        screenshot(page, tmp_path, "chat", full_page=False)
+    finally:
+        context.close()
 
 
 def test_stop_keeps_the_question_and_the_partial_answer(app_url, page):

@@ -27,7 +27,7 @@ TIMEOUT = 300
 
 TECHNICAL = {  # terms a Chinese student reads as they are
     "llm", "gguf", "mb", "json", "markdown", "md", "txt", "html", "htm", "pdf", "docx", "top",
-    "k", "bm25", "onnx", "int8", "vs", "p", "d", "e5", "english", "katex", "s",
+    "k", "bm25", "onnx", "int8", "vs", "p", "d", "e5", "english", "katex", "s", "token",
 }
 # Drawn by Streamlit's file uploader itself; Streamlit offers no way to translate them.
 STREAMLIT_INTERNAL = {"drag", "and", "drop", "files", "here", "browse", "upload", "limit", "per",
@@ -88,6 +88,7 @@ def english_words(parts: list[str], allowed: set[str]) -> set[str]:
     found = set()
     for part in parts:
         part = re.sub(r"\$[^$]*\$", " ", part)  # formulas from the notes
+        part = re.sub(r":[a-z]+(?:-background)?\[", " ", part)  # Streamlit colour markup
         part = re.sub(r"\S+\.(?:txt|md|gguf|json)\b|/\S+", " ", part)  # file names and paths
         found.update(w for w in WORD.findall(part) if w.lower() not in allowed)
     return found

@@ -12,13 +12,13 @@ from pathlib import Path
 import streamlit as st
 
 from assistant.compare import Comparison, Row
-from assistant.explain import Answer
+from assistant.explain import MESSAGES, Answer
 from assistant.prompts import COMPARE_ASPECTS
 from assistant.retrieval import Citation, Passage
 from ingest.records import Chunk, Hit
 from ui.conversation import Exchange, PendingReply
 from ui.passage_view import model_markdown, show_passage
-from ui.reasons import notice_text
+from ui.reasons import notice_text, reason_text
 from ui.safe_text import escape_markdown
 from ui.texts import language, t
 from ui.topic_names import clean_topic
@@ -49,8 +49,10 @@ def source_label(citation: Citation) -> str:
 
 
 def chunk_caption(chunk: Chunk) -> str:
-    """The document's title, its file's name, the page and lines."""
-    parts = [chunk.title, file_name(chunk.source)]
+    """The document's title (unless it is only the file's name), the file, page and lines."""
+    name = file_name(chunk.source)
+    title = "" if chunk.title.strip() == Path(name).stem else chunk.title
+    parts = [title, name]
     if chunk.page is not None:
         parts.append(t("page_n", n=chunk.page))
     parts.append(t("lines", start=chunk.start_line, end=chunk.end_line))
@@ -85,8 +87,21 @@ def show_sources(passages: Sequence[Passage], more: Sequence[Hit] = ()) -> None:
             show_hit(escape_markdown(f"({number}) {section} · {where}"), hit)
 
 
+def answer_text(answer: Answer) -> str:
+    """The answer, with the English reason an extractive reply opens with translated."""
+    prefix = "generation is unavailable: "
+    if answer.generated or not answer.notice.startswith(prefix):
+        return answer.text
+    reason = answer.notice[len(prefix):]
+    opening = MESSAGES["unavailable"][answer.language]
+    said = opening.format(reason=reason)
+    if not answer.text.startswith(said):
+        return answer.text
+    return opening.format(reason=reason_text(reason)) + answer.text[len(said):]
+
+
 def show_answer(answer: Answer) -> None:
-    st.markdown(model_markdown(answer.text))
+    st.markdown(model_markdown(answer_text(answer)))
     if answer.notice and answer.notice not in ("（已停止）", "(stopped)"):
         st.caption(escape_markdown(notice_text(answer.notice)))
     if answer.unsupported:

@@ -84,11 +84,12 @@ def assistant() -> Assistant:
 def loaded_models() -> list[tuple[str, str]]:
     """(model, what is loaded) for the Settings page."""
     from index.embedder import resolve_backend
+    from ui.reasons import reason_text
 
     current = settings()
     llm = generator()
     llm_text = (llm.config.path.name if isinstance(llm, LlamaGenerator)
-                else t("model_missing", reason=llm.reason))
+                else t("model_missing", reason=reason_text(llm.reason)))
     embedder = library().embedder
     embedder_text = (f"{Path(str(embedder.model_id)).name} ({resolve_backend(current)}, "
                      f"{t('dimensions', n=embedder.dim)})")

@@ -11,7 +11,6 @@ from ui import resources
 from ui.chat_view import source_label
 from ui.passage_view import model_markdown, show_passage
 from ui.practice_run import PracticeRun, advance, run, start, start_quiz
-from ui.safe_text import escape_markdown
 from ui.study_view import due_entries, record_answer, review_questions, topic_questions
 from ui.texts import t
 
@@ -56,9 +55,9 @@ def feedback(item: QuizItem, grade: Grade) -> None:
     verdict = {"correct": st.success, "partial": st.warning}.get(grade.verdict, st.error)
     verdict(t(grade.verdict))
     if not grade.correct:
-        st.markdown(f"**{t('expected')}**: {escape_markdown(grade.expected)}")
+        st.markdown(f"**{t('expected')}**: {model_markdown(grade.expected)}")
         if grade.missing:
-            st.markdown(f"**{t('missing')}**: {escape_markdown(grade.missing)}")
+            st.markdown(f"**{t('missing')}**: {model_markdown(grade.missing)}")
     if item.explanation:
         st.markdown(f"**{t('explanation')}**: {model_markdown(item.explanation)}")
     with st.expander(f"{t('cited_passage')}: {source_label(grade.citation)}", expanded=True):
@@ -70,7 +69,7 @@ def question_view(practice: PracticeRun) -> None:
     st.caption(t("question_n", n=number, total=practice.total))
     answered = len(practice.grades) == number
     item = practice.items[-1]
-    st.markdown(f"#### {escape_markdown(item.question)}")
+    st.markdown("#### " + model_markdown(" ".join(item.question.split())))
     response = answer_widget(item, number)
     if not answered:
         if st.button(t("submit"), type="primary", disabled=not response.strip()):

@@ -20,9 +20,10 @@ SAVED_FIELDS = ["top_k", "search_mode", "temperature", "max_tokens", "llm_model"
 def edited_settings(current: Settings) -> Settings:
     with st.form("settings_form"):
         top_k = st.slider(t("top_k"), 1, 20, current.top_k)
+        mode_names = {mode: t(f"mode_{mode}") for mode in SEARCH_MODES}
         search_mode = st.selectbox(t("search_mode"), SEARCH_MODES,
                                    index=SEARCH_MODES.index(current.search_mode),
-                                   format_func=lambda mode: t(f"mode_{mode}"))
+                                   format_func=lambda mode: mode_names.get(mode, mode))
         temperature = st.slider(t("temperature"), 0.0, 1.5, float(current.temperature), 0.05)
         max_tokens = st.number_input(t("max_tokens"), 32, 2048, current.max_tokens, 32)
         llm_model = st.text_input(t("llm_model"), current.llm_model)
