@@ -99,7 +99,7 @@ def test_top_k_changes_the_sources_shown(monkeypatch, sample_library, tmp_path):
         app.run()
         app.switch_page("screens/settings.py").run()
         app.slider[0].set_value(top_k)
-        next(b for b in app.button if b.label == "Apply").click().run()
+        next(b for b in app.button if b.label == "OK").click().run()
         assert any(f"{top_k} passages" in s.value for s in app.success)  # it says so
         app.switch_page("screens/chat.py").run()
         app.chat_input[0].set_value("什么是梯度裁剪？").run()

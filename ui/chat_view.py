@@ -6,7 +6,8 @@ safe renderer, ``ui.note_render``); labels and locations through ``escape_markdo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import streamlit as st
@@ -22,6 +23,8 @@ from ui.reasons import notice_text, reason_text
 from ui.safe_text import escape_markdown
 from ui.texts import language, t
 from ui.topic_names import clean_topic
+
+REDRAW_SECONDS = 0.2  # the reply being written is redrawn at most this often
 
 
 def file_name(source: str) -> str:
@@ -147,18 +150,43 @@ def show_exchange(exchange: Exchange) -> None:
         show_sources(exchange.passages, exchange.more)
 
 
-def show_pending(pending: PendingReply) -> None:
-    """The reply being written: what the worker has so far, redrawn by the page's timer."""
+def follow_pending(pending: PendingReply, finished: Callable[[], bool],
+                   every: float = REDRAW_SECONDS) -> None:
+    """Draw the reply being written and redraw it until ``finished()``.
+
+    Only this drawing loop belongs to the page script: a rerun (Stop, another page, another
+    mode) ends the loop, never the worker writing the reply; the next run of the page picks
+    the reply up where it is.
+    """
     with st.chat_message("user"):
         st.markdown(escape_markdown(pending.question))
     with st.chat_message("assistant"):
-        text = pending.text
-        if text:
-            st.markdown(model_markdown(text) + " ▌")
-        elif pending.mode == "compare":
-            st.caption(t("writing_comparison"))
-        else:
-            status = {"retrieving": "retrieving", "queued": "queued",
-                      "prompt": "reading_prompt"}.get(pending.phase, "reading_prompt")
-            st.caption(t(status))
-        show_sources(pending.passages, pending.more)
+        text_slot = st.empty()
+        status_slot = st.empty()
+        st.button(t("stop"), key="stop", on_click=pending.stop,
+                  disabled=pending.stop_requested.is_set())
+        sources_slot = st.empty()
+        drawn_text, sources_drawn = None, False
+        while True:
+            done = finished()
+            text = pending.text
+            if text != drawn_text:
+                text_slot.markdown(model_markdown(text) + " ▌" if text else "")
+                drawn_text = text
+            status_slot.caption(pending_status(pending) if not text else "")
+            if not sources_drawn and pending.phase != "retrieving" and pending.passages:
+                with sources_slot.container():
+                    show_sources(pending.passages, pending.more)
+                sources_drawn = True
+            if done:
+                return
+            time.sleep(every)
+
+
+def pending_status(pending: PendingReply) -> str:
+    if pending.stop_requested.is_set():
+        return t("stopping")
+    if pending.mode == "compare":
+        return t("writing_comparison")
+    return t({"retrieving": "retrieving", "queued": "queued"}.get(pending.phase,
+                                                                   "reading_prompt"))

@@ -50,6 +50,7 @@ _LINK = re.compile(r"\[([^\]\n]+)\]" + _TARGET)
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[^\n]*$", re.MULTILINE)
 _AUTOLINK = re.compile(r"<((?:[a-z][a-z0-9+.\-]{1,31}):[^<>\s]*)>", re.IGNORECASE)
 _BARE_URL = re.compile(r"(?i)\b(https?|ftp)://|\bwww\.")
+_CLOSING_ANGLE = re.compile(r"([^\s>])>")  # a tag's end; a quote's ">" opens a line
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?=\s)", re.MULTILINE)
 _IMAGE_LINE = re.compile(r"^\s*!\[([^\]\n]*)\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)\s*$")
 _BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|#|>|\||```|~~~|\$\$|\\\[)")
@@ -72,7 +73,7 @@ def safe_markdown(text: str, markers: bool = False) -> str:
     ``markers``: the text is a model answer whose ``[n]`` markers must stay outside math.
 
     >>> safe_markdown(r"**F1：** \\( 2 \\times \\frac{P R}{P + R} \\) <img src=x onerror=alert(1)>")
-    '**F1：** $2 \\\\times \\\\frac{P R}{P + R}$ \\\\<img src=x onerror=alert(1)>'
+    '**F1：** $2 \\\\times \\\\frac{P R}{P + R}$ \\\\<img src=x onerror=alert(1)\\\\>'
     >>> safe_markdown("见 ![图](http://evil/x.png) 与 [链接](http://evil) 共 $5")
     '见 图 与 链接 共 \\\\$5'
     >>> safe_markdown("损失 $L = a + b [2]$。", markers=True)
@@ -205,6 +206,7 @@ def _safe_plain(text: str) -> str:
     text = _AUTOLINK.sub(lambda m: m.group(1), text)
     text = _BARE_URL.sub(lambda m: m.group(0).replace("://", r":\/\/").replace(".", r"\."), text)
     text = text.replace("<", r"\<").replace("$", r"\$")
+    text = _CLOSING_ANGLE.sub(lambda m: m.group(1) + r"\>", text)
     return _HEADING.sub(lambda m: "#" * min(6, max(5, len(m.group(1)) + 3)), text)
 
 

@@ -88,7 +88,7 @@ def loaded_models() -> list[tuple[str, str]]:
 
     current = settings()
     llm = generator()
-    llm_text = (llm.config.path.name if isinstance(llm, LlamaGenerator)
+    llm_text = (Path(llm.config.path).name if isinstance(llm, LlamaGenerator)
                 else t("model_missing", reason=reason_text(llm.reason)))
     embedder = library().embedder
     embedder_text = (f"{Path(str(embedder.model_id)).name} ({resolve_backend(current)}, "

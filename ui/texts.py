@@ -120,6 +120,7 @@ LABELS: dict[str, tuple[str, str]] = {
                         "Name 2 to 4 concepts to compare, e.g. L1 regularization vs L2"),
     "stopped": ("（已停止：以上是停止前写出的部分）", "(stopped: the part written before Stop)"),
     "retrieving": ("正在检索笔记…", "Searching your notes…"),
+    "stopping": ("正在停止…", "Stopping…"),
     "busy": ("正在回答上一个问题：完成或停止后再提问。",
              "Still answering the last question: ask again once it is done or stopped."),
     "reply_failed": ("没能完成回答：{error}", "The reply could not be finished: {error}"),
@@ -182,7 +183,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "reason_other": ("无法加入（{detail}）", "could not be added ({detail})"),
     "generation_unavailable": ("模型不可用", "the model is unavailable"),
     # settings (issue 14)
-    "apply": ("应用", "Apply"),
+    "apply": ("应用", "OK"),
     "applied": ("设置已生效：每个问题检索 {top_k} 个段落，检索方式：{mode}。",
                 "Settings applied: {top_k} passages per question, search mode: {mode}."),
     "mode_hybrid": ("混合（语义 + 关键词）", "hybrid (meaning + keywords)"),

@@ -1,8 +1,8 @@
 """Chat: ask (Explain) or compare concepts; answers stream with their sources shown first.
 
 The conversation lives in ``st.session_state`` (``ui.conversation``): replies are written by a
-worker thread, and this page only draws them, so Stop, a change of mode or a visit to another
-page never loses an exchange.
+worker thread, and this page only draws them (polling while one is being written), so Stop, a
+change of mode or a visit to another page never loses an exchange.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from assistant.compare import Comparison
 from assistant.explain import Answer
 from assistant.transcript import transcript_markdown
 from ui import resources
-from ui.chat_view import show_exchange, show_pending
+from ui.chat_view import follow_pending, show_exchange
 from ui.conversation import Conversation, Exchange
 from ui.reasons import reason_text
 from ui.safe_text import escape_markdown
 from ui.texts import t
 
-REDRAW_SECONDS = 0.5  # how often the reply being written is redrawn
 _CONCEPT_SEPARATORS = re.compile(r"\s+(?:vs\.?|versus|对比)\s+|[,，、;；/]", re.IGNORECASE)
 MODES = ("explain", "compare")
 
@@ -34,17 +33,6 @@ def conversation() -> Conversation:
     if "conversation" not in st.session_state:
         st.session_state.conversation = Conversation()
     return st.session_state.conversation
-
-
-@st.fragment(run_every=REDRAW_SECONDS)
-def live_reply() -> None:
-    """The reply being written, redrawn on a timer; the whole page once it is finished."""
-    pending = conversation().pending
-    if pending is None:
-        st.rerun(scope="app")  # finished (or cleared): draw it as an exchange
-    show_pending(pending)
-    st.button(t("stop"), key="stop", on_click=pending.stop,
-              disabled=pending.stop_requested.is_set())
 
 
 def exported(exchanges: list[Exchange]) -> list[tuple[str, Answer | Comparison]]:
@@ -108,11 +96,16 @@ def page() -> None:
         show_exchange(exchange)
     placeholder = t("ask_placeholder") if mode == "explain" else t("compare_placeholder")
     question = st.chat_input(placeholder, disabled=chat.busy)
-    if question and question.strip() and not chat.busy:
-        submit(chat, mode, question.strip())
-    if chat.busy:
-        st.caption(t("busy"))
-        live_reply()
+    if question and question.strip():
+        if chat.busy:
+            st.toast(t("busy"))
+        else:
+            submit(chat, mode, question.strip())
+    pending = chat.pending
+    if pending is not None:
+        sidebar(chat)  # New chat and the export of what is finished, while this one streams
+        follow_pending(pending, lambda: chat.pending is not pending)
+        st.rerun()  # finished: draw it as an exchange, with the export that includes it
     sidebar(chat)
 
 
