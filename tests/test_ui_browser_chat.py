@@ -19,6 +19,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -75,22 +77,28 @@ def wait_healthy(url: str, process: subprocess.Popen, seconds: float = 120) -> N
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory, model_settings, embedding_model_dir):
-    """`study ui` on a free loopback port over the sample notes plus a note with a formula,
-    a code fence and hostile HTML; a practice history for the Progress page."""
+def library_env(tmp_path_factory, model_settings, embedding_model_dir):
+    """A home with the sample notes plus a note with a formula, a code fence and hostile
+    HTML, and a practice history for the Progress page; the environment `study ui` needs."""
     home = tmp_path_factory.mktemp("browser-chat-home")
     notes = tmp_path_factory.mktemp("browser-chat-notes")
     (notes / "损失函数.md").write_text(FOCAL_NOTE, encoding="utf-8")
     env = dict(os.environ, STUDY_HOME=str(home), STUDY_MODEL_CACHE=str(model_settings.model_cache),
-               STUDY_MAX_TOKENS="200", STUDY_TEMPERATURE="0", STUDY_UI_PORT=str(free_port()),
-               STUDY_UI_LANGUAGE="zh")
-    cli = [sys.executable, "-m", "ui.cli"]
-    subprocess.run(cli + ["ingest", str(SAMPLE_NOTES), str(notes)], env=env, cwd=REPO_ROOT,
-                   check=True, capture_output=True)
+               STUDY_MAX_TOKENS="200", STUDY_TEMPERATURE="0", STUDY_UI_LANGUAGE="zh")
+    subprocess.run([sys.executable, "-m", "ui.cli", "ingest", str(SAMPLE_NOTES), str(notes)],
+                   env=env, cwd=REPO_ROOT, check=True, capture_output=True)
     seed_history(model_settings.replace(home=home))
-    log = open(home / "ui.log", "wb")  # noqa: SIM115 (kept open for the server's lifetime)
-    server = subprocess.Popen(cli + ["ui"], env=env, cwd=REPO_ROOT, stdout=log,
-                              stderr=subprocess.STDOUT, start_new_session=True)
+    return env
+
+
+@contextmanager
+def study_ui(env: dict[str, str]) -> Iterator[str]:
+    """A fresh `study ui` process on a free loopback port (nothing loaded yet)."""
+    env = dict(env, STUDY_UI_PORT=str(free_port()))
+    home = Path(env["STUDY_HOME"])
+    log = open(home / f"ui-{env['STUDY_UI_PORT']}.log", "wb")  # noqa: SIM115
+    server = subprocess.Popen([sys.executable, "-m", "ui.cli", "ui"], env=env, cwd=REPO_ROOT,
+                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{env['STUDY_UI_PORT']}"
     try:
         wait_healthy(url, server)
@@ -99,6 +107,12 @@ def app_url(tmp_path_factory, model_settings, embedding_model_dir):
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(library_env):
+    with study_ui(library_env) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +165,14 @@ def open_source(page, text: str):
     source.locator("summary").click()
     source.get_by_test_id("stMarkdownContainer").first.wait_for()
     return source
+
+
+def test_the_first_visit_says_what_is_being_loaded(library_env, page):
+    """A process that has loaded nothing yet: the page names what it waits for."""
+    with study_ui(library_env) as url:
+        page.goto(url + "/")
+        page.get_by_text("正在加载").first.wait_for(timeout=60_000)
+        page.get_by_test_id("stChatInputTextArea").wait_for(timeout=ANSWER_TIMEOUT_MS)
 
 
 def test_sources_render_formulas_and_code_and_fetch_nothing(app_url, page, tmp_path):
