@@ -34,7 +34,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp"}
 
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([\w+#.\-]*)[^\n]*$")
 _INLINE = re.compile(
-    r"(?P<code>(?P<ticks>`+)(?!`).+?(?<!`)(?P=ticks)(?!`))"
+    r"(?P<code>(?<!`)(?P<ticks>`+)(?!`).+?(?<!`)(?P=ticks)(?!`))"  # whole backtick runs
     r"|\$\$(?P<dollars2>.+?)\$\$"
     r"|\\\[(?P<bracket>.+?)\\\]"
     r"|\\\((?P<paren>.+?)\\\)"
@@ -44,9 +44,10 @@ _INLINE = re.compile(
 _UNSAFE_TEX = re.compile(r"\\(href|url|includegraphics|html[A-Za-z]*)\b")
 _MARKER = re.compile(r"\s*\[\d+\](?:\s*\[\d+\])*")
 _TARGET = r"\((?:[^()\n]|\([^()\n]*\))*\)"
-_IMAGE = re.compile(r"!\[([^\]\n]*)\]" + _TARGET)
-_REFERENCE_IMAGE = re.compile(r"!\[([^\]\n]*)\]\[[^\]\n]*\]")
-_LINK = re.compile(r"\[([^\]\n]+)\]" + _TARGET)
+_UNESCAPED = r"(?P<pre>(?<!\\)(?:\\\\)*)"  # an even run of backslashes: what follows is live
+_IMAGE = re.compile(_UNESCAPED + r"!\[(?P<text>[^\]\n]*)\]" + _TARGET)
+_REFERENCE_IMAGE = re.compile(_UNESCAPED + r"!\[(?P<text>[^\]\n]*)\]\[[^\]\n]*\]")
+_LINK = re.compile(_UNESCAPED + r"\[(?P<text>[^\]\n]*)\]" + _TARGET)
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[^\n]*$", re.MULTILINE)
 _AUTOLINK = re.compile(r"<((?:[a-z][a-z0-9+.\-]{1,31}):[^<>\s]*)>", re.IGNORECASE)
 _BARE_URL = re.compile(r"(?i)\b(https?|ftp)://|\bwww\.")
@@ -200,9 +201,8 @@ def _math_content(tex: str, markers: bool) -> tuple[str, str]:
 def _safe_plain(text: str) -> str:
     """Markdown with no images, links, HTML or stray ``$``; headings shrunk; line breaks kept."""
     text = _LINK_DEFINITION.sub("", text)
-    text = _IMAGE.sub(lambda m: m.group(1), text)
-    text = _REFERENCE_IMAGE.sub(lambda m: m.group(1), text)
-    text = _LINK.sub(lambda m: m.group(1), text)
+    for pattern in (_IMAGE, _REFERENCE_IMAGE, _LINK):
+        text = pattern.sub(lambda m: m.group("pre") + m.group("text"), text)
     text = _AUTOLINK.sub(lambda m: m.group(1), text)
     text = _BARE_URL.sub(lambda m: m.group(0).replace("://", r":\/\/").replace(".", r"\."), text)
     text = text.replace("<", r"\<").replace("$", r"\$")
