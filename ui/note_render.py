@@ -193,7 +193,7 @@ def _math_content(tex: str, markers: bool) -> tuple[str, str]:
         found = _MARKER.findall(tex)
         moved = "".join(" " + m.strip() for m in found)
         tex = _MARKER.sub("", tex)
-    tex = _UNSAFE_TEX.sub(r"\\text", tex).replace("$", r"\$")
+    tex = _UNSAFE_TEX.sub(r"\\text", tex).replace("$", r"\$").replace("<", r"\lt ")
     tex = "\n".join(line for line in tex.strip().split("\n") if line.strip())
     return tex, moved
 
