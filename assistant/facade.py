@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 
 from assistant.compare import Comparison, compare
-from assistant.explain import Explanation, start_explanation
+from assistant.explain import PROMPT_PASSAGES, Explanation, start_explanation
 from assistant.generator import Generator, LlamaGenerator, open_generator
 from assistant.grading import Grade, grade
 from assistant.model_demand import Interactive
@@ -44,10 +44,14 @@ class Assistant:
             self.generator.prime((SYSTEM,))
 
     def explain(self, question: str, history: list[Turn] | None = None) -> Explanation:
-        """Sources at once (``.passages``); ``.stream()`` the text; ``.finish()`` the Answer."""
+        """Sources at once (``.passages``); ``.stream()`` the text; ``.finish()`` the Answer.
+
+        ``top_k`` bounds the passages the model reads too: at top-k 1 the answer rests on one.
+        """
         return start_explanation(
             self.library, self._interactive, question, history,
             max_tokens=self.settings.max_tokens, top_k=self.settings.top_k,
+            prompt_passages=max(1, min(PROMPT_PASSAGES, self.settings.top_k)),
             search_mode=self.settings.search_mode, temperature=self.settings.temperature,
         )
 

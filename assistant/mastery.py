@@ -3,19 +3,25 @@
 For a topic with ``n`` answers (``c`` correct, ``p`` partial) over items with fsrs stability
 ``S_i`` (days) and retrievability ``R_i`` now::
 
-    accuracy   A = (c + p/2 + 1) / (n + 2)      share correct, smoothed: one lucky answer is
-                                                 2/3, not 100%; ten right answers are 11/12
+    evidence   E = (c + p/2 + 0.5) / (n + 1)    share correct, smoothed (Jeffreys prior): one
+                                                 right answer is 0.75, one wrong 0.25, three
+                                                 wrong 0.125, ten right 0.95
     recall     R = mean R_i                      fsrs's chance of recalling it today: 1 just
                                                  after practice, falling faster the less stable
     durability D = mean S_i / (S_i + 30)         how long the memory lasts: 0.5 at a month
-    mastery      = 0.5 A + 0.3 R + 0.2 D         in [0, 1]
+    retention  K = 0.5 + 0.3 R + 0.2 D           in [0.5, 1]
+    mastery      = E * K                         in [0, E]
 
-Accuracy weighs most because it is what the student showed; recall brings in recency (a topic
-last practised months ago fades), durability rewards topics that have stuck over repeated
-reviews. Topics sort weakest first (lowest mastery, then fewest answers, then label).
+Mastery never exceeds the evidence: what the student showed caps it, and recall and durability
+only decide how much of it is kept (a topic last practised months ago fades to half). A topic
+never answered right stays near the bottom however recently it was practised — adding recall
+to accuracy instead let three wrong answers yesterday read as 0.3 and one wrong answer as 0.47,
+a half-full bar. Topics sort weakest first (lowest mastery, then fewest answers, then label).
 
 >>> round(score(correct=1, partial=0, attempts=1, recall=1.0, durability=0.0), 3)
-0.633
+0.6
+>>> round(score(correct=0, partial=0, attempts=1, recall=1.0, durability=0.0), 3)
+0.2
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from pathlib import Path
 from assistant.scheduler import StudyScheduler
 from assistant.study_records import Answer, StudyItem, stamp
 
-ACCURACY_WEIGHT = 0.5
+RETAINED_FLOOR = 0.5  # what a faded, fragile memory keeps of the evidence
 RECALL_WEIGHT = 0.3
 DURABILITY_WEIGHT = 0.2
 DURABLE_DAYS = 30.0  # the stability at which durability reaches 0.5
@@ -72,9 +78,14 @@ class TopicMastery:
         }
 
 
+def evidence(correct: int, partial: int, attempts: int) -> float:
+    """The smoothed share correct: the most mastery the answers can show."""
+    return (correct + partial / 2 + 0.5) / (attempts + 1)
+
+
 def score(correct: int, partial: int, attempts: int, recall: float, durability: float) -> float:
-    accuracy = (correct + partial / 2 + 1) / (attempts + 2)
-    return ACCURACY_WEIGHT * accuracy + RECALL_WEIGHT * recall + DURABILITY_WEIGHT * durability
+    retention = RETAINED_FLOOR + RECALL_WEIGHT * recall + DURABILITY_WEIGHT * durability
+    return evidence(correct, partial, attempts) * retention
 
 
 def topic_mastery(

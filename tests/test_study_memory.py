@@ -218,8 +218,11 @@ def test_mastery_orders_topics_weakest_first_for_a_constructed_history(memory, c
         for days, verdict in answers:
             answer(memory, item(n, f"笔记 > {heading}"), verdict, now=now - timedelta(days=days))
     topics_ = memory.mastery()
-    assert [t.label.split()[0] for t in topics_] == ["F", "D", "C", "E", "B", "A"]
-    assert all(0.0 <= t.score <= 1.0 for t in topics_)
+    # half right recently (D, E) is weaker than fully right two months ago (C), which has
+    # faded below fully right yesterday (B)
+    assert [t.label.split()[0] for t in topics_] == ["F", "D", "E", "C", "B", "A"]
+    assert all(0.0 <= t.score <= mastery.evidence(t.correct, t.partial, t.attempts) <= 1.0
+               for t in topics_)  # never more than the answers showed
     by_label = {t.label.split()[0]: t for t in topics_}
     assert (by_label["A"].attempts, by_label["A"].share_correct) == (5, 1.0)
     assert by_label["E"].share_correct == 0.5 and by_label["F"].share_correct == 0.0
@@ -229,6 +232,17 @@ def test_mastery_orders_topics_weakest_first_for_a_constructed_history(memory, c
     assert [t.key for t in memory.weakest(2)] == [t.key for t in topics_[:2]]
     table = study_cmd.progress_table(topics_, now)
     assert table.splitlines()[2].startswith("F 总是答错")
+
+
+def test_a_topic_never_answered_right_is_not_shown_as_half_mastered(memory, clock):
+    answer(memory, item(1, "笔记 > 只答错一次"), "incorrect", now=clock.now)
+    (once,) = memory.mastery(now=clock.now)
+    assert once.share_correct == 0.0 and once.score <= 0.25  # was 0.47: a half-full bar
+    for days in (1, 2):
+        answer(memory, item(1, "笔记 > 只答错一次"), "incorrect",
+               now=clock.now + timedelta(days=days))
+    (thrice,) = memory.mastery(now=clock.now + timedelta(days=2))
+    assert thrice.score < once.score and thrice.score <= 0.125
 
 
 def test_answers_on_the_same_section_count_toward_one_topic(memory):

@@ -1,58 +1,108 @@
-"""Drawing one exchange of the chat: the answer (or comparison table) and its sources.
+"""Drawing the chat: finished exchanges, the reply being written, and their sources.
 
-Everything from the notes goes through ``escape_markdown``; everything from the model through
-``safe_answer_markdown`` (no remote images, no links, no HTML).
+Note passages go through ``show_passage`` and model text through ``model_markdown`` (the one
+safe renderer, ``ui.note_render``); labels and locations through ``escape_markdown``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import streamlit as st
 
-from assistant.compare import Comparison
-from assistant.explain import Answer
+from assistant.compare import Comparison, Row
+from assistant.explain import MESSAGES, Answer
 from assistant.extractive import ExtractiveAnswer
+from assistant.prompts import COMPARE_ASPECTS
 from assistant.retrieval import Citation, Passage
-from ui.safe_text import escape_markdown, highlighted_passage, safe_answer_markdown
-from ui.texts import t
+from ingest.records import Chunk, Hit
+from ui.conversation import Exchange, PendingReply
+from ui.note_render import safe_markdown
+from ui.passage_view import model_markdown, show_passage
+from ui.reasons import notice_text, reason_text
+from ui.safe_text import escape_markdown
+from ui.texts import language, t
+from ui.topic_names import clean_topic
+
+REDRAW_SECONDS = 0.2  # the reply being written is redrawn at most this often
 
 
-@dataclass
-class Exchange:
-    """A question and its reply as kept in ``st.session_state`` for redrawing."""
+def file_name(source: str) -> str:
+    """The name a person gave the file (an upload's generated folder is not shown)."""
+    return Path(source).name
 
-    question: str
-    reply: Answer | Comparison
-    passages: Sequence[Passage] = field(default_factory=tuple)
+
+def location(source: str, start: int, end: int, page: int | None = None) -> str:
+    """``a.md:3-9`` or ``a.pdf p.2:3-9``."""
+    paged = f" p.{page}" if page is not None else ""
+    return f"{file_name(source)}{paged}:{start}-{end}"
+
+
+def section_of(chunk_heading: str) -> str:
+    """The passage's own section, named without its numbering ("题目 5：", "3.")."""
+    section = chunk_heading.split(" > ")[-1].strip()
+    return clean_topic(section) or section
 
 
 def source_label(citation: Citation) -> str:
-    """``[2] a.md:3-9 · 深度学习 > 梯度裁剪`` (escaped: headings are note text)."""
-    return escape_markdown(f"[{citation.number}] {citation.location} · {citation.heading}")
+    """``[2] 梯度裁剪是什么？ · a.md:3-9`` (escaped: headings are note text)."""
+    section = section_of(citation.heading)
+    where = location(citation.source, citation.start_line, citation.end_line, citation.page)
+    return escape_markdown(f"[{citation.number}] {section} · {where}")
 
 
-def show_sources(passages: Sequence[Passage], cited: set[int] | None = None) -> None:
-    """One expander per passage: location in the label, the text with the cited part marked."""
-    if not passages:
+def chunk_caption(chunk: Chunk) -> str:
+    """The document's title (unless it is only the file's name), the file, page and lines."""
+    name = file_name(chunk.source)
+    title = "" if chunk.title.strip() == Path(name).stem else chunk.title
+    parts = [title, name]
+    if chunk.page is not None:
+        parts.append(t("page_n", n=chunk.page))
+    parts.append(t("lines", start=chunk.start_line, end=chunk.end_line))
+    return escape_markdown(" · ".join(p for p in parts if p))
+
+
+def show_hit(label: str, hit: Hit, excerpt: str = "") -> None:
+    chunk = hit.chunk
+    with st.expander(label):
+        st.caption(chunk_caption(chunk))
+        show_passage(chunk.text, chunk.source, excerpt)
+        if hit.also_in:
+            places = ", ".join(location(loc.source, loc.start_line, loc.end_line)
+                               for loc in hit.also_in)
+            st.caption(escape_markdown(f"{t('also_in')}: {places}"))
+
+
+def show_sources(passages: Sequence[Passage], more: Sequence[Hit] = ()) -> None:
+    """One expander per passage: location in the label, the text with the used part boxed;
+    then the further passages the search ranked within top-k."""
+    if not passages and not more:
         return
     st.caption(t("sources"))
     for passage in passages:
-        if cited is not None and passage.number not in cited:
-            continue
-        citation = passage.citation
-        with st.expander(source_label(citation)):
-            chunk = passage.hit.chunk
-            page = f" · p.{chunk.page}" if chunk.page is not None else ""
-            st.caption(escape_markdown(f"{chunk.title} · {chunk.source}{page} · "
-                                       f"{chunk.start_line}-{chunk.end_line}"))
-            st.markdown(highlighted_passage(passage.text, passage.excerpt))
-            if passage.hit.also_in:
-                places = ", ".join(f"{Path(loc.source).name}:{loc.start_line}-{loc.end_line}"
-                                   for loc in passage.hit.also_in)
-                st.caption(escape_markdown(f"{t('also_in')}: {places}"))
+        show_hit(source_label(passage.citation), passage.hit, passage.excerpt)
+    if more:
+        st.caption(t("more_sources"))
+        for number, hit in enumerate(more, start=len(passages) + 1):
+            section = section_of(hit.chunk.heading)
+            where = location(hit.chunk.source, hit.chunk.start_line, hit.chunk.end_line,
+                             hit.chunk.page)
+            show_hit(escape_markdown(f"({number}) {section} · {where}"), hit)
+
+
+def answer_text(answer: Answer) -> str:
+    """The answer, with the English reason an extractive reply opens with translated."""
+    prefix = "generation is unavailable: "
+    if answer.generated or not answer.notice.startswith(prefix):
+        return answer.text
+    reason = answer.notice[len(prefix):]
+    opening = MESSAGES["unavailable"][answer.language]
+    said = opening.format(reason=reason)
+    if not answer.text.startswith(said):
+        return answer.text
+    return opening.format(reason=reason_text(reason)) + answer.text[len(said):]
 
 
 def show_extractive(extractive: ExtractiveAnswer | None) -> None:
@@ -61,24 +111,33 @@ def show_extractive(extractive: ExtractiveAnswer | None) -> None:
         return
     st.caption(escape_markdown(f"{t('notes_answer')} [{extractive.citation.number}] "
                                f"{extractive.location()}"))
+    ellipsis = "…"
     st.markdown("\n".join(
-        "> " + escape_markdown(f"{q.line}: {'…' if q.partial else ''}{q.text}"
-                               f"{'…' if q.partial else ''}") + "  " for q in extractive.lines))
+        f"> {q.line}: " + safe_markdown(f"{ellipsis if q.partial else ''}{q.text}"
+                                        f"{ellipsis if q.partial else ''}") + "  "
+        for q in extractive.lines))
 
 
 def show_answer(answer: Answer) -> None:
-    st.markdown(safe_answer_markdown(answer.text))
-    if answer.notice:
-        st.caption(escape_markdown(answer.notice))
+    st.markdown(model_markdown(answer_text(answer)))
+    if answer.notice and answer.notice not in ("（已停止）", "(stopped)"):
+        st.caption(escape_markdown(notice_text(answer.notice)))
     if answer.unsupported:
         st.warning(t("unsupported") + "\n\n" + "\n".join(
-            f"- {escape_markdown(sentence)}" for sentence in answer.unsupported))
+            f"- {model_markdown(sentence)}" for sentence in answer.unsupported))
     if answer.non_answers:
         st.caption(t("non_answers") + " " + " / ".join(
             escape_markdown(sentence) for sentence in answer.non_answers))
     if not answer.covered and answer.nearest_topics:
         st.caption(t("nearest") + ": " + " · ".join(
-            escape_markdown(c.location + " " + c.heading) for c in answer.nearest_topics))
+            escape_markdown(section_of(c.heading) + " · " + c.location)
+            for c in answer.nearest_topics))
+
+
+def aspect_label(row: Row) -> str:
+    """A row's name in the interface language (the model's table follows the question's)."""
+    names = COMPARE_ASPECTS.get(row.aspect)
+    return row.label if names is None else names[1 if language() == "zh" else 0]
 
 
 def show_comparison(comparison: Comparison) -> None:
@@ -86,12 +145,12 @@ def show_comparison(comparison: Comparison) -> None:
     header = "| | " + " | ".join(escape_markdown(c) for c in comparison.concepts) + " |"
     lines = [header, "|---" * (len(comparison.concepts) + 1) + "|"]
     for row in comparison.rows:
-        cells = [safe_answer_markdown(c.text).replace("|", "/").replace("\n", " ")
+        cells = [model_markdown(c.text).replace("|", "/").replace("\n", " ")
                  + "".join(f" [{n}]" for n in c.citations) for c in row.cells]
-        lines.append(f"| {escape_markdown(row.label)} | " + " | ".join(cells) + " |")
+        lines.append(f"| {escape_markdown(aspect_label(row))} | " + " | ".join(cells) + " |")
     st.markdown("\n".join(lines))
     if comparison.notice:
-        st.caption(escape_markdown(comparison.notice))
+        st.caption(escape_markdown(notice_text(comparison.notice)))
 
 
 def show_exchange(exchange: Exchange) -> None:
@@ -100,7 +159,59 @@ def show_exchange(exchange: Exchange) -> None:
     with st.chat_message("assistant"):
         if isinstance(exchange.reply, Comparison):
             show_comparison(exchange.reply)
-        else:
+        elif isinstance(exchange.reply, Answer):
             show_extractive(exchange.reply.extractive)
             show_answer(exchange.reply)
-        show_sources(exchange.passages)
+        if exchange.error:
+            st.error(t("reply_failed", error=escape_markdown(exchange.error)))
+        if exchange.stopped:
+            st.caption(t("stopped"))
+        show_sources(exchange.passages, exchange.more)
+
+
+def follow_pending(pending: PendingReply, finished: Callable[[], bool],
+                   every: float = REDRAW_SECONDS) -> None:
+    """Draw the reply being written and redraw it until ``finished()``.
+
+    Only this drawing loop belongs to the page script: a rerun (Stop, another page, another
+    mode) ends the loop, never the worker writing the reply; the next run of the page picks
+    the reply up where it is.
+    """
+    with st.chat_message("user"):
+        st.markdown(escape_markdown(pending.question))
+    with st.chat_message("assistant"):
+        extractive_slot = st.empty()
+        text_slot = st.empty()
+        status_slot = st.empty()
+        st.button(t("stop"), key="stop", on_click=pending.stop,
+                  disabled=pending.stop_requested.is_set())
+        sources_slot = st.empty()
+        drawn_text, sources_drawn, extractive_drawn = None, False, False
+        while True:
+            done = finished()
+            explanation = pending.explanation
+            if not extractive_drawn and explanation is not None:
+                with extractive_slot.container():
+                    show_extractive(explanation.extractive)  # before the model reads
+                extractive_drawn = True
+            text = pending.text
+            if text != drawn_text:
+                text_slot.markdown(model_markdown(text) + " ▌" if text else "")
+                drawn_text = text
+            status_slot.caption(pending_status(pending) if not text else "")
+            if not sources_drawn and pending.phase != "retrieving" and pending.passages:
+                with sources_slot.container():
+                    show_sources(pending.passages, pending.more)
+                sources_drawn = True
+            if done:
+                return
+            time.sleep(every)
+
+
+def pending_status(pending: PendingReply) -> str:
+    if pending.stop_requested.is_set():
+        return t("stopping")
+    if pending.mode == "compare":
+        return t("writing_comparison")
+    return t({"retrieving": "retrieving", "queued": "queued"}.get(pending.phase,
+                                                                   "reading_prompt"))

@@ -10,6 +10,8 @@ settings, so it is made per run, never cached.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from assistant.facade import Assistant
@@ -17,6 +19,8 @@ from assistant.generator import Generator, LlamaGenerator, open_generator
 from assistant.study_memory import StudyMemory
 from index.library import Library
 from ingest.settings import Settings
+from ui.reasons import reason_text
+from ui.texts import t
 
 
 def settings() -> Settings:
@@ -51,13 +55,17 @@ def _open_generator(key: tuple[str, ...], _settings: Settings) -> Generator:
 
 
 def library() -> Library:
+    """The shared library; on a first visit the page says what it is waiting for (a spinner
+    shows only when loading takes more than half a second, i.e. not when cached)."""
     current = settings()
-    return _open_library(_library_key(current), current)
+    with st.spinner(t("loading_library"), show_time=True):
+        return _open_library(_library_key(current), current)
 
 
 def generator() -> Generator:
     current = settings()
-    return _open_generator(_generator_key(current), current)
+    with st.spinner(t("loading_model"), show_time=True):
+        return _open_generator(_generator_key(current), current)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -78,10 +86,13 @@ def assistant() -> Assistant:
 def loaded_models() -> list[tuple[str, str]]:
     """(model, what is loaded) for the Settings page."""
     from index.embedder import resolve_backend
+    from ui.reasons import reason_text
 
     current = settings()
     llm = generator()
-    llm_text = llm.label if llm.available else f"— ({llm.reason})"
+    llm_text = (llm.label if llm.available
+                else t("model_missing", reason=reason_text(llm.reason)))
     embedder = library().embedder
-    return [("LLM", llm_text),
-            ("Embedding", f"{embedder.model_id} ({resolve_backend(current)}, {embedder.dim} d)")]
+    embedder_text = (f"{Path(str(embedder.model_id)).name} ({resolve_backend(current)}, "
+                     f"{t('dimensions', n=embedder.dim)})")
+    return [(t("llm_label"), llm_text), (t("embedder_label"), embedder_text)]

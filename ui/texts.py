@@ -131,6 +131,84 @@ LABELS: dict[str, tuple[str, str]] = {
     # explain: the notes' own answer above the model's explanation
     "notes_answer": ("笔记原文", "From your notes"),
     "non_answers": ("以下句子只是复述了问题，已删去：", "Removed, restating the question:"),
+    # chat: state, sources, loading (issue 14)
+    "welcome_compare": ("输入 2 到 4 个要比较的概念，例如：L1 正则化 vs L2 正则化",
+                        "Name 2 to 4 concepts to compare, e.g. L1 regularization vs L2"),
+    "stopped": ("（已停止：以上是停止前写出的部分）", "(stopped: the part written before Stop)"),
+    "retrieving": ("正在检索笔记…", "Searching your notes…"),
+    "stopping": ("正在停止…", "Stopping…"),
+    "busy": ("正在回答上一个问题：完成或停止后再提问。",
+             "Still answering the last question: ask again once it is done or stopped."),
+    "reply_failed": ("没能完成回答：{error}", "The reply could not be finished: {error}"),
+    "used_part": ("回答依据的部分", "The part the answer used"),
+    "more_sources": ("其他检索到的段落（未给模型）",
+                     "More passages retrieved (not given to the model)"),
+    "lines": ("第 {start}–{end} 行", "lines {start}–{end}"),
+    "page_n": ("第 {n} 页", "p. {n}"),
+    "loading_library": ("正在加载资料库和向量模型（首次启动约需半分钟）…",
+                        "Loading the library and the embedding model (about half a minute "
+                        "the first time)…"),
+    "loading_model": ("正在加载语言模型（首次启动约需半分钟）…",
+                      "Loading the language model (about half a minute the first time)…"),
+    "comparison_incomplete": ("模型的表格不完整，以下是笔记中的原句。",
+                              "The model's table was incomplete; sentences from the notes "
+                              "instead."),
+    "notes_silent_on": ("笔记中没有提到：{concepts}", "The notes say nothing about: {concepts}"),
+    "concept": ("概念", "Concept"),
+    # library (issue 14)
+    "upload_help": ("把文件拖到下面的框里，或点击框中的按钮选择文件；"
+                    "每个文件不超过 {limit:.0f} MB。",
+                    "Drop files on the box below or click its button; up to {limit:.0f} MB "
+                    "per file."),
+    "status_added": ("已加入", "added"),
+    "status_updated": ("已更新", "updated"),
+    "status_unchanged": ("未变化", "unchanged"),
+    "status_removed": ("已移除", "removed"),
+    "status_skipped": ("已跳过", "skipped"),
+    "ingest_summary": ("文件：{added} 个加入，{updated} 个更新，{unchanged} 个未变化，"
+                       "{skipped} 个跳过；片段：{chunks} 个新建。"
+                       "共用时 {seconds:.1f} 秒（含建立索引）。",
+                       "Files: {added} added, {updated} updated, {unchanged} unchanged, "
+                       "{skipped} skipped; {chunks} new chunks. {seconds:.1f} s in all "
+                       "(indexing included)."),
+    "confirm_remove": ("从资料库删除「{title}」？（你的原始文件不受影响）",
+                       "Remove “{title}” from the library? (Your own file is not touched.)"),
+    "confirm_remove_yes": ("确定删除", "Remove it"),
+    "cancel": ("取消", "Cancel"),
+    "confirm_reindex": ("重建索引会重新整理全部片段的索引，可能需要几分钟。继续？",
+                        "Re-indexing rebuilds the index of every chunk and can take minutes. "
+                        "Go on?"),
+    "confirm_reindex_yes": ("开始重建", "Re-index now"),
+    "preview": ("预览", "Preview"),
+    "skip_reason": ("{name}：未加入，{reason}", "{name}: not added, {reason}"),
+    "reason_nul": ("二进制文件（含空字节），不是文本笔记",
+                   "a binary file (NUL bytes), not a text note"),
+    "reason_binary": ("二进制文件，不是文本笔记", "a binary file, not a text note"),
+    "reason_decode": ("无法识别文本编码（不是 UTF-8、UTF-16、GBK 或 Big5）",
+                      "the text encoding is not UTF-8, UTF-16, GBK or Big5"),
+    "reason_empty": ("文件中没有文字", "the file holds no text"),
+    "reason_format": ("不支持的文件格式", "an unsupported format"),
+    "reason_word": ("不是可读取的 Word 文档", "not a readable Word document"),
+    "reason_pdf": ("无法读取这个 PDF", "this PDF could not be read"),
+    "reason_parse": ("无法解析这个文件", "the file could not be parsed"),
+    "reason_too_large": ("文件过大", "too large"),
+    "reason_timeout": ("解析超时", "parsing took too long"),
+    "reason_denied": ("没有读取权限", "permission denied"),
+    "reason_missing": ("文件不存在", "the file does not exist"),
+    "reason_disk_full": ("磁盘空间不足", "the disk is full"),
+    "reason_other": ("无法加入（{detail}）", "could not be added ({detail})"),
+    "generation_unavailable": ("模型不可用", "the model is unavailable"),
+    # settings (issue 14)
+    "apply": ("应用", "OK"),
+    "applied": ("设置已生效：每个问题检索 {top_k} 个段落，检索方式：{mode}。",
+                "Settings applied: {top_k} passages per question, search mode: {mode}."),
+    "mode_hybrid": ("混合（语义 + 关键词）", "hybrid (meaning + keywords)"),
+    "mode_dense": ("语义", "meaning (dense)"),
+    "mode_lexical": ("关键词", "keywords (BM25)"),
+    "llm_label": ("语言模型", "LLM (language model)"),
+    "embedder_label": ("向量模型", "Embedding model"),
+    "dimensions": ("{n} 维", "{n} d"),
+    "model_missing": ("未加载（{reason}）", "not loaded ({reason})"),
 }
 
 

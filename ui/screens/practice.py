@@ -12,6 +12,7 @@ from assistant.grading import Grade
 from assistant.quiz_schema import KINDS, QuizItem
 from ui import resources
 from ui.chat_view import source_label
+from ui.passage_view import model_markdown, show_passage
 from ui.practice_run import (
     PracticeRun,
     advance,
@@ -22,7 +23,7 @@ from ui.practice_run import (
     start_quiz,
     warm_search,
 )
-from ui.safe_text import escape_markdown, safe_answer_markdown
+from ui.safe_text import escape_markdown
 from ui.study_view import due_entries, record_answer, review_questions, topic_questions
 from ui.texts import t
 
@@ -100,13 +101,13 @@ def feedback(item: QuizItem, grade: Grade) -> None:
     verdict = {"correct": st.success, "partial": st.warning}.get(grade.verdict, st.error)
     verdict(t(grade.verdict))
     if not grade.correct or item.kind in ("short", "flashcard"):  # a model answer, always
-        st.markdown(f"**{t('expected')}**: {escape_markdown(grade.expected)}")
+        st.markdown(f"**{t('expected')}**: {model_markdown(grade.expected)}")
         if grade.missing:
-            st.markdown(f"**{t('missing')}**: {escape_markdown(grade.missing)}")
+            st.markdown(f"**{t('missing')}**: {model_markdown(grade.missing)}")
     if item.explanation:
-        st.markdown(f"**{t('explanation')}**: {safe_answer_markdown(item.explanation)}")
+        st.markdown(f"**{t('explanation')}**: {model_markdown(item.explanation)}")
     with st.expander(f"{t('cited_passage')}: {source_label(grade.citation)}", expanded=True):
-        st.markdown(escape_markdown(item.passage))
+        show_passage(item.passage, grade.citation.source)
 
 
 def question_view(practice: PracticeRun) -> None:
@@ -115,7 +116,7 @@ def question_view(practice: PracticeRun) -> None:
     answered = len(practice.grades) == number
     item = practice.items[-1]
     for line in item.question.split("\n"):
-        st.markdown(f"#### {escape_markdown(line)}")
+        st.markdown("#### " + model_markdown(line))
     if not item.generated:
         st.caption(t("from_notes"))
     response = answer_widget(item, number)

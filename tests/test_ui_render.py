@@ -1,0 +1,123 @@
+"""The safe renderer (``ui.note_render``): notes keep their structure, math and code; nothing
+in them can fetch or execute. The browser test checks what Chromium draws from this Markdown;
+these check the Markdown itself, case by case and over generated text."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ui.note_render import Image, note_blocks, safe_markdown, split_used, used_lines
+
+SAMPLE_FORMULA = (r"- **计算公式：** \( \text{F1} = 2 \times \frac{P \times R}{P + R} \)"
+                  "\n- **适用场景：** 类别不均衡时。")
+
+
+def prose_of(markdown: str) -> str:
+    """The Markdown outside code fences and inline code spans."""
+    markdown = re.sub(r"(`{3,})[^\n]*\n.*?\n\1", " ", markdown, flags=re.DOTALL)
+    return re.sub(r"(`+).+?\1", " ", markdown, flags=re.DOTALL)
+
+
+def test_latex_delimiters_become_katex_dollars_and_structure_stays():
+    out = safe_markdown(SAMPLE_FORMULA)
+    assert r"$\text{F1} = 2 \times \frac{P \times R}{P + R}$" in out
+    assert r"\(" not in out and r"\)" not in out
+    assert out.startswith("- **计算公式：**")  # list and bold kept for Markdown to render
+    display = safe_markdown("损失：\n\n\\[ L = -\\sum_i y_i \\log p_i \\]\n\n完。")
+    assert "\n$$\nL = -\\sum_i y_i \\log p_i\n$$\n" in display
+
+
+def test_dollar_math_is_kept_and_stray_dollars_are_money():
+    out = safe_markdown("其中 $\\gamma \\ge 0$，价格 $5 和 $10 元，$$E=mc^2$$")
+    assert "$\\gamma \\ge 0$" in out and "$E=mc^2$" in out
+    assert "\\$5 和 \\$10" in out
+
+
+def test_code_fences_keep_their_language_and_text():
+    note = "代码：\n\n```python\nx = a ** 2  # <b>$5</b> \\(y\\)\n```\n\n完。"
+    out = safe_markdown(note)
+    assert "```python\nx = a ** 2  # <b>$5</b> \\(y\\)\n```" in out  # untouched inside
+    tilde = safe_markdown("~~~js\nlet a = `x`;\n~~~")
+    assert "```js\nlet a = `x`;\n```" in tilde
+    unclosed = safe_markdown("```\n<script>x</script>")
+    assert unclosed.strip().startswith("```") and unclosed.strip().endswith("```")
+
+
+def test_html_images_and_links_are_disarmed():
+    note = ('<script>alert(1)</script> <img src=x onerror=alert(2)> '
+            '![远程](http://attacker.invalid/x.png?q=1) ![ref][r] [点我](javascript:alert(3)) '
+            '<http://attacker.invalid> 见 https://attacker.invalid/a 与 www.attacker.invalid\n'
+            '[r]: http://attacker.invalid/ref.png\n')
+    out = safe_markdown(note)
+    assert "\\<script\\>" in out and "\\<img" in out and "\\</script\\>" in out
+    assert not re.search(r"(?<!\\)<", out)
+    assert "远程" in out and "ref" in out and "点我" in out
+    assert "](" not in out and "]:" not in out and "javascript" not in out
+    assert "://" not in out and "www." not in out  # no bare URL for GFM to link
+
+
+def test_markers_move_out_of_model_math_not_out_of_notes():
+    answer = "交叉熵为 $L = -\\log p [2]$，且 \\( \\epsilon / K [1][3] \\) 很小。"
+    out = safe_markdown(answer, markers=True)
+    assert "$L = -\\log p$ [2]" in out and "$\\epsilon / K$ [1][3]" in out
+    assert "x[2]" in safe_markdown("$x[2]$")  # a note's own brackets are its math
+
+
+def test_resource_commands_in_math_are_disarmed():
+    out = safe_markdown(r"$\href{http://attacker.invalid}{x} + \includegraphics{y.png}$")
+    assert "\\href" not in out and "\\includegraphics" not in out
+
+
+def test_a_notes_own_picture_is_kept_and_nothing_outside_its_folder(tmp_path):
+    folder = tmp_path / "notes"
+    (folder / "img").mkdir(parents=True)
+    (folder / "img" / "lstm.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (tmp_path / "secret.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    note = "前\n![LSTM 结构](img/lstm.png)\n![秘密](../secret.png)\n![远程](http://x.invalid/a.png)"
+    blocks = note_blocks(note, folder)
+    images = [b for b in blocks if isinstance(b, Image)]
+    assert images == [Image((folder / "img" / "lstm.png").resolve(), "LSTM 结构")]
+    text = "".join(b for b in blocks if isinstance(b, str))
+    assert "秘密" in text and "远程" in text and "secret.png" not in text
+    assert not any(isinstance(b, Image) for b in note_blocks(note, None))
+
+
+def test_the_used_lines_are_found_from_the_compacted_excerpt():
+    passage = ("#### 5. 什么是 F1？\n\n**题目：** F1 怎么算？\n\n"
+               + SAMPLE_FORMULA + "\n\n**解析：** 调和平均数。")
+    excerpt = "题目： F1 怎么算？\n- 计算公式： \\( \\text{F1} = 2 \\times \\frac{P \\times R}…"
+    first, last = used_lines(passage, excerpt)
+    lines = passage.split("\n")
+    assert lines[first].startswith("**题目：**") and "计算公式" in lines[last]
+    before, used, after = split_used(passage, excerpt)
+    assert "\\frac" in used and "解析" in after and "#### 5." in before
+    fenced = "说明。\n```py\na = 1\nresult = compute(a)\n```\n后记。"
+    used = split_used(fenced, "result = compute(a)")[1]
+    assert used == "```py\na = 1\nresult = compute(a)\n```"  # a fence stays whole
+
+
+def test_escaped_brackets_stay_text_and_an_escaped_backslash_does_not_hide_a_link():
+    assert safe_markdown("a\\[x](y)") == "a\\[x](y)"  # Markdown shows it literally
+    assert safe_markdown("a\\\\[x](http://e.invalid)") == "a\\\\x"  # a real link: text
+    assert safe_markdown("[](http://e.invalid)") == ""
+
+
+def test_a_backtick_run_is_never_split_into_a_code_span():
+    assert "\\<script" in safe_markdown("<```<script>`")  # ``` cannot close with `
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(list("<>![]()$`\\*_#|:/.-ahimgs=\"' \n公式") +
+                                ["<script>", "<img ", "onerror=", "http://", "](", "```",
+                                 "\\(", "\\)", "\\[", "\\]", "$$"]),
+                max_size=40).map("".join))
+def test_no_generated_text_yields_html_or_a_link(text):
+    out = safe_markdown(text)
+    prose = prose_of(out)
+    math_free = re.sub(r"\$\$.*?\$\$|\$[^$\n]+?\$", " ", prose.replace("\\$", ""), flags=re.DOTALL)
+    assert not re.search(r"(?<!\\)<[A-Za-z/!?]", math_free), (text, out)
+    live = r"(?<!\\)(?:\\\\)*!?\[[^\]]*\]\([^)]*\)"  # not after an escaping backslash
+    assert not re.search(live, math_free), (text, out)
