@@ -210,7 +210,7 @@ def _grammar(json_schema: str | None):
 
 def open_backend(settings: Settings) -> Generator:
     """The configured GGUF, or an ``UnavailableGenerator`` saying why it cannot load."""
-    from assistant.llm_file import resolve_llm_path
+    from models.llm_file import resolve_llm_path
 
     try:
         return LlamaGenerator(LlamaConfig.from_settings(settings, resolve_llm_path(settings)))

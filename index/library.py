@@ -29,7 +29,6 @@ import numpy as np
 
 from index import hybrid
 from index.embedding_cache import EmbeddingCache, embed_passages_cached
-from index.embedding_files import resolve_embedding_model
 from index.index_state import (
     STATE_FILE_NAME,
     SearchIndexes,
@@ -46,6 +45,7 @@ from ingest.settings import Settings
 from ingest.storage_errors import storage_errors
 from ingest.store import Document, RemovedDocument, Store
 from ingest.token_count import TokenCounter, load_token_counter
+from models.embedding_files import resolve_embedding_model
 
 Progress = Callable[[int, int], None]
 MAX_QUERY_CHARS = 2000

@@ -10,8 +10,8 @@ import pytest
 
 from assistant.facade import Assistant
 from assistant.generator import LlamaConfig, LlamaGenerator
-from assistant.llm_file import resolve_llm_path
 from ingest.settings import Settings
+from models.llm_file import resolve_llm_path
 
 TEST_MAX_TOKENS = 64
 

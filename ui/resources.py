@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+import models
 from assistant.facade import Assistant
 from assistant.generator import Generator, LlamaGenerator, open_generator
 from assistant.study_memory import StudyMemory
@@ -73,6 +74,11 @@ def study_memory() -> StudyMemory:
 
 def assistant() -> Assistant:
     return Assistant(library(), generator(), settings())
+
+
+def model_files() -> list[models.ModelStatus]:
+    """The installed model files, checked (hashes the embedding weights: run on request)."""
+    return models.status(settings())
 
 
 def loaded_models() -> list[tuple[str, str]]:

@@ -115,6 +115,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "loaded_models": ("已加载的模型", "Loaded models"),
     "library_location": ("资料库位置", "Library location"),
     "not_loaded": ("未加载", "not loaded"),
+    "check_models": ("检查模型文件", "Check model files"),
 }
 
 
