@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index import hybrid
+from index import evaluation, hybrid
 from index.embedding_cache import EmbeddingCache, embed_passages_cached
 from index.index_state import (
     STATE_FILE_NAME,
@@ -37,6 +37,7 @@ from index.index_state import (
     load_indexes,
     sync_indexes,
 )
+from index.self_eval import save_self_eval
 from ingest.errors import LibraryStateError
 from ingest.pipeline import ingest_paths
 from ingest.records import Chunk, Hit
@@ -184,6 +185,17 @@ class Library:
 
     def chunks(self, doc_id: int | None = None) -> list[Chunk]:
         return self.store.chunks(doc_id)
+
+    def self_test(self) -> evaluation.Scores:
+        """How well each question heading finds its own passage (``study eval --self``); the
+        figures are saved in the home, where ``study ingest`` shows them next time."""
+        embedder = self.embedder
+        scores, _ = evaluation.self_test(
+            self.chunks(), embedder.embed_passages,
+            lambda queries: embedder.embed_batch(queries, "query"), embedder.dim,
+        )
+        save_self_eval(self.settings.home, scores)
+        return scores
 
     def indexes(self) -> SearchIndexes:
         """The current index snapshot, loading it (or bringing it in step) on first use, and
