@@ -39,8 +39,3 @@ class LibraryStateError(StudyError):
 class StorageFullError(StudyError):
     """The disk refused a write: no space left, a quota, or a file size limit."""
 
-
-class NotYetAvailableError(StudyError):
-    """A command whose feature has not landed yet."""
-
-    exit_code = 2

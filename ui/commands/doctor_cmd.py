@@ -10,7 +10,7 @@ import json
 
 from index import doctor
 from ingest.settings import Settings
-from ui.progress import terminal_progress
+from ui.terminal_progress import terminal_progress
 
 _LABELS = {doctor.OK: "ok", doctor.NOTE: "note", doctor.PROBLEM: "PROBLEM"}
 

@@ -8,7 +8,7 @@ import json
 import models
 from ingest.settings import Settings
 from models import ModelStatus, human_size
-from ui.progress import terminal_progress
+from ui.terminal_progress import terminal_progress
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -12,7 +12,7 @@ from index.library import Library
 from index.self_eval import load_self_eval
 from ingest.records import Hit
 from ingest.settings import Settings
-from ui.progress import terminal_progress
+from ui.terminal_progress import terminal_progress
 
 
 def register(commands: argparse._SubParsersAction) -> None:
