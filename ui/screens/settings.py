@@ -54,12 +54,11 @@ def page() -> None:
         st.markdown(f"**{what}**: {escape_markdown(which)}")
     if st.button(t("check_models")):
         for status in resources.model_files():
-            line = escape_markdown(f"{status.role}: {status.state}, "
-                                   f"{human_size(status.size_bytes)}, {status.path}")
             if status.usable:
-                st.markdown(line)
+                st.markdown(escape_markdown(f"{status.role}: {status.state}, "
+                                            f"{human_size(status.size_bytes)}, {status.path}"))
             else:
-                st.warning(line + "  \n" + escape_markdown(status.detail))
+                st.warning(escape_markdown(f"{status.role}: {status.state}. {status.detail}"))
     st.markdown(f"**{t('library_location')}**: {escape_markdown(str(current.home))}")
 
 
