@@ -37,10 +37,22 @@ class InstallStep:
 
 STEPS = (
     InstallStep("llm", "llm", "assembling LLM", "B", "LLM", llm_file.install_bundled),
-    InstallStep("embedding", "embedding", "converting embedding model", "B", "embedding model",
-                embedding_files.install_bundled),
-    InstallStep("embedding-int8", "embedding", "exporting int8 ONNX embedder", "step",
-                "int8 embedder", onnx_export.install_onnx_int8),
+    InstallStep(
+        "embedding",
+        "embedding",
+        "converting embedding model",
+        "B",
+        "embedding model",
+        embedding_files.install_bundled,
+    ),
+    InstallStep(
+        "embedding-int8",
+        "embedding",
+        "exporting int8 ONNX embedder",
+        "step",
+        "int8 embedder",
+        onnx_export.install_onnx_int8,
+    ),
 )
 GROUPS = ("llm", "embedding")
 
@@ -72,5 +84,8 @@ def install(
 
 def status(settings: Settings) -> list[ModelStatus]:
     """The LLM, the embedding model and its int8 export: where, how big, usable or why not."""
-    return [llm_file.llm_status(settings), embedding_files.embedding_status(settings),
-            onnx_export.onnx_status(settings)]
+    return [
+        llm_file.llm_status(settings),
+        embedding_files.embedding_status(settings),
+        onnx_export.onnx_status(settings),
+    ]

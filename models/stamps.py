@@ -43,5 +43,3 @@ def verified_sha256(path: Path, progress: ProgressCallback | None = None) -> str
     digest = sha256_of(path, progress)
     write_stamp(path, digest)
     return digest
-
-
