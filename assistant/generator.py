@@ -168,7 +168,7 @@ def open_generator(settings: Settings) -> Generator:
     return create_generator(backend_key(settings), settings)
 
 
-_MOVED_TO_LLAMA = {"LlamaConfig", "LlamaGenerator", "GENERATION_LOCK", "load_model"}
+_MOVED_TO_LLAMA = {"LlamaConfig", "LlamaGenerator", "GENERATION_LOCK"}
 
 
 def __getattr__(name: str) -> Any:

@@ -1,8 +1,9 @@
 """The in-process backend: the bundled (or the user's) GGUF through llama-cpp-python.
 
-The model is loaded once per process per (file, context settings) and shared by every session,
-so one llama.cpp context serves all callers: a process-wide lock queues their completions (a
-context cannot run two at once). Cancelling releases the lock at the next token, or while still
+Constructing a ``LlamaGenerator`` loads the model; the caller keeps it (the app in
+``st.cache_resource``, shared by every session; the CLI once per process), so one llama.cpp
+context serves all callers: a process-wide lock queues their completions (a context cannot run
+two at once). Cancelling releases the lock at the next token, or while still
 queued. The prompt is evaluated in one uninterruptible ``llama_decode`` pass before the first
 token (``PROMPT_INTERRUPTIBLE`` is False, so a UI can say "stopping after the prompt is read").
 
@@ -91,16 +92,7 @@ class _LoadedModel:
         return self.llm.tokenize(rendered.encode("utf-8"), add_bos=self.add_bos, special=True)
 
 
-_MODELS: dict[LlamaConfig, _LoadedModel] = {}
-_MODELS_LOCK = threading.Lock()
 GENERATION_LOCK = threading.Lock()  # one completion at a time, across every session
-
-
-def load_model(config: LlamaConfig) -> _LoadedModel:
-    with _MODELS_LOCK:
-        if config not in _MODELS:
-            _MODELS[config] = _LoadedModel(config)
-        return _MODELS[config]
 
 
 class LlamaGenerator(Generator):
@@ -108,7 +100,7 @@ class LlamaGenerator(Generator):
 
     def __init__(self, config: LlamaConfig):
         self.config = config
-        self.model = load_model(config)
+        self.model = _LoadedModel(config)
         self.n_ctx = self.model.llm.n_ctx()
 
     @property
@@ -210,7 +202,7 @@ def _grammar(json_schema: str | None):
 
 def open_backend(settings: Settings) -> Generator:
     """The configured GGUF, or an ``UnavailableGenerator`` saying why it cannot load."""
-    from assistant.llm_file import resolve_llm_path
+    from models.llm_file import resolve_llm_path
 
     try:
         return LlamaGenerator(LlamaConfig.from_settings(settings, resolve_llm_path(settings)))

@@ -1,7 +1,8 @@
 """What the assistant needs from the retrieval core, and the passages/citations it hands on.
 
 ``Retriever`` is the slice of ``index.library.Library`` the assistant uses (``search``,
-``chunks`` and the ``embedder``); tests and the UI pass the real ``Library``.
+``chunks`` and the ``embedder``, an ``index.embedder.Embedder``); tests and the UI pass the
+real ``Library``.
 """
 
 from __future__ import annotations
@@ -10,15 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-import numpy as np
-
+from index.embedder import Embedder
 from ingest.records import Chunk, Hit
-
-
-class Embedder(Protocol):
-    def embed_query(self, text: str) -> np.ndarray: ...
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
 
 
 class Retriever(Protocol):

@@ -41,10 +41,6 @@ class CardState:
     due: datetime  # UTC
     last_review: datetime | None
 
-    @property
-    def state_name(self) -> str:
-        return State(self.state).name.lower()
-
 
 def utc(moment: datetime) -> datetime:
     """``moment`` in UTC (fsrs insists); a naive datetime is taken to be UTC already."""

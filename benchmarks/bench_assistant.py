@@ -33,10 +33,10 @@ import numpy as np
 
 from assistant.facade import Assistant
 from assistant.generator import LlamaGenerator, Message, Prompt
-from assistant.llm_file import resolve_llm_path
 from assistant.prompts import SYSTEM, explain_user
 from assistant.retrieval import Passage
 from ingest.settings import Settings
+from models.llm_file import resolve_llm_path
 
 RESULTS = Path(__file__).resolve().parent / "results" / "assistant.md"
 SAMPLE_NOTES = Path(__file__).resolve().parent.parent / "examples" / "notes"

@@ -72,7 +72,7 @@ def load_row(row: str, settings, threads: int):
         import torch
         from sentence_transformers import SentenceTransformer
 
-        from index.embedding_files import resolve_embedding_model
+        from models.embedding_files import resolve_embedding_model
 
         torch.set_num_threads(threads)
         model = SentenceTransformer(resolve_embedding_model(settings), device="cpu")
@@ -183,7 +183,7 @@ def run(rounds: int, log: Callable[[str], None]) -> str:
 
     settings = Settings.load()
     threads = settings.resolved_threads()
-    from index.embedding_files import resolve_embedding_model
+    from models.embedding_files import resolve_embedding_model
 
     chunks = sample_chunks(resolve_embedding_model(settings))
     texts = [draft.embed_text for _, draft in chunks]

@@ -34,8 +34,8 @@ from pathlib import Path
 
 from assistant.facade import Assistant
 from assistant.generator_openai import EndpointConfig, OpenAIGenerator
-from assistant.llm_file import resolve_llm_path
 from ingest.settings import Settings
+from models.llm_file import resolve_llm_path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "load.md"

@@ -2,7 +2,7 @@
 
 Needs only ``onnxruntime``, ``tokenizers`` and ``numpy`` (no torch, no transformers), which is
 what makes a CLI call ready in about a second instead of ten. The graph made at setup by
-``index.onnx_export`` already pools and normalizes, so a batch is: tokenize with the model's own
+``models.onnx_export`` already pools and normalizes, so a batch is: tokenize with the model's own
 ``tokenizer.json`` (prompt first, truncated to ``max_seq_length``), pad right, run, done.
 """
 
@@ -17,10 +17,10 @@ import onnxruntime as ort
 from tokenizers import Tokenizer
 
 from index.embedder import Embedder, EmbedKind, model_identity, normalize_rows
-from index.embedding_files import bundled_dir
-from index.onnx_export import MODEL_FILE, TOKENIZER_FILE, onnx_dir, onnx_int8_problem
 from ingest.errors import ModelError
 from ingest.settings import Settings
+from models.embedding_files import bundled_dir
+from models.onnx_export import MODEL_FILE, TOKENIZER_FILE, onnx_dir, onnx_int8_problem
 
 PAD_ID_FALLBACK = 1  # XLM-R's <pad>
 

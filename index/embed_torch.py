@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from index.embedder import Embedder, EmbedKind, model_identity, normalize_rows
-from index.embedding_files import resolve_embedding_model
 from ingest.errors import ModelError
 from ingest.settings import Settings
+from models.embedding_files import resolve_embedding_model
 
 
 class TorchEmbedder(Embedder):

@@ -25,9 +25,9 @@ from typing import Literal
 
 import numpy as np
 
-from index.embedding_files import MANIFEST_NAME
 from ingest.errors import ConfigError, ModelError
 from ingest.settings import Settings
+from models.embedding_files import MANIFEST_NAME
 
 EmbedKind = Literal["query", "passage"]
 EMBED_KINDS: tuple[EmbedKind, ...] = ("query", "passage")
@@ -158,7 +158,7 @@ def resolve_backend(settings: Settings) -> str:
         return backend
     if settings.embedding_model:
         return "torch"
-    from index.onnx_export import onnx_dir, onnx_int8_problem
+    from models.onnx_export import onnx_dir, onnx_int8_problem
 
     problem = onnx_int8_problem(settings)
     if problem is None:

@@ -27,9 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index import evidence, hybrid
+from index import evaluation, evidence, hybrid
 from index.embedding_cache import EmbeddingCache, embed_passages_counted
-from index.embedding_files import resolve_embedding_model
 from index.index_state import (
     STATE_FILE_NAME,
     SearchIndexes,
@@ -38,6 +37,7 @@ from index.index_state import (
     load_indexes,
     sync_indexes,
 )
+from index.self_eval import save_self_eval
 from ingest.errors import LibraryStateError
 from ingest.pipeline import ingest_paths
 from ingest.records import Chunk, Hit
@@ -46,6 +46,7 @@ from ingest.settings import Settings
 from ingest.storage_errors import storage_errors
 from ingest.store import Document, RemovedDocument, Store
 from ingest.token_count import TokenCounter, load_token_counter
+from models.embedding_files import resolve_embedding_model
 
 Progress = Callable[[int, int], None]
 MAX_QUERY_CHARS = 2000
@@ -212,6 +213,17 @@ class Library:
 
     def chunks(self, doc_id: int | None = None) -> list[Chunk]:
         return self.store.chunks(doc_id)
+
+    def self_test(self) -> evaluation.Scores:
+        """How well each question heading finds its own passage (``study eval --self``); the
+        figures are saved in the home, where ``study ingest`` shows them next time."""
+        embedder = self.embedder
+        scores, _ = evaluation.self_test(
+            self.chunks(), embedder.embed_passages,
+            lambda queries: embedder.embed_batch(queries, "query"), embedder.dim,
+        )
+        save_self_eval(self.settings.home, scores)
+        return scores
 
     def indexes(self, progress: Progress | None = None) -> SearchIndexes:
         """The current index snapshot, loading it (or bringing it in step, reporting the

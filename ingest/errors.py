@@ -43,8 +43,3 @@ class LibraryReadOnlyError(LibraryStateError):
 class StorageFullError(StudyError):
     """The disk refused a write: no space left, a quota, or a file size limit."""
 
-
-class NotYetAvailableError(StudyError):
-    """A command whose feature has not landed yet."""
-
-    exit_code = 2

@@ -6,19 +6,27 @@ their fixture names (``assistant``, ``generator``).
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from assistant.facade import Assistant
 from assistant.generator import LlamaConfig, LlamaGenerator
-from assistant.llm_file import resolve_llm_path
 from ingest.settings import Settings
+from models.llm_file import resolve_llm_path
 
 TEST_MAX_TOKENS = 64
 
 
 def real_generator(settings: Settings) -> LlamaGenerator:
-    """The bundled GGUF; loaded once per process per context size (``load_model`` caches)."""
-    return LlamaGenerator(LlamaConfig.from_settings(settings, resolve_llm_path(settings)))
+    """The bundled GGUF; loaded once per test process per context size (the product keeps its
+    generator itself: the app in ``st.cache_resource``, the CLI for its one command)."""
+    return _loaded_generator(LlamaConfig.from_settings(settings, resolve_llm_path(settings)))
+
+
+@functools.cache
+def _loaded_generator(config: LlamaConfig) -> LlamaGenerator:
+    return LlamaGenerator(config)
 
 
 def assistant_settings(model_settings: Settings) -> Settings:

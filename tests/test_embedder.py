@@ -36,7 +36,7 @@ GRADIENT_CLIPPING = 0
 @pytest.fixture(scope="module")
 def onnx_settings(model_settings, embedding_model_dir):
     """Settings whose bundled model has its int8 export (built once per machine, ~1 min)."""
-    from index.onnx_export import install_onnx_int8, onnx_int8_installed
+    from models.onnx_export import install_onnx_int8, onnx_int8_installed
 
     if not onnx_int8_installed(model_settings):
         install_onnx_int8(model_settings)

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import llm_file
-from index import embedding_files
 from ingest.errors import ConfigError, ModelError
 from ingest.settings import Settings
+from models import embedding_files, llm_file
 
 STUDY = [sys.executable, "-m", "ui.cli"]
 

@@ -18,9 +18,9 @@ from llm_server import RunningServer, free_port, start_llm_server
 from assistant.facade import Assistant
 from assistant.generator import Message, Prompt, open_generator
 from assistant.generator_openai import OpenAIGenerator
-from assistant.llm_file import resolve_llm_path
 from assistant.quiz_schema import QuizItem
 from assistant.retrieval import Citation
+from models.llm_file import resolve_llm_path
 
 pytestmark = pytest.mark.slow
 REPO_ROOT = Path(__file__).resolve().parent.parent

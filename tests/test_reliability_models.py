@@ -22,9 +22,9 @@ import pytest
 from conftest import SAMPLE_NOTES
 from reliability_support import CLIPPING_QUERY, assert_one_line_error, copy_library, run_study
 
-from assistant import llm_file
-from index.embedding_files import BUNDLED_DIR_NAME
-from index.onnx_export import onnx_dir
+from models import llm_file
+from models.embedding_files import BUNDLED_DIR_NAME
+from models.onnx_export import onnx_dir
 
 INSTALL = "run 'study models install'"
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
+import models
 from assistant.facade import Assistant
 from assistant.generator import Generator, LlamaGenerator, open_generator
 from assistant.study_memory import StudyMemory
@@ -81,6 +82,11 @@ def study_memory() -> StudyMemory:
 
 def assistant() -> Assistant:
     return Assistant(library(), generator(), settings())
+
+
+def model_files() -> list[models.ModelStatus]:
+    """The installed model files, checked (hashes the embedding weights: run on request)."""
+    return models.status(settings())
 
 
 def loaded_models() -> list[tuple[str, str]]:

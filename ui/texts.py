@@ -209,6 +209,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "embedder_label": ("向量模型", "Embedding model"),
     "dimensions": ("{n} 维", "{n} d"),
     "model_missing": ("未加载（{reason}）", "not loaded ({reason})"),
+    "check_models": ("检查模型文件", "Check model files"),
 }
 
 

@@ -9,7 +9,7 @@ import argparse
 
 from index import doctor
 from ingest.settings import Settings
-from ui.progress import terminal_progress
+from ui.terminal_progress import terminal_progress
 from ui.terminal_text import json_line, terminal_safe
 
 _LABELS = {doctor.OK: "ok", doctor.NOTE: "note", doctor.PROBLEM: "PROBLEM"}

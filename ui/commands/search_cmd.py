@@ -9,17 +9,16 @@ from pathlib import Path
 
 from index import evaluation, hybrid
 from index.library import Library
+from index.self_eval import load_self_eval
 from ingest.errors import StudyError
 from ingest.records import Hit
 from ingest.settings import Settings
 from ui.commands.arguments import positive_int
-from ui.progress import terminal_progress
+from ui.terminal_progress import terminal_progress
 from ui.terminal_text import json_line, terminal_safe
 
 MAX_QUERIES_FILE_BYTES = 16 * 2**20
 WEAK_NOTE = "weak match: no passage stands out for this query more than chance would give"
-
-SELF_EVAL_FILE = "self_eval.json"
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -127,9 +126,10 @@ def eval_command(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     with Library.open(settings) as library:
         if args.self_test:
-            scores, count = run_self_test(library)
-            print(f"self-test over {count} question headings: Recall@1 {scores.hit_at_1:.3f}  "
-                  f"Recall@5 {scores.hit_at_5:.3f}  MRR@10 {scores.mrr_at_10:.3f}")
+            scores = library.self_test()
+            print(f"self-test over {scores.questions} question headings: "
+                  f"Recall@1 {scores.hit_at_1:.3f}  Recall@5 {scores.hit_at_5:.3f}  "
+                  f"MRR@10 {scores.mrr_at_10:.3f}")
             return 0
         questions = evaluation.load_questions(args.file)
         for scores in evaluation.evaluate(
@@ -139,26 +139,12 @@ def eval_command(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def run_self_test(library: Library) -> tuple[evaluation.Scores, int]:
-    """Run the self-test and remember its figures in the home (``study ingest`` shows them)."""
-    embedder = library.embedder
-    scores, count = evaluation.self_test(
-        library.chunks(), embedder.embed_passages,
-        lambda queries: embedder.embed_batch(queries, "query"), embedder.dim,
-    )
-    record = {"questions": count, "recall_at_1": scores.hit_at_1,
-              "recall_at_5": scores.hit_at_5, "mrr_at_10": scores.mrr_at_10}
-    (library.settings.home / SELF_EVAL_FILE).write_text(json.dumps(record), encoding="utf-8")
-    return scores, count
-
-
 def last_self_eval(settings: Settings) -> str | None:
-    try:
-        record = json.loads((settings.home / SELF_EVAL_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    scores = load_self_eval(settings.home)
+    if scores is None:
         return None
-    return (f"last self-test ('study eval --self'): Recall@1 {record['recall_at_1']:.3f}, "
-            f"Recall@5 {record['recall_at_5']:.3f} over {record['questions']} questions")
+    return (f"last self-test ('study eval --self'): Recall@1 {scores.hit_at_1:.3f}, "
+            f"Recall@5 {scores.hit_at_5:.3f} over {scores.questions} questions")
 
 
 def reindex_command(args: argparse.Namespace, settings: Settings) -> int:

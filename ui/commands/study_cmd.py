@@ -132,7 +132,7 @@ def progress_table(topics: list[TopicMastery], now: datetime) -> str:
     header = ("topic", "attempts", "correct", "last practised", "stability", "due", "mastery")
     rows = [header] + [
         (
-            clip(terminal_safe(t.label), TOPIC_WIDTH),
+            clip_to_columns(terminal_safe(t.label), TOPIC_WIDTH),
             str(t.attempts),
             f"{t.share_correct:.0%}",
             local(t.last_practised),
@@ -179,10 +179,10 @@ def width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def clip(text: str, columns: int) -> str:
+def clip_to_columns(text: str, columns: int) -> str:
     """``text`` within ``columns`` terminal columns, "…" marking a cut.
 
-    >>> clip("什么是梯度裁剪？", 9)
+    >>> clip_to_columns("什么是梯度裁剪？", 9)
     '什么是梯…'
     """
     if width(text) <= columns:

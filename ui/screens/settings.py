@@ -7,6 +7,7 @@ import streamlit as st
 
 from ingest.errors import StudyError
 from ingest.settings import Settings, save_config
+from models import human_size
 from ui import resources
 from ui.reasons import reason_text
 from ui.safe_text import escape_markdown
@@ -56,6 +57,13 @@ def page() -> None:
         rows = []
     for what, which in rows:
         st.markdown(f"**{what}**: {escape_markdown(which)}")
+    if st.button(t("check_models")):
+        for status in resources.model_files():
+            if status.usable:
+                st.markdown(escape_markdown(f"{status.role}: {status.state}, "
+                                            f"{human_size(status.size_bytes)}, {status.path}"))
+            else:
+                st.warning(escape_markdown(f"{status.role}: {status.state}. {status.detail}"))
     st.markdown(f"**{t('library_location')}**: {escape_markdown(str(current.home))}")
 
 

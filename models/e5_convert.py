@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import save_file
 
-from index.e5_file import E5File, read_e5_file
-from index.e5_tokenizer import build_tokenizer
 from ingest.errors import ModelError
+from models.e5_file import E5File, read_e5_file
+from models.e5_tokenizer import build_tokenizer
 
 PROMPTS = {"query": "query: ", "passage": "passage: ", "document": "passage: "}
 MAX_SEQ_LENGTH = 512

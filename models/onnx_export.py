@@ -28,10 +28,11 @@ import os
 import shutil
 from pathlib import Path
 
-from index.embedding_files import MANIFEST_NAME, bundled_dir
 from ingest.errors import ModelError
 from ingest.model_files import ProgressCallback, atomic_write_bytes, replace_directory, sha256_of
 from ingest.settings import Settings
+from models.embedding_files import MANIFEST_NAME, bundled_dir
+from models.model_status import ModelStatus
 
 ONNX_DIR_NAME = "multilingual-e5-small-onnx-int8"
 ONNX_MANIFEST_NAME = "study-onnx.json"
@@ -120,6 +121,19 @@ def onnx_int8_problem(settings: Settings) -> str | None:
 
 def onnx_int8_installed(settings: Settings) -> bool:
     return onnx_int8_problem(settings) is None
+
+
+def onnx_status(settings: Settings) -> ModelStatus:
+    """The int8 export of the bundled embedder (the default fast path)."""
+    directory = onnx_dir(settings)
+    problem = onnx_int8_problem(settings)
+    if settings.embedding_model:
+        return ModelStatus(directory.name, "embedding-int8", directory, 0, "", "external",
+                           "not used with a user-supplied embedding model")
+    if problem:
+        return ModelStatus(directory.name, "embedding-int8", directory, 0, "", "missing", problem)
+    size = sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
+    return ModelStatus(directory.name, "embedding-int8", directory, size, "", "ok")
 
 
 def export_fp32(model_dir: Path, onnx_path: Path) -> None:

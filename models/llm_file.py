@@ -13,16 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ingest.errors import ModelError
-from ingest.model_files import (
-    READ_BLOCK,
-    ModelStatus,
-    ProgressCallback,
-    atomic_write_stream,
-    read_stamp,
-    sha256_of,
-    verified_sha256,
-)
+from ingest.model_files import READ_BLOCK, ProgressCallback, atomic_write_stream, sha256_of
 from ingest.settings import Settings
+from models.model_status import ModelStatus
+from models.stamps import read_stamp, verified_sha256
 
 PART_COUNT = 22
 BUNDLED_FILE_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
