@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from index import hybrid
+from index.chunk_shape import prior_of
 from index.embedding_cache import EmbeddingCache, embed_passages_cached
 from index.embedding_files import resolve_embedding_model
 from index.index_state import (
@@ -59,6 +60,14 @@ class _Snapshot:
     indexes: SearchIndexes
     group_of: dict[int, int | None]
     view: Store  # read-only, pinned at the state the indexes reflect (``Store.snapshot``)
+    priors: dict[int, float]  # shape prior of each chunk id seen so far (an id's text never
+    # changes: an edited passage gets a new id), filled lazily by searches
+
+    def priors_of(self, ids: list[int]) -> dict[int, float]:
+        missing = [i for i in ids if i not in self.priors]
+        for chunk in self.view.chunks_by_id(missing) if missing else ():
+            self.priors[chunk.id] = prior_of(chunk.heading_path, chunk.text)
+        return {i: self.priors.get(i, 1.0) for i in ids}
 
 
 def clean_query(query: str) -> str:
@@ -175,7 +184,7 @@ class Library:
         """Swap in a new snapshot; the old view closes when its last search lets go of it."""
         group_of = {chunk.id: chunk.group_id for chunk in chunks}
         with self._load_lock:
-            self._snapshot = _Snapshot(indexes, group_of, view)
+            self._snapshot = _Snapshot(indexes, group_of, view, {})
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -254,7 +263,7 @@ class Library:
             doc_of = {c.id: c.doc_id for c in snapshot.view.chunks()}
             keep = lambda chunk_id: doc_of.get(chunk_id) in wanted_docs  # noqa: E731
         ranked = hybrid.rank(snapshot.indexes, query, query_vector, k, mode, snapshot.group_of,
-                             keep)
+                             keep, snapshot.priors_of)
         return self._hits(ranked, snapshot.view)
 
     def _hits(self, ranked: hybrid.RankedIds, view: Store) -> list[Hit]:
