@@ -6,7 +6,7 @@ STUDY := $(BIN)/study
 INSTALLED := $(VENV)/.installed
 SAMPLE_NOTES := examples/notes
 
-.PHONY: setup models run ui test bench lint browser clean
+.PHONY: setup models run ui test test-fast bench lint browser clean
 
 setup: $(INSTALLED) models
 
@@ -40,8 +40,14 @@ browser:
 	  $$SUDO apt-get update -qq && \
 	  $$SUDO apt-get install -y -qq chromium chromium-driver fonts-noto-cjk fonts-noto-color-emoji >/dev/null; }
 
+# Everything: real models, real browser, and the product's docstring examples (pyproject.toml).
 test: setup browser
 	$(BIN)/python -m pytest
+
+# Everything not marked slow: no real model (a guard fails the run if one is opened), no browser;
+# plumbing runs on the fakes in tests/fakes.py. Under 2 minutes on 2 cores.
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow"
 
 # Each writes benchmarks/results/<name>.md. On 2 cores: search 10-30 min (the 1e6 library
 # dominates), assistant 2.5 min idle but 11 min under load.

@@ -92,6 +92,8 @@ def read_history(path: str | Path) -> list[ItemHistory]:
         raise HistoryFileError(f"{path}: not a study history file (not UTF-8 text)") from None
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise HistoryFileError(f"{path}: not a study history file (JSON nested too deep)") from None
     except ValueError as error:
         raise HistoryFileError(
             f"{path}: not a study history file (invalid JSON: {error})"

@@ -10,7 +10,7 @@ by hash or location when it breaks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from assistant.quiz_schema import KINDS, QuizItem
 from assistant.retrieval import Citation
@@ -28,12 +28,29 @@ def stamp(moment: datetime) -> str:
     return utc(moment).isoformat(timespec="microseconds")
 
 
+EARLIEST_STAMP = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_STAMP = datetime(2200, 1, 1, tzinfo=UTC)
+
+
 def parse_stamp(text: str) -> datetime:
-    """The datetime of a stored timestamp; ``ValueError`` unless it has a time zone."""
+    """The datetime of a stored timestamp; ``ValueError`` unless it has a time zone and falls
+    in 1970-2199 (``0001-01-01T00:00+05:00`` cannot even be converted to UTC; year 9999 is no
+    study date either).
+
+    >>> parse_stamp("9999-01-01T00:00+00:00")
+    Traceback (most recent call last):
+    ValueError: timestamp '9999-01-01T00:00+00:00' is not between 1970 and 2199
+    """
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
         raise ValueError(f"timestamp {text!r} has no time zone")
-    return utc(moment)
+    try:
+        moment = utc(moment)
+    except OverflowError:
+        moment = None
+    if moment is None or not EARLIEST_STAMP <= moment < LATEST_STAMP:
+        raise ValueError(f"timestamp {text!r} is not between 1970 and 2199")
+    return moment
 
 
 @dataclass(frozen=True)

@@ -34,13 +34,14 @@ from pathlib import Path
 from index.embedding_cache import CACHE_FILE_NAME
 from index.index_state import chunk_fingerprint, index_dir, leftover_files, read_state
 from index.lexical import LexicalIndex
-from index.manifest import read_manifest
+from index.manifest import check_content, read_manifest
 from index.vector_index import open_vector_index
-from ingest.errors import ConfigError, LibraryStateError, ModelError
+from ingest.discovery import os_path
+from ingest.errors import ConfigError, LibraryReadOnlyError, LibraryStateError, ModelError
 from ingest.lock import WriteLock
 from ingest.records import Chunk
 from ingest.settings import Settings
-from ingest.store import LIBRARY_FILE_NAME, Store
+from ingest.store import DESTROYED_HINT, LIBRARY_FILE_NAME, Store, readonly_uri
 
 Progress = Callable[[int, int], None]
 OK, NOTE, PROBLEM = "ok", "note", "problem"
@@ -104,8 +105,16 @@ def check(settings: Settings, model_id: str | None = None) -> DoctorReport:
     if not (home / LIBRARY_FILE_NAME).is_file():
         detail = f"no library yet in {home}; add notes with 'study ingest PATH'"
         return DoctorReport(home, (Check("library database", OK, detail),) + _file_notes(home))
-    with WriteLock(home, settings.lock_timeout):
+    try:
+        lock = WriteLock(home, settings.lock_timeout).__enter__()
+    except LibraryReadOnlyError as error:  # nothing can write here: checking is still safe
+        report = _inspect(settings, model_id)
+        note = Check("write access", NOTE, f"{error}; checked without the write lock")
+        return replace(report, checks=(note, *report.checks))
+    try:
         return _inspect(settings, model_id)
+    finally:
+        lock.__exit__(None, None, None)
 
 
 def _inspect(settings: Settings, model_id: str | None) -> DoctorReport:
@@ -122,6 +131,9 @@ def _inspect(settings: Settings, model_id: str | None) -> DoctorReport:
 
 def _check_database(home: Path) -> _Database:
     path = home / LIBRARY_FILE_NAME
+    if path.stat().st_size == 0:  # never made by us (new libraries are renamed into place)
+        detail = f"{path}: empty file (0 bytes): the library was destroyed; {DESTROYED_HINT}"
+        return _Database((Check("library database", PROBLEM, detail),), True, None)
     damage = _quick_check(path)
     if damage and not _is_damage(damage):  # unreadable (permissions, locks): not ours to move
         return _Database((Check("library database", PROBLEM, f"{path}: {damage}"),), False, None)
@@ -162,7 +174,7 @@ def _check_database(home: Path) -> _Database:
 def _quick_check(path: Path) -> str:
     """Empty when SQLite finds ``path`` sound, else its first complaint (read-only)."""
     try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)) as db:
+        with closing(sqlite3.connect(readonly_uri(path), uri=True, timeout=10)) as db:
             rows = [row[0] for row in db.execute("PRAGMA quick_check")]
     except sqlite3.DatabaseError as error:
         return str(error)
@@ -210,19 +222,22 @@ def _check_indexes(home: Path, chunks: list[Chunk], model_id: str | None) -> lis
         index_check = Check("search index", PROBLEM, detail)
     else:
         index_check = Check("search index", OK, f"in step with the {len(chunks)} chunks")
+    fingerprint = chunk_fingerprint(chunks)
     return [
         index_check,
-        _check_vectors(root / "vectors", wanted_ids, model_id),
-        _check_lexical(root / "lexical", wanted_ids),
+        _check_vectors(root / "vectors", wanted_ids, model_id, fingerprint),
+        _check_lexical(root / "lexical", wanted_ids, fingerprint),
     ]
 
 
-def _check_vectors(directory: Path, wanted_ids: set[int], model_id: str | None) -> Check:
+def _check_vectors(directory: Path, wanted_ids: set[int], model_id: str | None,
+                   fingerprint: str) -> Check:
     try:
         manifest = read_manifest(directory, "vector index")
         vectors = open_vector_index(
             directory, model_id or manifest.model_id, manifest.dim, expected_count=len(wanted_ids)
         )
+        check_content(manifest, directory, "vector index", fingerprint)
     except LibraryStateError as error:
         return Check("vector index", PROBLEM, _with_repair_hint(error))
     ids = set(vectors.items()[0].tolist())
@@ -235,9 +250,11 @@ def _check_vectors(directory: Path, wanted_ids: set[int], model_id: str | None) 
     )
 
 
-def _check_lexical(directory: Path, wanted_ids: set[int]) -> Check:
+def _check_lexical(directory: Path, wanted_ids: set[int], fingerprint: str) -> Check:
     try:
         lexical = LexicalIndex.open(directory, expected_count=len(wanted_ids))
+        check_content(read_manifest(directory, "keyword index"), directory, "keyword index",
+                      fingerprint)
     except LibraryStateError as error:
         return Check("keyword index", PROBLEM, _with_repair_hint(error))
     ids = set(lexical.chunk_ids.tolist())
@@ -261,7 +278,7 @@ def _check_cache(home: Path) -> Check:
     if damage:
         return Check("embedding cache", PROBLEM, f"{path}: damaged ({damage}); {REPAIR_HINT}")
     try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)) as db:
+        with closing(sqlite3.connect(readonly_uri(path), uri=True, timeout=10)) as db:
             (count,) = db.execute("SELECT COUNT(*) FROM embeddings").fetchone()
     except sqlite3.DatabaseError as error:
         return Check("embedding cache", PROBLEM, f"{path}: unreadable ({error}); {REPAIR_HINT}")
@@ -339,11 +356,11 @@ def repair(settings: Settings, progress: Progress | None = None) -> DoctorReport
     with Library.open(settings) as library, library.store.writing():
         sources += _reingest_miscounted(library, actions)
         if sources:
-            present = [s for s in sources if os.path.isfile(s)]
+            present = [s for s in sources if os.path.isfile(os_path(s))]
             for gone in sorted(set(sources) - set(present)):
                 actions.append(f"{gone}: not ingested again, the file no longer exists")
             if present:
-                report = library.ingest(present, progress=progress)
+                report = library.ingest([os_path(s) for s in present], progress=progress)
                 actions.append(
                     f"ingested {len(report.outcomes) - len(report.skipped)} of "
                     f"{len(set(sources))} documents again from their files"
@@ -366,7 +383,7 @@ def _reingest_miscounted(library, actions: list[str]) -> list[str]:
     again); returns those files."""
     sources = []
     for document, stored in library.store.miscounted_documents():
-        if not os.path.isfile(document.source):
+        if not os.path.isfile(os_path(document.source)):
             actions.append(
                 f"{document.source}: {stored} of {document.chunk_count} chunks "
                 "stored and the file is gone; kept as it is"
@@ -421,7 +438,7 @@ def _read_salvageable(aside: Path) -> tuple[list[str] | None, dict[str, tuple[li
     sources: list[str] | None = None
     tables: dict[str, tuple[list, list]] = {}
     try:
-        db = sqlite3.connect(f"file:{aside}?mode=ro", uri=True, timeout=10)
+        db = sqlite3.connect(readonly_uri(aside), uri=True, timeout=10)
     except sqlite3.DatabaseError:
         return None, {}
     with closing(db):

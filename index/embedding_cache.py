@@ -7,6 +7,9 @@ model never mixes vectors, it just misses.
 
 The cache is one SQLite file in the library home: every ``put`` is a transaction, so a crash
 leaves the old rows or the new ones, never half a vector, and concurrent readers are safe.
+Passages are embedded and committed ``COMMIT_BATCH`` at a time, so an interrupted ingest of a
+big file loses at most one batch: the next command (ingest, search, reindex) finds the rest in
+the cache and its progress bar starts where the last one stopped.
 Vectors are raw little-endian float32 bytes (``np.frombuffer``): never pickled.
 """
 
@@ -24,6 +27,8 @@ from ingest.errors import LibraryStateError
 
 CACHE_FILE_NAME = "embedding-cache.sqlite"
 _LOOKUP_BATCH = 500  # host parameters per SELECT, well under SQLite's limit
+COMMIT_BATCH = 128
+"""Passages embedded per cache commit: a few seconds of work on two cores."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS embeddings (
@@ -133,11 +138,25 @@ def embed_passages_cached(
     hashes: Sequence[str] | None = None,
     progress: EmbedProgress | None = None,
 ) -> np.ndarray:
-    """Passage vectors for ``texts`` in order: cached rows reused, the rest embedded and stored.
+    """Passage vectors for ``texts`` in order: cached rows reused, the rest embedded and stored
+    ``COMMIT_BATCH`` at a time (each batch committed before the next starts).
 
     ``hashes`` are the chunks' ``content_hash`` (sha256 of the embedded text); computed when
-    omitted. ``progress`` counts only the passages that really need embedding.
+    omitted. ``progress`` gets (passages with a vector, passages asked for): cached ones count
+    as done from the start, so a resumed run shows how far the last one got.
     """
+    return embed_passages_counted(embedder, cache, texts, hashes, progress)[0]
+
+
+def embed_passages_counted(
+    embedder: Embedder,
+    cache: EmbeddingCache,
+    texts: Sequence[str],
+    hashes: Sequence[str] | None = None,
+    progress: EmbedProgress | None = None,
+) -> tuple[np.ndarray, int, int]:
+    """``embed_passages_cached`` plus how many passages were embedded and how many came from
+    the cache."""
     if cache.model_id != embedder.model_id or cache.dim != embedder.dim:
         raise ValueError(f"cache holds {cache.model_id}, embedder is {embedder.model_id}")
     hashes = list(hashes) if hashes is not None else [content_hash(text) for text in texts]
@@ -149,11 +168,22 @@ def embed_passages_cached(
     for index, key in enumerate(hashes):
         if key not in cached:
             first_of.setdefault(key, index)
-    if first_of:
-        missing = list(first_of.values())
-        fresh = embedder.embed_passages([texts[i] for i in missing], progress=progress)
-        cache.put([hashes[i] for i in missing], fresh)
-        cached.update(zip([hashes[i] for i in missing], fresh, strict=True))
+    missing = list(first_of.values())
+    total, done = len(texts), len(texts) - len(missing)
+    if progress and missing:
+        progress(done, total)
+    # longest first, so each commit batch holds passages of similar length (cheap to pad)
+    order = np.argsort([-n for n in embedder.token_counts([texts[i] for i in missing],
+                                                           "passage")], kind="stable")
+    missing = [missing[i] for i in order]
+    for start in range(0, len(missing), COMMIT_BATCH):
+        batch = missing[start : start + COMMIT_BATCH]
+        fresh = embedder.embed_passages([texts[i] for i in batch])
+        cache.put([hashes[i] for i in batch], fresh)
+        cached.update(zip([hashes[i] for i in batch], fresh, strict=True))
+        done += len(batch)
+        if progress:
+            progress(done, total)
     for index, key in enumerate(hashes):
         vectors[index] = cached[key]
-    return vectors
+    return vectors, len(missing), len(texts) - len(missing)

@@ -23,6 +23,11 @@ MODES = ("hybrid", "dense", "lexical")
 DENSE_WEIGHT, LEXICAL_WEIGHT = 0.7, 0.3
 CANDIDATES_PER_HIT = 4
 MIN_CANDIDATES = 30
+GROWTH = 4
+"""When duplicates (or the document filter) leave fewer than ``k`` hits, the candidate lists
+grow by this factor until ``k`` distinct hits are found or the index is exhausted: 30 copies of
+one passage must not crowd out the other four hits, nor make every dense candidate score the
+same (which min-max fusion turns into 1.0 for all)."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,27 @@ def rank(
 
     ``priors`` gives candidate ids their score multipliers (``index.chunk_shape``), so that
     reference lists, exercises and empty headings sink below real answers."""
+    size = max(len(indexes.vectors), len(indexes.lexical))
     candidates = max(k * CANDIDATES_PER_HIT, MIN_CANDIDATES)
+    while True:
+        ranked = _rank_once(indexes, query, query_vector, k, mode, group_of, keep, candidates,
+                            priors)
+        if len(ranked.kept) >= k or candidates >= size:
+            return ranked
+        candidates = min(size, candidates * GROWTH)
+
+
+def _rank_once(
+    indexes: SearchIndexes,
+    query: str,
+    query_vector: np.ndarray | None,
+    k: int,
+    mode: str,
+    group_of: Mapping[int, int | None],
+    keep: Callable[[int], bool] | None,
+    candidates: int,
+    priors: Callable[[list[int]], Mapping[int, float]] | None = None,
+) -> RankedIds:
     dense: list[ScoredId] = []
     if mode != "lexical" and query_vector is not None and len(indexes.vectors):
         dense = indexes.vectors.search_one(query_vector, candidates)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from index.lexical import LexicalIndex
+from index.manifest import check_content, read_manifest
 from index.vector_index import (
     VectorIndex,
     choose_index_kind,
@@ -38,6 +39,7 @@ STATE_FILE_NAME = "state.json"
 LEFTOVER_PATTERNS = (".*.tmp", ".staging.*")
 """Names our atomic writers give files and folders before renaming them into place."""
 
+_REUSE_CHECKS = 8
 VectorsFor = Callable[[Sequence[Chunk]], np.ndarray]
 """Returns the passage embeddings of the given chunks (from the cache, or freshly computed)."""
 
@@ -114,14 +116,22 @@ def load_indexes(home: Path, model_id: str, dim: int, chunks: Sequence[Chunk]) -
             f"{index_dir(home)}: built with embedding model '{state.model_id}', "
             f"now '{model_id}'; run 'study reindex'"
         )
-    if state.fingerprint != chunk_fingerprint(chunks):
+    fingerprint = chunk_fingerprint(chunks)
+    if state.fingerprint != fingerprint:
         raise LibraryStateError(
             f"{index_dir(home)}: out of step with the library's chunks; run 'study reindex'"
         )
     root = index_dir(home)
     vectors = open_vector_index(root / "vectors", model_id, dim, expected_count=len(chunks))
     lexical = LexicalIndex.open(root / "lexical", expected_count=len(chunks))
+    check_contents(root, fingerprint)
     return SearchIndexes(vectors, lexical, state)
+
+
+def check_contents(root: Path, fingerprint: str) -> None:
+    """Raise unless both index directories were built from the chunk set ``fingerprint``."""
+    for name, what in (("vectors", "vector index"), ("lexical", "keyword index")):
+        check_content(read_manifest(root / name, what), root / name, what, fingerprint)
 
 
 def sync_indexes(
@@ -145,6 +155,8 @@ def sync_indexes(
     base = previous.vectors if previous is not None else None
     if base is None and reuse_saved:
         base = _try_open_vectors(root, model_id, dim)
+        if base is not None and not _same_vectors(base, chunks, vectors_for):
+            base = None  # another library's index (same ids, other passages): embed afresh
     vectors = create_vector_index(choose_index_kind(len(chunks)), dim)
     wanted = {chunk.id: chunk for chunk in chunks}
     reused_ids = np.zeros(0, dtype=np.int64)
@@ -163,11 +175,26 @@ def sync_indexes(
     ordered = sorted(chunks, key=lambda c: c.id)
     lexical = LexicalIndex.build([c.id for c in ordered], [c.embed_text for c in ordered])
 
-    save_vector_index(vectors, root / "vectors", model_id)
-    lexical.save(root / "lexical")
-    state = IndexState(model_id, chunk_fingerprint(chunks), len(chunks))
+    fingerprint = chunk_fingerprint(chunks)
+    save_vector_index(vectors, root / "vectors", model_id, fingerprint)
+    lexical.save(root / "lexical", fingerprint)
+    state = IndexState(model_id, fingerprint, len(chunks))
     atomic_write_bytes(root / STATE_FILE_NAME, json.dumps(state.__dict__).encode())
     return SearchIndexes(vectors, lexical, state)
+
+
+def _same_vectors(base: VectorIndex, chunks: Sequence[Chunk], vectors_for: VectorsFor) -> bool:
+    """Whether saved vectors belong to these chunks: a few shared ids, spread over the index,
+    must carry the vectors their passages have (from the embedding cache, or embedded)."""
+    old_ids, old_vectors = base.items()
+    row_of = {int(chunk_id): row for row, chunk_id in enumerate(old_ids)}
+    shared = [chunk for chunk in sorted(chunks, key=lambda c: c.id) if chunk.id in row_of]
+    sample = shared[:: max(1, len(shared) // _REUSE_CHECKS)][:_REUSE_CHECKS]
+    if not sample:
+        return True
+    expected = vectors_for(sample)
+    saved = old_vectors[[row_of[chunk.id] for chunk in sample]]
+    return bool(np.all(np.sum(expected * saved, axis=1) > 0.99))
 
 
 def _try_open_vectors(root: Path, model_id: str, dim: int) -> VectorIndex | None:

@@ -186,8 +186,9 @@ class LexicalIndex:
         scores = self._bm25.get_scores_from_ids(token_ids)
         return {int(i): float(s) for i, s in zip(self._chunk_ids, scores, strict=True)}
 
-    def save(self, directory: Path) -> IndexManifest:
-        """Write bm25s's arrays and JSON (never pickle) and our id map, then the manifest."""
+    def save(self, directory: Path, content_digest: str = "") -> IndexManifest:
+        """Write bm25s's arrays and JSON (never pickle) and our id map, then the manifest
+        (naming the chunk set, ``content_digest``, the index was built from)."""
         directory = Path(directory)
         staging = directory / f".staging.{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
@@ -200,7 +201,8 @@ class LexicalIndex:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         files.append(write_data_file(directory, IDS_FILE, self._write_ids))
-        manifest = IndexManifest("bm25", MODEL_ID, 0, len(self), tuple(files))
+        manifest = IndexManifest("bm25", MODEL_ID, 0, len(self), tuple(files),
+                                 content_digest=content_digest)
         write_manifest(directory, manifest)
         return manifest
 

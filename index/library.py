@@ -22,14 +22,14 @@ import os
 import re
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from index import hybrid
+from index import evidence, hybrid
 from index.chunk_shape import prior_of
-from index.embedding_cache import EmbeddingCache, embed_passages_cached
+from index.embedding_cache import EmbeddingCache, embed_passages_counted
 from index.embedding_files import resolve_embedding_model
 from index.index_state import (
     STATE_FILE_NAME,
@@ -60,6 +60,8 @@ class _Snapshot:
     indexes: SearchIndexes
     group_of: dict[int, int | None]
     view: Store  # read-only, pinned at the state the indexes reflect (``Store.snapshot``)
+    background: np.ndarray  # a sample of passage vectors (``index.evidence``)
+    weak_level: float | None  # stand-out of a content-free query's best hit
     priors: dict[int, float]  # shape prior of each chunk id seen so far (an id's text never
     # changes: an edited passage gets a new id), filled lazily by searches
 
@@ -90,6 +92,7 @@ class Library:
         self._snapshot: _Snapshot | None = None
         self._saved_stamp: tuple[int, int, int] | None = None  # of the state.json in memory
         self._load_lock = threading.RLock()
+        self._embedding_counts = (0, 0)  # (embedded, from the cache) by the last sync
 
     @classmethod
     def open(cls, settings: Settings) -> Library:
@@ -145,8 +148,10 @@ class Library:
                 report = ingest_paths(self.store, list(paths), self.settings, counter,
                                       progress=progress, prune=prune, max_tokens=counter.window)
             with storage_errors(home, "updating the search index", "run 'study reindex'"):
+                self._embedding_counts = (0, 0)
                 self._sync(embed_progress)
-        return report
+        return replace(report, embedded=self._embedding_counts[0],
+                       from_cache=self._embedding_counts[1])
 
     def remove(self, ref: str | int) -> RemovedDocument:
         with self.store.writing(), storage_errors(self.settings.home, "removing a document"):
@@ -177,14 +182,25 @@ class Library:
     def _vectors_for(self, chunks: Sequence[Chunk], progress: Progress | None) -> np.ndarray:
         embedder = self.embedder
         with EmbeddingCache.open(self.settings.home, embedder.model_id, embedder.dim) as cache:
-            return embed_passages_cached(embedder, cache, [c.embed_text for c in chunks],
-                                         [c.content_hash for c in chunks], progress)
+            vectors, embedded, cached = embed_passages_counted(
+                embedder, cache, [c.embed_text for c in chunks],
+                [c.content_hash for c in chunks], progress)
+        done, reused = self._embedding_counts
+        self._embedding_counts = (done + embedded, reused + cached)
+        return vectors
 
     def _install(self, indexes: SearchIndexes, chunks: list[Chunk], view: Store) -> None:
         """Swap in a new snapshot; the old view closes when its last search lets go of it."""
         group_of = {chunk.id: chunk.group_id for chunk in chunks}
+        embedder = self.embedder
+        background = evidence.background_vectors(self.settings.home, indexes.state.model_id,
+                                                 embedder.dim, chunks)
+        level = evidence.content_free_level(
+            lambda queries: embedder.embed_batch(queries, "query"),
+            lambda vector: next((h.score for h in indexes.vectors.search_one(vector, 1)), None),
+            background)
         with self._load_lock:
-            self._snapshot = _Snapshot(indexes, group_of, view, {})
+            self._snapshot = _Snapshot(indexes, group_of, view, background, level, {})
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -194,18 +210,18 @@ class Library:
     def chunks(self, doc_id: int | None = None) -> list[Chunk]:
         return self.store.chunks(doc_id)
 
-    def indexes(self) -> SearchIndexes:
-        """The current index snapshot, loading it (or bringing it in step) on first use, and
-        adopting one another process saved since."""
-        return self._current().indexes
+    def indexes(self, progress: Progress | None = None) -> SearchIndexes:
+        """The current index snapshot, loading it (or bringing it in step, reporting the
+        embedding to ``progress``) on first use, and adopting one another process saved since."""
+        return self._current(progress).indexes
 
-    def _current(self) -> _Snapshot:
+    def _current(self, progress: Progress | None = None) -> _Snapshot:
         with self._load_lock:
             if self._snapshot is None:
                 if not self._load_saved():
                     home = self.settings.home
                     with self.store.writing(), storage_errors(home, "rebuilding the search index"):
-                        self._sync(None)  # derived data: rebuild it from SQLite
+                        self._sync(progress)  # derived data: rebuild it from SQLite
             elif not self.store.writing().held and self._saved_stamp != self._state_stamp():
                 self._load_saved()  # if it fails, the current snapshot keeps serving
             return self._snapshot
@@ -264,9 +280,13 @@ class Library:
             keep = lambda chunk_id: doc_of.get(chunk_id) in wanted_docs  # noqa: E731
         ranked = hybrid.rank(snapshot.indexes, query, query_vector, k, mode, snapshot.group_of,
                              keep, snapshot.priors_of)
-        return self._hits(ranked, snapshot.view)
+        z_scores = {}
+        if query_vector is not None:
+            z_scores = evidence.stand_out(query_vector, snapshot.background, ranked.similarity)
+        return self._hits(ranked, snapshot.view, z_scores, snapshot.weak_level)
 
-    def _hits(self, ranked: hybrid.RankedIds, view: Store) -> list[Hit]:
+    def _hits(self, ranked: hybrid.RankedIds, view: Store, z_scores: dict[int, float],
+              weak_level: float | None) -> list[Hit]:
         chunks = {c.id: c for c in view.chunks_by_id([h.id for h in ranked.kept])}
         hits = []
         for scored in ranked.kept:
@@ -279,5 +299,7 @@ class Library:
                     location for location in view.duplicate_locations(chunk.group_id)
                     if location != chunk.location
                 )
-            hits.append(Hit(chunk, scored.score, also_in, ranked.similarity.get(scored.id)))
+            z = z_scores.get(scored.id)
+            hits.append(Hit(chunk, scored.score, also_in, ranked.similarity.get(scored.id), z,
+                            evidence.is_weak(z, weak_level)))
         return hits

@@ -2,7 +2,12 @@
 
 Every index (vector or lexical) lives in its own directory with a ``manifest.json`` naming the
 embedding model (or tokenizer) it was built with, its dimension, how many chunks it holds, its
-type, and the size and sha256 of each data file. Opening checks all of that first, so a library
+type, the size and sha256 of each data file, and the digest of the chunk set it was built from
+(every chunk id and content hash, ``index_state.chunk_fingerprint``). That digest binds the
+index to *this* library: index files copied from another library of the same size, whose ids
+even coincide, are detected (:func:`check_content`) and rebuilt, never searched.
+
+Opening checks all of that first, so a library
 built with another model, a half-written or corrupt file, or an index out of step with the chunk
 store is reported as one line telling the user to run ``study reindex`` -- never loaded silently.
 Only files the manifest names are ever opened; anything else in the directory is ignored.
@@ -47,6 +52,7 @@ class IndexManifest:
     count: int
     files: tuple[FileEntry, ...]
     schema_version: int = SCHEMA_VERSION
+    content_digest: str = ""  # of the chunk set it reflects; "" in manifests written before
 
 
 def write_data_file(directory: Path, name: str, write: Callable[[Path], None]) -> FileEntry:
@@ -98,6 +104,7 @@ def read_manifest(directory: Path, what: str) -> IndexManifest:
             dim=int(payload["dim"]),
             count=int(payload["count"]),
             files=files,
+            content_digest=str(payload.get("content_digest", "")),
         )
     except (ValueError, KeyError, TypeError, AttributeError):
         raise LibraryStateError(f"{path}: {what} manifest is corrupt; {REINDEX_HINT}") from None
@@ -121,6 +128,15 @@ def check_manifest(
         raise LibraryStateError(
             f"{directory}: {what} holds {manifest.count} chunks but the library has "
             f"{expected_count}; {REINDEX_HINT}"
+        )
+
+
+def check_content(manifest: IndexManifest, directory: Path, what: str, content_digest: str) -> None:
+    """Raise unless the index was built from exactly the chunk set with ``content_digest``."""
+    if manifest.content_digest != content_digest:
+        raise LibraryStateError(
+            f"{directory}: {what} was built from other chunks than this library's (copied from "
+            f"another library, or left by an interrupted write); {REINDEX_HINT}"
         )
 
 

@@ -181,11 +181,15 @@ def rebuild_as(index: VectorIndex, kind: str) -> VectorIndex:
     return rebuilt
 
 
-def save_vector_index(index: VectorIndex, directory: Path, model_id: str) -> IndexManifest:
-    """Write the index's files, then the manifest naming ``model_id``, into ``directory``."""
+def save_vector_index(
+    index: VectorIndex, directory: Path, model_id: str, content_digest: str = ""
+) -> IndexManifest:
+    """Write the index's files, then the manifest naming ``model_id`` and the chunk set
+    (``content_digest``) it was built from, into ``directory``."""
     directory = Path(directory)
     files = index.save(directory)
-    manifest = IndexManifest(index.kind, model_id, index.dim, len(index), files)
+    manifest = IndexManifest(index.kind, model_id, index.dim, len(index), files,
+                             content_digest=content_digest)
     write_manifest(directory, manifest)
     return manifest
 

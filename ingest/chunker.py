@@ -15,6 +15,10 @@ Every chunk's ``text`` is ``document_text[start_char:end_char]``; pieces made of
 (all of them, unless a single line outgrows the window) equal lines ``start_line..end_line``.
 Blank lines at a chunk's edges are left out. A heading with no body of its own, followed by
 deeper headings, makes no chunk: its text lives on in their heading paths.
+
+At most ``max_chunks`` passages are made per document: past that, chunking stops (the work is
+bounded too, not only the result) and ``ChunkedDocument.truncated_at_line`` says where, for a
+notice. All work is linear in the text: no step re-reads or copies the rest of a long line.
 """
 
 from __future__ import annotations
@@ -33,12 +37,16 @@ TokenCounter = Callable[[str], int]
 """Tokens the embedding model sees for a passage text (prefix and special tokens included)."""
 
 EMBEDDING_WINDOW = 512
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2
 """Bump when chunk boundaries change, so unchanged files are re-chunked on the next ingest."""
 
 
 _CHARS_PER_TOKEN_GUESS = 4
 """Where the search for a prefix of ``budget`` tokens starts (it doubles from there)."""
+_MAX_CHARS_PER_TOKEN = 16
+"""Generous bound on characters per token, to bound how much of a section the cap needs."""
+MAX_CHUNKS_PER_FILE = 5000
+"""About 2.5M tokens: a thick textbook as one PDF. More is a dump, not a note."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,7 @@ class ChunkDraft:
 class ChunkedDocument:
     title: str
     chunks: tuple[ChunkDraft, ...]
+    truncated_at_line: int | None = None  # 1-based line where chunking stopped at the cap
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,7 @@ def chunk_document(
     title_hint: str | None = None,
     page_starts: tuple[int, ...] = (),
     overlap_fraction: float = 0.1,
+    max_chunks: int = MAX_CHUNKS_PER_FILE,
 ) -> ChunkedDocument:
     """Chunk one document's text; ``page_starts`` are the 1-based lines where PDF pages begin."""
     layout = parse_layout(text)
@@ -103,7 +113,10 @@ def chunk_document(
         span = _non_blank_span(layout, section)
         if span is None or _only_a_parent_heading(section, span, sections[index + 1 :]):
             continue
-        for start, end, tokens in splitter.split(section.heading_path, *span):
+        room = max_chunks - len(drafts)
+        if room <= 0:
+            return ChunkedDocument(title, tuple(drafts), drafts[-1].end_line + 1)
+        for start, end, tokens in splitter.split(section.heading_path, *span, room=room):
             first_line = bisect_right(layout.line_starts, start) - 1
             last_line = bisect_right(layout.line_starts, end - 1) - 1
             page = bisect_right(page_starts, first_line + 1) if page_starts else None
@@ -111,6 +124,8 @@ def chunk_document(
                 ChunkDraft(len(drafts), section.heading_path, first_line + 1, last_line + 1,
                            start, end, text[start:end], tokens, page or None)
             )
+        if splitter.stopped_early:
+            return ChunkedDocument(title, tuple(drafts), drafts[-1].end_line + 1)
     return ChunkedDocument(title, tuple(drafts))
 
 
@@ -136,15 +151,26 @@ class _Splitter:
         self.empty_cost = counter("")
         self.atomic_end = dict(layout.atomic_blocks)
         self.heading_lines = {heading.line for heading in layout.headings}
+        self.stopped_early = False
 
-    def split(self, path: tuple[str, ...], first: int, last: int) -> list[tuple[int, int, int]]:
+    def split(self, path: tuple[str, ...], first: int, last: int,
+              room: int = MAX_CHUNKS_PER_FILE) -> list[tuple[int, int, int]]:
+        """At most ``room`` pieces; ``stopped_early`` tells whether the section had more."""
+        self.stopped_early = False
         start, end = self.layout.line_starts[first], self.layout.line_end(last)
+        needed = room * self.max_tokens * _MAX_CHARS_PER_TOKEN  # more cannot fit in ``room``
+        if end - start > needed:
+            last = max(first, bisect_right(self.layout.line_starts, start + needed) - 1)
+            start, end, self.stopped_early = start, self.layout.line_end(last), True
         tokens = self._exact(path, start, end)
         if tokens <= self.max_tokens:
             return [(start, end, tokens)]
         budget = max(self.max_tokens - self.counter(embed_text_of(path, "")), self.max_tokens // 4)
         units = self._units(first, last, budget)
-        return self._pack(path, units, budget)
+        pieces = self._pack(path, units, budget, room)
+        if len(pieces) >= room and pieces[-1][1] < self._trim(start, end)[1]:
+            self.stopped_early = True
+        return pieces[:room]
 
     def _measure(self, text: str) -> int:
         return max(0, self.counter(text) - self.empty_cost)
@@ -217,31 +243,36 @@ class _Splitter:
         minutes (every probe tokenized megabytes); now the work is linear in the line.
         """
         units = []
-        while sentence:
-            high = min(len(sentence), max(budget, 1) * _CHARS_PER_TOKEN_GUESS)
-            while high < len(sentence) and self._measure(sentence[:high]) <= budget:
-                high = min(len(sentence), high * 2)
+        position, length = 0, len(sentence)
+        while position < length:
+            rest = length - position
+            high = min(rest, max(budget, 1) * _CHARS_PER_TOKEN_GUESS)
+            while high < rest and self._measure(sentence[position : position + high]) <= budget:
+                high = min(rest, high * 2)
             low = 1
             while low < high:
                 middle = (low + high + 1) // 2
-                if self._measure(sentence[:middle]) <= budget:
+                if self._measure(sentence[position : position + middle]) <= budget:
                     low = middle
                 else:
                     high = middle - 1
-            piece = sentence[:low]
-            units.append(_Unit(offset, offset + low, self._measure(piece), strength))
-            sentence, offset, strength = sentence[low:], offset + low, 3
+            piece = sentence[position : position + low]
+            units.append(_Unit(offset + position, offset + position + low, self._measure(piece),
+                               strength))
+            position, strength = position + low, 3
         return units
 
-    def _pack(self, path: tuple[str, ...], units: list[_Unit], budget: int):
-        """Greedy packing into (start char, end char, exact tokens), cut at strong boundaries.
+    def _pack(self, path: tuple[str, ...], units: list[_Unit], budget: int,
+              room: int = MAX_CHUNKS_PER_FILE):
+        """Greedy packing into (start char, end char, exact tokens), cut at strong boundaries;
+        stops after ``room`` pieces.
 
         Each piece after the first may begin with a short tail of the previous one (``lead``).
         """
         totals = [0, *accumulate(unit.tokens for unit in units)]
         pieces = []
         first_new, lead, lead_tokens = 0, None, 0
-        while first_new < len(units):
+        while first_new < len(units) and len(pieces) < room:
             end = first_new + 1
             while end < len(units) and lead_tokens + totals[end + 1] - totals[first_new] <= budget:
                 end += 1

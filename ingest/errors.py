@@ -36,6 +36,10 @@ class LibraryStateError(StudyError):
     """The library on disk is inconsistent or was built with another model."""
 
 
+class LibraryReadOnlyError(LibraryStateError):
+    """The library home cannot be written (permissions, a read-only mount)."""
+
+
 class StorageFullError(StudyError):
     """The disk refused a write: no space left, a quota, or a file size limit."""
 

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from ingest.errors import LibraryBusyError
+from ingest.errors import LibraryBusyError, LibraryReadOnlyError
 
 LOCK_FILE_NAME = "write.lock"
 DEFAULT_LOCK_TIMEOUT = 30.0
@@ -50,7 +50,13 @@ class WriteLock:
         return self._depth > 0
 
     def _acquire(self) -> int:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise LibraryReadOnlyError(
+                f"{self.path.parent}: cannot write to the library home ({error.strerror}); "
+                "check its permissions or pick another with --home"
+            ) from None
         deadline = time.monotonic() + self.timeout
         while True:
             try:
@@ -66,7 +72,8 @@ class WriteLock:
                     ) from None
                 time.sleep(_POLL_SECONDS)
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}: {' '.join(sys.argv)[:200]}\n".encode(), 0)
+        command = " ".join(sys.argv)[:200]  # a file name argument may hold undecodable bytes
+        os.pwrite(fd, f"pid {os.getpid()}: {command}\n".encode("utf-8", "backslashreplace"), 0)
         return fd
 
 

@@ -8,12 +8,19 @@ parsing a file becomes a ``SKIPPED`` outcome and the batch goes on; only library
 An unchanged file costs one ``stat`` (same size, mtime and chunker settings) or, if touched,
 one hash. A changed file's chunks are replaced, keeping the ids of chunks whose embedded text
 did not change, so the index re-embeds only the new ones.
+
+Files are opened non-blocking and checked to be regular files *after* opening: a FIFO or device
+swapped in since discovery is skipped instead of blocking the ingest (and its write lock)
+forever. Embedded images and giant lines are left out before chunking, and a file stops at
+``MAX_CHUNKS_PER_FILE`` passages; the file's outcome carries a notice saying so. ``prune``
+removes only documents under the paths given.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,12 +29,14 @@ from pathlib import Path
 from ingest.chunker import (
     CHUNKER_VERSION,
     EMBEDDING_WINDOW,
+    MAX_CHUNKS_PER_FILE,
     ChunkedDocument,
     TokenCounter,
     chunk_document,
 )
-from ingest.discovery import discover, os_reason
+from ingest.discovery import discover, is_under, os_path, os_reason, readable_name, stored_path
 from ingest.errors import IngestError
+from ingest.oversized import drop_oversized
 from ingest.readers import FORMATS, ExtractedText, extract, format_of
 from ingest.report import FileOutcome, IngestReport, Status
 from ingest.settings import Settings
@@ -52,6 +61,7 @@ class _Prepared:
 
     version: DocumentVersion
     chunked: ChunkedDocument
+    notice: str = ""
 
 
 def ingest_paths(
@@ -71,7 +81,7 @@ def ingest_paths(
     kept = 0
     with store.writing():
         found = discover(paths)
-        outcomes += [FileOutcome(str(path), Status.SKIPPED, reason)
+        outcomes += [FileOutcome(stored_path(path), Status.SKIPPED, reason)
                      for path, reason in found.skipped]
         chunking = f"chunker v{CHUNKER_VERSION}, window {max_tokens}"
         for done, path in enumerate(found.files, start=1):
@@ -85,8 +95,10 @@ def ingest_paths(
             if progress:
                 progress(done, len(found.files))
         if prune:
+            roots = [stored_path(os.path.realpath(os.path.abspath(p))) for p in paths]
             for document in store.documents():
-                if not os.path.lexists(document.source):
+                if is_under(document.source, roots) and not os.path.lexists(
+                        os_path(document.source)):
                     gone = store.remove_document(document.id, regroup=False)
                     removed += gone.chunk_ids
                     outcomes.append(FileOutcome(document.source, Status.REMOVED, "",
@@ -101,25 +113,28 @@ def _ingest_file(
     store: Store, path: Path, settings: Settings, token_counter: TokenCounter, max_tokens: int,
     chunking: str,
 ) -> tuple[FileOutcome, ChunkChanges | None]:
-    source = os.path.realpath(path)
+    source = stored_path(os.path.realpath(path))
+    shown = stored_path(path)
     existing = store.find_document(source)
     try:
         prepared = _prepare(path, source, existing, settings, token_counter, max_tokens,
                             chunking)
     except IngestError as error:
-        return FileOutcome(str(path), Status.SKIPPED, str(error)), None
+        return FileOutcome(shown, Status.SKIPPED, str(error)), None
     except OSError as error:
-        return FileOutcome(str(path), Status.SKIPPED, os_reason(error)), None
+        return FileOutcome(shown, Status.SKIPPED, os_reason(error)), None
     except (RecursionError, MemoryError, ValueError, LookupError) as error:
         reason = f"could not be parsed ({type(error).__name__}: {error})"[:300]
-        return FileOutcome(str(path), Status.SKIPPED, reason), None
+        return FileOutcome(shown, Status.SKIPPED, reason), None
     if prepared is None or isinstance(prepared, _Touch):
         if prepared is not None:
             store.touch_document(prepared.doc_id, prepared.size, prepared.mtime_ns)
-        return FileOutcome(str(path), Status.UNCHANGED, "", existing.id, existing.chunk_count), None
+        return FileOutcome(shown, Status.UNCHANGED, "", existing.id, existing.chunk_count), None
     changes = store.save_document(prepared.version, prepared.chunked.chunks)
     status = Status.UPDATED if existing else Status.ADDED
-    return FileOutcome(str(path), status, "", changes.doc_id, len(prepared.chunked.chunks)), changes
+    outcome = FileOutcome(shown, status, "", changes.doc_id, len(prepared.chunked.chunks),
+                          prepared.notice)
+    return outcome, changes
 
 
 def _prepare(path: Path, source: str, existing: Document | None, settings: Settings,
@@ -132,13 +147,16 @@ def _prepare(path: Path, source: str, existing: Document | None, settings: Setti
         raise IngestError(f"unsupported file type '{path.suffix or path.name}' "
                           f"(supported: {supported})")
     limit = int(settings.max_file_mb * 1024 * 1024)
-    info = os.stat(path)
-    if info.st_size > limit:
-        raise IngestError(_too_large(info.st_size, settings))
-    current = existing is not None and existing.chunking == chunking
-    if current and (existing.size, existing.mtime_ns) == (info.st_size, info.st_mtime_ns):
-        return None
-    with open(path, "rb") as stream:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    with open(fd, "rb") as stream:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):  # swapped for a FIFO or device since discovery
+            raise IngestError("not a regular file (changed while ingesting)")
+        if info.st_size > limit:
+            raise IngestError(_too_large(info.st_size, settings))
+        current = existing is not None and existing.chunking == chunking
+        if current and (existing.size, existing.mtime_ns) == (info.st_size, info.st_mtime_ns):
+            return None
         data = stream.read(limit + 1)
     if len(data) > limit:
         raise IngestError(_too_large(len(data), settings))
@@ -148,13 +166,22 @@ def _prepare(path: Path, source: str, existing: Document | None, settings: Setti
     if current and existing.sha256 == digest:
         return _Touch(existing.id, len(data), info.st_mtime_ns)
     extracted: ExtractedText = extract(data, fmt)
-    chunked = chunk_document(extracted.text, path.stem, token_counter, max_tokens,
-                             extracted.title, extracted.page_starts)
+    cleaned = drop_oversized(extracted.text)
+    chunked = chunk_document(cleaned.text, readable_name(path.stem), token_counter, max_tokens,
+                             extracted.title, extracted.page_starts,
+                             max_chunks=MAX_CHUNKS_PER_FILE)
+    notices = list(cleaned.notices)
     if not chunked.chunks:
-        raise IngestError("no text to index")
+        raise IngestError("; ".join([*notices, "no text to index"]))
+    if chunked.truncated_at_line is not None:
+        notices.append(
+            f"only the first {len(chunked.chunks)} passages kept (up to line "
+            f"{chunked.truncated_at_line - 1}; at most {MAX_CHUNKS_PER_FILE} per file): "
+            "split the file to index the rest"
+        )
     version = DocumentVersion(source, chunked.title, fmt, extracted.encoding, digest, len(data),
                               info.st_mtime_ns, chunking)
-    return _Prepared(version, chunked)
+    return _Prepared(version, chunked, "; ".join(notices))
 
 
 def _too_large(size: int, settings: Settings) -> str:

@@ -61,3 +61,5 @@ class Hit:
     score: float  # the ranking score of the search mode (cosine, BM25 or fused)
     also_in: tuple[Location, ...] = ()  # the other places the same passage stands
     similarity: float | None = None  # cosine of query and passage, when the dense side saw it
+    evidence: float | None = None  # that cosine in std devs above the library's background
+    weak: bool = False  # no more than an unrelated query's best hit gets (index/evidence.py)

@@ -21,12 +21,14 @@ class FileOutcome:
     reason: str = ""  # why it was skipped
     doc_id: int | None = None
     chunks: int = 0  # chunks the document has now (removed: had)
+    notice: str = ""  # what was left out of an ingested file (a giant line, an image, a cap)
 
     @property
     def line(self) -> str:
         if self.status is Status.SKIPPED:
             return f"SKIPPED {self.path}: {self.reason}"
-        return f"{self.status.value.upper()} {self.path} ({self.chunks} chunks)"
+        line = f"{self.status.value.upper()} {self.path} ({self.chunks} chunks)"
+        return f"{line}; note: {self.notice}" if self.notice else line
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,12 @@ class IngestReport:
     removed_chunk_ids: tuple[int, ...]  # to drop from the index
     kept_chunks: int  # of rewritten documents, whose ids (and embeddings) stayed
     seconds: float
+    embedded: int = 0  # passages the embedding model ran on in this call
+    from_cache: int = 0  # passages whose vectors came from the embedding cache instead
+
+    @property
+    def noticed(self) -> tuple[FileOutcome, ...]:
+        return tuple(outcome for outcome in self.outcomes if outcome.notice)
 
     def with_status(self, status: Status) -> tuple[FileOutcome, ...]:
         return tuple(outcome for outcome in self.outcomes if outcome.status is status)
@@ -57,4 +65,7 @@ class IngestReport:
             f"files: {files}; chunks: {len(self.added_chunk_ids)} added, "
             f"{len(self.removed_chunk_ids)} removed, {self.kept_chunks} kept "
             f"({self.seconds:.1f} s)"
+        ) + (
+            f"; vectors: {self.embedded} embedded, {self.from_cache} from the cache"
+            if self.embedded or self.from_cache else ""
         )

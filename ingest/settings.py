@@ -66,6 +66,17 @@ class Settings:
     max_tokens: int = _setting(512, "longest answer the LLM may write, in tokens")
     n_ctx: int = _setting(4096, "LLM context window in tokens")
     n_threads: int = _setting(0, "CPU threads for the LLM and embedder; 0 means physical cores")
+    llm_url: str = _setting(
+        "", "base URL of an OpenAI-compatible LLM server, e.g. http://127.0.0.1:8080/v1; "
+        "empty means the GGUF runs in this process"
+    )
+    llm_api_key: str = _setting("", "API key sent to llm_url as a Bearer token, if it wants one")
+    llm_model_name: str = _setting(
+        "", "model name to request from llm_url; empty means the first one it lists"
+    )
+    llm_timeout: float = _setting(
+        120.0, "seconds to wait for llm_url to connect, start answering or send the next piece"
+    )
     ui_host: str = _setting("127.0.0.1", "address the web UI listens on")
     ui_port: int = _setting(8501, "port the web UI listens on")
 
@@ -82,7 +93,7 @@ class Settings:
     ) -> Settings:
         """Merge defaults, ``HOME/config.toml``, ``STUDY_*`` env vars and ``overrides``."""
         env = os.environ if env is None else env
-        home_path = Path(home or env.get("STUDY_HOME") or default_home()).expanduser()
+        home_path = Path(_home_choice(home, env)).expanduser()
         values: dict[str, Any] = {"home": home_path}
         values.update(_read_config_file(home_path / CONFIG_FILE_NAME))
         for name in cls.field_names():
@@ -108,6 +119,27 @@ class Settings:
 
     def resolved_threads(self) -> int:
         return self.n_threads if self.n_threads > 0 else physical_cores()
+
+
+def _home_choice(home: str | Path | None, env: Mapping[str, str]) -> str | Path:
+    """``--home``, else ``STUDY_HOME``, else ``~/.study``; an empty one is refused, since a
+    script with an unset variable would otherwise work on the user's real library.
+
+    >>> _home_choice("/tmp/h", {"STUDY_HOME": ""})
+    '/tmp/h'
+    """
+    if home is not None:
+        if not str(home).strip():
+            raise ConfigError("--home is empty; name the library folder "
+                              "(or leave the flag out for ~/.study)")
+        return home
+    from_env = env.get("STUDY_HOME")
+    if from_env is not None:
+        if not from_env.strip():
+            raise ConfigError("STUDY_HOME is set but empty; name the library folder "
+                              "(or unset it for ~/.study)")
+        return from_env
+    return Path.home() / ".study"
 
 
 def _field(name: str) -> dataclasses.Field:

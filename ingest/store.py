@@ -9,6 +9,11 @@ groups are derived data: a file's transaction marks them stale, and ``regroup_du
 
 Writers also hold ``HOME/write.lock`` (see ``lock.py``); readers never wait for it.
 
+A new library file is made under a temporary name and renamed into place once its schema is
+written, so ``library.sqlite3`` is never legitimately empty: a 0-byte file is a destroyed
+library (a failed copy or sync), refused with a pointer to ``study doctor --repair``, never
+silently taken for a new empty one.
+
 Chunk ids are stable: rewriting a document keeps the id of every chunk whose ``content_hash``
 (hash of the embedded text) is unchanged, and ids are never reused (``AUTOINCREMENT``), so an
 index keyed by chunk id stays valid and only new chunks need embedding.
@@ -22,12 +27,13 @@ import sqlite3
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.chunker import ChunkDraft
+from ingest.discovery import stored_path
 from ingest.duplicates import Candidate, Fingerprint, fingerprint, group_duplicates, question_key
 from ingest.errors import DocumentNotFoundError, LibraryStateError
 from ingest.lock import DEFAULT_LOCK_TIMEOUT, WriteLock
@@ -35,6 +41,8 @@ from ingest.records import Chunk, Location
 from ingest.schema import migrate
 
 LIBRARY_FILE_NAME = "library.sqlite3"
+DESTROYED_HINT = ("'study doctor --repair' moves it aside and ingests your notes again "
+                  "from their files")
 BUSY_TIMEOUT_MS = 10_000
 _ID_BATCH = 500
 
@@ -112,11 +120,17 @@ class Store:
     @classmethod
     def open(cls, home: str | Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Store:
         home = Path(home).expanduser()
+        path = home / LIBRARY_FILE_NAME
         try:
             home.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(
-                home / LIBRARY_FILE_NAME, isolation_level=None, check_same_thread=False
-            )
+            if not path.exists():
+                _create_library_file(path)
+            elif path.is_file() and path.stat().st_size == 0:
+                raise LibraryStateError(
+                    f"{path}: empty file (0 bytes): the library was destroyed, not created "
+                    f"empty; {DESTROYED_HINT}"
+                )
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")  # in WAL mode a killed process loses nothing
@@ -152,7 +166,7 @@ class Store:
         built from the same state. Dropping the view ends the transaction; until then SQLite
         cannot checkpoint the write-ahead log past it, so views are replaced, not kept.
         """
-        uri = (self.home / LIBRARY_FILE_NAME).resolve().as_uri() + "?mode=ro"
+        uri = readonly_uri(self.home / LIBRARY_FILE_NAME)
         db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.execute("BEGIN")
@@ -172,15 +186,16 @@ class Store:
     def document(self, ref: str | int) -> Document:
         """A document by id, path (absolute or relative to the working directory) or file name."""
         text = str(ref).strip()
-        if text.isdigit():
+        if text.isascii() and text.isdigit():  # "²".isdigit() too, and int("²") raises
             rows = self._query(f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE id = ?", int(text))
             if rows:
                 return Document(*rows[0])
-        for source in {os.path.abspath(text), os.path.realpath(text)}:
+        for source in {stored_path(os.path.abspath(text)), stored_path(os.path.realpath(text))}:
             found = self.find_document(source)
             if found:
                 return found
-        matches = [d for d in self.documents() if d.source.endswith(os.sep + text.lstrip(os.sep))]
+        name = stored_path(text).lstrip(os.sep)
+        matches = [d for d in self.documents() if d.source.endswith(os.sep + name)]
         if len(matches) == 1:
             return matches[0]
         if matches:
@@ -384,6 +399,34 @@ class Store:
         if added or removed:
             _mark_groups_stale(db)
         return ChunkChanges(doc_id, tuple(added), tuple(sorted(removed)), kept)
+
+
+def readonly_uri(path: Path) -> str:
+    """A SQLite URI opening ``path`` read-only, whatever its name holds (``#``, ``?``, ``%``,
+    spaces, non-UTF-8 bytes): ``as_uri`` percent-encodes them all.
+
+    >>> readonly_uri(Path("/tmp/a#b?c/library.sqlite3"))
+    'file:///tmp/a%23b%3Fc/library.sqlite3?mode=ro'
+    """
+    return Path(os.path.abspath(path)).as_uri() + "?mode=ro"
+
+
+def _create_library_file(path: Path) -> None:
+    """Make an empty library with its schema under a temporary name, then move it into place."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)
+    try:
+        with closing(sqlite3.connect(temporary, isolation_level=None)) as db:
+            migrate(db)
+        try:
+            os.link(temporary, path)  # atomic, and never replaces another process's new file
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _chunk(row: tuple) -> Chunk:

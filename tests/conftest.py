@@ -1,24 +1,154 @@
-"""Shared fixtures: real models (loaded once per session), the sample notes, a fresh home."""
+"""Shared fixtures and the two speed classes.
+
+Real models (loaded once per session), the sample notes, a fresh home -- and fakes of the two
+model seams (``tests/fakes.py``) for plumbing tests.
+
+Speed classes: a test that asks for a real-model fixture (``REAL_MODEL_FIXTURES``) is marked
+``slow`` here, at collection, so nobody has to remember the marker. ``make test-fast`` runs
+``-m "not slow"``; under that expression ``tests/model_guard/sitecustomize.py`` watches every
+Python process of the run and a test that still opens the GGUF or an e5 model fails, and so does
+the run. Every test gets a ``pytest-timeout`` limit by class unless it sets its own.
+"""
 
 from __future__ import annotations
 
 import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+import importlib.util
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from ingest.errors import ModelError
-from ingest.settings import Settings
+from ingest.settings import Settings, default_model_cache
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_NOTES = REPO_ROOT / "examples" / "notes"
+GUARD_DIR = Path(__file__).resolve().parent / "model_guard"
+
+#: fixtures that load a real model or build on one; a test using any of them is ``slow``.
+REAL_MODEL_FIXTURES = frozenset(
+    {
+        "model_settings",
+        "embedding_model_dir",
+        "sample_library",
+        "generator",
+        "assistant",
+    }
+)
+FAST_TIMEOUT = 60  # seconds per fast test: the slowest (property tests, subprocesses) take ~10
+SLOW_TIMEOUT = 1800  # a cold model load plus generation on 2 busy cores, with internal waits
+
+
+def fast_run(config: pytest.Config) -> bool:
+    """True under ``-m "not slow"`` (``make test-fast``): no real model may be opened."""
+    return "not slow" in (config.option.markexpr or "")
+
+
+def _load_guard():
+    spec = importlib.util.spec_from_file_location(
+        "study_model_guard", GUARD_DIR / "sitecustomize.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not fast_run(config) or hasattr(config, "_model_guard_log"):
+        return
+    guard = _load_guard()
+    handle, name = tempfile.mkstemp(prefix="study-model-guard-", suffix=".log")
+    os.close(handle)
+    log = Path(name)
+    config._model_guard_log = log
+    roots = [str(default_model_cache())]
+    if os.environ.get("STUDY_MODEL_CACHE"):
+        roots.append(os.environ["STUDY_MODEL_CACHE"])
+    os.environ[guard.LOG_VARIABLE] = str(log)
+    os.environ[guard.ROOTS_VARIABLE] = os.pathsep.join(roots)
+    python_path = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(GUARD_DIR), python_path]))
+    guard.install()
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if uses_real_model(item) and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+        if not item.get_closest_marker("timeout"):
+            limit = SLOW_TIMEOUT if item.get_closest_marker("slow") else FAST_TIMEOUT
+            item.add_marker(pytest.mark.timeout(limit))
+
+
+def uses_real_model(item: pytest.Item) -> bool:
+    """Whether the item uses one of ``REAL_MODEL_FIXTURES`` as defined here or in
+    ``assistant_support`` (a test module's own fixture of the same name, say a fake
+    ``assistant``, does not count)."""
+    names = REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ()))
+    definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    for name in names:
+        chosen = definitions.get(name)
+        if not chosen or chosen[-1].func.__module__ in ("conftest", "assistant_support"):
+            return True
+    return False
+
+
+def _guard_lines(config: pytest.Config) -> list[str]:
+    log = getattr(config, "_model_guard_log", None)
+    if log is None or not log.exists():
+        return []
+    return log.read_text(encoding="utf-8").splitlines()
+
+
+@pytest.fixture(autouse=True)
+def _no_model_in_fast_tests(request):
+    """Under ``-m "not slow"``: fail the test during which a real model was opened."""
+    before = len(_guard_lines(request.config))
+    yield
+    opened = _guard_lines(request.config)[before:]
+    if opened:
+        pytest.fail(
+            "a fast test opened a real model (mark it slow or use tests/fakes.py):\n"
+            + "\n".join(opened),
+            pytrace=False,
+        )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    opened = _guard_lines(session.config)
+    log = getattr(session.config, "_model_guard_log", None)
+    if log is not None:
+        log.unlink(missing_ok=True)
+    if opened:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_sep("=", "model guard: real models opened in a fast run", red=True)
+            for line in opened:
+                reporter.write_line(line)
+
+
+# -- the sample notes and a fresh home ------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
 def sample_notes_dir() -> Path:
     return SAMPLE_NOTES
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """A fresh library home; STUDY_HOME points at it for code and subprocesses alike."""
+    path = tmp_path / "home"
+    monkeypatch.setenv("STUDY_HOME", str(path))
+    return path
+
+
+# -- real models (each test using one is slow) ------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -39,12 +169,18 @@ def embedding_model_dir(model_settings) -> Path:
         return embedding_files.install_bundled(model_settings)
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch) -> Path:
-    """A fresh library home; STUDY_HOME points at it for code and subprocesses alike."""
-    path = tmp_path / "home"
-    monkeypatch.setenv("STUDY_HOME", str(path))
-    return path
+@pytest.fixture(scope="session")
+def tokenizer_dir(tmp_path_factory) -> Path:
+    """The directory of the bundled e5 model, for its ``tokenizer.json`` only (fast: tests using
+    it never load the weights; the model guard checks that). Converted first if missing."""
+    from index import embedding_files
+
+    env = {k: v for k, v in os.environ.items() if k != "STUDY_HOME"}
+    settings = Settings.load(home=tmp_path_factory.mktemp("tokenizer-home"), env=env)
+    try:
+        return Path(embedding_files.resolve_embedding_model(settings))
+    except ModelError:
+        return embedding_files.install_bundled(settings)
 
 
 @pytest.fixture(scope="session")
@@ -57,3 +193,59 @@ def sample_library(tmp_path_factory, model_settings, embedding_model_dir):
     library.ingest([SAMPLE_NOTES])
     yield library
     library.close()
+
+
+# -- fakes of the model seams (fast) ----------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def fake_settings(tmp_path_factory) -> Settings:
+    """Settings with a throwaway home and a model cache holding no model."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDY_")}
+    return Settings.load(home=tmp_path_factory.mktemp("fake-home"), env=env).replace(
+        model_cache=tmp_path_factory.mktemp("no-models"), temperature=0.0, max_tokens=64
+    )
+
+
+@pytest.fixture(scope="session")
+def fake_library(tmp_path_factory, fake_settings):
+    """The five sample notes in a real library (SQLite, FAISS, BM25) over the fake embedder."""
+    from fakes import FakeModelsLibrary
+
+    library = FakeModelsLibrary.open(
+        fake_settings.replace(home=tmp_path_factory.mktemp("fake-sample-home"))
+    )
+    library.ingest([SAMPLE_NOTES])
+    yield library
+    library.close()
+
+
+@pytest.fixture
+def scripted():
+    """A ``ScriptedGenerator`` with nothing enqueued: each test scripts its own replies."""
+    from fakes import ScriptedGenerator
+
+    return ScriptedGenerator()
+
+
+@pytest.fixture
+def fake_models(monkeypatch, scripted):
+    """Every ``Library`` and generator opened in this process uses the fakes (for CLI and
+    AppTest flows, which open their own); returns the ``ScriptedGenerator`` to script."""
+    import streamlit as st
+    from fakes import HashEmbedder, fake_token_counter
+
+    import assistant.facade
+    import assistant.generator
+    import index.embedder
+    import index.library
+    import ui.resources
+
+    monkeypatch.setattr(index.embedder, "create_embedder", lambda settings: HashEmbedder())
+    monkeypatch.setattr(index.library, "resolve_embedding_model", lambda settings: "fake")
+    monkeypatch.setattr(index.library, "load_token_counter", lambda d: fake_token_counter())
+    for module in (assistant.generator, assistant.facade, ui.resources):
+        monkeypatch.setattr(module, "open_generator", lambda settings: scripted)
+    st.cache_resource.clear()  # nothing the real models made may be served from the cache
+    yield scripted
+    st.cache_resource.clear()

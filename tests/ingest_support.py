@@ -15,9 +15,10 @@ QUESTION_HEADING = re.compile(r"^#{3,4} (题目 ?\d+：|\d+\. )")
 
 
 @pytest.fixture(scope="session")
-def token_counter(embedding_model_dir: Path) -> TokenCounter:
-    """The real counter, from the converted bundled e5 model's tokenizer.json."""
-    return load_token_counter(embedding_model_dir)
+def token_counter(tokenizer_dir: Path) -> TokenCounter:
+    """The real counter, from the converted bundled e5 model's tokenizer.json (the vocabulary
+    only: the model's weights are never loaded, so tests using it stay fast)."""
+    return load_token_counter(tokenizer_dir)
 
 
 def question_lines(text: str) -> list[int]:

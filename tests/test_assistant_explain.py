@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 import time
@@ -21,6 +22,7 @@ from assistant.language import is_han
 from assistant.prompts import SYSTEM
 from assistant.retrieval import Passage
 from assistant.session import turn_of
+from ingest.sentences import split_sentences
 
 PLANTED_NOTE = """# 梯度裁剪补充笔记
 
@@ -44,6 +46,43 @@ def test_explain_cites_a_gradient_clipping_section(assistant):
     assert cited and all(number in by_number for number in cited)
     assert any("梯度裁剪" in by_number[number].heading for number in cited)
     assert explanation.stats.prompt_tokens + explanation.stats.max_tokens <= 4096
+
+
+def bigrams(text: str) -> set[str]:
+    """CJK character pairs and Latin words: a crude, independent measure of shared wording."""
+    han = "".join(c if is_han(c) else " " for c in text)
+    pairs = {run[i:i + 2] for run in han.split() for i in range(len(run) - 1)}
+    return pairs | set(re.findall(r"[a-z]{3,}", text.lower()))
+
+
+def self_cited_sentences(raw: str) -> list[tuple[str, list[int]]]:
+    """(sentence, its markers) for each sentence the model marked itself, before any repair;
+    markers written after the full stop ("…。[1] Next") belong to the sentence before them."""
+    sentences: list[list] = []  # [text, markers]
+    for line in raw.split("\n"):
+        for index, sentence in enumerate(split_sentences(line)):
+            leading = re.match(r"\s*((?:[\[【]\s*\d+\s*[\]】]\s*)+)", sentence)
+            if leading and sentences and (index > 0 or not sentence[leading.end():].strip()):
+                sentences[-1][1] += marker_numbers(leading.group(1))
+                sentence = sentence[leading.end():]
+            if sentence.strip():
+                sentences.append([sentence, marker_numbers(sentence)])
+    return [(text, numbers) for text, numbers in sentences if numbers and text.strip()]
+
+
+@pytest.mark.parametrize("question", ["什么是梯度裁剪？", "梯度消失和梯度爆炸是什么？"])
+def test_the_markers_the_model_writes_point_at_passages_that_support_them(assistant, question):
+    explanation = assistant.explain(question)
+    raw = "".join(explanation.stream())  # the model's own text: markers not yet checked
+    passages = {p.number: p for p in explanation.passages}
+    cited = self_cited_sentences(raw)
+    assert cited, f"the model wrote no marker itself: {raw!r}"
+    for sentence, numbers in cited:
+        assert set(numbers) <= set(passages), (sentence, numbers)  # no invented number
+        words = bigrams(re.sub(r"\[\d+\]", "", sentence))
+        share = max(len(words & bigrams(passages[n].excerpt)) / max(len(words), 1)
+                    for n in numbers)
+        assert share >= 0.4, (sentence, numbers, [passages[n].excerpt for n in numbers])
 
 
 def test_a_question_the_notes_do_not_cover_gets_the_not_covered_reply(assistant):

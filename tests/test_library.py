@@ -119,7 +119,8 @@ def test_search_cli_json_and_queries_file(sample_library, tmp_path):
     assert [line["query"] for line in lines] == ["什么是梯度裁剪？", "what is batch normalization?"]
     hit = lines[0]["hits"][0]
     assert set(hit) == {"source", "title", "heading", "start_line", "end_line", "page", "score",
-                        "text", "also_in"}
+                        "text", "also_in", "similarity", "evidence", "weak"}
+    assert hit["weak"] is False and hit["evidence"] > 3
     assert "梯度裁剪" in hit["heading"] and hit["start_line"] <= hit["end_line"]
 
 

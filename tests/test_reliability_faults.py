@@ -471,11 +471,3 @@ def test_no_space_left_on_a_small_tmpfs(tmp_path, sample_library):
     finally:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
-
-@pytest.mark.parametrize("module", ["index.doctor", "ingest.storage_errors", "ingest.encoding"])
-def test_module_examples(module):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(module))
-    assert result.attempted > 0 and result.failed == 0

@@ -4,7 +4,6 @@ no model is loaded, so this file runs in seconds."""
 
 from __future__ import annotations
 
-import doctest
 import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -12,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fsrs import Card, Rating, Scheduler
 
-from assistant import history_file, mastery, scheduler, study_memory, study_records, topics
 from assistant.grading import Grade
 from assistant.history_file import HistoryFileError
 from assistant.quiz_schema import QuizItem
@@ -364,16 +362,3 @@ def test_a_library_from_before_study_memory_is_upgraded_in_place(tmp_path, clock
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     assert db.execute("SELECT value FROM meta WHERE key = 'kept'").fetchone() == ("yes",)
     db.close()
-
-
-def test_module_examples():
-    for module in (
-        scheduler,
-        topics,
-        mastery,
-        study_records,
-        study_memory,
-        history_file,
-        study_cmd,
-    ):
-        assert doctest.testmod(module).failed == 0, module.__name__

@@ -9,6 +9,7 @@ import pytest
 from conftest import REPO_ROOT, SAMPLE_NOTES
 from streamlit.testing.v1 import AppTest
 
+from assistant.citations import marker_numbers
 from index.library import Library
 
 APP = str(REPO_ROOT / "ui" / "app.py")
@@ -62,8 +63,14 @@ def test_chat_answers_with_sources(app_env, sample_library):
     labels = [e.label for e in app.expander]
     assert labels and any("梯度裁剪" in label.replace("\\", "") for label in labels), labels
     assert all(re.search(r"\.txt:\d+-\d+", label.replace("\\", "")) for label in labels)
+    # Written by the model: a missing or broken GGUF gives an extractive reply (with markers
+    # too), which must fail here. ``generated`` is False for it; the page says why.
+    reply = app.session_state["chat"][-1].reply
+    assert reply.generated, f"the model did not answer: {reply.notice or texts(app)}"
+    assert "Generation is unavailable" not in texts(app)
+    assert marker_numbers(reply.text)  # it cites a passage
     answer = app.chat_message[1].markdown[0].value
-    assert answer.strip() and "[" in answer  # the streamed answer, with a marker
+    assert answer.strip() and "[" in answer  # the streamed answer is on the page
     exported = app.sidebar.get("download_button")
     assert exported  # the conversation can be exported once it has an exchange
 
@@ -88,12 +95,14 @@ def test_practice_gives_feedback_and_a_score_and_feeds_progress(app_env, sample_
     app.button[0].click().run()  # the form's Start button
     assert not app.exception, app.exception
     assert "Question 1 of 1" in texts(app)
-    app.radio(key="answer-1").set_value(0).run()
+    item = app.session_state["practice"].items[0]
+    assert item.generated, "the question was not written by the model (is the GGUF usable?)"
+    app.radio(key="answer-1").set_value(item.answer_index).run()  # the key
     submit = next(b for b in app.button if b.label == "Submit")
     submit.click().run()
     assert not app.exception, app.exception
-    verdicts = [e.value for kind in ("success", "error", "warning") for e in app.get(kind)]
-    assert any(v in ("Correct", "Incorrect", "Partly correct") for v in verdicts)
+    assert [e.value for e in app.success] == ["Correct"]  # the chosen option reached grading
+    assert not app.error and app.session_state["practice"].grades[0].correct
     located = re.compile(r"\.txt:\d+-\d+")  # the cited passage, with its location
     assert any(e.label.startswith("Source") and located.search(e.label.replace("\\", ""))
                for e in app.expander)

@@ -1,6 +1,9 @@
 """The ``study`` command: flags become one ``Settings`` object, each command is a thin handler.
 
-Errors from the library surface here only: one line on stderr and a non-zero exit status.
+Errors from the library surface here only: one line on stderr and a non-zero exit status --
+the library's own errors (status 1, or the error's), a refused file operation (status 1), and a
+bad flag or argument (status 2, one line instead of argparse's usage block). Every such line
+goes through ``terminal_safe``, since it may quote a file name or note text.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from ingest.errors import StudyError
 from ingest.settings import Settings
 from ui.commands import COMMAND_MODULES
+from ui.terminal_text import terminal_safe
 
 
 def package_version() -> str:
@@ -22,8 +26,16 @@ def package_version() -> str:
         return "0+unknown"
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` (and, through ``parser_class``, every subcommand's) whose errors
+    are one line, like every other error of the command."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {terminal_safe(message)} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog="study",
         description="A local, offline study assistant over your own notes.",
     )
@@ -68,8 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args, settings_from_args(args)) or 0
     except StudyError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {terminal_safe(error)}", file=sys.stderr)
         return error.exit_code
+    except OSError as error:  # a file the command was given or must write, refused by the OS
+        where = f"{error.filename}: " if error.filename else ""
+        reason = error.strerror or str(error)
+        print(f"error: {terminal_safe(where + reason)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

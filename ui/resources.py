@@ -33,7 +33,8 @@ def _library_key(current: Settings) -> tuple[str, ...]:
 
 def _generator_key(current: Settings) -> tuple[str, ...]:
     return (current.llm_model, str(current.model_cache), str(current.n_ctx),
-            str(current.n_threads))
+            str(current.n_threads), current.llm_url, current.llm_api_key,
+            current.llm_model_name, str(current.llm_timeout))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -80,7 +81,7 @@ def loaded_models() -> list[tuple[str, str]]:
 
     current = settings()
     llm = generator()
-    llm_text = str(llm.config.path) if isinstance(llm, LlamaGenerator) else f"— ({llm.reason})"
+    llm_text = llm.label if llm.available else f"— ({llm.reason})"
     embedder = library().embedder
     return [("LLM", llm_text),
             ("Embedding", f"{embedder.model_id} ({resolve_backend(current)}, {embedder.dim} d)")]

@@ -6,11 +6,11 @@ Exit status 0 when the library is consistent (notes are fine), 1 when problems r
 from __future__ import annotations
 
 import argparse
-import json
 
 from index import doctor
 from ingest.settings import Settings
 from ui.progress import terminal_progress
+from ui.terminal_text import json_line, terminal_safe
 
 _LABELS = {doctor.OK: "ok", doctor.NOTE: "note", doctor.PROBLEM: "PROBLEM"}
 
@@ -40,7 +40,7 @@ def doctor_command(args: argparse.Namespace, settings: Settings) -> int:
     else:
         report = doctor.check(settings)
     if args.json:
-        print(json.dumps(report_json(report), ensure_ascii=False))
+        print(json_line(report_json(report)))
     else:
         print_report(report)
     return 0 if report.consistent else 1
@@ -56,12 +56,12 @@ def report_json(report: doctor.DoctorReport) -> dict:
 
 
 def print_report(report: doctor.DoctorReport) -> None:
-    print(f"library: {report.home}")
+    print(f"library: {terminal_safe(report.home)}")
     for action in report.actions:
-        print(f"repaired: {action}")
+        print(f"repaired: {terminal_safe(action)}")
     width = max(len(label) for label in _LABELS.values())
     for check in report.checks:
-        print(f"{_LABELS[check.status].ljust(width)}  {check.name}: {check.detail}")
+        print(f"{_LABELS[check.status].ljust(width)}  {check.name}: {terminal_safe(check.detail)}")
     if report.consistent:
         print("consistent")
     else:

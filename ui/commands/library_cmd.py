@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from index.library import Library
 from ingest.report import Status
@@ -11,6 +10,7 @@ from ingest.settings import Settings
 from ingest.store import Store
 from ui.commands.search_cmd import last_self_eval
 from ui.progress import terminal_progress
+from ui.terminal_text import json_line, terminal_safe
 
 EXIT_SKIPPED = 3
 """``study ingest`` exit status when some files were skipped (the rest were ingested)."""
@@ -27,7 +27,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     ingest.add_argument("--prune", action="store_true",
-                        help="also remove documents whose files no longer exist")
+                        help="also remove documents under these PATHs whose files no longer "
+                        "exist (documents elsewhere are never touched)")
     ingest.add_argument("--verbose", "-v", action="store_true",
                         help="print one line per file, not only the skipped ones")
     ingest.set_defaults(handler=ingest_command)
@@ -48,8 +49,8 @@ def ingest_command(args: argparse.Namespace, settings: Settings) -> int:
             report = library.ingest(args.paths, progress=progress, prune=args.prune,
                                     embed_progress=embed_progress)
     for outcome in report.outcomes:
-        if args.verbose or outcome.status in (Status.SKIPPED, Status.REMOVED):
-            print(outcome.line)
+        if args.verbose or outcome.notice or outcome.status in (Status.SKIPPED, Status.REMOVED):
+            print(terminal_safe(outcome.line))
     print(report.summary())
     if figure := last_self_eval(settings):
         print(figure)
@@ -61,18 +62,19 @@ def docs_command(args: argparse.Namespace, settings: Settings) -> int:
         documents = store.documents()
     if args.json:
         for document in documents:
-            print(json.dumps({
+            print(json_line({
                 "id": document.id, "title": document.title, "source": document.source,
                 "format": document.format, "chunks": document.chunk_count,
                 "size": document.size, "sha256": document.sha256,
                 "ingested_at": document.ingested_at,
-            }, ensure_ascii=False))
+            }))
         return 0
     if not documents:
         print(f"no documents in {settings.home}; add some with 'study ingest PATH'")
         return 0
     rows = [("ID", "CHUNKS", "FORMAT", "TITLE", "PATH")] + [
-        (str(d.id), str(d.chunk_count), d.format, d.title, d.source) for d in documents
+        (str(d.id), str(d.chunk_count), d.format, terminal_safe(d.title),
+         terminal_safe(d.source)) for d in documents
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
@@ -87,5 +89,5 @@ def docs_command(args: argparse.Namespace, settings: Settings) -> int:
 def rm_command(args: argparse.Namespace, settings: Settings) -> int:
     with Library.open(settings) as library:
         removed = library.remove(args.document)
-    print(f"removed {removed.document.source} ({len(removed.chunk_ids)} chunks)")
+    print(f"removed {terminal_safe(removed.document.source)} ({len(removed.chunk_ids)} chunks)")
     return 0

@@ -15,13 +15,16 @@ from datetime import datetime, timedelta
 from assistant.mastery import TopicMastery
 from assistant.study_memory import StudyMemory
 from ingest.settings import Settings
+from ui.commands.arguments import positive_int
+from ui.terminal_text import terminal_safe
 
 TOPIC_WIDTH = 32
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     review = commands.add_parser("review", help="answer the practice questions due for review")
-    review.add_argument("-n", type=int, default=10, help="at most this many (default 10)")
+    review.add_argument("-n", type=positive_int, default=10,
+                        help="at most this many (default 10)")
     review.add_argument(
         "--same",
         action="store_true",
@@ -71,9 +74,9 @@ def review_command(args: argparse.Namespace, settings: Settings) -> int:
     asked = right = 0
     for number, entry in enumerate(due, start=1):
         item = memory.review_item(entry, None if args.same else assistant)
-        print(f"R{number}. {item.question}    [{entry.topic.label}]")
+        print(f"R{number}. {terminal_safe(item.question)}    [{terminal_safe(entry.topic.label)}]")
         for letter, option in zip("ABCD", item.options, strict=False):
-            print(f"  {letter}. {option}")
+            print(f"  {letter}. {terminal_safe(option)}")
         try:
             response = input("your answer> ")
         except EOFError:
@@ -83,10 +86,11 @@ def review_command(args: argparse.Namespace, settings: Settings) -> int:
         recorded = memory.record(item, response, grade, review_of=entry)
         asked += 1
         right += grade.correct
-        print(grade.verdict.upper() + ("" if grade.correct else f" — expected: {grade.expected}"))
+        expected = "" if grade.correct else f" — expected: {terminal_safe(grade.expected)}"
+        print(grade.verdict.upper() + expected)
         if grade.missing and not grade.correct:
-            print(f"missing: {grade.missing}")
-        print(f"source: {grade.citation.label()}")
+            print(f"missing: {terminal_safe(grade.missing)}")
+        print(f"source: {terminal_safe(grade.citation.label())}")
         print(f"next review: {when(recorded.due, memory.now())}\n")
     print(f"reviewed: {right}/{asked} correct" if asked else "no questions answered")
     left = memory.due_count()
@@ -128,7 +132,7 @@ def progress_table(topics: list[TopicMastery], now: datetime) -> str:
     header = ("topic", "attempts", "correct", "last practised", "stability", "due", "mastery")
     rows = [header] + [
         (
-            clip(t.label, TOPIC_WIDTH),
+            clip(terminal_safe(t.label), TOPIC_WIDTH),
             str(t.attempts),
             f"{t.share_correct:.0%}",
             local(t.last_practised),

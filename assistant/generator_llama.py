@@ -1,0 +1,218 @@
+"""The in-process backend: the bundled (or the user's) GGUF through llama-cpp-python.
+
+The model is loaded once per process per (file, context settings) and shared by every session,
+so one llama.cpp context serves all callers: a process-wide lock queues their completions (a
+context cannot run two at once). Cancelling releases the lock at the next token, or while still
+queued. The prompt is evaluated in one uninterruptible ``llama_decode`` pass before the first
+token (``PROMPT_INTERRUPTIBLE`` is False, so a UI can say "stopping after the prompt is read").
+
+llama.cpp keeps the KV cache of the last prompt and reuses its longest matching token prefix,
+so prompts put the fixed system prompt first; ``prime`` evaluates it once at start-up.
+"""
+
+from __future__ import annotations
+
+import codecs
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.generator import (
+    QUEUE_POLL_SECONDS,
+    SEED,
+    GenerationStats,
+    Generator,
+    Message,
+    Prompt,
+    TokenStream,
+    UnavailableGenerator,
+    fit_to_context,
+)
+from ingest.errors import ModelError
+from ingest.settings import Settings
+
+CHATML_TEMPLATE = (
+    "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+@dataclass(frozen=True)
+class LlamaConfig:
+    path: str
+    n_ctx: int
+    n_threads: int
+    n_batch: int = 512
+    flash_attn: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Settings, path: Path) -> LlamaConfig:
+        return cls(str(path), settings.n_ctx, settings.resolved_threads())
+
+
+class _LoadedModel:
+    """One llama.cpp model + context and its chat template renderer."""
+
+    def __init__(self, config: LlamaConfig):
+        from llama_cpp import Llama
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        try:
+            self.llm = Llama(
+                config.path,
+                n_ctx=config.n_ctx,
+                n_batch=config.n_batch,
+                n_ubatch=config.n_batch,
+                n_threads=config.n_threads,
+                n_threads_batch=config.n_threads,
+                flash_attn=config.flash_attn,
+                seed=SEED,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as error:
+            raise ModelError(f"{config.path}: the LLM failed to load ({error})") from None
+        model = self.llm._model
+        self.eos_text = model.token_get_text(self.llm.token_eos())
+        bos = self.llm.token_bos()
+        self.add_bos = model.add_bos_token() and bos >= 0
+        template = self.llm.metadata.get("tokenizer.chat_template") or CHATML_TEMPLATE
+        self.formatter = Jinja2ChatFormatter(
+            template, self.eos_text, model.token_get_text(bos) if bos >= 0 else ""
+        )
+
+    def render(self, messages: tuple[Message, ...], add_generation_prompt: bool = True) -> str:
+        self.formatter.add_generation_prompt = add_generation_prompt
+        payload = [{"role": m.role, "content": m.content} for m in messages]
+        return self.formatter(messages=payload).prompt
+
+    def tokens(self, rendered: str) -> list[int]:
+        return self.llm.tokenize(rendered.encode("utf-8"), add_bos=self.add_bos, special=True)
+
+
+_MODELS: dict[LlamaConfig, _LoadedModel] = {}
+_MODELS_LOCK = threading.Lock()
+GENERATION_LOCK = threading.Lock()  # one completion at a time, across every session
+
+
+def load_model(config: LlamaConfig) -> _LoadedModel:
+    with _MODELS_LOCK:
+        if config not in _MODELS:
+            _MODELS[config] = _LoadedModel(config)
+        return _MODELS[config]
+
+
+class LlamaGenerator(Generator):
+    """The bundled (or the user's) GGUF; construct with ``open_generator`` to get fallbacks."""
+
+    def __init__(self, config: LlamaConfig):
+        self.config = config
+        self.model = load_model(config)
+        self.n_ctx = self.model.llm.n_ctx()
+
+    @property
+    def label(self) -> str:
+        return self.config.path
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.model.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def count_prompt(self, messages: tuple[Message, ...]) -> int:
+        return len(self.model.tokens(self.model.render(messages)))
+
+    def prime(self, messages: tuple[Message, ...]) -> None:
+        """Evaluate the fixed leading messages now, so the first real prompt reuses them."""
+        tokens = self.model.tokens(self.model.render(messages, add_generation_prompt=False))
+        with GENERATION_LOCK:
+            llm = self.model.llm
+            if list(llm._input_ids[: len(tokens)]) != tokens:
+                llm.reset()
+                llm.eval(tokens)
+
+    def stream(self, prompt: Prompt, cancel: threading.Event | None = None) -> TokenStream:
+        stats = GenerationStats(max_tokens=prompt.max_tokens)
+        return TokenStream(self._run(prompt, cancel or threading.Event(), stats), stats)
+
+    def _run(self, prompt: Prompt, cancel: threading.Event, stats: GenerationStats):
+        tokens = self.model.tokens(self.model.render(prompt.messages))
+        tokens, max_tokens = fit_to_context(tokens, prompt.max_tokens, self.n_ctx)
+        stats.prompt_tokens, stats.max_tokens = len(tokens), max_tokens
+        grammar = _grammar(prompt.json_schema)
+        while not GENERATION_LOCK.acquire(timeout=QUEUE_POLL_SECONDS):
+            if cancel.is_set():
+                stats.phase = stats.finish_reason = "cancelled"
+                return
+        try:
+            stats.started_at = time.perf_counter()
+            if cancel.is_set():
+                stats.phase = stats.finish_reason = "cancelled"
+                return
+            yield from self._decode(tokens, max_tokens, prompt, grammar, cancel, stats)
+        finally:
+            stats.finished_at = time.perf_counter()
+            GENERATION_LOCK.release()
+
+    def _decode(self, tokens, max_tokens, prompt, grammar, cancel, stats):
+        import llama_cpp
+
+        llm = self.model.llm
+        stats.cached_tokens = _common_prefix(llm._input_ids, tokens)
+        stats.phase = "prompt"
+        llm.set_seed(SEED)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        pieces = llm.generate(tokens, temp=prompt.temperature, top_k=40, top_p=0.95,
+                              repeat_penalty=1.0, grammar=grammar)
+        stats.finish_reason = "length"
+        try:
+            for token in pieces:
+                if stats.first_token_at is None:
+                    stats.first_token_at = time.perf_counter()
+                    stats.phase = "generating"
+                if cancel.is_set():
+                    stats.finish_reason = "cancelled"
+                    break
+                if llama_cpp.llama_vocab_is_eog(llm._model.vocab, token):
+                    stats.finish_reason = "stop"
+                    break
+                stats.completion_tokens += 1
+                text = decoder.decode(llm.detokenize([token]))
+                if text:
+                    yield text
+                if stats.completion_tokens >= max_tokens:
+                    break
+            tail = decoder.decode(b"", final=True)
+            if tail and stats.finish_reason != "cancelled":
+                yield tail
+        finally:
+            pieces.close()
+            stats.phase = "cancelled" if stats.finish_reason == "cancelled" else "done"
+
+
+
+
+def _common_prefix(cached: Any, tokens: list[int]) -> int:
+    count = 0
+    for old, new in zip(cached, tokens, strict=False):
+        if old != new:
+            break
+        count += 1
+    return count
+
+
+def _grammar(json_schema: str | None):
+    if json_schema is None:
+        return None
+    from llama_cpp.llama_grammar import LlamaGrammar
+
+    return LlamaGrammar.from_json_schema(json_schema, verbose=False)
+
+
+def open_backend(settings: Settings) -> Generator:
+    """The configured GGUF, or an ``UnavailableGenerator`` saying why it cannot load."""
+    from assistant.llm_file import resolve_llm_path
+
+    try:
+        return LlamaGenerator(LlamaConfig.from_settings(settings, resolve_llm_path(settings)))
+    except ModelError as error:
+        return UnavailableGenerator(str(error))

@@ -1,0 +1,180 @@
+"""CLI and app flows on the fakes: the real commands and pages, SQLite, FAISS and BM25, with the
+fake embedder and a scripted generator instead of the models (``fake_models``).
+
+What is checked is plumbing: a question goes from the command line or the chat box to the
+assistant, the scripted reply comes back to the student with its sources and markers, a practice
+answer is graded and lands in study memory. The same flows with the real models are in
+``test_ui_app.py`` / ``test_ui_browser.py`` / ``test_assistant_*.py`` (slow).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+from conftest import REPO_ROOT, SAMPLE_NOTES
+from streamlit.testing.v1 import AppTest
+
+from assistant.citations import marker_numbers
+from ui.cli import main
+
+APP = str(REPO_ROOT / "ui" / "app.py")
+GOOD_MCQ = {
+    "question": "L2 正则化惩罚的是什么？",
+    "options": ["权重的平方和", "权重的绝对值和", "学习率", "批大小"],
+    "answer_index": 0,
+    "explanation": "L2 正则化在损失中加入权重的平方和。",
+}
+
+
+@pytest.fixture
+def library_home(tmp_path, fake_models, capsys):
+    """A home with the sample notes, ingested through the CLI with the fake models."""
+    home = tmp_path / "home"
+    assert main(["--home", str(home), "ingest", str(SAMPLE_NOTES)]) == 0
+    capsys.readouterr()
+    return home
+
+
+def test_ask_prints_the_generated_answer_with_its_sources(library_home, fake_models, capsys):
+    fake_models.enqueue("梯度裁剪在梯度范数超过阈值时按比例缩小梯度[1]。它防止梯度爆炸[9]。")
+    assert main(["--home", str(library_home), "ask", "什么是梯度裁剪？", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["generated"] is True and answer["covered"] is True
+    numbers = marker_numbers(answer["answer"])
+    assert answer["removed_markers"] == 1 and numbers[0] == 1 and 9 not in numbers
+    assert "梯度裁剪" in answer["citations"][0]["heading"]
+    assert answer["citations"][0]["start_line"] >= 1
+    assert "什么是梯度裁剪？" in fake_models.prompts[0].messages[-1].content
+
+
+def test_ask_streams_to_the_terminal(library_home, fake_models, capsys):
+    fake_models.enqueue(["梯度裁剪", "限制梯度", "的大小[1]。"])
+    assert main(["--home", str(library_home), "ask", "什么是梯度裁剪？"]) == 0
+    out = capsys.readouterr().out
+    assert "梯度裁剪限制梯度的大小[1]。" in out and re.search(r"\.txt:\d+-\d+", out)
+
+
+def test_quiz_json_prints_each_valid_item_and_counts_the_dropped_drafts(
+    library_home, fake_models, capsys
+):
+    fake_models.enqueue('{"question": "broken', json.dumps(GOOD_MCQ, ensure_ascii=False))
+    code = main(["--home", str(library_home), "quiz", "--topic", "正则化", "-n", "1", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0
+    item = json.loads(captured.out.strip())
+    assert item["answer"] == "权重的平方和" and item["generated"] is True
+    assert item["options"][item["answer_index"]] == "权重的平方和"
+    assert item["citation"]["source"].endswith(".txt")
+    assert "1 invalid drafts" in captured.err
+
+
+def test_an_interactive_quiz_grades_and_records_the_answer(
+    library_home, fake_models, capsys, monkeypatch
+):
+    fake_models.enqueue_json(GOOD_MCQ)
+    monkeypatch.setattr("sys.stdin", io.StringIO("权重的平方和\n"))
+    assert main(["--home", str(library_home), "quiz", "--topic", "正则化", "-n", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "CORRECT" in out and "score: 1/1" in out and "next review:" in out
+    assert main(["--home", str(library_home), "progress", "--json"]) == 0
+    progress = json.loads(capsys.readouterr().out)
+    assert json.dumps(progress).count('"attempts": 1') == 1
+
+
+# -- the app, through AppTest ------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_home(library_home, monkeypatch):
+    monkeypatch.setenv("STUDY_HOME", str(library_home))
+    monkeypatch.setenv("STUDY_UI_LANGUAGE", "en")
+    monkeypatch.setenv("STUDY_TEMPERATURE", "0")
+    monkeypatch.delenv("STUDY_LLM_MODEL", raising=False)
+    return library_home
+
+
+def open_app(page: str | None = None) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=30)
+    app.run()
+    if page:
+        app.switch_page(f"screens/{page}.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_chat_shows_sources_and_the_generated_answer(app_home, fake_models):
+    reply = "梯度裁剪在梯度范数超过阈值时按比例缩小梯度[1]。"
+    fake_models.enqueue(reply)
+    app = open_app()
+    app.chat_input[0].set_value("什么是梯度裁剪？").run()
+    assert not app.exception, app.exception
+    labels = [e.label.replace("\\", "") for e in app.expander]
+    assert labels and all(re.search(r"\.txt:\d+-\d+", label) for label in labels), labels
+    exchange = app.session_state["chat"][-1]
+    assert exchange.reply.generated and exchange.reply.text == reply
+    shown = app.chat_message[1].markdown[0].value.replace("\\", "")
+    assert "按比例缩小梯度" in shown and "[1]" in shown
+    assert app.sidebar.get("download_button")
+
+
+def test_chat_follow_up_sends_the_conversation(app_home, fake_models):
+    fake_models.enqueue("梯度裁剪限制梯度的大小[1]。", "它防止梯度爆炸[1]。")
+    app = open_app()
+    app.chat_input[0].set_value("什么是梯度裁剪？").run()
+    app.chat_input[0].set_value("它能防止什么问题？").run()
+    assert not app.exception, app.exception
+    assert len(app.chat_message) == 4
+    roles = [m.role for m in fake_models.prompts[1].messages]
+    assert roles == ["system", "user", "assistant", "user"]
+
+
+def test_practice_grades_the_chosen_option_and_feeds_progress(app_home, fake_models):
+    fake_models.enqueue_json(GOOD_MCQ)
+    app = open_app("practice")
+    app.text_input[0].set_value("正则化")
+    app.slider[0].set_value(1)
+    app.selectbox[0].set_value("mcq")
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    item = app.session_state["practice"].items[0]
+    assert item.generated and item.question == GOOD_MCQ["question"]
+    app.radio(key="answer-1").set_value(item.answer_index).run()
+    next(b for b in app.button if b.label == "Submit").click().run()
+    assert not app.exception, app.exception
+    assert [e.value for e in app.success] == ["Correct"]
+    assert app.session_state["practice"].grades[0].verdict == "correct"
+    app.switch_page("screens/progress.py").run()
+    assert not app.exception, app.exception
+    assert app.dataframe[0].value["attempts"].tolist() == [1]
+
+
+def test_upload_adds_the_document_and_a_bad_upload_changes_nothing(app_home, fake_models, capsys):
+    app = open_app("library")
+    note = "# 早停\n\n## 什么是早停？\n\n早停（early stopping）在验证集损失不再下降时停止训练。\n"
+    app.file_uploader[0].set_value(("my notes 笔记.md", note.encode(), "text/markdown"))
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    uploads = app_home / "uploads"
+    assert len(list(uploads.iterdir())) == 1
+    app.file_uploader[0].set_value(("broken.txt", b"\x00\x01\x02 binary", "text/plain"))
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    shown = "\n".join(str(m.value) for m in app.markdown) + "\n".join(
+        str(e.value) for kind in ("error", "warning", "info", "success") for e in app.get(kind)
+    )
+    assert "broken.txt" in shown.replace("\\", "")
+    assert len(list(uploads.iterdir())) == 1  # the skipped upload was not kept
+    assert main(["--home", str(app_home), "search", "什么是早停？", "-k", "1", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)["hits"][0]  # the upload is searchable
+    assert first["source"].startswith(str(uploads)) and "早停" in first["text"]
+
+
+def test_settings_page_names_the_models_in_use(app_home, fake_models):
+    app = open_app("settings")
+    assert not app.exception, app.exception
+    shown = "\n".join(str(m.value) for m in app.markdown).replace("\\", "")
+    assert "fake-hash-ngrams" in shown  # the embedder the library really uses
+    assert str(app_home) in shown
