@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from index import hybrid
+from index.chunk_shape import prior_of
 from index.index_state import IndexState, SearchIndexes
 from index.lexical import LexicalIndex
 from index.vector_index import create_vector_index
@@ -113,7 +114,8 @@ def evaluate(
 
 # -- self-test: question headings as queries, their own chunk as gold ------------------------
 
-_QUESTION_PREFIX = re.compile(r"^\s*(?:题目\s*\d+\s*[：:.、]?|\d+\s*[.、．)]|Q\d*[:.]?)\s*")
+_QUESTION_PREFIX = re.compile(
+    r"^\s*(?:题目\s*\d+\s*[：:.、]?|\d+(?:[.．]\d+)*(?:\s*[.、．)]|\s)|Q\d*[:.]?)\s*")
 
 
 def question_of(chunk: Chunk) -> str | None:
@@ -123,11 +125,14 @@ def question_of(chunk: Chunk) -> str | None:
     >>> c = Chunk(1, 1, "a.md", "A", ("A", "题目 3：什么是微调？"), 1, 2, 0, 9, "x", "h")
     >>> question_of(c)
     '什么是微调？'
+    >>> question_of(Chunk(1, 1, "a.md", "A", ("A", "3.2.5 实例理解反向传播"), 1, 2, 0, 9, "x", "h"))
+    '实例理解反向传播'
     """
     if not chunk.heading_path:
         return None
     heading = chunk.heading_path[-1].strip().strip("*").strip()
-    is_question = (heading.startswith("题目") or bool(re.match(r"^\d+\s*[.、．)]", heading))
+    numbered = bool(re.match(r"^\d+(?:\.\d+)*\s*[.、．)\s]", heading))
+    is_question = (heading.startswith("题目") or numbered
                    or heading.endswith(("？", "?")))
     if not is_question:
         return None
@@ -150,7 +155,8 @@ def self_test(
     dim: int,
 ) -> tuple[Scores, int]:
     """Recall@1/5 and MRR of hybrid search when each question heading must find its own chunk
-    (or a member of its duplicate group) in an index built without the heading text."""
+    (or a member of its duplicate group, or another piece of the same section when a long
+    section was split) in an index built without the heading text."""
     questions = {c.id: q for c in chunks if (q := question_of(c))}
     if not questions:
         return score_ranks("self", []), 0
@@ -162,13 +168,16 @@ def self_test(
     lexical = LexicalIndex.build(ids, texts)
     indexes = SearchIndexes(vectors, lexical, IndexState("self-test", "", len(chunks)))
     group_of = {c.id: c.group_id for c in chunks}
+    priors = {c.id: prior_of(c.heading_path, c.text) for c in chunks}
+    section_of = {c.id: (c.doc_id, c.heading_path) for c in chunks}
     query_ids = list(questions)
     query_vectors = embed_queries([questions[i] for i in query_ids])
     ranks = []
     for chunk_id, query_vector in zip(query_ids, query_vectors, strict=True):
         ranked = hybrid.rank(indexes, questions[chunk_id], query_vector, MRR_DEPTH, "hybrid",
-                             group_of)
-        gold = {chunk_id} | {i for i, g in group_of.items()
-                             if g is not None and g == group_of.get(chunk_id)}
+                             group_of, priors=lambda ids: {i: priors[i] for i in ids})
+        gold = ({chunk_id} | {i for i, g in group_of.items()
+                              if g is not None and g == group_of.get(chunk_id)}
+                | {i for i, section in section_of.items() if section == section_of[chunk_id]})
         ranks.append(next((r for r, hit in enumerate(ranked.kept, 1) if hit.id in gold), None))
     return score_ranks("self", ranks), len(query_ids)

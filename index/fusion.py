@@ -147,6 +147,20 @@ def mmr(
     return [ranked[i] for i in chosen]
 
 
+def apply_priors(ranked: Sequence[ScoredId], prior_of: Mapping[int, float]) -> list[ScoredId]:
+    """Each score times its id's prior (absent: 1), re-sorted best first; ties keep their order.
+
+    Priors come from a passage's shape (``index.chunk_shape``): a reference list or a heading
+    with no answer under it keeps its place only against passages scoring under half as well.
+
+    >>> ranked = [ScoredId(1, 0.9), ScoredId(2, 0.8), ScoredId(3, 0.3)]
+    >>> [(h.id, h.score) for h in apply_priors(ranked, {1: 0.5})]
+    [(2, 0.8), (1, 0.45), (3, 0.3)]
+    """
+    rescored = [ScoredId(hit.id, hit.score * prior_of.get(hit.id, 1.0)) for hit in ranked]
+    return sorted(rescored, key=lambda hit: -hit.score)
+
+
 def filter_ids(ranked: Sequence[ScoredId], keep: Callable[[int], bool]) -> list[ScoredId]:
     """The hits whose id passes ``keep`` (e.g. "chunk belongs to one of these documents").
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.fusion import collapse_groups, filter_ids, weighted_score_fusion
+from index.fusion import apply_priors, collapse_groups, filter_ids, weighted_score_fusion
 from index.index_state import SearchIndexes
 from index.scored import ScoredId
 
@@ -48,12 +48,17 @@ def rank(
     mode: str,
     group_of: Mapping[int, int | None],
     keep: Callable[[int], bool] | None = None,
+    priors: Callable[[list[int]], Mapping[int, float]] | None = None,
 ) -> RankedIds:
-    """Top ``k`` chunk ids for ``query`` by ``mode``; duplicate groups collapse to one id."""
+    """Top ``k`` chunk ids for ``query`` by ``mode``; duplicate groups collapse to one id.
+
+    ``priors`` gives candidate ids their score multipliers (``index.chunk_shape``), so that
+    reference lists, exercises and empty headings sink below real answers."""
     size = max(len(indexes.vectors), len(indexes.lexical))
     candidates = max(k * CANDIDATES_PER_HIT, MIN_CANDIDATES)
     while True:
-        ranked = _rank_once(indexes, query, query_vector, k, mode, group_of, keep, candidates)
+        ranked = _rank_once(indexes, query, query_vector, k, mode, group_of, keep, candidates,
+                            priors)
         if len(ranked.kept) >= k or candidates >= size:
             return ranked
         candidates = min(size, candidates * GROWTH)
@@ -68,6 +73,7 @@ def _rank_once(
     group_of: Mapping[int, int | None],
     keep: Callable[[int], bool] | None,
     candidates: int,
+    priors: Callable[[list[int]], Mapping[int, float]] | None = None,
 ) -> RankedIds:
     dense: list[ScoredId] = []
     if mode != "lexical" and query_vector is not None and len(indexes.vectors):
@@ -83,6 +89,8 @@ def _rank_once(
         ranked = weighted_score_fusion([dense, lexical], [DENSE_WEIGHT, LEXICAL_WEIGHT])
     if keep is not None:
         ranked = filter_ids(ranked, keep)
+    if priors is not None:
+        ranked = apply_priors(ranked, priors([hit.id for hit in ranked]))
     kept, others = collapse_groups(ranked, group_of)
     kept = kept[:k]
     similarity = {hit.id: hit.score for hit in dense}

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from index import evaluation, evidence, hybrid
+from index.chunk_shape import prior_of
 from index.embedding_cache import EmbeddingCache, embed_passages_counted
 from index.index_state import (
     STATE_FILE_NAME,
@@ -62,6 +63,14 @@ class _Snapshot:
     view: Store  # read-only, pinned at the state the indexes reflect (``Store.snapshot``)
     background: np.ndarray  # a sample of passage vectors (``index.evidence``)
     weak_level: float | None  # stand-out of a content-free query's best hit
+    priors: dict[int, float]  # shape prior of each chunk id seen so far (an id's text never
+    # changes: an edited passage gets a new id), filled lazily by searches
+
+    def priors_of(self, ids: list[int]) -> dict[int, float]:
+        missing = [i for i in ids if i not in self.priors]
+        for chunk in self.view.chunks_by_id(missing) if missing else ():
+            self.priors[chunk.id] = prior_of(chunk.heading_path, chunk.text)
+        return {i: self.priors.get(i, 1.0) for i in ids}
 
 
 def clean_query(query: str) -> str:
@@ -204,7 +213,7 @@ class Library:
             lambda vector: next((h.score for h in indexes.vectors.search_one(vector, 1)), None),
             background)
         with self._load_lock:
-            self._snapshot = _Snapshot(indexes, group_of, view, background, level)
+            self._snapshot = _Snapshot(indexes, group_of, view, background, level, {})
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -294,7 +303,7 @@ class Library:
             doc_of = {c.id: c.doc_id for c in snapshot.view.chunks()}
             keep = lambda chunk_id: doc_of.get(chunk_id) in wanted_docs  # noqa: E731
         ranked = hybrid.rank(snapshot.indexes, query, query_vector, k, mode, snapshot.group_of,
-                             keep)
+                             keep, snapshot.priors_of)
         z_scores = {}
         if query_vector is not None:
             z_scores = evidence.stand_out(query_vector, snapshot.background, ranked.similarity)

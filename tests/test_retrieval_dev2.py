@@ -1,0 +1,60 @@
+"""Retrieval on the second dev set: real public notes nobody on the project wrote (see
+tests/data/dev2_README.md). The notes are not in the repository, so this runs only where they
+were fetched (``/work/devnotes/dev2`` or ``$STUDY_DEV2_NOTES``) and skips elsewhere (CI)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from index import evaluation, hybrid
+from index.chunk_shape import ANSWER, shape_of
+
+REPO = Path(__file__).resolve().parent.parent
+DEV2_QUESTIONS = REPO / "tests" / "data" / "dev2_questions.jsonl"
+DEV2_NOTES = Path(os.environ.get("STUDY_DEV2_NOTES", "/work/devnotes/dev2"))
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not DEV2_NOTES.is_dir(), reason=f"dev2 notes not fetched ({DEV2_NOTES})"),
+]
+
+
+@pytest.fixture(scope="module")
+def dev2_library(tmp_path_factory, model_settings, embedding_model_dir):
+    from index.library import Library
+
+    settings = model_settings.replace(home=tmp_path_factory.mktemp("dev2-home"))
+    library = Library.open(settings)
+    report = library.ingest([DEV2_NOTES])
+    assert not [o for o in report.outcomes if o.status.name == "SKIPPED"], report.outcomes
+    yield library
+    library.close()
+
+
+def test_dev2_figures(dev2_library):
+    """Measured on 2026-11-28 (benchmarks/results/retrieval_dev2.md): hybrid 0.500 / 0.689 /
+    0.573 before any dev2 work was 0.500 / 0.662 / 0.568. The issue's targets (Hit@1 0.85,
+    Hit@5 0.97) are NOT met: the Chinese questions over English notes are the misses, and the
+    int8 e5-small puts their gold passage at a median dense rank of ~380 of 695."""
+    questions = evaluation.load_questions(DEV2_QUESTIONS)
+    assert len(questions) >= 60
+    scores = {s.mode: s for s in evaluation.evaluate(
+        lambda q, k, mode: dev2_library.search(q, k=k, mode=mode), questions, hybrid.MODES)}
+    hybrid_scores = scores["hybrid"]
+    assert hybrid_scores.hit_at_1 >= 0.49 and hybrid_scores.hit_at_5 >= 0.68, hybrid_scores
+    assert hybrid_scores.mrr_at_10 >= scores["dense"].mrr_at_10, scores
+
+
+def test_dev2_reference_lists_and_empty_headings_leave_the_top_places(dev2_library):
+    """Before the shape priors, 78 of the 740 top-10 slots were reference lists, exercises,
+    empty question headings or link lists; after, 17."""
+    questions = evaluation.load_questions(DEV2_QUESTIONS)
+    slots = non_answers = 0
+    for question in questions:
+        for hit in dev2_library.search(question.query, k=10):
+            slots += 1
+            non_answers += shape_of(hit.chunk.heading_path, hit.chunk.text) != ANSWER
+    assert non_answers <= slots * 0.03, (non_answers, slots)
