@@ -92,7 +92,6 @@ def model_files() -> list[models.ModelStatus]:
 def loaded_models() -> list[tuple[str, str]]:
     """(model, what is loaded) for the Settings page."""
     from index.embedder import resolve_backend
-    from ui.reasons import reason_text
 
     current = settings()
     llm = generator()

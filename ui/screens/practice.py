@@ -23,7 +23,6 @@ from ui.practice_run import (
     start_quiz,
     warm_search,
 )
-from ui.safe_text import escape_markdown
 from ui.study_view import due_entries, record_answer, review_questions, topic_questions
 from ui.texts import t
 
