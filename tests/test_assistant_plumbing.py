@@ -11,6 +11,7 @@ with the real ones in ``test_assistant_explain.py`` / ``_quiz.py`` (slow).
 from __future__ import annotations
 
 import json
+import re
 import threading
 
 import pytest
@@ -19,6 +20,7 @@ from fakes import ScriptedGenerator
 from assistant.citations import check_citations, marker_numbers
 from assistant.compare import compare
 from assistant.explain import start_explanation
+from assistant.extractive import plain
 from assistant.facade import Assistant
 from assistant.generator import Message, Prompt, UnavailableGenerator
 from assistant.grading import grade
@@ -59,12 +61,14 @@ def test_explain_shows_sources_first_then_streams_the_generated_reply(fake_assis
     assert explanation.will_generate and explanation.passages
     assert explanation.phase == "queued" and not scripted.prompts  # sources before generation
     clipping = number_of(explanation.passages, "梯度裁剪")
-    reply = f"梯度裁剪在梯度的范数超过阈值时把梯度缩小[{clipping}]。"
+    # what the cited passage says (a reply the notes do not state is taken out: see below)
+    reply = f"梯度裁剪通过限制梯度的最大值来控制梯度的大小，避免梯度爆炸[{clipping}]。"
     scripted.enqueue(reply)
     pieces = list(explanation.stream())
     assert len(pieces) > 3 and "".join(pieces) == reply  # streamed in pieces, unchanged
     answer = explanation.finish()
     assert answer.generated and answer.text == reply and answer.covered
+    assert answer.unsupported == () and [c.verdict for c in answer.checks] == ["supported"]
     assert explanation.stats.finish_reason == "stop" and explanation.stats.completion_tokens > 0
 
     prompt = scripted.prompts[0]
@@ -94,8 +98,8 @@ def test_fifty_long_passages_are_cut_to_fit_a_small_context(fake_library):
         max_tokens=8,
         top_k=50,
         prompt_passages=50,
-        passage_tokens=4000,
-        relevance_margin=1.0,
+        passage_tokens=4000,  # no cap per passage
+        prompt_budget=100_000,  # no passage budget: the 512-token window alone must cut
     )
     "".join(explanation.stream())
     assert 1 < len(explanation.passages) < 50
@@ -122,15 +126,22 @@ def test_the_answer_is_capped_at_max_tokens(fake_assistant, scripted):
     assert scripted.count_tokens(text) <= 10 + scripted.PIECE_CHARS
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 13 (helper 13a): start_explanation searches a follow-up with the question "
+    "before, but re-ranks the hits (extractive.rank_by_answer) by the bare follow-up "
+    "'它能防止什么问题？', which pushes both 梯度裁剪 sections out of the prompt",
+)
 def test_a_follow_up_question_carries_the_history_without_old_markers(fake_assistant, scripted):
-    scripted.enqueue("梯度裁剪限制梯度大小[1]。", "它能防止梯度爆炸[1]。")
+    scripted.enqueue("梯度裁剪是一种限制梯度大小的方法[1]。", "它能避免梯度爆炸或消失[1]。")
     first = fake_assistant.explain(QUESTION)
     history = [turn_of(first.question, first.finish().text)]
     follow_up = fake_assistant.explain("它能防止什么问题？", history=history)
     follow_up.finish()
     messages = scripted.prompts[1].messages
     assert [m.role for m in messages] == ["system", "user", "assistant", "user"]
-    assert messages[1].content == QUESTION and "[" not in messages[2].content
+    assert messages[1].content == QUESTION
+    assert "限制梯度大小" in messages[2].content and "[" not in messages[2].content
     assert "梯度裁剪" in follow_up.passages[0].hit.chunk.heading  # searched with the context
 
 
@@ -201,11 +212,6 @@ def test_an_unsupported_sentence_without_a_marker_is_reported(fake_library):
     assert checked.attached == 0 and checked.unsupported == ("红烧肉要先炒糖色再加酱油炖一小时。",)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 (helper 13a): check_citations does not yet check "
-    "sentences that carry a marker against the passage they cite",
-)
 def test_a_marker_to_a_passage_that_does_not_support_the_sentence_is_caught(fake_library):
     passages = clipping_passages(fake_library, k=5)
     clipping = passages[number_of(passages, "梯度裁剪") - 1]
@@ -217,8 +223,16 @@ def test_a_marker_to_a_passage_that_does_not_support_the_sentence_is_caught(fake
     claim = sentence_from(clipping)
     cited = claim.replace("。", f"[{wrong.number}]。")
     checked = check_citations(cited, passages, fake_library.embedder)
-    kept_wrong = wrong.number in marker_numbers(checked.text)
-    assert not kept_wrong or any(claim[:10] in s for s in checked.unsupported), checked
+    # the marker moves to the passage the sentence was copied from; the sentence stays
+    assert marker_numbers(checked.text) == [clipping.number], checked
+    assert checked.repointed == 1 and checked.unsupported == ()
+    assert checked.text == claim.replace("。", f"[{clipping.number}]。")
+    # a marked sentence no passage supports is taken out and listed
+    invented = "红烧肉要先炒糖色再加酱油炖一小时。"
+    checked = check_citations(
+        invented.replace("。", f"[{clipping.number}]。"), passages, fake_library.embedder
+    )
+    assert checked.text == "" and checked.unsupported == (invented,)
 
 
 # -- quiz: validation of what the model wrote ---------------------------------------------------
@@ -282,8 +296,8 @@ def test_two_invalid_drafts_drop_the_section(fake_library, scripted):
 @pytest.mark.xfail(
     strict=True,
     raises=(TypeError, AttributeError),
-    reason="issue 16: JSON that is not an object (null, a number) crashes "
-    "quiz_schema.problems instead of being rejected",
+    reason="issue 16: JSON that is not an object (null, a number) still crashes "
+    "quiz_schema.problems (called from quiz._generated_item) instead of being rejected",
 )
 @pytest.mark.parametrize("garbage", ["null", "42"])
 def test_json_that_is_not_an_object_is_rejected(fake_library, scripted, garbage):
@@ -309,7 +323,9 @@ def test_a_repeated_question_is_rejected(fake_library, scripted):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 16 (helper 16): no verifier checks a generated key against the passage yet",
+    reason="issue 16 (helper 16): bank_verify.verify catches a wrong key (next test), but the "
+    "on-demand quiz (quiz.item_on_chunk, used when the bank holds nothing on a topic) "
+    "does not run it",
 )
 def test_a_wrong_key_is_caught(fake_library, scripted):
     wrong_key = dict(GOOD_MCQ, answer_index=1)  # "过拟合": the passage says 梯度爆炸
@@ -318,6 +334,29 @@ def test_a_wrong_key_is_caught(fake_library, scripted):
     item = item_on_chunk(fake_library, scripted, clipping_chunk(fake_library), log=log)
     assert item is None or item.answer == "梯度爆炸"
     assert log.rejected >= 1
+
+
+def test_the_bank_verifier_rejects_a_key_the_passage_does_not_state(fake_library, scripted):
+    from assistant.bank_verify import verify
+
+    chunk = clipping_chunk(fake_library)
+    scripted.enqueue_json(GOOD_MCQ)
+    item = item_on_chunk(fake_library, scripted, chunk, "mcq", seed=3)
+    assert verify(item, item.passage).accepted  # 梯度爆炸: the passage says so
+    wrong = QuizItem(
+        "mcq",
+        item.question,
+        item.options,
+        item.options.index("过拟合"),
+        "过拟合",
+        item.explanation,
+        item.citation,
+        item.passage,
+        True,
+    )
+    verdict = verify(wrong, wrong.passage)
+    assert not verdict.accepted
+    assert any("key is not stated by the passage" in r for r in verdict.reasons), verdict
 
 
 def test_a_quiz_asks_one_item_per_section_and_never_repeats(fake_library, scripted):
@@ -392,8 +431,9 @@ def test_an_empty_answer_is_incorrect_without_asking_the_model(fake_library, scr
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 16: grading turns unparseable model output into "
-    "'incorrect' as if the model had said so",
+    reason="issue 16: grading.model_verdict still takes unparseable output for the model's "
+    "'incorrect' (graded_by stays model+similarity), passes an out-of-schema verdict "
+    "('excellent') through to the Grade, and crashes on JSON null",
 )
 @pytest.mark.parametrize("garbage", ["I think it is right", '{"verdict": "excellent"}', "null"])
 def test_garbage_from_the_grader_is_not_taken_for_a_verdict(
@@ -408,9 +448,30 @@ def test_garbage_from_the_grader_is_not_taken_for_a_verdict(
 # -- compare: the table the model fills -------------------------------------------------------
 
 
-def compare_reply(prompt, text_of) -> dict:
-    """A well-formed table for ``prompt``'s schema, cells from ``text_of(concept, aspect)``."""
+def prompt_passages(prompt) -> dict[int, str]:
+    """Passage id -> the text the model read, from a prompt's ``<passage id=N ...>`` blocks."""
+    found = re.findall(
+        r"<passage id=(\d+)[^>]*>\n(.*?)\n</passage>", prompt.messages[-1].content, re.DOTALL
+    )
+    return {int(number): text for number, text in found}
+
+
+def passage_phrases(text: str) -> list[str]:
+    """Short phrases the passage states (its clauses, labels off): what the compare prompt
+    asks the model for, and short enough for the table's token budget."""
+    phrases = []
+    for line in text.splitlines():
+        line = re.sub(r"^[-\d.\s]*[^：:]{0,16}[：:]\s*", "", line.strip())
+        phrases += [p for p in re.split(r"[，。；]", line) if 10 <= len(p) <= 30]
+    return phrases
+
+
+def compare_reply(prompt, cell_of) -> dict:
+    """A well-formed table for ``prompt``'s schema; ``cell_of(concept, aspect, ids, texts)``
+    gives each cell's ``{"text", "source"}`` (``ids``: the concept's passage ids; ``texts``:
+    every passage the prompt holds, by id)."""
     schema = json.loads(prompt.json_schema)
+    texts = prompt_passages(prompt)
     columns = []
     for column in schema["properties"]["columns"]["prefixItems"]:
         concept = column["properties"]["concept"]["const"]
@@ -421,10 +482,7 @@ def compare_reply(prompt, text_of) -> dict:
         )
         columns.append(
             {"concept": concept}
-            | {
-                aspect: {"text": text_of(concept, aspect), "source": ids[0]}
-                for aspect in COMPARE_ASPECTS
-            }
+            | {aspect: cell_of(concept, aspect, ids, texts) for aspect in COMPARE_ASPECTS}
         )
     return {"columns": columns}
 
@@ -433,33 +491,67 @@ def test_compare_garbage_json_falls_back_to_the_cited_definitions(fake_library, 
     scripted.enqueue('{"columns": [{"concept": "L1')
     comparison = compare(fake_library, scripted, ["L1 正则化", "L2 正则化"])
     assert not comparison.generated and "incomplete" in comparison.notice
-    assert [row.aspect for row in comparison.rows] == ["definition"]
+    aspects = [row.aspect for row in comparison.rows]  # the aspects the notes have words for
+    assert aspects[0] == "definition" and aspects == [a for a in COMPARE_ASPECTS if a in aspects]
     assert all(cell.citations for cell in comparison.rows[0].cells)
+    chunk_of = {p.number: p.hit.chunk for p in comparison.passages}
+    for row in comparison.rows:
+        for cell in row.cells:
+            if cell.citations:  # the notes' own sentence, quoted from the passage it cites
+                assert cell.quoted and len(cell.citations) == 1
+                assert plain(cell.text) in plain(chunk_of[cell.citations[0]].text)
+            else:
+                assert cell.text == "-"
 
 
 def test_compare_builds_a_row_per_aspect_with_each_cell_citing_its_concept(fake_library):
+    invented = "它最适合用来给红烧肉调色。"  # no passage says so: the notes' sentence replaces it
+
+    def cell_of(concept, aspect, ids, texts):
+        if concept == "RNN" and aspect == "pitfalls":
+            return {"text": invented, "source": ids[0]}
+        phrases = passage_phrases(texts[ids[-1]])
+        return {
+            "text": phrases[list(COMPARE_ASPECTS).index(aspect) % len(phrases)],
+            "source": ids[-1],
+        }
+
     class Echo(ScriptedGenerator):
         def stream(self, prompt, cancel=None):
-            self.enqueue_json(compare_reply(prompt, lambda c, a: f"{c} 的{a}"))
+            self.enqueue_json(compare_reply(prompt, cell_of))
             return super().stream(prompt, cancel)
 
     echo = Echo()
-    comparison = compare(fake_library, echo, ["L1 正则化", "L2 正则化"])
+    comparison = compare(fake_library, echo, ["CNN", "RNN"])
     assert comparison.generated
     assert [row.aspect for row in comparison.rows] == list(COMPARE_ASPECTS)
-    columns = json.loads(echo.prompts[0].json_schema)["properties"]["columns"]["prefixItems"]
+    prompt = echo.prompts[0]
+    columns = json.loads(prompt.json_schema)["properties"]["columns"]["prefixItems"]
     own = [
         set(column["properties"]["definition"]["properties"]["source"]["enum"])
         for column in columns
     ]
+    chunk_of = {p.number: p.hit.chunk for p in comparison.passages}
     assert own[0] and own[1] and not own[0] & own[1]  # each concept its own passages
+    assert not {chunk_of[n].id for n in own[0]} & {chunk_of[n].id for n in own[1]}
+    assert all("CNN" in chunk_of[n].heading for n in own[0])
+    assert all("RNN" in chunk_of[n].heading for n in own[1])
+    texts = prompt_passages(prompt)
     for row in comparison.rows:
-        assert [cell.citations[0] in ids for cell, ids in zip(row.cells, own, strict=True)] == [
-            True,
-            True,
-        ]
-        assert row.cells[0].text == f"L1 正则化 的{row.aspect}"
-    assert comparison.markdown().startswith("| | L1 正则化 | L2 正则化 |")
+        for concept, cell, ids in zip(comparison.concepts, row.cells, own, strict=True):
+            written = cell_of(concept, row.aspect, sorted(ids), texts)
+            if written["text"] == invented:  # the notes' own sentence for it, or "-"
+                assert cell.text != invented and (cell.quoted or cell.text == "-")
+                assert cell.text == "-" or plain(cell.text) in plain(
+                    chunk_of[cell.citations[0]].text
+                )
+                assert set(cell.citations) <= ids and bool(cell.citations) == cell.quoted
+            else:  # the model's cell, supported by the passage it cites: kept as written
+                assert len(cell.citations) == 1 and cell.citations[0] in ids, (row.aspect, cell)
+                assert not cell.quoted and cell.text == written["text"], (row.aspect, cell)
+                assert cell.citations == (written["source"],)
+    assert comparison.markdown().startswith("| | CNN | RNN |")
+    assert invented not in comparison.markdown()
 
 
 # -- without a model: extractive replies (fast variants of test_assistant_fallback.py) ---------
