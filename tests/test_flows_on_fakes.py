@@ -18,6 +18,7 @@ from conftest import REPO_ROOT, SAMPLE_NOTES
 from streamlit.testing.v1 import AppTest
 
 from assistant.citations import marker_numbers
+from assistant.quiz_schema import normalized
 from ui.cli import main
 
 APP = str(REPO_ROOT / "ui" / "app.py")
@@ -61,7 +62,8 @@ def test_quiz_json_prints_each_valid_item_and_counts_the_dropped_drafts(
     library_home, fake_models, capsys
 ):
     fake_models.enqueue('{"question": "broken', json.dumps(GOOD_MCQ, ensure_ascii=False))
-    code = main(["--home", str(library_home), "quiz", "--topic", "正则化", "-n", "1", "--json"])
+    code = main(["--home", str(library_home), "quiz", "--topic", "正则化", "-n", "1", "--json",
+                 "--generate"])
     captured = capsys.readouterr()
     assert code == 0
     item = json.loads(captured.out.strip())
@@ -74,11 +76,16 @@ def test_quiz_json_prints_each_valid_item_and_counts_the_dropped_drafts(
 def test_an_interactive_quiz_grades_and_records_the_answer(
     library_home, fake_models, capsys, monkeypatch
 ):
-    fake_models.enqueue_json(GOOD_MCQ)
-    monkeypatch.setattr("sys.stdin", io.StringIO("权重的平方和\n"))
-    assert main(["--home", str(library_home), "quiz", "--topic", "正则化", "-n", "1"]) == 0
+    quiz = ["--home", str(library_home), "quiz", "--topic", "正则化", "-n", "1"]
+    assert main([*quiz, "--json"]) == 0  # which banked question will be asked, and its answer
+    served = json.loads(capsys.readouterr().out.strip())
+    assert served["generated"] is False and served["bank_key"]
+    monkeypatch.setattr("sys.stdin", io.StringIO(served["answer"] + "\n"))
+    assert main(quiz) == 0
     out = capsys.readouterr().out
-    assert "CORRECT" in out and "score: 1/1" in out and "next review:" in out
+    assert out.startswith(f"Q1. {served['question']}\n")
+    assert re.search(r"(^|> )CORRECT$", out, re.M) and "score: 1/1" in out and "next review:" in out
+    assert fake_models.prompts == []  # the bank served it: no model was asked to write one
     assert main(["--home", str(library_home), "progress", "--json"]) == 0
     progress = json.loads(capsys.readouterr().out)
     assert json.dumps(progress).count('"attempts": 1') == 1
@@ -106,17 +113,21 @@ def open_app(page: str | None = None) -> AppTest:
 
 
 def test_chat_shows_sources_and_the_generated_answer(app_home, fake_models):
-    reply = "梯度裁剪在梯度范数超过阈值时按比例缩小梯度[1]。"
+    # a sentence passage [1] (003…txt:66-74, 梯度裁剪是什么？) supports: the citation check keeps it
+    reply = "梯度裁剪通过限制梯度的最大值，避免梯度消失和梯度爆炸问题[1]。"
     fake_models.enqueue(reply)
     app = open_app()
-    app.chat_input[0].set_value("什么是梯度裁剪？").run()
+    app.chat_input[0].set_value("什么是梯度裁剪？").run()  # the page follows the worker to the end
     assert not app.exception, app.exception
     labels = [e.label.replace("\\", "") for e in app.expander]
     assert labels and all(re.search(r"\.txt:\d+-\d+", label) for label in labels), labels
-    exchange = app.session_state["chat"][-1]
+    chat = app.session_state["conversation"]
+    assert chat.pending is None and len(chat.exchanges) == 1
+    exchange = chat.exchanges[-1]
     assert exchange.reply.generated and exchange.reply.text == reply
-    shown = app.chat_message[1].markdown[0].value.replace("\\", "")
-    assert "按比例缩小梯度" in shown and "[1]" in shown
+    assert not exchange.reply.unsupported
+    shown = [m.value.replace("\\", "") for m in app.chat_message[1].markdown]
+    assert any(reply in text for text in shown), shown  # the answer with its marker [1]
     assert app.sidebar.get("download_button")
 
 
@@ -131,16 +142,19 @@ def test_chat_follow_up_sends_the_conversation(app_home, fake_models):
     assert roles == ["system", "user", "assistant", "user"]
 
 
-def test_practice_grades_the_chosen_option_and_feeds_progress(app_home, fake_models):
-    fake_models.enqueue_json(GOOD_MCQ)
+def test_practice_grades_the_chosen_option_and_feeds_progress(app_home, fake_models, monkeypatch):
+    monkeypatch.setenv("STUDY_BANK_WORKER", "off")  # no background thread asking the model
     app = open_app("practice")
     app.text_input[0].set_value("正则化")
     app.slider[0].set_value(1)
     app.selectbox[0].set_value("mcq")
-    app.button[0].click().run()
+    app.button[0].click().run()  # Start: a question from the bank built at ingest
     assert not app.exception, app.exception
     item = app.session_state["practice"].items[0]
-    assert item.generated and item.question == GOOD_MCQ["question"]
+    assert not item.generated and item.bank_key and item.kind == "mcq"
+    assert fake_models.prompts == []  # served at once: no model was asked to write it
+    shown = normalized("\n".join(m.value for m in app.markdown))
+    assert normalized(item.question.split("\n")[0]) in shown  # the student sees that question
     app.radio(key="answer-1").set_value(item.answer_index).run()
     next(b for b in app.button if b.label == "Submit").click().run()
     assert not app.exception, app.exception

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fsrs import Card, Rating, Scheduler
 
+from assistant import mastery
 from assistant.grading import Grade
 from assistant.history_file import HistoryFileError
 from assistant.quiz_schema import QuizItem
