@@ -240,7 +240,7 @@ def start_explanation(
         return Explanation(question, language, [], coverage, generator, None, retriever,
                            profile=profile)
     terms = query_terms(query)
-    ranked, quoted = rank_by_answer(question, hits, retriever.embedder)
+    ranked, quoted = rank_by_answer(query, hits, retriever.embedder)
     chosen = ranked[:prompt_passages]
     if not generator.available:
         passages = _offline_passages(chosen, terms, generator)

@@ -126,12 +126,6 @@ def test_the_answer_is_capped_at_max_tokens(fake_assistant, scripted):
     assert scripted.count_tokens(text) <= 10 + scripted.PIECE_CHARS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 (helper 13a): start_explanation searches a follow-up with the question "
-    "before, but re-ranks the hits (extractive.rank_by_answer) by the bare follow-up "
-    "'它能防止什么问题？', which pushes both 梯度裁剪 sections out of the prompt",
-)
 def test_a_follow_up_question_carries_the_history_without_old_markers(fake_assistant, scripted):
     scripted.enqueue("梯度裁剪是一种限制梯度大小的方法[1]。", "它能避免梯度爆炸或消失[1]。")
     first = fake_assistant.explain(QUESTION)
