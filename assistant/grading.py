@@ -120,14 +120,16 @@ def grade_short(item: QuizItem, response: str, generator: Generator, embedder: E
     points = key_points(item.answer)
     covered = covered_points(points, response)
     left_out = [point for point, hit in zip(points, covered, strict=True) if not hit]
-    if not generator.available:
+    judged = (model_verdict(item, response, generator, cancel, points)
+              if generator.available else None)
+    if judged is None:  # no model, or its reply was no verdict: the similarity alone decides
         verdict = ("correct" if score >= CLOSE_FROM or (len(points) > 1 and not left_out)
                    else "partial" if score >= UNRELATED_BELOW else "incorrect")
         if verdict == "correct" and len(points) > 1 and left_out:
             verdict = "partial"
         missing = "" if verdict == "correct" else "；".join(left_out) or item.answer
         return Grade(verdict, missing, item.answer, item.citation, score, "similarity")
-    verdict, missing = model_verdict(item, response, generator, cancel, points)
+    verdict, missing = judged
     if score < UNRELATED_BELOW:
         verdict = "incorrect"
     if len(points) > 1 and left_out and verdict != "incorrect":
@@ -165,8 +167,9 @@ def grade_cloze(item: QuizItem, response: str) -> Grade:
 
 def model_verdict(item: QuizItem, response: str, generator: Generator,
                   cancel: threading.Event | None = None,
-                  points: list[str] | None = None) -> tuple[str, str]:
-    """The model's rubric verdict under the grading schema ("incorrect" if unparseable)."""
+                  points: list[str] | None = None) -> tuple[str, str] | None:
+    """The model's rubric verdict under the grading schema; None when its reply is not one
+    (unparseable, not an object, or a verdict the schema does not allow)."""
     passage = _cited_passage(item)
     language = detect_language(item.question + item.answer)
     reference = item.answer
@@ -178,8 +181,11 @@ def model_verdict(item: QuizItem, response: str, generator: Generator,
     try:
         data = json.loads(generator.complete(prompt, cancel))
     except ValueError:
-        return "incorrect", ""
-    return data.get("verdict", "incorrect"), str(data.get("missing", "")).strip()
+        return None
+    allowed = GRADE_SCHEMA["properties"]["verdict"]["enum"]
+    if not isinstance(data, dict) or data.get("verdict") not in allowed:
+        return None
+    return data["verdict"], str(data.get("missing", "")).strip()
 
 
 def grade(item: QuizItem, response: str, generator: Generator, embedder: Embedder,

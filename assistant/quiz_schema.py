@@ -122,6 +122,8 @@ def problems(kind: str, data: dict, earlier: list[str]) -> list[str]:
     ...                  "explanation": "b is right"}, [])
     ['options are not 4 distinct answers']
     """
+    if not isinstance(data, dict):
+        return ["not a JSON object"]
     schema = SCHEMAS[kind]
     found = [f"missing {key}" for key in schema["required"] if key not in data]
     if found:

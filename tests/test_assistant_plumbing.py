@@ -287,12 +287,6 @@ def test_two_invalid_drafts_drop_the_section(fake_library, scripted):
     assert log.rejected == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(TypeError, AttributeError),
-    reason="issue 16: JSON that is not an object (null, a number) still crashes "
-    "quiz_schema.problems (called from quiz._generated_item) instead of being rejected",
-)
 @pytest.mark.parametrize("garbage", ["null", "42"])
 def test_json_that_is_not_an_object_is_rejected(fake_library, scripted, garbage):
     scripted.enqueue(garbage)
@@ -423,12 +417,6 @@ def test_an_empty_answer_is_incorrect_without_asking_the_model(fake_library, scr
     assert scripted.prompts == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 16: grading.model_verdict still takes unparseable output for the model's "
-    "'incorrect' (graded_by stays model+similarity), passes an out-of-schema verdict "
-    "('excellent') through to the Grade, and crashes on JSON null",
-)
 @pytest.mark.parametrize("garbage", ["I think it is right", '{"verdict": "excellent"}', "null"])
 def test_garbage_from_the_grader_is_not_taken_for_a_verdict(
     fake_library, scripted, short_item, garbage
