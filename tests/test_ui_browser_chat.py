@@ -214,7 +214,9 @@ def test_a_sample_notes_formula_reads_as_typeset_math(app_url, browser, tmp_path
         ask(page, "F1 分数怎么计算？")
         page.get_by_test_id("stExpander").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
         wait_finished(page)
-        source = page.get_by_test_id("stExpander").filter(has=page.get_by_text("F1")).first
+        # the source holding the F1 formula (another source may name F1 without it)
+        source = (page.get_by_test_id("stExpander").filter(has=page.get_by_text("F1"))
+                  .filter(has=page.locator(".katex")).first)
         source.locator("summary").click()
         source.locator(".katex").first.wait_for(timeout=30_000)
         page.wait_for_timeout(1500)

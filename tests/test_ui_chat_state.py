@@ -22,7 +22,7 @@ from assistant.transcript import transcript_markdown
 from ui.conversation import Conversation
 
 APP = str(REPO_ROOT / "ui" / "app.py")
-REPLY = "梯度裁剪把梯度的范数限制在阈值以内[1]，防止梯度爆炸[1]。" * 8
+REPLY = "梯度裁剪通过限制梯度的最大值来控制梯度的大小，避免梯度爆炸[1]。" * 8
 
 
 class SlowGenerator(Generator):

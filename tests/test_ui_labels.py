@@ -28,6 +28,7 @@ TIMEOUT = 300
 TECHNICAL = {  # terms a Chinese student reads as they are
     "llm", "gguf", "mb", "json", "markdown", "md", "txt", "html", "htm", "pdf", "docx", "top",
     "k", "bm25", "onnx", "int8", "vs", "p", "d", "e5", "english", "katex", "s", "token",
+    "anki", "csv", "apkg",
 }
 # Drawn by Streamlit's file uploader itself; Streamlit offers no way to translate them.
 STREAMLIT_INTERNAL = {"drag", "and", "drop", "files", "here", "browse", "upload", "limit", "per",

@@ -32,7 +32,11 @@ def bank_panel() -> None:
     bank = question_bank()
     worker = bank_worker()
     paused = bank.store.paused()
-    line = bank.progress().line()
+    progress = bank.progress()
+    rate = progress.acceptance_rate
+    line = t("bank_progress", done=progress.passages_done, passages=progress.passages,
+             extracted=progress.extracted, generated=progress.generated,
+             accepted="" if rate is None else t("bank_accepted", rate=f"{rate:.0%}"))
     st.caption(line + (f" — {t('bank_paused')}" if paused else ""))
     columns = st.columns(3)
     if worker is not None and columns[0].button(t("resume_bank") if paused else t("pause_bank")):
