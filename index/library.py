@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -151,7 +152,9 @@ class Library:
         prune: bool = False,
         embed_progress: Progress | None = None,
     ) -> IngestReport:
-        """Chunk ``paths`` into the store (one transaction per file), then update the indexes."""
+        """Chunk ``paths`` into the store (one transaction per file), then update the indexes;
+        the report's ``seconds`` count all of it (embedding and card extraction too)."""
+        started = time.perf_counter()
         counter = self.token_counter
         home = self.settings.home
         with self.store.writing():
@@ -163,7 +166,8 @@ class Library:
                 self._sync(embed_progress)
         self._changed()
         return replace(report, embedded=self._embedding_counts[0],
-                       from_cache=self._embedding_counts[1])
+                       from_cache=self._embedding_counts[1],
+                       seconds=time.perf_counter() - started)
 
     def remove(self, ref: str | int) -> RemovedDocument:
         with self.store.writing(), storage_errors(self.settings.home, "removing a document"):
