@@ -224,6 +224,7 @@ def test_review_asks_a_fresh_question_on_the_same_passage(assistant, offline_set
     bank holds none there (all reported), the model writes a new one citing the same chunk (a
     true/false item: the shortest JSON to generate, about half the time of an MCQ)."""
     with Library.open(offline_settings) as library, StudyMemory.open(library) as memory:
+        QuestionBank.open(library).close()  # cards extracted from the notes, as at ingest
         chunk = next(c for c in library.chunks() if "梯度裁剪" in c.heading)
         stored = item_on_chunk(library, NO_MODEL, chunk, "truefalse")
         t0 = datetime(2025, 3, 3, 9, tzinfo=UTC)

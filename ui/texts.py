@@ -129,7 +129,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "download_file": ("下载 {name}", "Download {name}"),
     "bank_progress": ("题库：{done} / {passages} 个段落已出题，{extracted} 张摘自笔记的卡片，"
                       "{generated} 道模型出的题{accepted}",
-                      "Question bank: {done} / {passages} passages, {extracted} cards from your "
+                      "question bank: {done} / {passages} passages, {extracted} cards from your "
                       "notes, {generated} model-made items{accepted}"),
     "bank_accepted": ("（通过率 {rate}）", " ({rate} accepted)"),
     "from_notes": ("摘自笔记（未经模型）", "Taken from your notes (no model)"),
