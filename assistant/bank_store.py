@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ from assistant.scheduler import CardState
 from assistant.study_records import item_from_json, parse_stamp, stamp
 from ingest.errors import LibraryStateError
 from ingest.schema import migrate
-from ingest.store import BUSY_TIMEOUT_MS, LIBRARY_FILE_NAME
+from ingest.store import BUSY_TIMEOUT_MS, LIBRARY_FILE_NAME, transaction
 
 _ITEM_COLUMNS = (
     "id, item_key, passage_hash, slot, item_json, source, heading_path, start_line, end_line, "
@@ -297,16 +297,8 @@ class BankStore:
         with self._mutex:
             return self._db.execute(sql, params).fetchall()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._mutex:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self._db, self._mutex)
 
 
 def _upsert_passage(db: sqlite3.Connection, passage: BankPassage, now: datetime) -> None:

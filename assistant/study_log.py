@@ -17,8 +17,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -35,7 +35,7 @@ from assistant.study_records import (
 from assistant.topics import Topic, topic_of
 from ingest.errors import LibraryStateError
 from ingest.schema import migrate
-from ingest.store import BUSY_TIMEOUT_MS, LIBRARY_FILE_NAME
+from ingest.store import BUSY_TIMEOUT_MS, LIBRARY_FILE_NAME, transaction
 
 _ITEM_COLUMNS = (
     "id, item_key, source, heading_path, chunk_id, topic_key, topic_label, question, item_json, "
@@ -301,16 +301,8 @@ class StudyLog:
         with self._mutex:
             return self._db.execute(sql, params).fetchall()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._mutex:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self._db, self._mutex)
 
 
 _CHUNK_QUERY = (

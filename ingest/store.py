@@ -27,7 +27,7 @@ import sqlite3
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -348,23 +348,8 @@ class Store:
         with self._mutex:
             return self._db.execute(sql, params).fetchall()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._mutex:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            try:
-                self._db.execute("COMMIT")
-            except sqlite3.Error:
-                # a failed COMMIT (disk full, I/O error) may leave the transaction open, and the
-                # next call on this long-lived connection would then fail with a confusing error
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self._db, self._mutex)
 
     def _replace_chunks(self, db: sqlite3.Connection, doc_id: int,
                         drafts: Sequence[ChunkDraft]) -> ChunkChanges:
@@ -455,3 +440,24 @@ def _mark_groups_stale(db: sqlite3.Connection) -> None:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@contextmanager
+def transaction(db: sqlite3.Connection, mutex: threading.RLock) -> Iterator[sqlite3.Connection]:
+    """One write transaction on a long-lived connection shared by threads (``mutex``
+    serializes them); every store of the library file writes through this."""
+    with mutex:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        try:
+            db.execute("COMMIT")
+        except sqlite3.Error:
+            # a failed COMMIT (disk full, I/O error) may leave the transaction open, and the
+            # next call on this long-lived connection would then fail with a confusing error
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
