@@ -457,12 +457,15 @@ def _mount_small_tmpfs(target: Path, size_kb: int) -> bool:
 def test_no_space_left_on_a_small_tmpfs(tmp_path, sample_library):
     """A real ENOSPC (needs permission to mount; the file size limit tests above always run)."""
     mount_point = tmp_path / "small-disk"
-    home_kb = sum(f.stat().st_size for f in sample_library.settings.home.rglob("*")
-                  if f.is_file()) // 1024
+    # Size the disk from the copy itself: the shared library's home can hold more than a copy
+    # does (a write-ahead log, uploads other tests made), which left room for the note in CI.
+    staged = copy_library(sample_library, tmp_path / "staged")
+    home_kb = sum(f.stat().st_size for f in staged.home.rglob("*") if f.is_file()) // 1024
     if not _mount_small_tmpfs(mount_point, home_kb + 200):  # the library fits, the note not
         pytest.skip("cannot mount a tmpfs here (needs root)")
     try:
-        settings = copy_library(sample_library, mount_point / "home")
+        shutil.copytree(staged.home, mount_point / "home")
+        settings = staged.replace(home=mount_point / "home")
         before = library_snapshot(settings.home)
         big = _note(tmp_path / "new", "big.md", sections=400, repeat=80)  # > 1 MB of rows
         result = run_study(settings, "ingest", str(big))
