@@ -119,7 +119,8 @@ class BankWorker:
                   if FAMILIES.get(item.item.kind) == FAMILIES[kind]]
         log = QuizLog()
         item = item_on_chunk(None, self.generator, chunk, kind, 0,
-                             earlier=[i.question for i in banked], log=log, cancel=cancel)
+                             earlier=[i.question for i in banked], log=log, cancel=cancel,
+                             checked=False)
         if cancel.is_set():
             return None
         if item is None:

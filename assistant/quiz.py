@@ -178,14 +178,17 @@ def item_on_chunk(
     earlier: list[str] | None = None,
     log: QuizLog | None = None,
     cancel: threading.Event | None = None,
+    checked: bool = True,
 ) -> QuizItem | None:
     """One item on a given chunk (spaced review asks about the same passage in new words;
-    ``earlier`` holds the questions already asked on it, which the new one must not repeat)."""
+    ``earlier`` holds the questions already asked on it, which the new one must not repeat).
+    ``checked``: run the verifier's checks before returning it (the bank worker, which runs the
+    whole verifier itself, turns this off)."""
     request = QuizRequest(None, 1, kind, seed)
     passage = _passage(1, Hit(chunk, 0.0), generator)
     if generator.available:
         return _generated_item(passage, request, generator, list(earlier or ()),
-                               log or QuizLog(), cancel)
+                               log or QuizLog(), cancel, checked)
     distractors = select_sections(retriever, QuizRequest(None, 5, kind, seed))
     return _extractive_item(passage, request, distractors, seed)
 
@@ -201,7 +204,8 @@ def _passage(number: int, hit: Hit, generator: Generator) -> Passage:
     return Passage(number, hit, trim_to_tokens(text, QUIZ_PASSAGE_TOKENS, generator.count_tokens))
 
 
-def _generated_item(passage, request, generator, earlier, log, cancel) -> QuizItem | None:
+def _generated_item(passage, request, generator, earlier, log, cancel,
+                    checked: bool = True) -> QuizItem | None:
     language = detect_language(passage.excerpt)
     messages = quiz_messages(Passage(1, passage.hit, passage.excerpt), request.kind, language,
                              earlier)
@@ -218,8 +222,24 @@ def _generated_item(passage, request, generator, earlier, log, cancel) -> QuizIt
         if why:
             log.reject(why)
             continue
-        return _item_from(data, passage, request, language)
+        item = _item_from(data, passage, request, language)
+        if checked:
+            why = list(unverified(item))
+            if why:
+                log.reject(why)
+                continue
+        return item
     return None
+
+
+def unverified(item: QuizItem) -> tuple[str, ...]:
+    """Why an item made on demand must not reach the student: the bank verifier's checks that
+    need no model (key stated by the passage, no distractor stated, no yes/no MCQ, no
+    giveaway). The blind answer is left to the bank worker: it would double the student's wait
+    on a path that already takes the model's time."""
+    from assistant.bank_verify import verify
+
+    return verify(item, item.passage).reasons
 
 
 def _item_from(data: dict, passage: Passage, request: QuizRequest, language: str) -> QuizItem:

@@ -309,12 +309,6 @@ def test_a_repeated_question_is_rejected(fake_library, scripted):
     assert item is None and log.reasons == ("repeats an earlier question",) * 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 16 (helper 16): bank_verify.verify catches a wrong key (next test), but the "
-    "on-demand quiz (quiz.item_on_chunk, used when the bank holds nothing on a topic) "
-    "does not run it",
-)
 def test_a_wrong_key_is_caught(fake_library, scripted):
     wrong_key = dict(GOOD_MCQ, answer_index=1)  # "过拟合": the passage says 梯度爆炸
     scripted.enqueue_json(wrong_key, wrong_key, GOOD_MCQ, GOOD_MCQ)
@@ -348,8 +342,12 @@ def test_the_bank_verifier_rejects_a_key_the_passage_does_not_state(fake_library
 
 
 def test_a_quiz_asks_one_item_per_section_and_never_repeats(fake_library, scripted):
-    first = dict(GOOD_MCQ, question="L2 正则化惩罚的是什么？")
-    second = dict(GOOD_MCQ, question="Dropout 在训练时做什么？")
+    # keys the two sections state (the on-demand path checks them as the bank verifier does)
+    first = {"question": "正则化主要用来防止什么？", "options": ["过拟合", "欠拟合", "梯度消失", "数据泄露"],
+             "answer_index": 0, "explanation": "正则化是一种防止模型过拟合的方法。"}
+    second = {"question": "正则化技术在损失函数中添加什么？",
+              "options": ["惩罚项", "学习率", "批大小", "动量"], "answer_index": 0,
+              "explanation": "正则化技术通过在损失函数中添加惩罚项。"}
     scripted.enqueue_json(first, first, second)  # the second section's first draft repeats
     log = QuizLog()
     items = list(generate_items(fake_library, scripted, QuizRequest("正则化", 2, "mcq"), log))
