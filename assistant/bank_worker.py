@@ -141,7 +141,8 @@ class BankWorker:
         """Fill the bank until ``stop``: only while not paused and the model is idle."""
         self.retire_outdated()
         while not stop.is_set():
-            if self.store.paused() or self.demand.idle_for() < idle_seconds:
+            if (self.store.paused() or self.demand.busy()
+                    or self.demand.idle_for() < idle_seconds):
                 stop.wait(POLL_SECONDS)
                 continue
             try:
