@@ -6,7 +6,9 @@
     bank.report(item)                          # "this question is wrong": gone from the bank
     bank.progress().line()                     # "question bank: 48 / 152 passages, …"
 
-Items come from the passages a topic search finds (or from every passage, spread by ``seed``);
+Items come from the passages that name the topic (plain SQL over the stored chunks, so the first
+question needs no embedder), or, when none does, from the passages a topic search finds (another
+wording, another language); without a topic, from every passage, spread by ``seed``;
 per passage, one item at a time in turns, so five questions touch five passages. The requested
 kind comes first, then the passage's other items (extracted cards while the background worker
 has not yet made model items for it). Asking about a topic moves its passages to the front of
@@ -69,8 +71,10 @@ class QuestionBank:
         """Up to ``count`` items: due reviews first, then never-asked ones, then the rest."""
         now = utc(now or datetime.now(UTC))
         if topic:
-            hits = self.library.search(topic, k=TOPIC_PASSAGES)
-            order = list(dict.fromkeys(hit.chunk.content_hash for hit in hits))
+            order = self.store.passages_naming(topic, TOPIC_PASSAGES)
+            if not order:  # not named in the notes' words: the search finds it in others
+                hits = self.library.search(topic, k=TOPIC_PASSAGES)
+                order = list(dict.fromkeys(hit.chunk.content_hash for hit in hits))
             self.store.prioritize(order[: max(count, 3)], int(time.time()))
             items = self.store.items("active", order)
         else:

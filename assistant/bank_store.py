@@ -9,6 +9,7 @@ the same outcome twice (a worker restarted after a kill) changes nothing.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -269,6 +270,32 @@ class BankStore:
                     f"({','.join('?' * len(batch))}) ORDER BY id", *batch):
                 places.setdefault(h, (chunk_id, line))
         return places
+
+    def passages_naming(self, topic: str, limit: int) -> list[str]:
+        """Active passages whose heading or text names ``topic`` literally (case and spaces
+        ignored), best first: named in the heading, then by how often the text names it; one per
+        duplicate group. Plain
+        SQL over the stored chunks: no embedder, so it answers the moment the app starts."""
+        wanted = re.sub(r"\s+", "", topic).lower()
+        if len(wanted) < 2:
+            return []
+        rows = self._query(
+            "SELECT c.content_hash, c.group_id, lower(replace(c.heading_path, ' ', '')), "
+            "lower(replace(c.text, ' ', '')) FROM chunks c JOIN bank_passages p "
+            "ON p.passage_hash = c.content_hash WHERE p.status = 'active' AND "
+            "(instr(lower(replace(c.heading_path, ' ', '')), ?) > 0 OR "
+            "instr(lower(replace(c.text, ' ', '')), ?) > 0) ORDER BY c.id", wanted, wanted)
+        scored: dict[str, tuple[int, int]] = {}
+        groups: set[int] = set()  # one passage per duplicate group, as the search gives
+        for passage_hash, group, heading, text in rows:
+            if group is not None:
+                if group in groups and passage_hash not in scored:
+                    continue
+                groups.add(group)
+            score = (wanted in heading, text.count(wanted))
+            scored[passage_hash] = max(score, scored.get(passage_hash, (False, 0)))
+        ranked = sorted(scored, key=lambda h: scored[h], reverse=True)
+        return ranked[:limit]
 
     def rejections(self) -> list[Rejection]:
         return [Rejection(h, slot, kind, draft, tuple(json.loads(reasons)), made_by)

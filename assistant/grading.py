@@ -192,8 +192,16 @@ def grade(item: QuizItem, response: str, generator: Generator, embedder: Embedde
           cancel: threading.Event | None = None) -> Grade:
     """Grade ``response`` to ``item``: exact for MCQ, true/false and cloze; against the key
     points for short answers and flashcards."""
-    if item.kind in ("short", "flashcard"):
-        return grade_short(item, response, generator, embedder, cancel)
+    if item.kind in EXACT_KINDS:
+        return grade_exact(item, response)
+    return grade_short(item, response, generator, embedder, cancel)
+
+
+EXACT_KINDS = ("mcq", "truefalse", "cloze")
+
+
+def grade_exact(item: QuizItem, response: str) -> Grade:
+    """MCQ, true/false and cloze: no model, no embedder."""
     if item.kind == "cloze":
         return grade_cloze(item, response)
     return grade_choice(item, response)

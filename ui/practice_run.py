@@ -15,7 +15,7 @@ import streamlit as st
 
 from assistant.bank import QuestionBank
 from assistant.bank_worker import BankWorker
-from assistant.grading import Grade
+from assistant.grading import EXACT_KINDS, Grade, grade_exact
 from assistant.quiz_schema import QuizItem
 from assistant.study_records import StudyItem
 from ui import resources
@@ -53,10 +53,22 @@ def start(count: int, questions: Iterator[Question]) -> None:
 
 
 def start_quiz(topic: str | None, count: int, kind: str) -> None:
-    """Questions from the question bank, on screen at once (generated on demand only for a
-    topic the bank holds nothing on)."""
+    """Questions from the question bank, on screen at once: serving needs neither the model nor
+    (for a topic the notes name) the embedder. Only a topic the bank holds nothing on loads the
+    model, to write items on demand."""
     seed = random.randrange(1 << 30)
-    start(count, new_questions(resources.assistant().practice(topic, count, kind, seed=seed)))
+    served = question_bank().serve(topic, count, kind, seed)
+    items = (iter(served) if served
+             else resources.assistant().practice(topic, count, kind, seed=seed))
+    start(count, new_questions(items))
+
+
+def grade(item: QuizItem, response: str) -> Grade:
+    """A choice, a statement or a cloze blank is graded exactly, without loading the model;
+    a free answer (short answer, flashcard) by the assistant (key points, then the model)."""
+    if item.kind in EXACT_KINDS:
+        return grade_exact(item, response)
+    return resources.assistant().grade(item, response)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -77,20 +89,6 @@ def bank_worker() -> BankWorker | None:
         return None  # and the model is not loaded for it
     key = (str(current.home), current.llm_model, str(current.model_cache))
     return _bank_worker(key, resources.library(), resources.generator())
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _warm_search(key: str, _library) -> threading.Thread:
-    """Load the search side (embedder, indexes) in the background as soon as the Practice page
-    opens, so the first Start does not pay for it."""
-    thread = threading.Thread(target=lambda: _library.search("warm up", k=1), daemon=True,
-                              name="warm-search")
-    thread.start()
-    return thread
-
-
-def warm_search() -> None:
-    _warm_search(str(resources.settings().home), resources.library())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -10,6 +10,7 @@ settings, so it is made per run, never cached.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -57,10 +58,32 @@ def _open_generator(key: tuple[str, ...], _settings: Settings) -> Generator:
 
 def library() -> Library:
     """The shared library; on a first visit the page says what it is waiting for (a spinner
-    shows only when loading takes more than half a second, i.e. not when cached)."""
+    shows only when loading takes more than half a second, i.e. not when cached). The first
+    call in the process also starts loading its search side in the background (``_warm``)."""
     current = settings()
     with st.spinner(t("loading_library"), show_time=True):
-        return _open_library(_library_key(current), current)
+        opened = _open_library(_library_key(current), current)
+    _warm(_library_key(current), opened)
+    return opened
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _warm(key: tuple[str, ...], _library: Library) -> threading.Thread:
+    """Load the embedder and the search indexes in a background thread as soon as the app has
+    its library (whatever page the student opens first), so neither the first question nor the
+    first practice Start waits for them. Practice needs neither to serve a topic its notes name
+    (``BankStore.passages_naming``); a question, a search, or grading a short answer does."""
+
+    def load() -> None:
+        try:
+            if _library.documents():
+                _library.search("warm up", k=1)
+        except Exception:  # noqa: BLE001  the thread's edge: the next real call reports it
+            pass
+
+    thread = threading.Thread(target=load, daemon=True, name="warm-library")
+    thread.start()
+    return thread
 
 
 def generator() -> Generator:

@@ -21,7 +21,9 @@ from ui.practice_run import (
     run,
     start,
     start_quiz,
-    warm_search,
+)
+from ui.practice_run import (
+    grade as grade_answer,
 )
 from ui.study_view import due_entries, record_answer, review_questions, topic_questions
 from ui.texts import t
@@ -133,7 +135,7 @@ def question_view(practice: PracticeRun) -> None:
     if not answered:
         if st.button(t("submit"), type="primary", disabled=not response.strip()):
             with st.spinner("…"):
-                grade = resources.assistant().grade(item, response)
+                grade = grade_answer(item, response)
             practice.grades.append(grade)
             record_answer(item, response, grade, practice.reviews[-1])
             st.rerun()
@@ -166,7 +168,6 @@ def page() -> None:
         return
     practice = run()
     if practice is None:
-        warm_search()
         setup_form()
     elif practice.finished:
         score_view(practice)
