@@ -122,14 +122,16 @@ class _Line:
     text: str  # markup removed, stripped
 
 
-def extract_cards(chunk: Chunk) -> list[Draft]:
-    """Every card one passage yields, each citing the lines it is answered from."""
+def extract_cards(chunk: Chunk, continued: bool = False) -> list[Draft]:
+    """Every card one passage yields, each citing the lines it is answered from.
+    ``continued``: the section goes on in the next passage (a long section split, or its
+    subsections), so an answer running to this passage's end is only the start of one."""
     raw = chunk.text.split("\n")
     lines = [_Line(chunk.start_line + i, text) for i, text in enumerate(raw)]
     body = _outside_fences(lines)
     drafts: list[Draft] = []
     used_terms: set[str] = set()
-    for card in (_question_card(chunk, body), *_pair_cards(chunk, body)):
+    for card in (_question_card(chunk, body, continued), *_pair_cards(chunk, body)):
         if card is not None:
             drafts.append(card)
     for card in _term_cards(chunk, body, used_terms):
@@ -139,11 +141,21 @@ def extract_cards(chunk: Chunk) -> list[Draft]:
     return _numbered(drafts)
 
 
+def opens_with_explanation(text: str) -> bool:
+    """The passage starts with a "解析：" / "Explanation:" label: what came before it was a
+    whole answer."""
+    first = next((line for line in text.split("\n") if line.strip()), "")
+    label = _label(first)
+    return label is not None and label[0] in _STOP_LABELS
+
+
 # -- flashcards -------------------------------------------------------------------------------
 
 
-def _question_card(chunk: Chunk, lines: list[_Line]) -> Draft | None:
-    """The section's question (heading or 题目 line) and its answer body."""
+def _question_card(chunk: Chunk, lines: list[_Line], continued: bool = False) -> Draft | None:
+    """The section's question (heading or 题目 line) and its answer body -- only a whole one:
+    not when the answer runs on into the next passage, ends on a lead-in ("包括：", "；"),
+    or a formula in it had to be cut."""
     if not lines:
         return None
     heading = chunk.heading_path[-1] if chunk.heading_path else ""
@@ -181,10 +193,12 @@ def _question_card(chunk: Chunk, lines: list[_Line]) -> Draft | None:
         stop_at = next((i for i in range(answer_from, len(lines))
                         if (_label(lines[i].text) or ("",))[0] in _STOP_LABELS), None)
     answer_lines = _answer_lines(lines[answer_from:stop_at])
-    if not answer_lines:
+    if not answer_lines or (continued and stop_at is None) or _cut_short(answer_lines):
         return None
     back, used = _condensed(answer_lines)
-    if len(back) < MIN_BACK_CHARS or _giveaway(question, back) or _incomplete(used):
+    if (len(back) < MIN_BACK_CHARS or _giveaway(question, back) or _incomplete(used)
+            or _cut_formula(back) or _cut_short(used) or _drops_asked_part(question, answer_lines,
+                                                                          used)):
         return None
     if len(back) * 2 < sum(len(line.text) for line in answer_lines) and not _outline(
             answer_lines):
@@ -236,6 +250,28 @@ def _incomplete(lines: list[_Line]) -> bool:
         return True
     return any(re.search(r"[：:]$", line.text) and not _LIST_ITEM.match(after.text)
                for line, after in zip(lines, lines[1:], strict=False))  # "如下两个函数：" + formula
+
+
+def _cut_short(lines: list[_Line]) -> bool:
+    """The answer stops on a lead-in or mid-list: "…的应用，包括：" with nothing after it, a
+    clause ending in "；" or "，"."""
+    return bool(re.search(r"[；;，,、]\W*$|(包括|如下|以下|分别是|有)\W*[：:]\W*$", lines[-1].text))
+
+
+def _drops_asked_part(question: str, answer: list[_Line], kept: list[_Line]) -> bool:
+    """The question asks for a part the answer labels ("…并说明其应用" and "**应用：** …") but
+    the back, shortened to fit, left that part out."""
+    kept_numbers = {line.number for line in kept}
+    heads = [(line.number, head.group(1)) for line in answer if (head := re.match(
+        r"^\s*(?:[-*+•]|\d+[.、)）])?\s*\*\*([^*：:]{2,8})[：:]", line.text))]
+    labels = [label for _, label in heads]
+    return any(label in question and labels.count(label) == 1 and number not in kept_numbers
+               for number, label in heads)  # a label on every item is a sub-point, not a part
+
+
+def _cut_formula(back: str) -> bool:
+    """A formula cut by the back's length limit ("\\( \\text{normalized\\_fe…")."""
+    return back.count("\\(") != back.count("\\)") or back.count("$") % 2 == 1
 
 
 def _condensed(lines: list[_Line]) -> tuple[str, list[_Line]]:

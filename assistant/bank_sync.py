@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from assistant.bank_extract import extract_cards
+from assistant.bank_extract import extract_cards, opens_with_explanation
 from assistant.bank_mcq import SLOT_PREFIX, definition_mcqs, is_definition
 from assistant.bank_records import BankItem, BankPassage, Draft
 from assistant.bank_store import BankStore
@@ -67,11 +67,12 @@ def sync_bank(bank: BankStore, chunks: list[Chunk], now: datetime) -> SyncReport
         elif passage.status != "active" and passage.passage_hash in current:
             bank.reactivate(passage.passage_hash, now)
             restored += 1
+    continued = continued_passages(chunks)
     for passage_hash in new_hashes:
         chunk = current[passage_hash]
         old = replaced.get(passage_hash)
         carried = _carried_cards(bank, old) if old is not None else None
-        drafts = extract_cards(chunk)
+        drafts = extract_cards(chunk, passage_hash in continued)
         if carried is not None:
             carried = _spread(carried, [d.slot for d in drafts])
         cards += bank.add_passage(_passage_of(chunk), drafts, now, carried)
@@ -103,12 +104,14 @@ def reextract(bank: BankStore, chunks: list[Chunk], now: datetime) -> tuple[int,
     upgrade of the extraction), fsrs cards kept where a card's slot stays. Returns
     (cards added or changed, cards retired)."""
     current = {chunk.content_hash: chunk for chunk in chunks}
+    continued = continued_passages(chunks)
     changed = retired = 0
     for passage in bank.passages().values():
         chunk = current.get(passage.passage_hash)
         if passage.status != "active" or chunk is None:
             continue
-        done = bank.replace_extracted(passage, extract_cards(chunk), now)
+        drafts = extract_cards(chunk, passage.passage_hash in continued)
+        done = bank.replace_extracted(passage, drafts, now)
         changed, retired = changed + done[0], retired + done[1]
     for item in bank.items("active"):  # definition MCQs whose definition card is gone
         if item.slot.startswith(SLOT_PREFIX):
@@ -118,6 +121,24 @@ def reextract(bank: BankStore, chunks: list[Chunk], now: datetime) -> tuple[int,
                 retired += bank.retire_items([item.item_key])
     changed += _add_definition_mcqs(bank, current, now)
     return changed, retired
+
+
+def continued_passages(chunks: list[Chunk]) -> set[str]:
+    """Hashes of the passages whose section goes on in the next passage of their document: the
+    same section split in two (unless the next part opens with the "解析：" after the answer),
+    or its subsections.
+
+    >>> from ingest.records import Chunk
+    >>> def c(i, path): return Chunk(i, 1, "f", "T", path, i, i, i, i + 1, "x", f"h{i}")
+    >>> sorted(continued_passages([c(0, ("T", "a")), c(1, ("T", "a")), c(2, ("T", "a", "b")),
+    ...                            c(3, ("T", "c"))]))
+    ['h0', 'h1']
+    """
+    ordered = sorted(chunks, key=lambda chunk: (chunk.doc_id, chunk.start_char))
+    return {chunk.content_hash for chunk, after in zip(ordered, ordered[1:], strict=False)
+            if after.doc_id == chunk.doc_id and len(chunk.heading_path) > 1
+            and after.heading_path[: len(chunk.heading_path)] == chunk.heading_path
+            and not opens_with_explanation(after.text)}
 
 
 def _passage_of(chunk: Chunk) -> BankPassage:
