@@ -38,6 +38,7 @@ from assistant.bank_extract_text import (
     _numbered,
     _outside_fences,
 )
+from assistant.bank_extract_truefalse import swapped_statements
 from assistant.bank_records import Draft
 from ingest.records import Chunk
 
@@ -54,8 +55,9 @@ def extract_cards(chunk: Chunk, continued: bool = False) -> list[Draft]:
     for card in (question_card(chunk, body, continued), *pair_cards(chunk, body)):
         if card is not None:
             drafts.append(card)
-    for card in term_cards(chunk, body, used_terms):
-        drafts.append(card)
+    terms = term_cards(chunk, body, used_terms)
+    drafts += terms
+    drafts += swapped_statements(chunk.content_hash, terms)
     for card in definition_cards(chunk, body, used_terms):
         drafts.append(card)
     return _numbered(drafts)

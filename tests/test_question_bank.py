@@ -84,6 +84,8 @@ def test_the_sample_library_has_140_extracted_cards_right_after_ingest(ingested_
     rules = {made_by for *_, made_by in rows}
     assert {"extracted:qa-heading", "extracted:qa-block", "extracted:definition",
             "extracted:bold-term"} <= rules
+    statements = [json.loads(r[0]) for r in rows if json.loads(r[0])["kind"] == "truefalse"]
+    assert {s["answer_index"] for s in statements} == {0, 1}  # true and false ones
     for item_json, source, start, end, _ in rows:
         item = json.loads(item_json)
         cited = lines_of(source, start, end)
@@ -92,6 +94,11 @@ def test_the_sample_library_has_140_extracted_cards_right_after_ingest(ingested_
             assert BLANK in item["question"]
             term = re.sub(r"[（(].*$", "", item["answer"]).strip()
             assert flat(term) in cited, (item, cited)
+        elif item["kind"] == "truefalse":  # the cited line pairs the right term with it
+            term, _, description = item["explanation"].partition("：")
+            assert flat(term) in cited and flat(description)[:12] in cited, (item, cited)
+            shown = item["question"].split("\n")[-1].split("：")[0]
+            assert (shown == term) == (item["answer_index"] == 0), item
         else:  # every line of the back is text of the cited lines (outlines keep the terms)
             for line in item["answer"].split("\n"):
                 words = flat(re.sub(r"^\d+\.\s*", "", line).split("：")[0].rstrip("…"))
