@@ -34,13 +34,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.generator import Generator, Prompt
-from assistant.key_points import covered_points, key_points
+from assistant.grading_points import check_points
 from assistant.language import detect_language
 from assistant.prompts import grade_messages
 from assistant.quiz_schema import BLANK, GRADE_SCHEMA, QuizItem, normalized
 from assistant.retrieval import Citation, Embedder, Passage
 from ingest.records import Chunk, Hit
 
+_RANK = {"incorrect": 0, "partial": 1, "correct": 2}
 UNRELATED_BELOW = 0.915
 CLOSE_FROM = 0.97
 GRADE_MAX_TOKENS = 90
@@ -111,33 +112,39 @@ def grade_short(item: QuizItem, response: str, generator: Generator, embedder: E
                 cancel: threading.Event | None = None) -> Grade:
     """A free answer (short answer, flashcard) against the reference's key points.
 
-    A reference of several key points (lines, sentences) is strict: an answer that leaves a
-    point out is at most partial, and the missing points are named, whatever the model says.
+    Deterministic first (``check_points``): which key points the answer states, and whether it
+    says the opposite of the reference. That caps the verdict -- an answer stating fewer than
+    ``MOST_POINTS`` of the points is at most partial, one contradicting the reference is
+    incorrect -- and the missing points are named. The model's verdict is a second opinion that
+    can only lower it (a small model calls most on-topic answers correct).
     """
     if not normalized(response):
         return Grade("incorrect", item.answer, item.answer, item.citation, 0.0, "exact")
     score = similarity(embedder, response, item.answer)
-    points = key_points(item.answer)
-    covered = covered_points(points, response)
-    left_out = [point for point, hit in zip(points, covered, strict=True) if not hit]
-    judged = (model_verdict(item, response, generator, cancel, points)
+    check = check_points(item.answer, response, embedder)
+    listed = check.points if check.whole_from == 1.0 else None  # a sentence stays whole
+    judged = (model_verdict(item, response, generator, cancel, listed)
               if generator.available else None)
-    if judged is None:  # no model, or its reply was no verdict: the similarity alone decides
-        verdict = ("correct" if score >= CLOSE_FROM or (len(points) > 1 and not left_out)
+    if check.contradiction:
+        return Grade("incorrect", check.contradiction, item.answer, item.citation, score,
+                     "similarity" if judged is None else "model+similarity")
+    left_out = "；".join(check.missing)
+    if judged is None:  # no model, or its reply was no verdict: the checks alone decide
+        all_stated = not check.missing and len(check.points) > 1
+        verdict = ("correct" if score >= CLOSE_FROM or all_stated
                    else "partial" if score >= UNRELATED_BELOW else "incorrect")
-        if verdict == "correct" and len(points) > 1 and left_out:
+        if verdict == "correct" and check.missing:
             verdict = "partial"
-        missing = "" if verdict == "correct" else "；".join(left_out) or item.answer
+        missing = "" if verdict == "correct" else left_out or item.answer
         return Grade(verdict, missing, item.answer, item.citation, score, "similarity")
     verdict, missing = judged
-    if score < UNRELATED_BELOW:
-        verdict = "incorrect"
-    if len(points) > 1 and left_out and verdict != "incorrect":
-        verdict, missing = "partial", "；".join(left_out)
+    cap = check.cap if score >= UNRELATED_BELOW else "incorrect"
+    if _RANK[cap] < _RANK[verdict]:
+        verdict, missing = cap, left_out or missing
     if verdict == "correct":
         missing = ""
     elif not missing:
-        missing = "；".join(left_out) or item.answer
+        missing = left_out or item.answer
     return Grade(verdict, missing, item.answer, item.citation, score, "model+similarity")
 
 

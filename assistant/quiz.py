@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.budget import trim_to_tokens
-from assistant.generator import Generator, Prompt
+from assistant.generator import Generator, Message, Prompt
 from assistant.language import detect_language
 from assistant.prompts import compact, quiz_messages, section_title
 from assistant.quiz_schema import (
@@ -209,6 +209,11 @@ def _generated_item(passage, request, generator, earlier, log, cancel,
     language = detect_language(passage.excerpt)
     messages = quiz_messages(Passage(1, passage.hit, passage.excerpt), request.kind, language,
                              earlier)
+    wanted_truth = None
+    if request.kind == "truefalse":
+        wanted_truth = statement_truth(passage.hit.chunk, request.seed)
+        if not wanted_truth:
+            messages = (*messages[:-1], Message("user", messages[-1].content + FALSE_TASK))
     for attempt in range(ATTEMPTS):
         temperature = 0.0 if attempt == 0 else RETRY_TEMPERATURE
         prompt = Prompt(messages, QUIZ_MAX_TOKENS, temperature).with_schema(SCHEMAS[request.kind])
@@ -219,6 +224,8 @@ def _generated_item(passage, request, generator, earlier, log, cancel,
             log.reject(["not complete JSON (too long?)"])
             continue
         why = problems(request.kind, data, earlier)
+        if wanted_truth is not None and not why and data.get("answer") is not wanted_truth:
+            why = [f"asked for a {'true' if wanted_truth else 'false'} statement"]
         if why:
             log.reject(why)
             continue
@@ -230,6 +237,18 @@ def _generated_item(passage, request, generator, earlier, log, cancel,
                 continue
         return item
     return None
+
+
+FALSE_TASK = ("\nThis time the statement must be FALSE: take one sentence of the passage and "
+              "change one key term, number or direction in it, so that the passage contradicts "
+              "it; answer is false, and the explanation quotes what the passage really says.")
+
+
+def statement_truth(chunk: Chunk, seed: int = 0) -> bool:
+    """Whether the true/false statement asked for on ``chunk`` is to be true: half the passages
+    get a false one (by their content hash), so the key cannot be guessed from the kind."""
+    return (int(chunk.content_hash[:8], 16) + seed) % 2 == 0 if re.fullmatch(
+        r"[0-9a-f]{8,}.*", chunk.content_hash) else seed % 2 == 0
 
 
 def unverified(item: QuizItem) -> tuple[str, ...]:

@@ -25,7 +25,7 @@ from assistant.facade import Assistant
 from assistant.generator import Message, Prompt, UnavailableGenerator
 from assistant.grading import grade
 from assistant.prompts import COMPARE_ASPECTS, SYSTEM
-from assistant.quiz import QuizLog, QuizRequest, generate_items, item_on_chunk
+from assistant.quiz import QuizLog, QuizRequest, generate_items, item_on_chunk, statement_truth
 from assistant.quiz_schema import QuizItem
 from assistant.retrieval import Citation, Passage
 from assistant.session import turn_of
@@ -343,8 +343,9 @@ def test_the_bank_verifier_rejects_a_key_the_passage_does_not_state(fake_library
 
 def test_a_quiz_asks_one_item_per_section_and_never_repeats(fake_library, scripted):
     # keys the two sections state (the on-demand path checks them as the bank verifier does)
-    first = {"question": "正则化主要用来防止什么？", "options": ["过拟合", "欠拟合", "梯度消失", "数据泄露"],
-             "answer_index": 0, "explanation": "正则化是一种防止模型过拟合的方法。"}
+    first = {"question": "正则化主要用来防止什么？",
+             "options": ["过拟合", "欠拟合", "梯度消失", "数据泄露"], "answer_index": 0,
+             "explanation": "正则化是一种防止模型过拟合的方法。"}
     second = {"question": "正则化技术在损失函数中添加什么？",
               "options": ["惩罚项", "学习率", "批大小", "动量"], "answer_index": 0,
               "explanation": "正则化技术通过在损失函数中添加惩罚项。"}
@@ -361,10 +362,28 @@ def test_true_false_and_short_items_come_from_their_schemas(fake_library, script
         {"statement": "梯度裁剪会放大梯度。", "answer": False, "explanation": "它限制梯度。"},
         {"question": "梯度裁剪的作用？", "reference_answer": "防止梯度爆炸。"},
     )
-    statement = item_on_chunk(fake_library, scripted, chunk, "truefalse")
+    false_seed = next(seed for seed in range(2) if not statement_truth(chunk, seed))
+    statement = item_on_chunk(fake_library, scripted, chunk, "truefalse", seed=false_seed)
     short = item_on_chunk(fake_library, scripted, chunk, "short")
     assert statement.options == ("对", "错") and statement.answer == "错"
+    assert "must be FALSE" in scripted.prompts[0].messages[-1].content
     assert short.kind == "short" and short.answer == "防止梯度爆炸。"
+
+
+def test_half_the_statements_asked_for_are_false_and_a_draft_of_the_other_truth_is_dropped(
+        fake_library, scripted):
+    chunks = fake_library.chunks()
+    assert 0.3 < sum(statement_truth(chunk) for chunk in chunks) / len(chunks) < 0.7
+    chunk = clipping_chunk(fake_library)
+    true_seed = next(seed for seed in range(2) if statement_truth(chunk, seed))
+    false_draft = {"statement": "梯度裁剪会放大梯度。", "answer": False,
+                   "explanation": "它限制梯度。"}
+    scripted.enqueue_json(false_draft, false_draft)
+    log = QuizLog()
+    assert item_on_chunk(fake_library, scripted, chunk, "truefalse", seed=true_seed,
+                         log=log) is None
+    assert log.reasons == ("asked for a true statement",) * 2
+    assert "must be FALSE" not in scripted.prompts[0].messages[-1].content
 
 
 # -- grading: parsing what the model wrote -----------------------------------------------------
@@ -386,7 +405,7 @@ def short_item(fake_library) -> QuizItem:
     )
 
 
-ON_TOPIC = "梯度裁剪通过设定阈值限制梯度的大小。"
+ON_TOPIC = "梯度裁剪设定阈值，限制梯度的大小，防止梯度爆炸。"  # states both points
 
 
 @pytest.mark.parametrize("verdict", ["correct", "partial", "incorrect"])

@@ -65,9 +65,6 @@ def test_grading_marks_a_wrong_short_answer_wrong(assistant, clipping_item):
     assert grade.missing and grade.graded_by == "model+similarity"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 (strict short-answer grading): on 2026-11-28 the "
-                   "model graded the partial answer and the wrong one (梯度裁剪会把梯度放大) "
-                   "'correct'")
 def test_a_correct_a_partial_and_a_wrong_answer_get_three_verdicts(assistant, clipping_item):
     answers = {
         "correct": "设定一个阈值，梯度的大小超过它时就把梯度缩小，这样可以防止梯度爆炸。",
