@@ -106,10 +106,11 @@ class BankStore:
                                     draft.slot in cards) for draft in drafts)
 
     def replace_extracted(self, passage: BankPassage, drafts: Sequence[Draft],
-                          now: datetime) -> tuple[int, int]:
+                          now: datetime, keep: tuple[str, ...] = ()) -> tuple[int, int]:
         """The passage's extracted cards as the current rules make them (one transaction): a
         card whose slot exists is updated in place, keeping its fsrs card; cards the rules no
-        longer make are retired. Returns (added or changed, retired)."""
+        longer make are retired, except slots starting with one of ``keep`` (cards made from
+        other cards, which their maker looks after). Returns (added or changed, retired)."""
         with self._transaction() as db:
             rows = {slot: (key, status) for slot, key, status in db.execute(
                 "SELECT slot, item_key, status FROM bank_items WHERE passage_hash = ? AND "
@@ -132,7 +133,7 @@ class BankStore:
             retired = sum(db.execute(
                 "UPDATE bank_items SET status = 'retired' WHERE passage_hash = ? AND slot = ? "
                 "AND status = 'active'", (passage.passage_hash, slot)).rowcount
-                for slot in rows if slot not in wanted)
+                for slot in rows if slot not in wanted and not (keep and slot.startswith(keep)))
             return changed, retired
 
     def mark_changed(self, old_hash: str, new_hash: str | None, now: datetime) -> None:

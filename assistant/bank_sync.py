@@ -111,7 +111,7 @@ def reextract(bank: BankStore, chunks: list[Chunk], now: datetime) -> tuple[int,
         if passage.status != "active" or chunk is None:
             continue
         drafts = extract_cards(chunk, passage.passage_hash in continued)
-        done = bank.replace_extracted(passage, drafts, now)
+        done = bank.replace_extracted(passage, drafts, now, keep=(SLOT_PREFIX,))
         changed, retired = changed + done[0], retired + done[1]
     for item in bank.items("active"):  # definition MCQs whose definition card is gone
         if item.slot.startswith(SLOT_PREFIX):
