@@ -1,11 +1,14 @@
 """Grading answers to practice questions.
 
-MCQ and true/false are exact (a letter, a number, the option's text, or yes/no words). A short
-answer gets two opinions: the model grades it against the reference answer and the cited
-passage under a JSON-schema grammar (verdict + what is missing), and the e5 cosine between the
-answer and the reference measures how close it is. Similarity only ever lowers the model's
-verdict (an unrelated answer is wrong whatever the model says; a close paraphrase can still be
-wrong, as "clipping enlarges gradients" is); without a model, it decides alone.
+MCQ, true/false and cloze are exact (a letter, a number, the option's text, yes/no words, the
+term in either of its names) and need neither model nor embedder (``grade_exact``). A short
+answer is checked against the reference's key points first, deterministically
+(``grading_points``: which points it states, in its words or in others, and whether it says the
+opposite of the reference): that caps the verdict and names what is missing. The model then
+grades it against the reference and the cited passage under a JSON-schema grammar (verdict +
+what is missing) as a second opinion that can only lower the verdict, and the e5 cosine between
+answer and reference marks an unrelated answer wrong whatever both say; without a model, the
+checks and the similarity decide alone.
 
 Calibration (bundled multilingual-e5-small, both texts embedded as passages; 4 reference
 answers from the sample notes, 3 answers of each kind per reference):
