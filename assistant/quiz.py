@@ -210,6 +210,8 @@ def _generated_item(passage, request, generator, earlier, log, cancel,
     messages = quiz_messages(Passage(1, passage.hit, passage.excerpt), request.kind, language,
                              earlier)
     wanted_truth = None
+    if request.kind == "mcq":
+        messages = (*messages[:-1], Message("user", messages[-1].content + MCQ_TASK))
     if request.kind == "truefalse":
         wanted_truth = statement_truth(passage.hit.chunk, request.seed)
         if not wanted_truth:
@@ -239,6 +241,11 @@ def _generated_item(passage, request, generator, earlier, log, cancel,
     return None
 
 
+MCQ_TASK = ("\nAsk about one specific fact, not \"which of these\" over a list the passage "
+            "gives: the three wrong options must be wrong according to the passage -- never "
+            "another item of the same list, nor something the passage also says is true.")
+"""Why the verifier turned down most MCQ drafts on the sample notes: a question over a list
+("防止过拟合的方法有哪些？") whose "wrong" options are the list's other items."""
 FALSE_TASK = ("\nThis time the statement must be FALSE: take one sentence of the passage and "
               "change one key term, number or direction in it, so that the passage contradicts "
               "it; answer is false, and the explanation quotes what the passage really says.")
