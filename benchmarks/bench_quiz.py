@@ -68,7 +68,7 @@ def ingest(home: Path, notes: Path) -> None:
     print(progress.line())
 
 
-def fill(home: Path, minutes: float) -> None:
+def fill(home: Path, minutes: float, note: str = "") -> None:
     from assistant.bank_worker import BankWorker
 
     settings = Settings.load(home=home)
@@ -91,7 +91,7 @@ def fill(home: Path, minutes: float) -> None:
         runs[-1] = {"seconds": round(time.perf_counter() - start, 1), "passages": passages,
                     "accepted": after.generated - before.generated,
                     "rejected": after.rejected - before.rejected,
-                    "load_average": os.getloadavg()[0]}
+                    "load_average": os.getloadavg()[0], **({"note": note} if note else {})}
         save(home, figures)  # after every passage: a run cut short keeps what it measured
         print(after.line(), flush=True)
     if not runs[-1]:
@@ -313,6 +313,7 @@ def main() -> None:
     phase.add_argument("--notes", type=Path, default=SAMPLE_NOTES)
     phase = phases.add_parser("fill")
     phase.add_argument("-m", "--minutes", type=float, default=8.0)
+    phase.add_argument("--note", default="", help="what this run is (shown in the report)")
     phase = phases.add_parser("latency")
     phase.add_argument("--generate", type=int, default=1, help="topics timed on demand")
     phases.add_parser("cli")
@@ -326,7 +327,7 @@ def main() -> None:
     if args.phase == "ingest":
         ingest(args.home, args.notes)
     elif args.phase == "fill":
-        fill(args.home, args.minutes)
+        fill(args.home, args.minutes, args.note)
     elif args.phase == "latency":
         latency(args.home, args.generate)
     elif args.phase == "cli":
