@@ -81,8 +81,8 @@ def question_card(chunk: Chunk, lines: list[_Line], continued: bool = False) -> 
         return None
     back, used = _condensed(answer_lines)
     if (len(back) < MIN_BACK_CHARS or _giveaway(question, back) or _incomplete(used)
-            or _cut_formula(back) or _cut_short(used) or _drops_asked_part(question, answer_lines,
-                                                                          used)):
+            or _cut_formula(back) or _cut_short(used) or _cut_mid_list(answer_lines, used)
+            or _drops_asked_part(question, answer_lines, used)):
         return None
     if len(back) * 2 < sum(len(line.text) for line in answer_lines) and not _outline(
             answer_lines):
@@ -140,6 +140,19 @@ def _cut_short(lines: list[_Line]) -> bool:
     """The answer stops on a lead-in or mid-list: "…的应用，包括：" with nothing after it, a
     clause ending in "；" or "，"."""
     return bool(re.search(r"[；;，,、]\W*$|(包括|如下|以下|分别是|有)\W*[：:]\W*$", lines[-1].text))
+
+
+def _cut_mid_list(answer: list[_Line], kept: list[_Line]) -> bool:
+    """The back, shortened to fit, stops inside a list: steps 1-2 of 4 read as the whole."""
+    if not kept:
+        return False
+    outline = {line.number for line in _outline(answer)}
+    if len(outline) >= 2 and kept[-1].number in outline:  # an outline: every item kept?
+        return any(number > kept[-1].number for number in outline)
+    if not _LIST_ITEM.match(kept[-1].text):
+        return False
+    after = [line for line in answer if line.number > kept[-1].number]
+    return bool(after) and bool(_LIST_ITEM.match(after[0].text))
 
 
 def _drops_asked_part(question: str, answer: list[_Line], kept: list[_Line]) -> bool:
