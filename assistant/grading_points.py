@@ -10,7 +10,8 @@ closest point keeps sibling points apart ("L1 惩罚绝对值" does not state "L
 
 Calibration (bundled multilingual-e5-small, passages; 8 Chinese points on sample-note topics and
 6 English points on dev2 topics, each with a paraphrase that states it and an on-topic clause
-that does not; written by hand, see ``benchmarks/results/quiz_audit.md``):
+that does not; written by hand: ``benchmarks.bench_quiz.POINT_PAIRS``, printed by its
+``grading`` phase):
 
 ======================  ===================  =========================
                         states the point     on topic, does not state

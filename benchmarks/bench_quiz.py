@@ -4,6 +4,7 @@
     python -m benchmarks.bench_quiz --home /tmp/qb fill -m 8     # model items for 8 minutes
     python -m benchmarks.bench_quiz --home /tmp/qb latency       # bank vs on-demand, one run
     python -m benchmarks.bench_quiz --home /tmp/qb report        # results/quiz.md, items
+    python -m benchmarks.bench_quiz --home /tmp/qb grading       # key-point similarity figures
 
 Each phase stays under ten minutes (the machine is shared; wrap each in ``flock``); figures
 accumulate in ``HOME/bench_quiz.json`` and ``report`` writes ``results/quiz.md`` and dumps the
@@ -162,6 +163,58 @@ def cli(home: Path) -> None:
     save(home, figures)
 
 
+#: (language, key point, a clause that states it in other words, an on-topic clause that does
+#: not state it): Chinese on the sample notes' topics, English on dev2's (d2l) topics.
+POINT_PAIRS = [
+    ("zh", "防止模型过拟合", "避免过度拟合训练数据", "在损失函数中加入正则项"),
+    ("zh", "随机丢弃部分神经元", "训练时随机让一些神经元不工作", "减少模型对训练数据的依赖"),
+    ("zh", "根据训练进度动态调整学习率", "训练过程中按计划改变学习率的大小",
+     "使用较大的初始学习率"),
+    ("zh", "对每一层的输入进行归一化", "把每层输入标准化为均值0方差1", "可以加快训练速度"),
+    ("zh", "防止梯度爆炸", "避免梯度变得过大", "设定一个阈值"),
+    ("zh", "利用在大规模数据上学到的知识", "把大数据集上学到的东西拿来用", "在目标任务上微调"),
+    ("zh", "捕捉长距离依赖关系", "记住序列中相隔很远的信息", "使用门控机制"),
+    ("zh", "增加训练数据的多样性", "让训练样本更丰富多样", "对图像进行随机旋转和翻转"),
+    ("en", "weight decay adds the squared norm of the weights to the loss",
+     "the loss gets a penalty on the sum of squared weights",
+     "it keeps the model from overfitting"),
+    ("en", "dropout zeroes out some hidden units during training",
+     "during training some neurons are randomly switched off", "it improves generalization"),
+    ("en", "batch normalization standardizes the inputs of each layer",
+     "each layer's inputs are rescaled to zero mean and unit variance", "it speeds up training"),
+    ("en", "Adam keeps running averages of the gradient and its square",
+     "Adam tracks moving averages of gradients and squared gradients", "Adam uses a learning rate"),
+    ("en", "residual blocks add the input to the output of the layers",
+     "the block's input is added back to its output through a shortcut",
+     "ResNet can be very deep"),
+    ("en", "self-attention lets every token attend to every other token",
+     "each position looks at all positions in the sequence",
+     "positional encoding adds order information"),
+]
+
+
+def grading(home: Path) -> None:
+    """e5 cosine of a key point to a clause stating it in other words, and to an on-topic clause
+    that does not: where ``grading_points.STATES_FROM`` comes from."""
+    import numpy as np
+
+    from assistant.grading_points import STATES_FROM
+
+    embedder = Library.open(Settings.load(home=home)).embedder
+    for language in ("zh", "en"):
+        same, other = [], []
+        for lang, point, states, does_not in POINT_PAIRS:
+            if lang == language:
+                vectors = np.asarray(embedder.embed_passages([point, states, does_not]))
+                same.append(float(vectors[0] @ vectors[1]))
+                other.append(float(vectors[0] @ vectors[2]))
+        threshold = STATES_FROM["zh" if language == "zh" else "other"]
+        print(f"{language}: states it {min(same):.3f}-{max(same):.3f}, does not "
+              f"{min(other):.3f}-{max(other):.3f}; threshold {threshold}: "
+              f"{sum(x >= threshold for x in same)}/{len(same)} recognised, "
+              f"{sum(x >= threshold for x in other)}/{len(other)} wrongly credited")
+
+
 def report(home: Path, other: Path | None, sample_items: int, other_items: int,
            items_home: Path | None = None) -> None:
     figures = load(home)
@@ -317,6 +370,7 @@ def main() -> None:
     phase = phases.add_parser("latency")
     phase.add_argument("--generate", type=int, default=1, help="topics timed on demand")
     phases.add_parser("cli")
+    phases.add_parser("grading")
     phase = phases.add_parser("report")
     phase.add_argument("--other", type=Path, help="home of a second library of real notes")
     phase.add_argument("--sample-items", type=int, default=40)
@@ -332,6 +386,8 @@ def main() -> None:
         latency(args.home, args.generate)
     elif args.phase == "cli":
         cli(args.home)
+    elif args.phase == "grading":
+        grading(args.home)
     else:
         report(args.home, args.other, args.sample_items, args.other_items, args.items)
 
