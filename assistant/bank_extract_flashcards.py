@@ -138,8 +138,11 @@ def _incomplete(lines: list[_Line]) -> bool:
 
 def _cut_short(lines: list[_Line]) -> bool:
     """The answer stops on a lead-in or mid-list: "…的应用，包括：" with nothing after it, a
-    clause ending in "；" or "，"."""
-    return bool(re.search(r"[；;，,、]\W*$|(包括|如下|以下|分别是|有)\W*[：:]\W*$", lines[-1].text))
+    clause ending in "；" or "，", or a sentence announcing what the next sections hold
+    ("因此，就有许多学者提出了GAN的客观评价方法。", "… as follows.")."""
+    return bool(re.search(r"[；;，,、]\W*$|(包括|如下|以下|分别是|有)\W*[：:]\W*$", lines[-1].text)
+                or re.search(r"(如下|以下|下面|提出了[^。；]{0,30}方法|the following|as follows)"
+                             r"\W*$", lines[-1].text, re.IGNORECASE))
 
 
 def _cut_mid_list(answer: list[_Line], kept: list[_Line]) -> bool:
