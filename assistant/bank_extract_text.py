@@ -65,7 +65,7 @@ _EN_STARTERS = {
 _MARKUP = re.compile(r"\*\*|__|`")
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\ufeff]")
 _NEEDS_FIGURE = re.compile(
-    r"上图|下图|如图|见图|图\s*\d|表\s*\d|如下所示|如下表|如下[：:]|公式如下|定义如下|计算如下|"
+    r"上图|下图|左图|右图|如图|见图|网络结构图|图\s*\d|表\s*\d|如下所示|如下表|如下[：:]|公式如下|定义如下|计算如下|"
     r"as shown|the figure|the following figure|\bfig\.|\btable \d",
     re.IGNORECASE,
 )
