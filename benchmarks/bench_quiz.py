@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import random
+import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -255,7 +256,7 @@ def report(home: Path, other: Path | None, sample_items: int, other_items: int,
             reasons: dict[str, int] = {}
             for rejection in bank.store.rejections():
                 for reason in rejection.reasons:
-                    key = reason.split("(")[0].split(":")[0].strip()
+                    key = re.sub(r"'[^']*'", "'…'", reason.split("(")[0].split(":")[0]).strip()
                     reasons[key] = reasons.get(key, 0) + 1
         if reasons:
             lines += ["Rejection reasons (a draft can have several):", "",
