@@ -194,3 +194,25 @@ def test_settings_page_names_the_models_in_use(app_home, fake_models):
     shown = "\n".join(str(m.value) for m in app.markdown).replace("\\", "")
     assert "fake-hash-ngrams" in shown  # the embedder the library really uses
     assert str(app_home) in shown
+
+
+def test_a_reported_question_is_replaced_by_a_fresh_unanswered_one(app_home, fake_models,
+                                                                    monkeypatch):
+    """Reporting swaps in the next question under the same number; whatever kind of widget it
+    needs, it starts unanswered (a choice's empty radio once reached a text box as None)."""
+    monkeypatch.setenv("STUDY_BANK_WORKER", "off")
+    app = open_app("practice")
+    app.text_input[0].set_value("梯度裁剪")
+    app.slider[0].set_value(5)
+    app.selectbox[0].set_value("mcq")
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    kinds = []
+    for _ in range(4):  # report the questions one after another: choices, then other kinds
+        practice = app.session_state["practice"]
+        if practice.current is None:
+            break
+        kinds.append(practice.current.kind)
+        next(b for b in app.button if b.label.startswith("This question is wrong")).click().run()
+        assert not app.exception, (kinds, app.exception)
+    assert len(set(kinds)) > 1, kinds  # the replacement needed another kind of widget

@@ -130,6 +130,9 @@ def question_view(practice: PracticeRun) -> None:
         st.toast(t("reported"))
         practice.items.pop()
         practice.reviews.pop()
+        # its replacement (same number, perhaps another kind of widget) starts unanswered:
+        # a radio's None left in the key would reach a text box
+        st.session_state.pop(f"answer-{number}", None)
         advance()  # the next question takes its place
         st.rerun()
     if not answered:
