@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from assistant.bank_verify import verify
 from assistant.budget import trim_to_tokens
 from assistant.generator import Generator, Message, Prompt
 from assistant.language import detect_language
@@ -263,8 +264,6 @@ def unverified(item: QuizItem) -> tuple[str, ...]:
     need no model (key stated by the passage, no distractor stated, no yes/no MCQ, no
     giveaway). The blind answer is left to the bank worker: it would double the student's wait
     on a path that already takes the model's time."""
-    from assistant.bank_verify import verify
-
     return verify(item, item.passage).reasons
 
 
