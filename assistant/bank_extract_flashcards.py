@@ -30,6 +30,7 @@ from assistant.bank_extract_text import (
 from assistant.bank_records import Draft
 from assistant.quiz import question_of
 from ingest.records import Chunk
+from ingest.sentences import split_sentences
 
 BACK_CHARS = 420  # a flashcard's back: longer answers keep their key lines
 MAX_BACK_LINES = 8
@@ -82,7 +83,8 @@ def question_card(chunk: Chunk, lines: list[_Line], continued: bool = False) -> 
     back, used = _condensed(answer_lines)
     if (len(back) < MIN_BACK_CHARS or _giveaway(question, back) or _incomplete(used)
             or _cut_formula(back) or _cut_short(used) or _cut_mid_list(answer_lines, used)
-            or _drops_asked_part(question, answer_lines, used)):
+            or _drops_asked_part(question, answer_lines, used)
+            or _drops_definition(question, answer_lines, back)):
         return None
     if len(back) * 2 < sum(len(line.text) for line in answer_lines) and not _outline(
             answer_lines):
@@ -156,6 +158,22 @@ def _cut_mid_list(answer: list[_Line], kept: list[_Line]) -> bool:
         return False
     after = [line for line in answer if line.number > kept[-1].number]
     return bool(after) and bool(_LIST_ITEM.match(after[0].text))
+
+
+def _drops_definition(question: str, answer: list[_Line], back: str) -> bool:
+    """"什么是X？" whose answer defines X ("X，即…", "X是…") in a sentence the shortened back
+    left out ("什么是TOP5错误率？" kept the lines around the definition, not the definition)."""
+    asked = re.match(r"^\s*(?:什么是|何为|what is|what are)\s*(.+?)\s*[？?]", question,
+                     re.IGNORECASE)
+    if asked is None or len(asked.group(1)) < 2:
+        return False
+    term = re.escape(asked.group(1))
+    for line in answer:
+        for sentence in split_sentences(_plain(line.text)):
+            if re.search(term + r"\s*[，,]?\s*(?:即|是指|是|指|就是|is|are|refers)", sentence,
+                         re.IGNORECASE):
+                return _plain(sentence).strip()[:20] not in back
+    return False
 
 
 def _drops_asked_part(question: str, answer: list[_Line], kept: list[_Line]) -> bool:
