@@ -1,0 +1,61 @@
+"""Extracted cards only where the notes give a whole answer (``assistant.bank_extract``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.bank_extract import extract_cards
+from ingest.records import Chunk
+
+
+def chunk_of(text: str, heading: str = "题目") -> Chunk:
+    return Chunk(1, 1, "/n/a.md", "T", ("T", heading), 10, 10 + text.count("\n"), 0, len(text),
+                 text, "h")
+
+
+def flashcards(text: str, heading: str, continued: bool = False) -> list[str]:
+    return [d.item.answer for d in extract_cards(chunk_of(text, heading), continued)
+            if d.item.kind == "flashcard"]
+
+
+WHOLE = "#### 什么是梯度裁剪？\n\n梯度裁剪在梯度范数超过阈值时按比例缩小梯度，防止梯度爆炸。\n"
+
+
+def test_a_whole_answer_makes_a_flashcard():
+    assert flashcards(WHOLE, "什么是梯度裁剪？") == [
+        "梯度裁剪在梯度范数超过阈值时按比例缩小梯度，防止梯度爆炸。"]
+
+
+def test_an_answer_that_goes_on_in_the_next_passage_makes_none():
+    assert flashcards(WHOLE, "什么是梯度裁剪？", continued=True) == []
+
+
+@pytest.mark.parametrize("heading, text", [
+    ("什么是Transformer？请说明其应用。",  # a lead-in with nothing after it
+     "#### 什么是Transformer？请说明其应用。\n\nTransformer 是基于自注意力的模型。\n\n"
+     "- **应用：** Transformer 在自然语言处理中应用广泛，包括：\n"),
+    ("什么是GAN的客观评价？",  # the answer announces the next sections
+     "#### 什么是GAN的客观评价？\n\n主观评价需要大量人力，且容易误判。\n\n"
+     "因此，就有许多学者提出了GAN的客观评价方法。\n"),
+    ("为什么正则化有利于预防过拟合？",  # the back points at figures
+     "#### 为什么正则化有利于预防过拟合？\n\n左图是高偏差，右图是高方差，中间是刚好合适。\n"),
+])
+def test_a_back_that_is_not_the_whole_answer_makes_no_flashcard(heading, text):
+    assert flashcards(text, heading) == []
+
+
+def test_a_back_shortened_inside_a_list_makes_no_flashcard():
+    steps = "".join(f"{n}. **第{n}步：** " + "这一步要做的事情说得比较详细，" * 4 + "然后继续。\n"
+                    for n in range(1, 9))
+    text = f"#### 如何实现强化学习？\n\n实现步骤如下，共八步，每一步都很重要。\n\n{steps}"
+    assert flashcards(text, "如何实现强化学习？") == []
+
+
+@pytest.mark.parametrize("intro_sentences", [1, 4])
+def test_a_definition_question_keeps_its_definition_or_makes_no_flashcard(intro_sentences):
+    intro = "通常分类系统会给出未知样本在每个已知类别上的概率，其中最大的就是最可能的类别。"
+    text = (f"#### 什么是TOP5错误率？\n\n{intro * intro_sentences}TOP5错误率，即预测最可能的"
+            "五类都不是该样本类别的错误率。\n")
+    cards = flashcards(text, "什么是TOP5错误率？")
+    assert all("即预测最可能的五类" in back for back in cards), cards
+    assert bool(cards) == (intro_sentences == 1)  # a long line is shortened: no whole back
