@@ -20,9 +20,16 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from ingest.errors import ModelError
 from ingest.settings import Settings, default_model_cache
+
+# Property tests draw the same examples on every run, so CI cannot fail on a case nobody saw
+# before; explore new ones with HYPOTHESIS_PROFILE=explore (and add what it finds as @example).
+hypothesis_settings.register_profile("repeatable", derandomize=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_NOTES = REPO_ROOT / "examples" / "notes"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ui.note_render import Image, note_blocks, safe_markdown, split_used, used_lines
@@ -18,7 +18,9 @@ SAMPLE_FORMULA = (r"- **计算公式：** \( \text{F1} = 2 \times \frac{P \times
 def prose_of(markdown: str) -> str:
     """The Markdown outside code fences and inline code spans."""
     markdown = re.sub(r"(`{3,})[^\n]*\n.*?\n\1", " ", markdown, flags=re.DOTALL)
-    return re.sub(r"(`+).+?\1", " ", markdown, flags=re.DOTALL)
+    # a code span opens and closes on backtick runs of the same length (CommonMark)
+    # (an escaped backtick opens nothing)
+    return re.sub(r"(?<![`\\])(`+)(?!`).+?(?<!`)\1(?!`)", " ", markdown, flags=re.DOTALL)
 
 
 def test_latex_delimiters_become_katex_dollars_and_structure_stays():
@@ -100,7 +102,7 @@ def test_the_used_lines_are_found_from_the_compacted_excerpt():
 
 
 def test_escaped_brackets_stay_text_and_an_escaped_backslash_does_not_hide_a_link():
-    assert safe_markdown("a\\[x](y)") == "a\\[x](y)"  # Markdown shows it literally
+    assert safe_markdown("a\\[x](y)") == "a\\[x]\\(y)"  # Markdown shows it literally: a[x](y)
     assert safe_markdown("a\\\\[x](http://e.invalid)") == "a\\\\x"  # a real link: text
     assert safe_markdown("[](http://e.invalid)") == ""
 
@@ -114,6 +116,11 @@ def test_a_backtick_run_is_never_split_into_a_code_span():
                                 ["<script>", "<img ", "onerror=", "http://", "](", "```",
                                  "\\(", "\\)", "\\[", "\\]", "$$"]),
                 max_size=40).map("".join))
+@example("`<````<script>`")  # one code span: runs of 1 close it, not the run of 4
+@example("\\(```\\)`<script>`")  # escaped backticks, then a code span
+@example("[](()")  # an unbalanced target, left as text
+@example("[  \n]()")  # a link whose text spans lines (session 4)
+@example("$$```$$```<script>```")  # found by hypothesis in session 4
 def test_no_generated_text_yields_html_or_a_link(text):
     out = safe_markdown(text)
     prose = prose_of(out)

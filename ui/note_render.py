@@ -45,9 +45,10 @@ _UNSAFE_TEX = re.compile(r"\\(href|url|includegraphics|html[A-Za-z]*)\b")
 _MARKER = re.compile(r"\s*\[\d+\](?:\s*\[\d+\])*")
 _TARGET = r"\((?:[^()\n]|\([^()\n]*\))*\)"
 _UNESCAPED = r"(?P<pre>(?<!\\)(?:\\\\)*)"  # an even run of backslashes: what follows is live
-_IMAGE = re.compile(_UNESCAPED + r"!\[(?P<text>[^\]\n]*)\]" + _TARGET)
-_REFERENCE_IMAGE = re.compile(_UNESCAPED + r"!\[(?P<text>[^\]\n]*)\]\[[^\]\n]*\]")
-_LINK = re.compile(_UNESCAPED + r"\[(?P<text>[^\]\n]*)\]" + _TARGET)
+_LINK_TEXT = r"\[(?P<text>(?:[^\]\n]|\n(?![ \t]*\n))*)\]"  # may span lines, not a blank one
+_IMAGE = re.compile(_UNESCAPED + "!" + _LINK_TEXT + _TARGET)
+_REFERENCE_IMAGE = re.compile(_UNESCAPED + "!" + _LINK_TEXT + r"\[[^\]\n]*\]")
+_LINK = re.compile(_UNESCAPED + _LINK_TEXT + _TARGET)
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[^\n]*$", re.MULTILINE)
 _AUTOLINK = re.compile(r"<((?:[a-z][a-z0-9+.\-]{1,31}):[^<>\s]*)>", re.IGNORECASE)
 _BARE_URL = re.compile(r"(?i)\b(https?|ftp)://|\bwww\.")
@@ -172,6 +173,8 @@ def _inline_piece(match: re.Match, text: str, markers: bool) -> str:
     if match.group("code"):
         return match.group("code").replace("\n", " ")
     display = match.group("dollars2") is not None or match.group("bracket") is not None
+    if "`" in match.group(0):  # backticks are not TeX: a renderer may pair them into code spans
+        return _safe_plain(match.group(0)).replace("`", "\\`")
     tex = next(g for g in (match.group(n) for n in ("dollars2", "bracket", "paren", "dollar"))
                if g is not None)
     tex, moved = _math_content(tex, markers)
@@ -203,6 +206,7 @@ def _safe_plain(text: str) -> str:
     text = _LINK_DEFINITION.sub("", text)
     for pattern in (_IMAGE, _REFERENCE_IMAGE, _LINK):
         text = pattern.sub(lambda m: m.group("pre") + m.group("text"), text)
+    text = text.replace("](", r"]\(")  # what is left (unbalanced targets) never reads as a link
     text = _AUTOLINK.sub(lambda m: m.group(1), text)
     text = _BARE_URL.sub(lambda m: m.group(0).replace("://", r":\/\/").replace(".", r"\."), text)
     text = text.replace("<", r"\<").replace("$", r"\$")
