@@ -36,7 +36,8 @@ SYSTEM = {
     "en": ("You translate a student's question about deep learning into English. Keep technical "
            "terms precise (use the standard English term). Reply with the translated question "
            "only."),
-    "zh": "你把学生关于深度学习的问题翻译成简体中文。技术术语用标准的中文译名。只输出翻译后的问题。",
+    "zh": ("你把学生关于深度学习的问题翻译成简体中文。技术术语用标准的中文译名。"
+           "只输出翻译后的问题。"),
 }
 MAX_TRANSLATION_TOKENS = 64
 LONGEST_RATIO = {"en": 8.0, "zh": 2.0}

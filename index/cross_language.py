@@ -14,8 +14,10 @@ compare. A passage's routed score is its fused hybrid score plus ``COSINE_WEIGHT
 cosine to that query (min-max fused scores put each list's best at ~1 whatever its quality;
 same-language cosines are what tells a good English best from a poor one).
 
->>> passage_language("梯度裁剪把梯度的范数限制在阈值以内。"), passage_language("Weight decay adds an L2 penalty.")
-('zh', 'en')
+>>> passage_language("梯度裁剪把梯度的范数限制在阈值以内。")
+'zh'
+>>> passage_language("Weight decay adds an L2 penalty.")
+'en'
 """
 
 from __future__ import annotations
