@@ -1,0 +1,102 @@
+"""A question translated into the notes' other language, so bilingual notes answer it.
+
+The embedder barely matches a Chinese question to English notes or the reverse
+(``index.cross_language``); the local LLM translating the question does. On dev2 (Chinese book +
+English textbook), hybrid Hit@5 went 0.689 -> 0.892 with the translation searched too, Chinese
+questions over English notes 0.15 -> 0.77 and English over Chinese 0.00 -> 0.78
+(benchmarks/results/retrieval_dev2.md). A translation costs about a second on 2 cores (median
+1.07 s, 74 + 74 questions, the model loaded): it is only asked for when the library holds
+passages in another language than the question's (``languages_to_translate_into``), and the
+reply is capped at a question's length.
+
+The question is data in the prompt; the model is told to translate it, not to answer it. A
+reply in the wrong language, empty, or an answer rather than a translation (far longer than
+the question) is dropped: the search then runs on the original alone.
+
+>>> translation_max_tokens("权重衰减为什么能减轻过拟合？")
+44
+>>> clean_translation("Why does weight decay help reduce overfitting?\\n\\nWeight decay is …", "en",
+...                   "权重衰减为什么能减轻过拟合？")
+'Why does weight decay help reduce overfitting?'
+>>> clean_translation("权重衰减为什么能减轻过拟合？", "en", "权重衰减为什么能减轻过拟合？") is None
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from assistant.generator import Generator, Message, Prompt
+from assistant.language import detect_language
+from assistant.retrieval import Retriever
+from index.cross_language import languages_to_translate_into, merge_routed
+from ingest.records import Hit
+
+SYSTEM = {
+    "en": ("You translate a student's question about deep learning into English. Keep technical "
+           "terms precise (use the standard English term). Reply with the translated question "
+           "only."),
+    "zh": ("你把学生关于深度学习的问题翻译成简体中文。技术术语用标准的中文译名。"
+           "只输出翻译后的问题。"),
+}
+MAX_TRANSLATION_TOKENS = 64
+LONGEST_RATIO = {"en": 8.0, "zh": 2.0}
+"""A reply with more than this many times the question's characters is an answer, not a
+translation (Chinese -> English takes 3-5 times the characters, English -> Chinese a third)."""
+CANDIDATES = 40
+"""Hits per query form before the routed merge (more than ``k``: a passage's best form may
+rank it low in the other)."""
+
+
+def translation_prompt(query: str, target: str) -> Prompt:
+    return Prompt((Message("system", SYSTEM[target]), Message("user", query)),
+                  max_tokens=translation_max_tokens(query))
+
+
+def translation_max_tokens(query: str) -> int:
+    """Room for a translation of ``query`` and no more (an answer would take the time)."""
+    return min(MAX_TRANSLATION_TOKENS, 16 + 2 * len(query))
+
+
+def clean_translation(reply: str, target: str, query: str) -> str | None:
+    """The reply's first line if it is a translation into ``target``, else None."""
+    first = next((line.strip() for line in reply.splitlines() if line.strip()), "")
+    if not first or detect_language(first) != target:
+        return None
+    if len(first) > LONGEST_RATIO[target] * max(len(query), 8):
+        return None
+    return first
+
+
+def translate_query(generator: Generator, query: str, target: str) -> str | None:
+    """``query`` in ``target`` ("zh" or "en"), or None when the model gave no usable one."""
+    reply = generator.complete(translation_prompt(query, target))
+    return clean_translation(reply, target, query)
+
+
+def search_across_languages(
+    retriever: Retriever,
+    generator: Generator,
+    query: str,
+    k: int,
+    language_shares: dict[str, float],
+    translations: dict[str, str] | None = None,
+) -> list[Hit]:
+    """The best ``k`` passages for ``query`` in every language the library holds.
+
+    ``language_shares`` is ``index.cross_language.language_shares`` of the library's passages
+    (compute it once per library state). ``translations`` (language -> text) skips the model,
+    e.g. for a benchmark replaying stored ones.
+    """
+    query_language = detect_language(query)
+    targets = languages_to_translate_into(query_language, language_shares)
+    original = retriever.search(query, k=max(k, CANDIDATES) if targets else k)
+    if not targets:
+        return original
+    translated: dict[str, Sequence[Hit]] = {}
+    for target in targets:
+        text = (translations.get(target) if translations is not None
+                else translate_query(generator, query, target))
+        if text:
+            translated[target] = retriever.search(text, k=max(k, CANDIDATES))
+    return merge_routed(original, translated, query_language, k)

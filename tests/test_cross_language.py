@@ -1,0 +1,91 @@
+"""The routed merge of a question's own hits and its translation's hits (index.cross_language)
+and the translation reply's cleaning (assistant.query_translation)."""
+
+from __future__ import annotations
+
+from assistant.query_translation import clean_translation, search_across_languages
+from index.cross_language import language_shares, languages_to_translate_into, merge_routed
+from ingest.records import Chunk, Hit
+
+
+def _hit(chunk_id: int, text: str, score: float, similarity: float | None) -> Hit:
+    chunk = Chunk(chunk_id, 1, "n.md", "N", ("N", text[:8]), chunk_id, chunk_id, 0, len(text),
+                  text, f"h{chunk_id}")
+    return Hit(chunk, score, similarity=similarity)
+
+
+ZH_GOOD = _hit(1, "权重衰减在损失上加上权重的平方和，限制模型复杂度。", 1.0, 0.88)
+ZH_OTHER = _hit(2, "学习率预热在训练开始时逐步增大学习率。", 0.6, 0.86)
+EN_GOLD = _hit(3, "Weight decay adds the squared norm of the weights to the loss.", 0.2, 0.80)
+
+
+def test_the_translation_scores_the_passages_in_its_language():
+    """The English passage ranks low for the Chinese question (cosine 0.80 under every Chinese
+    passage), but the English translation finds it first with a same-language cosine of 0.9."""
+    en_by_translation = _hit(3, EN_GOLD.chunk.text, 1.0, 0.90)
+    merged = merge_routed([ZH_GOOD, ZH_OTHER, EN_GOLD], {"en": [en_by_translation]}, "zh", 3)
+    assert [h.chunk.id for h in merged] == [3, 1, 2]
+    assert merged[0] is en_by_translation
+
+
+def test_a_passage_is_not_scored_by_the_query_in_the_other_language():
+    """A Chinese passage the English translation ranks first keeps its original score."""
+    zh_by_translation = _hit(2, ZH_OTHER.chunk.text, 1.0, 0.95)
+    merged = merge_routed([ZH_GOOD, ZH_OTHER], {"en": [zh_by_translation]}, "zh", 2)
+    assert [h.chunk.id for h in merged] == [1, 2]
+    assert merged[1] is ZH_OTHER
+
+
+def test_without_a_translation_the_original_order_stands():
+    assert merge_routed([ZH_OTHER, ZH_GOOD], {"en": []}, "zh", 5) == [ZH_OTHER, ZH_GOOD]
+
+
+def test_only_languages_with_enough_passages_are_translated_into():
+    shares = language_shares(["什么是梯度裁剪？"] * 19 + ["import torch"])
+    assert languages_to_translate_into("zh", shares) == ()
+    assert languages_to_translate_into("en", shares) == ("zh",)
+
+
+def test_an_answer_or_a_reply_in_the_wrong_language_is_not_a_translation():
+    query = "GRU 里的重置门是干什么用的？"
+    answer = ("In a Gated Recurrent Unit (GRU), the reset gate is used to control the flow of "
+              "information through the unit. It is a binary gate that decides whether to update "
+              "the hidden state or not. The reset gate is typically represented by r.")
+    assert clean_translation(answer, "en", query) is None
+    assert clean_translation("GRU 的重置门", "en", query) is None
+    assert clean_translation("What is the reset gate in a GRU for?", "en", query) == (
+        "What is the reset gate in a GRU for?")
+
+
+class _Library:
+    def __init__(self, results: dict[str, list[Hit]]):
+        self.results, self.queries = results, []
+
+    def search(self, query, k=None, mode=None):
+        self.queries.append(query)
+        return self.results[query][:k]
+
+
+class _Translator:
+    def __init__(self, reply: str):
+        self.reply, self.prompts = reply, []
+
+    def complete(self, prompt, cancel=None):
+        self.prompts.append(prompt)
+        return self.reply
+
+
+def test_a_question_in_the_library_language_only_is_not_translated():
+    library, model = _Library({"什么是权重衰减？": [ZH_GOOD]}), _Translator("What is weight decay?")
+    hits = search_across_languages(library, model, "什么是权重衰减？", 5, {"zh": 1.0, "en": 0.0})
+    assert hits == [ZH_GOOD] and model.prompts == []
+
+
+def test_a_bilingual_library_searches_the_translation_too():
+    en_hit = _hit(3, EN_GOLD.chunk.text, 1.0, 0.90)
+    library = _Library({"什么是权重衰减？": [ZH_GOOD, EN_GOLD], "What is weight decay?": [en_hit]})
+    model = _Translator("What is weight decay?\nWeight decay is …")
+    hits = search_across_languages(library, model, "什么是权重衰减？", 2, {"zh": 0.5, "en": 0.5})
+    assert library.queries == ["什么是权重衰减？", "What is weight decay?"]
+    assert "什么是权重衰减？" in model.prompts[0].messages[-1].content
+    assert [h.chunk.id for h in hits] == [3, 1]
