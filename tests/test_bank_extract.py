@@ -51,11 +51,24 @@ def test_a_back_shortened_inside_a_list_makes_no_flashcard():
     assert flashcards(text, "如何实现强化学习？") == []
 
 
-@pytest.mark.parametrize("intro_sentences", [1, 4])
+@pytest.mark.parametrize("intro_sentences", [1, 4, 12])
 def test_a_definition_question_keeps_its_definition_or_makes_no_flashcard(intro_sentences):
     intro = "通常分类系统会给出未知样本在每个已知类别上的概率，其中最大的就是最可能的类别。"
     text = (f"#### 什么是TOP5错误率？\n\n{intro * intro_sentences}TOP5错误率，即预测最可能的"
             "五类都不是该样本类别的错误率。\n")
     cards = flashcards(text, "什么是TOP5错误率？")
     assert all("即预测最可能的五类" in back for back in cards), cards
-    assert bool(cards) == (intro_sentences == 1)  # a long line is shortened: no whole back
+    assert bool(cards) == (intro_sentences < 12)  # too long for a card: none, never a cut one
+
+
+def test_the_back_is_the_whole_answer_with_its_sub_headings_and_no_control_characters():
+    text = ("## 6.13 RNN 的典型应用？\n\n应用有四类，都处理序列。\n\n### 语言模型\n\n"
+            "- 预测下一个词\n\n### 机器翻译\n\n- 源语言\b到目标语言\n\n## 6.14 下一题？\n\n不是答案。\n")
+    assert flashcards(text, "6.13 RNN 的典型应用？") == [
+        "应用有四类，都处理序列。\n语言模型\n- 预测下一个词\n机器翻译\n- 源语言到目标语言"]
+
+
+def test_an_answer_that_is_mostly_images_makes_no_flashcard():
+    text = ("#### 为什么正则化能防止过拟合？\n\n![](a.png)\n\n![](b.png)\n\n"
+            "高偏差与高方差的对比，中间刚好合适。\n")
+    assert flashcards(text, "为什么正则化能防止过拟合？") == []
