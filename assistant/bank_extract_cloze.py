@@ -4,6 +4,7 @@ terms heading list items, asked from their description."""
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
 from assistant.bank_extract_text import (
     _BOLD_ITEM,
@@ -97,11 +98,14 @@ def term_cards(chunk: Chunk, lines: list[_Line], used: set[str]) -> list[Draft]:
     title: _Line | None = None  # the last "**1. 准确率（Accuracy）**" line
     title_used = False
     seen_desc: dict[str, int] = {}
+    siblings: dict[str, list[str]] = {}  # descriptions by label: "作用" -> every item's 作用
     for line in lines:
         item = _BOLD_ITEM.match(line.text)
         if item:
             key = _key(item.group("desc"))
             seen_desc[key] = seen_desc.get(key, 0) + 1
+            label = _plain(item.group("term")) if item.group("num") is None else ""
+            siblings.setdefault(label, []).append(_plain(item.group("desc")))
     for line in lines:
         titled = _BOLD_TITLE.match(line.text)
         if titled:
@@ -111,7 +115,9 @@ def term_cards(chunk: Chunk, lines: list[_Line], used: set[str]) -> list[Draft]:
         if not item:
             continue
         term, desc = _plain(item.group("term")), _plain(item.group("desc"))
-        if len(desc) < 8 or seen_desc.get(_key(item.group("desc")), 0) > 1:
+        if (len(desc) < 8 or seen_desc.get(_key(item.group("desc")), 0) > 1
+                or _like_a_sibling(desc, siblings.get(term if item.group("num") is None else "",
+                                                      []))):
             continue
         if term in _DESCRIBING_LABELS and title is not None and not title_used:
             name = title.text
@@ -143,3 +149,10 @@ def term_cards(chunk: Chunk, lines: list[_Line], used: set[str]) -> list[Draft]:
         cards.append(_draft(chunk, "term", question, term, line.number, line.number, "bold-term",
                             explanation=f"{term}：{desc}"))
     return cards
+
+
+def _like_a_sibling(desc: str, siblings: list[str]) -> bool:
+    """The clue is nearly another item's description too ("提高训练速度，减少过拟合" beside
+    ReLU's "提高训练速度，减少梯度消失问题"): it does not single out its term."""
+    return any(other != desc and SequenceMatcher(None, desc, other).ratio() >= 0.6
+               for other in siblings)

@@ -72,3 +72,13 @@ def test_an_answer_that_is_mostly_images_makes_no_flashcard():
     text = ("#### 为什么正则化能防止过拟合？\n\n![](a.png)\n\n![](b.png)\n\n"
             "高偏差与高方差的对比，中间刚好合适。\n")
     assert flashcards(text, "为什么正则化能防止过拟合？") == []
+
+
+def test_a_cloze_whose_clue_also_fits_a_sibling_item_is_not_made():
+    text = ("#### 常见的激活函数有哪些？\n\n**2. ReLU函数**\n- **形式：** max(0, x)\n"
+            "- **作用：** 提高训练速度，减少梯度消失问题。\n\n**5. sigmoid 函数（修正版）**\n"
+            "- **形式：** 带参数的 sigmoid\n- **作用：** 提高训练速度，减少过拟合。\n\n"
+            "**6. tanh 函数**\n- **作用：** 输出值关于原点对称，便于下一层学习。\n")
+    answers = [d.item.answer for d in extract_cards(chunk_of(text, "常见的激活函数有哪些？"))
+               if d.item.kind == "cloze"]
+    assert answers == ["tanh 函数"]
