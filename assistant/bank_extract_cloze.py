@@ -4,7 +4,6 @@ terms heading list items, asked from their description."""
 from __future__ import annotations
 
 import re
-from difflib import SequenceMatcher
 
 from assistant.bank_extract_text import (
     _BOLD_ITEM,
@@ -88,7 +87,8 @@ def _definition_card(chunk: Chunk, sentence: str, number: int, used: set[str]) -
                   explanation=sentence)
 
 
-def term_cards(chunk: Chunk, lines: list[_Line], used: set[str]) -> list[Draft]:
+def term_cards(chunk: Chunk, lines: list[_Line], used: set[str],
+               section: list[_Line] | None = None) -> list[Draft]:
     """Bold key terms heading list items, asked from their description under the section's
     question. Skipped: items that are only examples ("如 …"), descriptions that name the term,
     steps of a procedure, and items whose description another item shares."""
@@ -98,12 +98,15 @@ def term_cards(chunk: Chunk, lines: list[_Line], used: set[str]) -> list[Draft]:
     title: _Line | None = None  # the last "**1. 准确率（Accuracy）**" line
     title_used = False
     seen_desc: dict[str, int] = {}
-    siblings: dict[str, list[str]] = {}  # descriptions by label: "作用" -> every item's 作用
     for line in lines:
         item = _BOLD_ITEM.match(line.text)
         if item:
             key = _key(item.group("desc"))
             seen_desc[key] = seen_desc.get(key, 0) + 1
+    siblings: dict[str, list[str]] = {}  # descriptions by label: "作用" -> every item's 作用
+    for line in lines if section is None else section:
+        item = _BOLD_ITEM.match(line.text)
+        if item:
             label = _plain(item.group("term")) if item.group("num") is None else ""
             siblings.setdefault(label, []).append(_plain(item.group("desc")))
     for line in lines:
@@ -152,7 +155,13 @@ def term_cards(chunk: Chunk, lines: list[_Line], used: set[str]) -> list[Draft]:
 
 
 def _like_a_sibling(desc: str, siblings: list[str]) -> bool:
-    """The clue is nearly another item's description too ("提高训练速度，减少过拟合" beside
-    ReLU's "提高训练速度，减少梯度消失问题"): it does not single out its term."""
-    return any(other != desc and SequenceMatcher(None, desc, other).ratio() >= 0.6
-               for other in siblings)
+    """Half the clue or more is the opening clause of another item's description too
+    ("提高训练速度，减少过拟合" beside ReLU's "提高训练速度，减少梯度消失问题"): it does not single
+    out its term."""
+    opening = _opening(desc)
+    return len(opening) * 2 >= len(_key(desc)) and any(other != desc and _opening(other) == opening
+                                     for other in siblings)
+
+
+def _opening(text: str) -> str:
+    return _key(re.split(r"[，,；;。.]", text, maxsplit=1)[0])

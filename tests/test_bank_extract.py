@@ -81,4 +81,14 @@ def test_a_cloze_whose_clue_also_fits_a_sibling_item_is_not_made():
             "**6. tanh 函数**\n- **作用：** 输出值关于原点对称，便于下一层学习。\n")
     answers = [d.item.answer for d in extract_cards(chunk_of(text, "常见的激活函数有哪些？"))
                if d.item.kind == "cloze"]
-    assert answers == ["tanh 函数"]
+    assert answers == ["ReLU函数", "tanh 函数"]  # ReLU: "减少梯度消失问题" is its own
+
+
+def test_a_sibling_in_another_passage_of_the_section_counts_too():
+    first = "#### 激活函数？\n\n**2. ReLU函数**\n- **作用：** 提高训练速度，减少梯度消失问题。\n"
+    second = "**5. sigmoid 函数（修正版）**\n- **作用：** 提高训练速度，减少过拟合。\n"
+    answers = [d.item.answer for d in extract_cards(chunk_of(second, "激活函数？"), False,
+                                                    first + second) if d.item.kind == "cloze"]
+    assert answers == []
+    assert [d.item.answer for d in extract_cards(chunk_of(second, "激活函数？"))
+            if d.item.kind == "cloze"] == ["sigmoid 函数（修正版）"]
