@@ -92,3 +92,11 @@ def test_a_sibling_in_another_passage_of_the_section_counts_too():
     assert answers == []
     assert [d.item.answer for d in extract_cards(chunk_of(second, "激活函数？"))
             if d.item.kind == "cloze"] == ["sigmoid 函数（修正版）"]
+
+
+def test_an_answer_with_a_display_formula_makes_no_flashcard():
+    text = ("### 归一化有哪些类型？\n\n1. 线性归一化\n\n$$\nx' = (x - min) / (max - min)\n$$\n\n"
+            "适用范围：数值比较集中的情况。\n\n2. 非线性归一化\n\n适用范围：数据分化比较大的场景。\n")
+    assert flashcards(text, "归一化有哪些类型？") == []
+    assert flashcards(text.replace("$$\nx' = (x - min) / (max - min)\n$$\n\n", ""),
+                      "归一化有哪些类型？") != []
