@@ -63,7 +63,8 @@ def test_a_definition_question_keeps_its_definition_or_makes_no_flashcard(intro_
 
 def test_the_back_is_the_whole_answer_with_its_sub_headings_and_no_control_characters():
     text = ("## 6.13 RNN 的典型应用？\n\n应用有四类，都处理序列。\n\n### 语言模型\n\n"
-            "- 预测下一个词\n\n### 机器翻译\n\n- 源语言\b到目标语言\n\n## 6.14 下一题？\n\n不是答案。\n")
+            "- 预测下一个词\n\n### 机器翻译\n\n- 源语言\b到目标语言\n\n"
+            "## 6.14 下一题？\n\n不是答案。\n")
     assert flashcards(text, "6.13 RNN 的典型应用？") == [
         "应用有四类，都处理序列。\n语言模型\n- 预测下一个词\n机器翻译\n- 源语言到目标语言"]
 
@@ -96,7 +97,8 @@ def test_a_sibling_in_another_passage_of_the_section_counts_too():
 
 def test_an_answer_with_a_display_formula_makes_no_flashcard():
     text = ("### 归一化有哪些类型？\n\n1. 线性归一化\n\n$$\nx' = (x - min) / (max - min)\n$$\n\n"
-            "适用范围：数值比较集中的情况。\n\n2. 非线性归一化\n\n适用范围：数据分化比较大的场景。\n")
+            "适用范围：数值比较集中的情况。\n\n2. 非线性归一化\n\n"
+            "适用范围：数据分化比较大的场景。\n")
     assert flashcards(text, "归一化有哪些类型？") == []
     assert flashcards(text.replace("$$\nx' = (x - min) / (max - min)\n$$\n\n", ""),
                       "归一化有哪些类型？") != []
