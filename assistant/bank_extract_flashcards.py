@@ -10,6 +10,7 @@ from assistant.bank_extract_text import (
     _ASIDE,
     _FENCE,
     _HEADING,
+    _INVISIBLE,
     _LIST_ITEM,
     _NEEDS_FIGURE,
     _QUESTION_LABELS,
@@ -77,7 +78,7 @@ def question_card(chunk: Chunk, lines: list[_Line], continued: bool = False) -> 
     if not answer_lines or (continued and stop_at is None) or _cut_short(answer_lines):
         return None
     back = _whole(answer_lines)
-    if (not back or _giveaway(question, back) or _incomplete(answer_lines)
+    if (not back or _giveaway(question, back) or _incomplete(answer_lines, chunk)
             or _cut_formula(back) or _mostly_figures(lines[answer_from:stop_at], answer_lines)
             or _has_block(chunk, answer_lines[0].number,
                           lines[stop_at].number if stop_at is not None else chunk.end_line + 1)):
@@ -134,15 +135,20 @@ def _level(text: str) -> int:
     return len(text.strip()) - len(text.strip().lstrip("#")) if _HEADING.match(text) else 0
 
 
-def _incomplete(lines: list[_Line]) -> bool:
+def _incomplete(lines: list[_Line], chunk: Chunk) -> bool:
     """The back leans on what a card cannot show (a figure, a table, a formula block) or has
-    an empty item where such a thing stood."""
+    an empty item where such a thing stood, or a lead-in ("…函数：") whose next lines were left
+    out (an image, a table); "比如：" followed by its example paragraph is whole."""
     if any(_NEEDS_FIGURE.search(line.text)
            or len(re.sub(r"[\W\d_]", "", _LIST_ITEM.sub("", line.text))) < 2
            for line in lines):
         return True
+    raw = chunk.text.split("\n")
     return any(re.search(r"[：:]$", line.text) and not _LIST_ITEM.match(after.text)
-               for line, after in zip(lines, lines[1:], strict=False))  # "如下两个函数：" + formula
+               and any(_INVISIBLE.sub("", text).strip()
+                       for text in raw[line.number + 1 - chunk.start_line:
+                                       after.number - chunk.start_line])
+               for line, after in zip(lines, lines[1:], strict=False))
 
 
 def _cut_short(lines: list[_Line]) -> bool:

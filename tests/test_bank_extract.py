@@ -102,3 +102,11 @@ def test_an_answer_with_a_display_formula_makes_no_flashcard():
     assert flashcards(text, "归一化有哪些类型？") == []
     assert flashcards(text.replace("$$\nx' = (x - min) / (max - min)\n$$\n\n", ""),
                       "归一化有哪些类型？") != []
+
+
+def test_a_lead_in_followed_by_its_example_paragraph_is_a_whole_answer():
+    text = ("## 为什么需要RNN？\n\n一般的神经网络只处理单个输入，但有些任务的输入前后相关。"
+            "比如：\n\n理解一句话要处理整个词序列，RNN就由此诞生了。\n")
+    assert len(flashcards(text, "为什么需要RNN？")) == 1
+    figure = text.replace("比如：\n\n", "它的结构：\n\n![](a.png)\n\n")
+    assert flashcards(figure, "为什么需要RNN？") == []
