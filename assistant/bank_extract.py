@@ -4,7 +4,7 @@ Notes are full of questions already. From one passage (a chunk) this takes, with
 each card is answered from:
 
 * ``qa`` -- a question heading (or a ``题目：`` line) and its answer body (after ``答案：``, up to
-  ``解析：``) as a flashcard. A numbered answer keeps its items' key terms (front says how many).
+  ``解析：``) as a flashcard, the whole answer or none (front says how many items a list has).
 * ``pair`` -- ``Q:``/``A:`` (``问：``/``答：``) pairs as flashcards.
 * ``def`` -- a definition sentence ("X（gloss）是指 …", "X is a …") as a cloze card: the term
   is blanked wherever it stands in the sentence, and the student recalls it.

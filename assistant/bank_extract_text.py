@@ -80,10 +80,6 @@ class _Line:
     text: str  # markup removed, stripped
 
 
-def _is_outline(text: str) -> bool:
-    return bool(_BOLD_TITLE.match(text) or _BOLD_ITEM.match(text))
-
-
 def _first_sentences(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
