@@ -4,7 +4,7 @@ Notes are full of questions already. From one passage (a chunk) this takes, with
 each card is answered from:
 
 * ``qa`` -- a question heading (or a ``题目：`` line) and its answer body (after ``答案：``, up to
-  ``解析：``) as a flashcard. A numbered answer keeps its items' key terms (front says how many).
+  ``解析：``) as a flashcard, the whole answer or none (front says how many items a list has).
 * ``pair`` -- ``Q:``/``A:`` (``问：``/``答：``) pairs as flashcards.
 * ``def`` -- a definition sentence ("X（gloss）是指 …", "X is a …") as a cloze card: the term
   is blanked wherever it stands in the sentence, and the student recalls it.
@@ -43,10 +43,12 @@ from assistant.bank_records import Draft
 from ingest.records import Chunk
 
 
-def extract_cards(chunk: Chunk, continued: bool = False) -> list[Draft]:
+def extract_cards(chunk: Chunk, continued: bool = False, section: str = "") -> list[Draft]:
     """Every card one passage yields, each citing the lines it is answered from.
     ``continued``: the section goes on in the next passage (a long section split, or its
-    subsections), so an answer running to this passage's end is only the start of one."""
+    subsections), so an answer running to this passage's end is only the start of one.
+    ``section``: the text of every passage of the section, where a list item's siblings in
+    the other passages are (default: this passage's)."""
     raw = chunk.text.split("\n")
     lines = [_Line(chunk.start_line + i, text) for i, text in enumerate(raw)]
     body = _outside_fences(lines)
@@ -55,12 +57,23 @@ def extract_cards(chunk: Chunk, continued: bool = False) -> list[Draft]:
     for card in (question_card(chunk, body, continued), *pair_cards(chunk, body)):
         if card is not None:
             drafts.append(card)
-    terms = term_cards(chunk, body, used_terms)
+    whole = [_Line(0, text) for text in section.split("\n")] if section else body
+    terms = term_cards(chunk, body, used_terms, whole)
     drafts += terms
     drafts += swapped_statements(chunk.content_hash, terms)
     for card in definition_cards(chunk, body, used_terms):
         drafts.append(card)
     return _numbered(drafts)
+
+
+def section_texts(chunks: list[Chunk]) -> dict[str, str]:
+    """Each passage's whole section text (its passages with the same heading path, in order),
+    by content hash."""
+    parts: dict[tuple[int, tuple[str, ...]], list[Chunk]] = {}
+    for chunk in sorted(chunks, key=lambda chunk: (chunk.doc_id, chunk.start_char)):
+        parts.setdefault((chunk.doc_id, chunk.heading_path), []).append(chunk)
+    return {chunk.content_hash: "\n".join(part.text for part in group)
+            for group in parts.values() for chunk in group}
 
 
 def opens_with_explanation(text: str) -> bool:

@@ -87,7 +87,8 @@ def _definition_card(chunk: Chunk, sentence: str, number: int, used: set[str]) -
                   explanation=sentence)
 
 
-def term_cards(chunk: Chunk, lines: list[_Line], used: set[str]) -> list[Draft]:
+def term_cards(chunk: Chunk, lines: list[_Line], used: set[str],
+               section: list[_Line] | None = None) -> list[Draft]:
     """Bold key terms heading list items, asked from their description under the section's
     question. Skipped: items that are only examples ("如 …"), descriptions that name the term,
     steps of a procedure, and items whose description another item shares."""
@@ -102,6 +103,12 @@ def term_cards(chunk: Chunk, lines: list[_Line], used: set[str]) -> list[Draft]:
         if item:
             key = _key(item.group("desc"))
             seen_desc[key] = seen_desc.get(key, 0) + 1
+    siblings: dict[str, list[str]] = {}  # descriptions by label: "作用" -> every item's 作用
+    for line in lines if section is None else section:
+        item = _BOLD_ITEM.match(line.text)
+        if item:
+            label = _plain(item.group("term")) if item.group("num") is None else ""
+            siblings.setdefault(label, []).append(_plain(item.group("desc")))
     for line in lines:
         titled = _BOLD_TITLE.match(line.text)
         if titled:
@@ -111,7 +118,9 @@ def term_cards(chunk: Chunk, lines: list[_Line], used: set[str]) -> list[Draft]:
         if not item:
             continue
         term, desc = _plain(item.group("term")), _plain(item.group("desc"))
-        if len(desc) < 8 or seen_desc.get(_key(item.group("desc")), 0) > 1:
+        if (len(desc) < 8 or seen_desc.get(_key(item.group("desc")), 0) > 1
+                or _like_a_sibling(desc, siblings.get(term if item.group("num") is None else "",
+                                                      []))):
             continue
         if term in _DESCRIBING_LABELS and title is not None and not title_used:
             name = title.text
@@ -143,3 +152,16 @@ def term_cards(chunk: Chunk, lines: list[_Line], used: set[str]) -> list[Draft]:
         cards.append(_draft(chunk, "term", question, term, line.number, line.number, "bold-term",
                             explanation=f"{term}：{desc}"))
     return cards
+
+
+def _like_a_sibling(desc: str, siblings: list[str]) -> bool:
+    """Half the clue or more is the opening clause of another item's description too
+    ("提高训练速度，减少过拟合" beside ReLU's "提高训练速度，减少梯度消失问题"): it does not single
+    out its term."""
+    opening = _opening(desc)
+    return len(opening) * 2 >= len(_key(desc)) and any(other != desc and _opening(other) == opening
+                                     for other in siblings)
+
+
+def _opening(text: str) -> str:
+    return _key(re.split(r"[，,；;。.]", text, maxsplit=1)[0])

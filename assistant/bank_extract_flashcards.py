@@ -8,20 +8,16 @@ import re
 from assistant.bank_extract_text import (
     _ANSWER_LABELS,
     _ASIDE,
-    _BOLD_ITEM,
-    _BOLD_TITLE,
-    _GENERIC,
+    _FENCE,
     _HEADING,
+    _INVISIBLE,
     _LIST_ITEM,
     _NEEDS_FIGURE,
     _QUESTION_LABELS,
     _SECTION_NUMBER,
     _STOP_LABELS,
-    LINE_CHARS,
     _draft,
-    _first_sentences,
     _giveaway,
-    _is_outline,
     _is_question,
     _label,
     _Line,
@@ -30,10 +26,9 @@ from assistant.bank_extract_text import (
 from assistant.bank_records import Draft
 from assistant.quiz import question_of
 from ingest.records import Chunk
-from ingest.sentences import split_sentences
 
-BACK_CHARS = 420  # a flashcard's back: longer answers keep their key lines
-MAX_BACK_LINES = 8
+BACK_CHARS = 450  # whole answers longer (or > 10 lines) make no card: 18 % sample, 17 % dev2
+MAX_BACK_LINES = 10
 MIN_BACK_CHARS = 8
 
 
@@ -75,20 +70,20 @@ def question_card(chunk: Chunk, lines: list[_Line], continued: bool = False) -> 
             if name not in _QUESTION_LABELS:
                 break
             answer_from += 1
+        level = _level(lines[0].text) if starts_with_heading else 0
         stop_at = next((i for i in range(answer_from, len(lines))
-                        if (_label(lines[i].text) or ("",))[0] in _STOP_LABELS), None)
+                        if (_label(lines[i].text) or ("",))[0] in _STOP_LABELS
+                        or 0 < _level(lines[i].text) <= level), None)
     answer_lines = _answer_lines(lines[answer_from:stop_at])
     if not answer_lines or (continued and stop_at is None) or _cut_short(answer_lines):
         return None
-    back, used = _condensed(answer_lines)
-    if (len(back) < MIN_BACK_CHARS or _giveaway(question, back) or _incomplete(used)
-            or _cut_formula(back) or _cut_short(used) or _cut_mid_list(answer_lines, used)
-            or _drops_asked_part(question, answer_lines, used)
-            or _drops_definition(question, answer_lines, back)):
+    back = _whole(answer_lines)
+    if (not back or _giveaway(question, back) or _incomplete(answer_lines, chunk)
+            or _cut_formula(back) or _mostly_figures(lines[answer_from:stop_at], answer_lines)
+            or _has_block(chunk, answer_lines[0].number,
+                          lines[stop_at].number if stop_at is not None else chunk.end_line + 1)):
         return None
-    if len(back) * 2 < sum(len(line.text) for line in answer_lines) and not _outline(
-            answer_lines):
-        return None  # an answer too long for a card's back: a preview of it would mislead
+    used = answer_lines
     question = _SECTION_NUMBER.sub("", question)
     items = sum(1 for line in used if _LIST_ITEM.match(line.text) and not line.text.startswith(
         ("-", "*", "+", "•")))
@@ -120,22 +115,40 @@ def _answer_lines(lines: list[_Line]) -> list[_Line]:
         label = _label(line.text)
         text = label[1] if label and label[0] in _ANSWER_LABELS else line.text
         text = text.strip()
-        if (not text or text.startswith(("![", "<img", "|")) or _HEADING.match(text)
-                or _ASIDE.match(_plain(text))):
+        if not text or text.startswith(("![", "<img", "|")) or _ASIDE.match(_plain(text)):
             continue
+        text = re.sub(r"^#+\s*", "", text) if _HEADING.match(text) else text  # a sub-heading
         kept.append(_Line(line.number, text))
     return kept
 
 
-def _incomplete(lines: list[_Line]) -> bool:
+def _has_block(chunk: Chunk, start: int, stop: int) -> bool:
+    """A code block or display formula in lines ``start``..``stop - 1``: the back, which leaves
+    such blocks out, would not be the whole answer."""
+    raw = chunk.text.split("\n")[start - chunk.start_line: stop - chunk.start_line]
+    return any(_FENCE.match(line.strip()) or line.strip() in ("$$", "\\[", "\\]")
+               or line.strip().startswith("$$") for line in raw)
+
+
+def _level(text: str) -> int:
+    """A markdown heading's level (``### x`` -> 3), 0 for any other line."""
+    return len(text.strip()) - len(text.strip().lstrip("#")) if _HEADING.match(text) else 0
+
+
+def _incomplete(lines: list[_Line], chunk: Chunk) -> bool:
     """The back leans on what a card cannot show (a figure, a table, a formula block) or has
-    an empty item where such a thing stood."""
+    an empty item where such a thing stood, or a lead-in ("…函数：") whose next lines were left
+    out (an image, a table); "比如：" followed by its example paragraph is whole."""
     if any(_NEEDS_FIGURE.search(line.text)
            or len(re.sub(r"[\W\d_]", "", _LIST_ITEM.sub("", line.text))) < 2
            for line in lines):
         return True
+    raw = chunk.text.split("\n")
     return any(re.search(r"[：:]$", line.text) and not _LIST_ITEM.match(after.text)
-               for line, after in zip(lines, lines[1:], strict=False))  # "如下两个函数：" + formula
+               and any(_INVISIBLE.sub("", text).strip()
+                       for text in raw[line.number + 1 - chunk.start_line:
+                                       after.number - chunk.start_line])
+               for line, after in zip(lines, lines[1:], strict=False))
 
 
 def _cut_short(lines: list[_Line]) -> bool:
@@ -147,94 +160,22 @@ def _cut_short(lines: list[_Line]) -> bool:
                              r"\W*$", lines[-1].text, re.IGNORECASE))
 
 
-def _cut_mid_list(answer: list[_Line], kept: list[_Line]) -> bool:
-    """The back, shortened to fit, stops inside a list: steps 1-2 of 4 read as the whole."""
-    if not kept:
-        return False
-    outline = {line.number for line in _outline(answer)}
-    if len(outline) >= 2 and kept[-1].number in outline:  # an outline: every item kept?
-        return any(number > kept[-1].number for number in outline)
-    if not _LIST_ITEM.match(kept[-1].text):
-        return False
-    after = [line for line in answer if line.number > kept[-1].number]
-    return bool(after) and bool(_LIST_ITEM.match(after[0].text))
-
-
-def _drops_definition(question: str, answer: list[_Line], back: str) -> bool:
-    """"什么是X？" whose answer defines X ("X，即…", "X是…") in a sentence the shortened back
-    left out ("什么是TOP5错误率？" kept the lines around the definition, not the definition)."""
-    asked = re.match(r"^\s*(?:什么是|何为|what is|what are)\s*(.+?)\s*[？?]", question,
-                     re.IGNORECASE)
-    if asked is None or len(asked.group(1)) < 2:
-        return False
-    term = re.escape(asked.group(1))
-    for line in answer:
-        for sentence in split_sentences(_plain(line.text)):
-            if re.search(term + r"\s*[，,]?\s*(?:即|是指|是|指|就是|is|are|refers)", sentence,
-                         re.IGNORECASE):
-                return _plain(sentence).strip()[:20] not in back
-    return False
-
-
-def _drops_asked_part(question: str, answer: list[_Line], kept: list[_Line]) -> bool:
-    """The question asks for a part the answer labels ("…并说明其应用" and "**应用：** …") but
-    the back, shortened to fit, left that part out."""
-    kept_numbers = {line.number for line in kept}
-    heads = [(line.number, head.group(1)) for line in answer if (head := re.match(
-        r"^\s*(?:[-*+•]|\d+[.、)）])?\s*\*\*([^*：:]{2,8})[：:]", line.text))]
-    labels = [label for _, label in heads]
-    return any(label in question and labels.count(label) == 1 and number not in kept_numbers
-               for number, label in heads)  # a label on every item is a sub-point, not a part
-
-
 def _cut_formula(back: str) -> bool:
     """A formula cut by the back's length limit ("\\( \\text{normalized\\_fe…")."""
     return back.count("\\(") != back.count("\\)") or back.count("$") % 2 == 1
 
 
-def _condensed(lines: list[_Line]) -> tuple[str, list[_Line]]:
-    """The back of a card within ``BACK_CHARS``, in whole lines. An answer too long for that is
-    outlined: its opening sentence and the key terms of its items, in order."""
-    while lines and re.search(r"[：:]$", lines[-1].text):  # "如下：" before a code block
-        lines = lines[:-1]
-    if not lines:
-        return "", []
-    if sum(len(line.text) + 1 for line in lines) > BACK_CHARS:
-        outline = _outline(lines)
-        if len(outline) >= 2:
-            intro = next((line for line in lines[: 3]
-                          if not _is_outline(line.text) and not _LIST_ITEM.match(line.text)
-                          and not re.search(r"[：:]\W*$", line.text)), None)
-            lines = outline if intro is None else [
-                _Line(intro.number, _first_sentences(intro.text, LINE_CHARS)), *outline]
-    kept: list[_Line] = []
-    total = 0
-    for line in lines[:MAX_BACK_LINES]:
-        text = _first_sentences(line.text, LINE_CHARS)
-        if total + len(text) > BACK_CHARS and kept:
-            break
-        kept.append(_Line(line.number, text))
-        total += len(text) + 1
-    return "\n".join(_plain(line.text) for line in kept), kept
+def _whole(lines: list[_Line]) -> str:
+    """The whole answer as a card's back, or "" when it is too short or too long for one."""
+    back = "\n".join(_plain(line.text) for line in lines)
+    if len(back) < MIN_BACK_CHARS or len(back) > BACK_CHARS or len(lines) > MAX_BACK_LINES:
+        return ""
+    return back
 
 
-def _outline(lines: list[_Line]) -> list[_Line]:
-    """Item titles ("**1. 准确率（Accuracy）**") or numbered bold items, as "1. term: …"."""
-    titles = [_Line(line.number, _plain(m.group("term"))) for line in lines
-              if (m := _BOLD_TITLE.match(line.text)) and _plain(m.group("term")) not in _GENERIC
-              and not _is_label_line(line.text)]
-    if len(titles) >= 2:
-        return [_Line(t.number, f"{i}. {t.text}") for i, t in enumerate(titles, start=1)]
-    items = []
-    for line in lines:
-        m = _BOLD_ITEM.match(line.text)
-        if m and m.group("num") is not None:
-            desc = _first_sentences(_plain(m.group("desc")), 40)
-            items.append(_Line(line.number, f"{m.group('num')}. {_plain(m.group('term'))}：{desc}"))
-    return items
+def _mostly_figures(section: list[_Line], answer: list[_Line]) -> bool:
+    """The answer is mainly images (with a caption): the card could not show it."""
+    figures = sum(1 for line in section if line.text.strip().startswith(("![", "<img")))
+    return figures > 0 and figures >= len(answer)
 
 
-def _is_label_line(text: str) -> bool:
-    """ "**常见的正则化方法：**" introduces a list; "**1. L1 正则化：**" is an item of it."""
-    return bool(re.search(r"[：:]\s*(\*\*)?\s*$", text)) and not re.match(
-        r"^\s*(\*\*)?\s*\d+[.、)）]", text)

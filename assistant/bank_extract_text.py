@@ -63,6 +63,7 @@ _EN_STARTERS = {
     "however", "thus", "hence", "then", "so", "in", "on", "for", "as", "if", "when", "while",
 }
 _MARKUP = re.compile(r"\*\*|__|`")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\ufeff]")
 _NEEDS_FIGURE = re.compile(
     r"上图|下图|左图|右图|如图|见图|网络结构图|图\s*\d|表\s*\d|如下所示|如下表|如下[：:]|公式如下|定义如下|计算如下|"
@@ -77,10 +78,6 @@ _SECTION_NUMBER = re.compile(r"^\d+(?:\.\d+)+\s*")
 class _Line:
     number: int  # 1-based line in the source file
     text: str  # markup removed, stripped
-
-
-def _is_outline(text: str) -> bool:
-    return bool(_BOLD_TITLE.match(text) or _BOLD_ITEM.match(text))
 
 
 def _first_sentences(text: str, limit: int) -> str:
@@ -100,9 +97,14 @@ def _draft(chunk: Chunk, rule: str, question: str, answer: str, start: int, end:
     citation = Citation(1, chunk.id, chunk.source, chunk.heading, start, end, chunk.page)
     first = start - chunk.start_line
     cited = "\n".join(chunk.text.split("\n")[first: end - chunk.start_line + 1]).strip()
-    item = QuizItem(kind, question.strip(), (), None, answer.strip(), explanation.strip(),
-                    citation, cited, False)
+    item = QuizItem(kind, _printable(question), (), None, _printable(answer),
+                    _printable(explanation), citation, cited, False)
     return Draft(chunk.content_hash, f"x:{rule}", item, f"{EXTRACTED}:{made_by}")
+
+
+def _printable(text: str) -> str:
+    """Card text without control characters (a stray "\\b" in a note), newlines kept."""
+    return _INVISIBLE.sub("", _CONTROL.sub("", text)).replace("\t", " ").strip()
 
 
 def _numbered(drafts: list[Draft]) -> list[Draft]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from assistant.bank_extract import extract_cards, opens_with_explanation
+from assistant.bank_extract import extract_cards, opens_with_explanation, section_texts
 from assistant.bank_mcq import SLOT_PREFIX, definition_mcqs, is_definition
 from assistant.bank_records import BankItem, BankPassage, Draft
 from assistant.bank_store import BankStore
@@ -68,11 +68,12 @@ def sync_bank(bank: BankStore, chunks: list[Chunk], now: datetime) -> SyncReport
             bank.reactivate(passage.passage_hash, now)
             restored += 1
     continued = continued_passages(chunks)
+    sections = section_texts(chunks)
     for passage_hash in new_hashes:
         chunk = current[passage_hash]
         old = replaced.get(passage_hash)
         carried = _carried_cards(bank, old) if old is not None else None
-        drafts = extract_cards(chunk, passage_hash in continued)
+        drafts = extract_cards(chunk, passage_hash in continued, sections[passage_hash])
         if carried is not None:
             carried = _spread(carried, [d.slot for d in drafts])
         cards += bank.add_passage(_passage_of(chunk), drafts, now, carried)
@@ -105,12 +106,14 @@ def reextract(bank: BankStore, chunks: list[Chunk], now: datetime) -> tuple[int,
     (cards added or changed, cards retired)."""
     current = {chunk.content_hash: chunk for chunk in chunks}
     continued = continued_passages(chunks)
+    sections = section_texts(chunks)
     changed = retired = 0
     for passage in bank.passages().values():
         chunk = current.get(passage.passage_hash)
         if passage.status != "active" or chunk is None:
             continue
-        drafts = extract_cards(chunk, passage.passage_hash in continued)
+        drafts = extract_cards(chunk, passage.passage_hash in continued,
+                               sections[passage.passage_hash])
         done = bank.replace_extracted(passage, drafts, now, keep=(SLOT_PREFIX,))
         changed, retired = changed + done[0], retired + done[1]
     for item in bank.items("active"):  # definition MCQs whose definition card is gone
