@@ -51,6 +51,10 @@ BACKGROUND_PERCENTILE = 90  # the claim must be closer to its passage than to 90
 MIN_NEW_CHARS = 4  # a claim adding fewer content characters to the question says nothing
 MIN_CLAIM_LETTERS = 6  # shorter pieces ("答案：", "1.") make no claim worth checking
 MIN_WINDOW_CHARS = 12  # shorter passage sentences are joined to the next one
+STRENGTH_MARGIN = 0.15  # a cited passage this much weaker than the best supporter loses out
+REPEAT_SHARE = 0.8  # a sentence sharing this much of its character pairs repeats an earlier
+META_CHARS = 60  # a longer sentence about "the passages" may still say something
+INTRO_CHARS = 30  # a short unsupported line ending in a colon introduces what follows
 _MARKER = re.compile(r"\s*[\[【［]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】］]")
 _SIMPLE_MARKER = re.compile(r"\s*\[(\d+)\]")
 _MARKER_AFTER_END = re.compile(r"([。！？；.!?;])([ \t]*)((?:\[\d+\])+)")
@@ -315,33 +319,49 @@ def check_citations(
     places = [(i, j) for i, sentences in enumerate(lines) for j, s in enumerate(sentences)
               if is_claim(unmask(s, spans))]
     claims = [unmask(lines[i][j], spans).strip() for i, j in places]
-    worded = [_PLACEHOLDER.sub(" ", lines[i][j]) for i, j in places]
+    worded = [_PLACEHOLDER.sub(lambda m: _inline_code(spans[int(m.group(1))]), lines[i][j])
+              for i, j in places]
     matrix = support_matrix(claims, passages, embedder, question, profile, worded) \
         if passages else []
     by_number = {p.number: index for index, p in enumerate(passages)}
     counts = {"attached": 0, "repointed": 0, "dropped": 0}
     unsupported, non_answers, checks = [], [], []
-    seen: set[str] = set()
+    seen: list[set[str]] = []
+    texts = {p.number: p.text for p in passages}
     for (i, j), claim, row in zip(places, claims, matrix or [[]] * len(places), strict=True):
         sentence = lines[i][j]
-        said = re.sub(r"\W+", "", _MARKER.sub("", claim)).lower()
-        if said in seen or says_nothing_new(claim, question):  # a repeat says nothing new
-            seen.add(said)
+        if _is_fence(sentence, spans):  # code: kept whole and unmarked when a passage has it
+            if not any(code_in_passage(claim, t) for t in texts.values()):
+                unsupported.append(claim)
+                lines[i][j] = ""
+                checks.append(SentenceCheck(claim, "unsupported", ()))
+            else:
+                checks.append(SentenceCheck(claim, "supported", ()))
+            continue
+        said = pairs(claim)
+        if is_repeat(said, seen) or says_nothing_new(claim, question) or is_meta(claim):
+            seen.append(said)
             non_answers.append(claim)
             lines[i][j] = ""
             checks.append(SentenceCheck(claim, "non_answer", ()))
             continue
-        seen.add(said)
+        seen.append(said)
         cited = [n for n in marker_numbers(sentence) if n in by_number]
-        good = [n for n in cited if row[by_number[n]].supported]
+        backers = sorted((k for k, s in enumerate(row) if s.supported),
+                         key=lambda k: -row[k].strength)
+        best = row[backers[0]].strength if backers else 0.0
+        good = [n for n in cited if row[by_number[n]].supported
+                and row[by_number[n]].strength >= best - STRENGTH_MARGIN]
         verdict = "supported"
         if not good:
-            backers = sorted((k for k, s in enumerate(row) if s.supported),
-                             key=lambda k: -row[k].strength)
             if backers:
                 good = [passages[backers[0]].number]
                 verdict = "repointed" if cited else "attached"
                 counts[verdict] += 1
+            elif is_intro(claim):  # "代码可以按以下步骤写：" before a list: kept, uncited
+                lines[i][j] = _keep_leading_space(sentence, _MARKER.sub("", sentence))
+                checks.append(SentenceCheck(claim, "intro", (), *_audit(row)))
+                continue
             else:
                 unsupported.append(_MARKER.sub("", claim).strip())
                 lines[i][j] = ""
@@ -359,6 +379,69 @@ def check_citations(
     body = re.sub(r"\n{3,}", "\n\n", unmask(body, spans)).strip()
     return CheckedText(body, removed, counts["attached"], tuple(unsupported), tuple(non_answers),
                        counts["repointed"], counts["dropped"], tuple(checks))
+
+
+_FENCE_SPAN = re.compile(r"^\s*\ue000(\d+)\ue001\s*$")
+_LEADING_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)、]|[（(]\d{1,2}[）)])\s*")
+_META = re.compile(
+    r"key points|the passages? (?:say|says|give|gives|state|states|mention)|"
+    r"according to the passages?|(?:资料|段落|笔记)(?:中)?(?:给出|提到|所说|指出)?的要点|"
+    r"以上(?:就是|是)|总结如下|如下所示", re.IGNORECASE)
+_CODE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{2,}")
+
+
+def _inline_code(span: str) -> str:
+    """Inline code keeps its words for the lexical share; formulas and blocks do not."""
+    return f" {span.strip('`')} " if span.startswith("`") and not span.startswith("```") \
+        else " "
+
+
+def _is_fence(sentence: str, spans: Sequence[str]) -> bool:
+    match = _FENCE_SPAN.match(_MARKER.sub("", sentence))
+    return bool(match) and spans[int(match.group(1))].startswith("```")
+
+
+def code_in_passage(code: str, passage_text: str, share: float = 0.6) -> bool:
+    """Most of a code block's identifiers occur in the passage (the model copied its code).
+
+    >>> code = "```\\nbase = VGG16(weights='imagenet')\\n```"
+    >>> code_in_passage(code, "base = VGG16(weights='imagenet', include_top=False)")
+    True
+    >>> code_in_passage(code, "model = ResNet50()")
+    False
+    """
+    words = set(_CODE_WORD.findall(code.replace("```", " ")))
+    words.discard("python")
+    return bool(words) and sum(w in passage_text for w in words) >= share * len(words)
+
+
+def pairs(sentence: str) -> set[str]:
+    """The character pairs of a sentence without its markers, bullet and punctuation."""
+    bare = re.sub(r"\W+", "", _LEADING_BULLET.sub("", _MARKER.sub("", sentence))).lower()
+    return {bare[k:k + 2] for k in range(max(len(bare) - 1, 1))}
+
+
+def is_repeat(said: set[str], seen: Sequence[set[str]]) -> bool:
+    """A sentence that is (nearly) one said before: a loop of a small model.
+
+    >>> is_repeat(pairs("- RL maximizes reward[1]."), [pairs("1. RL maximizes reward.")])
+    True
+    """
+    return any(len(said & other) >= REPEAT_SHARE * max(min(len(said), len(other)), 1)
+               for other in seen)
+
+
+def is_meta(sentence: str) -> bool:
+    """Talk about the passages instead of the subject ("The key points the passages give
+    are"), short enough to say nothing else."""
+    bare = _MARKER.sub("", sentence).strip()
+    return bool(_META.search(bare)) and len(bare) < META_CHARS
+
+
+def is_intro(sentence: str) -> bool:
+    """A short line that introduces a list ("迁移学习的代码可以按照以下步骤实现：")."""
+    bare = _MARKER.sub("", sentence).strip()
+    return bare.endswith(("：", ":")) and len(bare) < INTRO_CHARS
 
 
 _BARE_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)、])?\s*(?:\*\*)?\s*$")

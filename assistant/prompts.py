@@ -82,13 +82,19 @@ def answer_language(language: str) -> str:
 
 
 EXPLAIN_TASKS = {
-    "zh": "请只根据上面的资料，用中文回答下面的问题。先直接回答，再讲清资料给出的要点"
-          "（是什么、怎么做、为什么），问题中的每个术语都要解释，不要复述问题。写3到6句完整的话，"
-          "每句末尾标注所依据的资料编号，如[1]。\n问题：",
-    "en": "Answer the question below in English from the passages only: answer it directly "
-          "first, then explain what it is, how it works and why, as the passages say, defining "
-          "every term the question uses; do not restate the question. Write 3 to 6 complete "
-          "sentences, each ending with the id of the passage it uses, like [1].\nQuestion: ",
+    "zh": "资料[1]是与问题最相关的笔记。请只根据资料回答下面的问题：先用一句话直接回答，"
+          "再把资料中回答这个问题的要点逐条写全（原因、做法、例子，照资料的说法），不遗漏，"
+          "也不添加资料里没有的内容、例子或名称。资料[1]没有答案时才用资料[2]。"
+          "不要复述问题，不要重复同一句话。每句末尾标注它所依据的资料编号，如[1]。"
+          "问题要代码时，照抄资料中的代码。\n问题：",
+    "en": "Passage [1] is the note closest to the question. Answer the question below in "
+          "English from the "
+          "passages only: first answer it directly in one sentence, then give every point the "
+          "passage makes that answers it (reasons, steps, examples, in the passage's own "
+          "terms), leaving none out and adding nothing the passages do not say. Use passage "
+          "[2] only where passage [1] has no answer. Do not restate the question and do not "
+          "repeat a sentence. End each sentence with the id of the passage it uses, like [1]. "
+          "If the question asks for code, copy the passage's code.\nQuestion: ",
 }
 
 

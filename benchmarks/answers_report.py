@@ -47,7 +47,7 @@ def refusal_section(library: str) -> list[str]:
         return []
     lines = [f"### Refusal, {library} library ({len(rows)} questions, no model)", "",
              "| design | uncovered refused | covered answered |", "|---|---|---|"]
-    for design in ("old", "new"):
+    for design in ("old", "prev", "new"):  # prev: the answers the judge read before
         uncovered = [r for r in rows if not r["covered"]]
         covered = [r for r in rows if r["covered"]]
         lines.append(f"| {design} | {pct(sum(not r[design] for r in uncovered), len(uncovered))} "
@@ -85,7 +85,7 @@ def rescored(rows: list[dict]) -> list[dict]:
 def answers_section(library: str) -> list[str]:
     lines = []
     table = []
-    for design in ("old", "new"):
+    for design in ("old", "prev", "new"):  # prev: the answers the judge read before
         rows = rescored([r for r in read(f"answers_{library}_{design}.jsonl")
                          if r["covered_gold"]])
         if not rows:
@@ -161,7 +161,8 @@ def raw_records() -> list[dict]:
                                "heading": passages[n]["heading"],
                                "text": passages[n].get("text", OUTSIDE)}
                               for n in cited if n in passages],
-                "other_passages": [{"number": n, "location": p["location"]}
+                "other_passages": [{"number": n, "location": p["location"],
+                                    "heading": p["heading"], "text": p.get("text", OUTSIDE)}
                                    for n, p in passages.items() if n not in cited]})
     return records
 

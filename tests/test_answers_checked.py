@@ -163,3 +163,62 @@ def test_a_repeated_sentence_is_said_once():
     text = ("梯度裁剪是一种限制梯度大小的方法[1]。\n- 梯度裁剪是一种限制梯度大小的方法[1]。")
     checked = check_citations(text, PASSAGES, BigramEmbedder(), "什么是梯度裁剪？")
     assert checked.text == "梯度裁剪是一种限制梯度大小的方法[1]。"
+
+
+def test_a_loop_of_numbered_and_bulleted_repeats_and_echo_lines_is_said_once():
+    text = ("梯度裁剪是一种限制梯度大小的方法，以避免梯度爆炸或消失[1]。\n"
+            "The key points the passages give are[1]:\n"
+            "1. 梯度裁剪是一种限制梯度大小的方法，以避免梯度爆炸或消失[1]。\n"
+            "   - 梯度裁剪是一种限制梯度大小的方法，可以避免梯度爆炸或消失[1]。")
+    checked = check_citations(text, PASSAGES, BigramEmbedder(), "什么是梯度裁剪？")
+    assert checked.text == "梯度裁剪是一种限制梯度大小的方法，以避免梯度爆炸或消失[1]。"
+    assert len(checked.non_answers) == 3
+
+
+CODE_NOTE = ("使用 Keras 实现：\n\n```python\nbase = VGG16(weights='imagenet', include_top=False)\n"
+             "for layer in base.layers:\n    layer.trainable = False\n```\n")
+
+
+def test_code_copied_from_a_passage_is_kept_whole_and_invented_code_is_taken_out():
+    passages = [passage(1, CODE_NOTE, "迁移学习")]
+    copied = "```python\nbase = VGG16(weights='imagenet', include_top=False)\n```"
+    checked = check_citations(copied, passages, BigramEmbedder(), "迁移学习的代码怎么写？")
+    assert checked.text == copied and not checked.unsupported
+    invented = "```python\nmodel = ResNet50(pretrained=True)\nmodel.fc = Linear(2048, 10)\n```"
+    checked = check_citations(invented, passages, BigramEmbedder(), "迁移学习的代码怎么写？")
+    assert checked.text == "" and checked.unsupported
+
+
+def test_a_code_question_quotes_the_code_and_a_split_answer_the_part_asked_for():
+    code = extract_answer("迁移学习的代码怎么写？", [passage(1, CODE_NOTE, "迁移学习", 10)])
+    assert code.kind == "code" and code.lines[0].text == "```python" and code.first_line == 12
+    assert code.lines[-1].text == "```"
+    text = ("### 14. 什么是深度强化学习？请举例说明。\n\n**答案：**\n\n**概念：**\n\n"
+            "深度强化学习（DRL）结合了深度学习和强化学习。\n\n**核心组成部分：**\n"
+            "1. **代理：** 执行动作的智能体。\n\n**举例说明：**\n\n"
+            "**例子：** 自动驾驶汽车中的路径规划。\n\n**解析：**\n\n略。")
+    quoted = extract_answer("深度强化学习是什么？举个例子", [passage(1, text, "14. 深度强化学习")])
+    said = quoted.text
+    assert "结合了深度学习和强化学习" in said and "路径规划" in said and "代理" not in said
+
+
+def test_a_which_question_quotes_the_list_not_the_definition():
+    text = ("### 3.4.6 使用 ReLu 激活函数的优点？\n\nReLU 是一种激活函数。\n\n它的优点有：\n"
+            "1. 计算快，学习更快。\n2. 不会饱和，没有梯度弥散。\n\n" + "其他说明。" * 200)
+    quoted = extract_answer("ReLU 有哪些优点？", [passage(1, text, "3.4.6")])
+    assert [q.text for q in quoted.lines] == ["它的优点有：", "1. 计算快，学习更快。",
+                                              "2. 不会饱和，没有梯度弥散。"]
+
+
+def test_the_prompt_reads_the_retrievers_best_section_first_with_its_other_chunk():
+    from assistant.explain import choose_passages
+
+    def hit(number, heading, start):
+        chunk = Chunk(number, 1, "/notes/a.md", "a", ("a", heading), start, start + 5, 0, 1,
+                      "x", f"h{number}")
+        return Hit(chunk, 1.0)
+
+    second_half, other, first_half, third = (hit(1, "9. 迁移学习", 20), hit(2, "7. 微调", 50),
+                                             hit(3, "9. 迁移学习", 10), hit(4, "8. 预训练", 80))
+    chosen = choose_passages([second_half, other, first_half, third], 2)
+    assert chosen == [first_half, second_half, other]
