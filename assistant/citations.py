@@ -445,7 +445,8 @@ def is_intro(sentence: str) -> bool:
 
 
 _BARE_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)、])?\s*(?:\*\*)?\s*$")
-_SOURCES_LINE = re.compile(r"^\s*[^\s：:\[]{0,8}[：:]\s*(?:\[\d+\]\s*)+$")  # "资料依据：[1]"
+_SOURCES_LINE = re.compile(  # "资料依据：[1]", "资料[1]：[1]"
+    r"^\s*[^\s：:\[]{0,8}(?:\[\d+\])?[：:]\s*(?:\[\d+\]\s*)+$")
 
 
 def _emptied(line: str) -> bool:

@@ -173,8 +173,10 @@ def _candidates(lines: list[str], terms: Sequence[str], question: str):
     yield _labelled_block(lines, _ANSWER, question), "answer"
     if question and asks_for_list(question):
         yield _best_list(lines, terms), "answer"
+        yield _outline(lines), "answer"
     yield _labelled_block(lines, _EXPLANATION), "answer"
     yield _section_body(lines), "answer"
+    yield _outline(lines), "answer"
     if not question or asks_what(question):
         yield _definition_block(lines, terms), "definition"
     yield _best_paragraph(lines, terms), "passage"
@@ -235,6 +237,27 @@ def _best_list(lines: list[str], terms: Sequence[str]) -> list[int]:
             lines[before].rstrip().rstrip("*").endswith(("：", ":")):
         return [before] + run
     return run
+
+
+_TOP_ITEM = re.compile(r"^(?:\d{1,2}[.)、]|[（(]\d{1,2}[）)])\s*\S")
+_IMAGE_ONLY = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)\s*)+$|^\s*\|?\s*:?-{3,}")
+
+
+def _outline(lines: list[str]) -> list[int]:
+    """A long section numbered in parts ("1. 梯度消失" … "3. 权重矩阵的退化", each followed by
+    paragraphs): each numbered line with the first line of text under it."""
+    items = [i for i, line in enumerate(lines) if _TOP_ITEM.match(line)]
+    if len(items) < 2 or items[-1] - items[0] < len(items) + 1:
+        return []  # no items, or one compact list (a list block says it better)
+    picked: list[int] = []
+    for item in items[: MAX_LINES // 2]:
+        picked.append(item)
+        after = next((i for i in range(item + 1, len(lines)) if lines[i].strip()
+                      and not _IMAGE_ONLY.match(lines[i])), None)
+        if after is not None and not _TOP_ITEM.match(lines[after]) and \
+                not _HEADING.match(lines[after]) and len(plain(lines[item])) <= SUB_LABEL_CHARS:
+            picked.append(after)
+    return picked
 
 
 def _section_body(lines: list[str]) -> list[int]:
@@ -392,7 +415,7 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
         text = lines[index].rstrip()
         partial = False
         code ^= bool(_FENCE.match(text))
-        if not text.strip() and not code:
+        if not code and (not text.strip() or _IMAGE_ONLY.match(text)):
             continue
         if len(text) > LONG_LINE_CHARS and not code:
             text, partial = best_sentences(text, terms, LONG_LINE_CHARS), True

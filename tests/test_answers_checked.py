@@ -222,3 +222,15 @@ def test_the_prompt_reads_the_retrievers_best_section_first_with_its_other_chunk
                                              hit(3, "9. 迁移学习", 10), hit(4, "8. 预训练", 80))
     chosen = choose_passages([second_half, other, first_half, third], 2)
     assert chosen == [first_half, second_half, other]
+
+
+def test_a_long_section_numbered_in_parts_quotes_each_part_and_no_image():
+    text = ("### 3.1.5 为什么深层神经网络难以训练？\n\n1. 梯度消失\n"
+            "    梯度越来越小，学习会卡住。\n\n" + "    原因很多。" * 80
+            + "\n\n![](img/a.png)\n\n2. 梯度爆炸\n\n![](img/b.png)\n"
+            "    梯度越来越大，网络不稳定。\n\n3. 权重矩阵的退化导致模型的有效自由度减少。\n")
+    question = "网络一深为什么难训练，难在哪几个地方？"
+    quoted = extract_answer(question, [passage(1, text, "3.1.5", 103)])
+    assert [q.text.strip() for q in quoted.lines] == [
+        "1. 梯度消失", "梯度越来越小，学习会卡住。", "2. 梯度爆炸", "梯度越来越大，网络不稳定。",
+        "3. 权重矩阵的退化导致模型的有效自由度减少。"]
