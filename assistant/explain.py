@@ -21,6 +21,7 @@ quoted lines, never nothing.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from assistant.generator import GenerationStats, Generator, Prompt
 from assistant.language import detect_language
 from assistant.library_profile import LibraryProfile, profile_of
 from assistant.prompts import (
+    EXPLAIN_TASKS,
     PASSAGE_FOOTER,
     compact,
     explain_messages,
@@ -207,7 +209,8 @@ class Explanation:
                           notice=f"generation is unavailable: {self.generator.reason}", **base)
         stats = self.stats
         cut = stats is not None and stats.finish_reason in ("length", "cancelled")
-        checked = check_citations(text, self.passages, self.retriever.embedder, self.question,
+        checked = check_citations(without_echo(text, EXPLAIN_TASKS.get(self.language, "")),
+                                  self.passages, self.retriever.embedder, self.question,
                                   self.profile, cut=cut)
         notice = MESSAGES["cancelled"][self.language] if self._cancel.is_set() else ""
         shown = checked.text
@@ -402,10 +405,28 @@ def quoted_answer(quoted: ExtractiveAnswer) -> str:
     """The notes' quoted lines as the answer text, each line citing its passage (code is left
     as it stands, the marker after its block)."""
     number = quoted.citation.number
-    if quoted.kind == "code":
-        return quoted.text + f"\n[{number}]"
+    if quoted.kind == "code" or any(_TABLE_ROW.match(line.text) for line in quoted.lines):
+        return quoted.text + f"\n\n[{number}]"  # a marker inside code or a table breaks it
     return "\n".join(with_marker(line.text, number) if is_claim(line.text) else line.text
                      for line in quoted.lines)
+
+
+_TABLE_ROW = re.compile(r"^\s*\|")
+_CLAUSE = re.compile(r"[^，。；：:,;！？\n（）()]{6,}")
+
+
+def without_echo(text: str, task: str) -> str:
+    """``text`` without the clauses of the task it copied ("第一句直接回答："): a small model
+    sometimes writes its instructions into the answer.
+
+    >>> without_echo("第一句直接回答：它会变慢[1]。", "第一句直接回答，然后写要点。")
+    '它会变慢[1]。'
+    """
+    for clause in sorted(set(_CLAUSE.findall(task)), key=len, reverse=True):
+        clause = clause.strip()
+        if len(clause) >= 6 and clause in text:
+            text = re.sub(re.escape(clause) + r"[，。；：:,;]?\s*", "", text)
+    return text
 
 
 def _offline_passages(hits, terms, generator) -> list[Passage]:
