@@ -330,12 +330,13 @@ def check_citations(
     texts = {p.number: p.text for p in passages}
     for (i, j), claim, row in zip(places, claims, matrix or [[]] * len(places), strict=True):
         sentence = lines[i][j]
-        if _is_fence(sentence, spans):  # code: kept whole and unmarked when a passage has it
+        if _is_fence(sentence, spans) or is_code_line(claim):  # code: kept whole, unmarked,
             if not any(code_in_passage(claim, t) for t in texts.values()):
                 unsupported.append(claim)
                 lines[i][j] = ""
                 checks.append(SentenceCheck(claim, "unsupported", ()))
-            else:
+            else:  # when a passage has it
+                lines[i][j] = _keep_leading_space(sentence, _MARKER.sub("", sentence))
                 checks.append(SentenceCheck(claim, "supported", ()))
             continue
         said = pairs(claim)
@@ -401,6 +402,22 @@ def _is_fence(sentence: str, spans: Sequence[str]) -> bool:
     return bool(match) and spans[int(match.group(1))].startswith("```")
 
 
+_CODE_LINE = re.compile(
+    r"^\s*(?:(?:for|while|if|import|from|def|class|return|with)\s+[\w(]|print\(|"
+    r"[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=[^=]|[A-Za-z_][\w.]*\(.*\)\s*$)")
+
+
+def is_code_line(sentence: str) -> bool:
+    """A line of code written without a fence (``x = base_model.output``): markers never go
+    inside it.
+
+    >>> is_code_line("x = tf.keras.layers.Flatten()(x)"), is_code_line("梯度裁剪限制梯度[1]。")
+    (True, False)
+    """
+    return bool(_CODE_LINE.match(_MARKER.sub("", sentence))) and not any(
+        is_han(c) for c in sentence)
+
+
 def code_in_passage(code: str, passage_text: str, share: float = 0.6) -> bool:
     """Most of a code block's identifiers occur in the passage (the model copied its code).
 
@@ -451,8 +468,10 @@ _SOURCES_LINE = re.compile(  # "资料依据：[1]", "资料[1]：[1]"
 
 def _emptied(line: str) -> bool:
     """A line left with nothing but its bullet or number (its sentences were taken out), or
-    one that only lists markers ("资料依据：[1]": each sentence carries its own)."""
-    return bool(line.strip()) and bool(_BARE_BULLET.match(line) or _SOURCES_LINE.match(line))
+    one that only lists markers ("资料依据：[1]", "资料[1]": each sentence carries its own)."""
+    return bool(line.strip()) and bool(
+        _BARE_BULLET.match(line) or _SOURCES_LINE.match(line)
+        or (marker_numbers(line) and not is_claim(line)))
 
 
 def _audit(row: list[Support]) -> tuple[tuple[float, ...], tuple[float, ...]]:

@@ -234,3 +234,12 @@ def test_a_long_section_numbered_in_parts_quotes_each_part_and_no_image():
     assert [q.text.strip() for q in quoted.lines] == [
         "1. 梯度消失", "梯度越来越小，学习会卡住。", "2. 梯度爆炸", "梯度越来越大，网络不稳定。",
         "3. 权重矩阵的退化导致模型的有效自由度减少。"]
+
+
+def test_code_written_without_a_fence_gets_no_marker_inside_and_a_bare_source_line_goes():
+    passages = [passage(1, CODE_NOTE, "迁移学习")]
+    text = ("base = VGG16(weights='imagenet', include_top=False)\n"
+            "for layer in base.layers:\nlayer.trainable = False\n资料[1]")
+    checked = check_citations(text, passages, BigramEmbedder(), "迁移学习的代码怎么写？")
+    assert checked.text == ("base = VGG16(weights='imagenet', include_top=False)\n"
+                            "for layer in base.layers:\nlayer.trainable = False")
