@@ -52,7 +52,7 @@ MIN_NEW_CHARS = 4  # a claim adding fewer content characters to the question say
 MIN_CLAIM_LETTERS = 6  # shorter pieces ("答案：", "1.") make no claim worth checking
 MIN_WINDOW_CHARS = 12  # shorter passage sentences are joined to the next one
 STRENGTH_MARGIN = 0.15  # a cited passage this much weaker than the best supporter loses out
-REPEAT_SHARE = 0.8  # a sentence sharing this much of its character pairs repeats an earlier
+REPEAT_SHARE = 0.8  # character pairs shared with an earlier sentence (Jaccard): a repeat
 META_CHARS = 60  # a longer sentence about "the passages" may still say something
 INTRO_CHARS = 30  # a short unsupported line ending in a colon introduces what follows
 _MARKER = re.compile(r"\s*[\[【［]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】］]")
@@ -443,8 +443,11 @@ def is_repeat(said: set[str], seen: Sequence[set[str]]) -> bool:
 
     >>> is_repeat(pairs("- RL maximizes reward[1]."), [pairs("1. RL maximizes reward.")])
     True
+    >>> is_repeat(pairs("Text encoding: encode the text data, extract text features."),
+    ...           [pairs("Image encoding: encode the image data, extract image features.")])
+    False
     """
-    return any(len(said & other) >= REPEAT_SHARE * max(min(len(said), len(other)), 1)
+    return any(len(said & other) >= REPEAT_SHARE * max(len(said | other), 1)
                for other in seen)
 
 
