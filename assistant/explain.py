@@ -405,7 +405,8 @@ def quoted_answer(quoted: ExtractiveAnswer) -> str:
     """The notes' quoted lines as the answer text, each line citing its passage (code is left
     as it stands, the marker after its block)."""
     number = quoted.citation.number
-    if quoted.kind == "code" or any(_TABLE_ROW.match(line.text) for line in quoted.lines):
+    if quoted.kind in ("code", "formula") or \
+            any(_TABLE_ROW.match(line.text) for line in quoted.lines):
         return quoted.text + f"\n\n[{number}]"  # a marker inside code or a table breaks it
     return "\n".join(with_marker(line.text, number) if is_claim(line.text) else line.text
                      for line in quoted.lines)

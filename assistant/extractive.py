@@ -3,7 +3,8 @@
 From the passage the model reads first (the retriever's best section) this picks the lines that
 answer the question, in order of preference:
 
-1. for a code question ("代码怎么写", "in Keras"), its fenced code block, whole;
+1. for a code question ("代码怎么写", "in Keras"), its fenced code block, whole; for a formula
+   question ("公式是怎样的"), its display formulas with the line introducing them;
 2. an answer block: the line labelled ``答案`` / ``回答`` / ``Answer`` with its text, or what
    follows a bare label -- its paragraph and list, or, when the answer is split into bold parts
    (``**概念：**``, ``**如何实现：**``, ``**举例说明：**``), the part the question asks for
@@ -159,7 +160,8 @@ def extract_from_passage(passage: Passage, terms: Sequence[str],
     lines = chunk.text.split("\n")
     for indexes, kind in _candidates(lines, terms, question):
         if indexes:
-            limit = (CODE_MAX_LINES, CODE_MAX_CHARS) if kind == "code" else (MAX_LINES, MAX_CHARS)
+            limit = (CODE_MAX_LINES, CODE_MAX_CHARS) if kind in ("code", "formula") \
+                else (MAX_LINES, MAX_CHARS)
             quoted = _quote(lines, indexes, chunk.start_line, terms, *limit)
             if quoted:
                 return ExtractiveAnswer(passage.citation, quoted, kind)
@@ -170,6 +172,8 @@ def _candidates(lines: list[str], terms: Sequence[str], question: str):
     """(line indexes, kind) in order of preference, computed lazily."""
     if question and asks_for_code(question):
         yield _code_block(lines), "code"
+    if question and asks_for_formula(question):
+        yield _formula_block(lines), "formula"
     yield _labelled_block(lines, _ANSWER, question), "answer"
     if question and asks_for_list(question):
         yield _best_list(lines, terms), "answer"
@@ -199,6 +203,40 @@ _WHAT_QUESTION = re.compile(r"什么是|是什么|是啥|含义|定义|指什么
 
 def asks_what(question: str) -> bool:
     return bool(_WHAT_QUESTION.search(question))
+
+
+_FORMULA_QUESTION = re.compile(r"公式|式子|怎么算|如何计算|计算公式|\bformula|\bequation",
+                               re.IGNORECASE)
+_MATH_FENCE = re.compile(r"^\s*\$\$")
+
+
+def asks_for_formula(question: str) -> bool:
+    return bool(_FORMULA_QUESTION.search(question))
+
+
+def _formula_block(lines: list[str]) -> list[int]:
+    """The display formulas (``$$ … $$``) of the passage, from the first to the last of one
+    run, with the line that introduces them."""
+    starts = [i for i, line in enumerate(lines) if _MATH_FENCE.match(line)]
+    if not starts:
+        return []
+    first, last = starts[0], starts[0]
+    for index in range(first + 1, len(lines)):
+        text = lines[index].strip()
+        if _HEADING.match(lines[index]) or (text and not _MATH_FENCE.match(lines[index])
+                                             and index > last + 1 and
+                                             not any(_MATH_FENCE.match(lines[k])
+                                                     for k in range(last + 1, index))):
+            break
+        if _MATH_FENCE.match(lines[index]):
+            last = index
+    block = [i for i in range(first, last + 1) if lines[i].strip()]
+    before = first - 1
+    while before >= 0 and not lines[before].strip():
+        before -= 1
+    if before >= 0 and not _HEADING.match(lines[before]):
+        block.insert(0, before)
+    return block
 
 
 def asks_for_code(question: str) -> bool:

@@ -243,3 +243,11 @@ def test_code_written_without_a_fence_gets_no_marker_inside_and_a_bare_source_li
     checked = check_citations(text, passages, BigramEmbedder(), "迁移学习的代码怎么写？")
     assert checked.text == ("base = VGG16(weights='imagenet', include_top=False)\n"
                             "for layer in base.layers:\nlayer.trainable = False")
+
+
+def test_a_formula_question_quotes_the_display_formulas():
+    text = ("### 3.9.7 余弦衰减\n\n余弦衰减的更新机制如下式所示：\n$$\nstep=min(step,decay)\n$$\n\n"
+            "$$\ndecayed=0.5*(1+cos(pi*step/decay))\n$$\n\n如下图所示，红色为标准曲线。\n")
+    quoted = extract_answer("余弦衰减的公式是怎样的？", [passage(1, text, "3.9.7", 1101)])
+    assert quoted.kind == "formula" and quoted.lines[0].text == "余弦衰减的更新机制如下式所示："
+    assert quoted.lines[-1].text == "$$" and "decayed=" in quoted.text and "红色" not in quoted.text
