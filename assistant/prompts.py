@@ -66,8 +66,18 @@ def compact(text: str, title: str = "") -> str:
     >>> compact("#### 5. 梯度裁剪？\\n\\n**答案：** 限制梯度。\\n", "5. 梯度裁剪？")
     '答案： 限制梯度。'
     """
-    lines = [_MARKUP.sub("", line).strip() for line in text.split("\n")]
-    return "\n".join(line for line in lines if line and line != title.strip())
+    kept: list[str] = []
+    code = False
+    for line in text.split("\n"):
+        fence = line.lstrip().startswith(("```", "~~~"))
+        if code or fence:  # code keeps its indentation and its "# comments"
+            kept.append(line.rstrip())
+            code = code != fence
+            continue
+        line = _MARKUP.sub("", line).strip()
+        if line and line != title.strip():
+            kept.append(line)
+    return "\n".join(kept)
 
 
 PASSAGE_FOOTER = "\n</passage>\n"
