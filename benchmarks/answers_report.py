@@ -47,7 +47,7 @@ def refusal_section(library: str) -> list[str]:
         return []
     lines = [f"### Refusal, {library} library ({len(rows)} questions, no model)", "",
              "| design | uncovered refused | covered answered |", "|---|---|---|"]
-    for design in ("old", "prev", "new"):  # prev: the answers the judge read before
+    for design in ("old", "new"):
         uncovered = [r for r in rows if not r["covered"]]
         covered = [r for r in rows if r["covered"]]
         lines.append(f"| {design} | {pct(sum(not r[design] for r in uncovered), len(uncovered))} "
@@ -147,7 +147,9 @@ def raw_records() -> list[dict]:
     """The new design's answers, half from each library, for an independent audit."""
     records = []
     for library in ("sample", "dev2"):
-        for row in read(f"answers_{library}_new.jsonl"):
+        rows = sorted(read(f"answers_{library}_new.jsonl"),
+                      key=lambda r: (r["id"].split(":")[1][0], int(r["id"].split(":")[1][1:])))
+        for row in rows:
             if not row["covered"]:
                 continue
             passages = {p["number"]: p for p in row["passages"]}
