@@ -27,7 +27,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from assistant.budget import excerpt, query_terms, trim_to_tokens
-from assistant.citations import SentenceCheck, check_citations, is_claim, with_marker
+from assistant.citations import (
+    SentenceCheck,
+    addresses_the_model,
+    check_citations,
+    is_claim,
+    with_marker,
+)
 from assistant.coverage import Coverage, assess_coverage, best_similarity
 from assistant.extractive import ExtractiveAnswer, asks_for_code, extract_from_passage
 from assistant.generator import GenerationStats, Generator, Prompt
@@ -409,7 +415,7 @@ def quoted_answer(quoted: ExtractiveAnswer) -> str:
             any(_TABLE_ROW.match(line.text) for line in quoted.lines):
         return quoted.text + f"\n\n[{number}]"  # a marker inside code or a table breaks it
     return "\n".join(with_marker(line.text, number) if is_claim(line.text) else line.text
-                     for line in quoted.lines)
+                     for line in quoted.lines if not addresses_the_model(line.text))
 
 
 _TABLE_ROW = re.compile(r"^\s*\|")
