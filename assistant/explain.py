@@ -7,29 +7,40 @@ read anything, streams ``explanation.stream()`` and ends with ``explanation.fini
 checked ``Answer``. When the notes do not cover the question, or no model is available, the
 same object streams a fixed reply instead: the nearest topics, or the best passages.
 
-The model reads the best passages *whole* (compacted: no Markdown marks), best first, until
-``PROMPT_BUDGET`` tokens; a passage longer than what is left contributes its lines around the
-question's terms instead. The budget is measured (benchmarks/results/answers.md): prompt
-reading runs at ~76 tokens/s on 2 cores and the fixed part of the prompt (task, question, tags)
-adds ~130 tokens to the passages, ~90 of them cached; 800 passage tokens is a first token of
-~11 s on an idle machine (900 measured 13.6 s median at load 2.4), while 4 whole Q&A sections
-of these notes take 600-1,000 tokens.
+The model reads few passages, whole: the retriever's best section first (numbered [1], with
+the other chunk of a section split in two), then the next section, and is told to answer from
+[1] and use [2] only where [1] has no answer (``choose_passages`` says why two, and why the
+retriever's order). The quote shown first comes from [1] (``quote_of``). Passages are compacted
+(no Markdown marks) and share ``PROMPT_BUDGET`` tokens; a passage longer than what is left
+contributes its lines around the question's terms instead. Prompt reading runs at ~76 tokens/s
+on 2 cores, so the first token costs about (prompt tokens - ~90 cached) / 76 s: two Q&A
+sections are 400-1,000 prompt tokens, 5-12 s. Every sentence of the answer is then checked
+against the passages (``assistant.citations``); when none survives, the answer is the notes'
+quoted lines, never nothing.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from assistant.budget import excerpt, query_terms, trim_to_tokens
-from assistant.citations import SentenceCheck, check_citations
+from assistant.citations import (
+    SentenceCheck,
+    addresses_the_model,
+    check_citations,
+    is_claim,
+    with_marker,
+)
 from assistant.coverage import Coverage, assess_coverage, best_similarity
-from assistant.extractive import ExtractiveAnswer, rank_by_answer
+from assistant.extractive import ExtractiveAnswer, asks_for_code, extract_from_passage
 from assistant.generator import GenerationStats, Generator, Prompt
 from assistant.language import detect_language
 from assistant.library_profile import LibraryProfile, profile_of
 from assistant.prompts import (
+    EXPLAIN_TASKS,
     PASSAGE_FOOTER,
     compact,
     explain_messages,
@@ -39,9 +50,10 @@ from assistant.prompts import (
 from assistant.retrieval import Citation, Passage, Retriever
 from assistant.session import HISTORY_TOKENS, Turn, history_messages
 from ingest.records import Hit
+from ingest.sentences import split_sentences
 
-PROMPT_PASSAGES = 4  # at most this many passages, best first
-CANDIDATES = 8  # retrieved sections whose answer blocks compete for the prompt
+PROMPT_PASSAGES = 2  # sections the model reads, best first (see choose_passages)
+CANDIDATES = 8  # retrieved hits: coverage reads them; the prompt takes the best sections
 PROMPT_BUDGET = 800  # passage tokens in the prompt (see the module docstring)
 MIN_PART_TOKENS = 80  # what is left below this is not worth a further passage
 EXPLAIN_MAX_TOKENS = 320  # an explanation of 3-6 sentences; a cut one is trimmed
@@ -203,12 +215,17 @@ class Explanation:
                           notice=f"generation is unavailable: {self.generator.reason}", **base)
         stats = self.stats
         cut = stats is not None and stats.finish_reason in ("length", "cancelled")
-        checked = check_citations(text, self.passages, self.retriever.embedder, self.question,
+        checked = check_citations(without_echo(text, EXPLAIN_TASKS.get(self.language, "")),
+                                  self.passages, self.retriever.embedder, self.question,
                                   self.profile, cut=cut)
         notice = MESSAGES["cancelled"][self.language] if self._cancel.is_set() else ""
-        if text.strip() and not checked.text.strip() and not notice:
-            notice = MESSAGES["nothing_checked"][self.language]
-        return Answer(text=checked.text, citations=self.citations, generated=bool(text.strip()),
+        shown = checked.text
+        if not _has_claim(shown) and not notice:
+            if text.strip():
+                notice = MESSAGES["nothing_checked"][self.language]
+            if self.extractive is not None:  # never an empty answer: the notes' own lines
+                shown = quoted_answer(self.extractive)
+        return Answer(text=shown, citations=self.citations, generated=bool(text.strip()),
                       unsupported=checked.unsupported, notice=notice,
                       removed_markers=checked.removed, attached_markers=checked.attached,
                       non_answers=checked.non_answers, repointed_markers=checked.repointed,
@@ -240,8 +257,8 @@ def start_explanation(
         return Explanation(question, language, [], coverage, generator, None, retriever,
                            profile=profile)
     terms = query_terms(query)
-    ranked, quoted = rank_by_answer(query, hits, retriever.embedder)
-    chosen = ranked[:prompt_passages]
+    chosen = choose_passages(hits, prompt_passages)
+    quoted = quote_of(question, terms, chosen)
     if not generator.available:
         passages = _offline_passages(chosen, terms, generator)
         return Explanation(question, language, passages, coverage, generator, None, retriever,
@@ -252,6 +269,54 @@ def start_explanation(
     prompt = Prompt(messages, max_tokens, temperature)
     return Explanation(question, language, passages, coverage, generator, prompt, retriever,
                        quoted, profile)
+
+
+def same_section(a: Hit, b: Hit) -> bool:
+    return a.chunk.doc_id == b.chunk.doc_id and a.chunk.heading_path == b.chunk.heading_path
+
+
+def choose_passages(hits: list[Hit], sections: int) -> list[Hit]:
+    """The retriever's best hit first, then the next ``sections - 1`` other sections; a chunk
+    of an already chosen section (a long section split in two) comes along in reading order.
+
+    The retriever's order is kept: re-ranking its top 8 by the closeness of each one's answer
+    block, of its heading or of both put the gold section first less often on both dev sets
+    (sample notes 37-41 of 68 against the retriever's 44; dev2 20-28 of 46 against 31), and a
+    1.5B model answers from the passage it reads first. Two sections hold the gold one for
+    56/68 (sample) and 38/46 (dev2) questions, against 44 and 31 for one; more make the
+    model mix sections.
+    """
+    chosen: list[Hit] = []
+    distinct = 0
+    for hit in hits:
+        if any(same_section(hit, c) for c in chosen):
+            chosen.append(hit)
+        elif distinct < sections:
+            chosen.append(hit)
+            distinct += 1
+    ordered: list[Hit] = []
+    for hit in chosen:  # each section's chunks together, in the order of the file
+        if hit in ordered:
+            continue
+        group = sorted((c for c in chosen if same_section(c, hit)),
+                       key=lambda c: c.chunk.start_line)
+        ordered.extend(group)
+    return ordered
+
+
+def quote_of(question: str, terms, chosen: list[Hit]) -> ExtractiveAnswer | None:
+    """The notes' own answer from the first section (numbered as passage [1]): its code for a
+    code question, from whichever of its chunks holds it, else from its best chunk."""
+    if not chosen:
+        return None
+    section = [h for h in chosen if same_section(h, chosen[0])]
+    if asks_for_code(question):
+        for hit in section:
+            number = chosen.index(hit) + 1
+            found = extract_from_passage(Passage(number, hit, hit.chunk.text), terms, question)
+            if found is not None and found.kind == "code":
+                return found
+    return extract_from_passage(Passage(1, chosen[0], chosen[0].chunk.text), terms, question)
 
 
 def search_query(question: str, history: list[Turn]) -> str:
@@ -336,6 +401,39 @@ def build_prompt(generator, hits, question, language, turns, max_tokens, budget,
         passages.pop()  # token joins miscounted: drop the lowest-ranked until it fits
         messages = explain_messages(passages, question, language, history)
     return passages, messages, max_tokens
+
+
+def _has_claim(text: str) -> bool:
+    return any(is_claim(s) for line in text.split("\n") for s in split_sentences(line))
+
+
+def quoted_answer(quoted: ExtractiveAnswer) -> str:
+    """The notes' quoted lines as the answer text, each line citing its passage (code is left
+    as it stands, the marker after its block)."""
+    number = quoted.citation.number
+    if quoted.kind in ("code", "formula") or \
+            any(_TABLE_ROW.match(line.text) for line in quoted.lines):
+        return quoted.text + f"\n\n[{number}]"  # a marker inside code or a table breaks it
+    return "\n".join(with_marker(line.text, number) if is_claim(line.text) else line.text
+                     for line in quoted.lines if not addresses_the_model(line.text))
+
+
+_TABLE_ROW = re.compile(r"^\s*\|")
+_CLAUSE = re.compile(r"[^，。；：:,;！？\n（）()]{6,}")
+
+
+def without_echo(text: str, task: str) -> str:
+    """``text`` without the clauses of the task it copied ("第一句直接回答："): a small model
+    sometimes writes its instructions into the answer.
+
+    >>> without_echo("第一句直接回答：它会变慢[1]。", "第一句直接回答，然后写要点。")
+    '它会变慢[1]。'
+    """
+    for clause in sorted(set(_CLAUSE.findall(task)), key=len, reverse=True):
+        clause = clause.strip()
+        if len(clause) >= 6 and clause in text:
+            text = re.sub(re.escape(clause) + r"[，。；：:,;]?\s*", "", text)
+    return text
 
 
 def _offline_passages(hits, terms, generator) -> list[Passage]:

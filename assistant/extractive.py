@@ -1,13 +1,19 @@
 """The notes' own answer, quoted: shown the moment the passages are found, before any model.
 
-From the best passage this picks, in order of preference:
+From the passage the model reads first (the retriever's best section) this picks the lines that
+answer the question, in order of preference:
 
-1. an answer block: the line labelled ``答案`` / ``回答`` / ``Answer`` (or, when there is none,
-   ``解析`` / ``Explanation``) with its text, or the paragraph after a bare label, plus the list
-   that directly follows it (``- 梯度消失：…`` / ``- 梯度爆炸：…``);
-2. a definition: the first sentence that names one of the question's terms and says what it
-   is (``是一种`` / ``是指`` / ``is a`` / ``refers to``), plus the list it introduces;
-3. the paragraph (or list) that mentions most of the question's terms.
+1. for a code question ("代码怎么写", "in Keras"), its fenced code block, whole; for a formula
+   question ("公式是怎样的"), its display formulas with the line introducing them;
+2. an answer block: the line labelled ``答案`` / ``回答`` / ``Answer`` with its text, or what
+   follows a bare label -- its paragraph and list, or, when the answer is split into bold parts
+   (``**概念：**``, ``**如何实现：**``, ``**举例说明：**``), the part the question asks for
+   after the concept;
+3. for a "which / what are / 哪些 / 优点" question, the list naming most of its terms;
+4. the ``解析`` / ``Explanation`` block;
+5. the body of a short section (under a question heading it is the answer);
+6. for a "what is" question, the definition sentence and the list it introduces;
+7. the paragraph (or list) that mentions most of the question's terms.
 
 Every quoted line is the exact text of the source with its 1-based line number; a line longer
 than ``LONG_LINE_CHARS`` is cut to its best contiguous sentences, still exact (``partial``).
@@ -32,13 +38,14 @@ import numpy as np
 
 from assistant.budget import query_terms
 from assistant.retrieval import Citation, Embedder, Passage
-from ingest.records import Hit
 from ingest.sentences import split_sentences
 
 MAX_LINES = 8  # an answer block longer than this is cut at a line end
-MAX_CHARS = 700
+MAX_CHARS = 800
+SUB_LABEL_CHARS = 12  # a bold line this short ending in a colon names a part of an answer
+CODE_MAX_LINES = 40  # a code block is quoted whole up to this
+CODE_MAX_CHARS = 2000
 LONG_LINE_CHARS = 320  # a longer line (a textbook paragraph) is cut to its best sentences
-RANK_CHARS = 240  # the head of a block says what it answers (and embeds in a few ms)
 CANDIDATE_PASSAGES = 4  # quoted blocks of this many passages compete for the question
 
 _MARKUP = re.compile(r"\*\*|__|`|^\s{0,3}>\s?")
@@ -131,7 +138,8 @@ def extract_answer(question: str, passages: Sequence[Passage],
     the question and each quoted block: ~20 ms), or, without an embedder, the first passage's
     that names one of the question's terms. None without passages."""
     terms = query_terms(question)
-    found = [f for f in (extract_from_passage(p, terms) for p in passages[:CANDIDATE_PASSAGES])
+    found = [f for f in (extract_from_passage(p, terms, question)
+                          for p in passages[:CANDIDATE_PASSAGES])
              if f is not None]
     if not found:
         return None
@@ -142,48 +150,163 @@ def extract_answer(question: str, passages: Sequence[Passage],
     return next((f for f in found if f.kind != "passage" or term_hits(f.text, terms)), found[0])
 
 
-def rank_by_answer(question: str, hits: Sequence[Hit], embedder: Embedder | None
-                   ) -> tuple[list[Hit], ExtractiveAnswer | None]:
-    """``hits`` reordered by how close each one's quoted answer block is to the question (e5
-    cosine), and the quote of the first. A whole-section vector blurs a short answer into its
-    surroundings: for "为什么训练时要给梯度的范数设一个上限？" the two 梯度裁剪 sections rank
-    5th and 6th among ten sections whose cosines differ by < 0.01, while their answers are
-    among the closest blocks. (A Borda count with the retriever's rank was tried: it put the
-    正则化 section back in front of them and gained no gold passage on the sample questions.)
-    Ties keep the retriever's order."""
-    terms = query_terms(question)
-    drafts = [Passage(i, hit, hit.chunk.text) for i, hit in enumerate(hits, start=1)]
-    blocks = [extract_from_passage(p, terms) for p in drafts]
-    order = list(range(len(hits)))
-    if embedder is not None and len(hits) > 1:
-        texts = [(b.text if b else h.chunk.text)[:RANK_CHARS] for b, h in
-                 zip(blocks, hits, strict=True)]
-        question_vector = np.asarray(embedder.embed_query(question))
-        closeness = np.asarray(embedder.embed_passages(texts)) @ question_vector
-        order.sort(key=lambda i: (-float(closeness[i]), i))
-    ranked = [hits[i] for i in order]
-    first = blocks[order[0]] if order else None
-    if first is None:
-        return ranked, None
-    citation = Passage(1, ranked[0], "").citation
-    return ranked, ExtractiveAnswer(citation, first.lines, first.kind)
-
-
-def extract_from_passage(passage: Passage, terms: Sequence[str]) -> ExtractiveAnswer | None:
+def extract_from_passage(passage: Passage, terms: Sequence[str],
+                         question: str = "") -> ExtractiveAnswer | None:
+    """The lines of ``passage`` that answer: its code for a code question, its labelled answer
+    (with the list after it), the list a "which / what are" question asks for, its ``解析``, the
+    body of a short section, or the paragraph naming most of the question's terms. A definition
+    line is quoted only when nothing else is found (it rarely answers a why / how question)."""
     chunk = passage.hit.chunk
     lines = chunk.text.split("\n")
-    picked = (_labelled_block(lines, _ANSWER), "answer")
-    if not picked[0]:
-        picked = (_definition_block(lines, terms), "definition")
-    if not picked[0]:
-        picked = (_labelled_block(lines, _EXPLANATION), "answer")
-    if not picked[0]:
-        picked = (_best_paragraph(lines, terms), "passage")
-    indexes, kind = picked
-    if not indexes:
-        return None
-    quoted = _quote(lines, indexes, chunk.start_line, terms)
-    return ExtractiveAnswer(passage.citation, quoted, kind) if quoted else None
+    for indexes, kind in _candidates(lines, terms, question):
+        if indexes:
+            limit = (CODE_MAX_LINES, CODE_MAX_CHARS) if kind in ("code", "formula") \
+                else (MAX_LINES, MAX_CHARS)
+            quoted = _quote(lines, indexes, chunk.start_line, terms, *limit)
+            if quoted:
+                return ExtractiveAnswer(passage.citation, quoted, kind)
+    return None
+
+
+def _candidates(lines: list[str], terms: Sequence[str], question: str):
+    """(line indexes, kind) in order of preference, computed lazily."""
+    if question and asks_for_code(question):
+        yield _code_block(lines), "code"
+    if question and asks_for_formula(question):
+        yield _formula_block(lines), "formula"
+    yield _labelled_block(lines, _ANSWER, question), "answer"
+    if question and asks_for_list(question):
+        yield _best_list(lines, terms), "answer"
+        yield _outline(lines), "answer"
+    yield _labelled_block(lines, _EXPLANATION), "answer"
+    yield _section_body(lines), "answer"
+    yield _outline(lines), "answer"
+    if not question or asks_what(question):
+        yield _definition_block(lines, terms), "definition"
+    yield _best_paragraph(lines, terms), "passage"
+
+
+_CODE_QUESTION = re.compile(r"代码|怎么写|如何写|写法|示例程序|\bcode\b|\bsnippet\b|\bkeras\b|"
+                            r"\bpytorch\b|\btensorflow\b|\bimplement(?:ation)? in\b",
+                            re.IGNORECASE)
+_LIST_QUESTION = re.compile(r"哪些|哪几|几种|几类|有什么(?:优点|缺点|好处|坏处|用|应用|方法)|"
+                            r"优点|缺点|好处|坏处|步骤|方法有|应用|用在|注意|坑|"
+                            r"\bwhat are\b|\bwhich\b|\buses\b|\bsteps\b|\bways\b|\bkinds\b|"
+                            r"\btypes\b|\badvantages\b|\bdisadvantages\b|\bdrawbacks\b",
+                            re.IGNORECASE)
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+_WHAT_QUESTION = re.compile(r"什么是|是什么|是啥|含义|定义|指什么|\bwhat (?:is|are|does)\b|"
+                            r"\bdefin|\bmeaning\b", re.IGNORECASE)
+
+
+def asks_what(question: str) -> bool:
+    return bool(_WHAT_QUESTION.search(question))
+
+
+_FORMULA_QUESTION = re.compile(r"公式|式子|怎么算|如何计算|计算公式|\bformula|\bequation",
+                               re.IGNORECASE)
+_MATH_FENCE = re.compile(r"^\s*\$\$")
+
+
+def asks_for_formula(question: str) -> bool:
+    return bool(_FORMULA_QUESTION.search(question))
+
+
+def _formula_block(lines: list[str]) -> list[int]:
+    """The display formulas (``$$ … $$``) of the passage, from the first to the last of one
+    run, with the line that introduces them."""
+    starts = [i for i, line in enumerate(lines) if _MATH_FENCE.match(line)]
+    if not starts:
+        return []
+    first, last = starts[0], starts[0]
+    for index in range(first + 1, len(lines)):
+        text = lines[index].strip()
+        if _HEADING.match(lines[index]) or (text and not _MATH_FENCE.match(lines[index])
+                                             and index > last + 1 and
+                                             not any(_MATH_FENCE.match(lines[k])
+                                                     for k in range(last + 1, index))):
+            break
+        if _MATH_FENCE.match(lines[index]):
+            last = index
+    block = [i for i in range(first, last + 1) if lines[i].strip()]
+    before = first - 1
+    while before >= 0 and not lines[before].strip():
+        before -= 1
+    if before >= 0 and not _HEADING.match(lines[before]):
+        block.insert(0, before)
+    return block
+
+
+def asks_for_code(question: str) -> bool:
+    return bool(_CODE_QUESTION.search(question))
+
+
+def asks_for_list(question: str) -> bool:
+    return bool(_LIST_QUESTION.search(question))
+
+
+def _code_block(lines: list[str]) -> list[int]:
+    """The first fenced code block, fences included."""
+    start = next((i for i, line in enumerate(lines) if _FENCE.match(line)), None)
+    if start is None:
+        return []
+    end = next((i for i in range(start + 1, len(lines)) if _FENCE.match(lines[i])), None)
+    return list(range(start, (end if end is not None else len(lines) - 1) + 1))
+
+
+def _best_list(lines: list[str], terms: Sequence[str]) -> list[int]:
+    """The list (with the line that introduces it) naming most of the question's terms; the
+    first list on a tie."""
+    runs = [run for run in _paragraphs(lines, 0)
+            if sum(is_list_item(lines[i]) for i in run) >= 2]
+    if not runs:
+        return []
+    scores = [term_hits(" ".join(lines[i] for i in run), terms) for run in runs]
+    run = runs[scores.index(max(scores))]
+    first = run[0]
+    if not is_list_item(lines[first]):
+        return run
+    before = first - 1
+    while before >= 0 and not lines[before].strip():
+        before -= 1
+    if before >= 0 and not _HEADING.match(lines[before]) and \
+            lines[before].rstrip().rstrip("*").endswith(("：", ":")):
+        return [before] + run
+    return run
+
+
+_TOP_ITEM = re.compile(r"^(?:\d{1,2}[.)、]|[（(]\d{1,2}[）)])\s*\S")
+_IMAGE_ONLY = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)\s*)+$|^\s*\|?\s*:?-{3,}")
+
+
+def _outline(lines: list[str]) -> list[int]:
+    """A long section numbered in parts ("1. 梯度消失" … "3. 权重矩阵的退化", each followed by
+    paragraphs): each numbered line with the first line of text under it."""
+    items = [i for i, line in enumerate(lines) if _TOP_ITEM.match(line)]
+    if len(items) < 2 or items[-1] - items[0] < len(items) + 1:
+        return []  # no items, or one compact list (a list block says it better)
+    picked: list[int] = []
+    for item in items[: MAX_LINES // 2]:
+        picked.append(item)
+        after = next((i for i in range(item + 1, len(lines)) if lines[i].strip()
+                      and not _IMAGE_ONLY.match(lines[i])), None)
+        if after is not None and not _TOP_ITEM.match(lines[after]) and \
+                not _HEADING.match(lines[after]) and len(plain(lines[item])) <= SUB_LABEL_CHARS:
+            picked.append(after)
+    return picked
+
+
+def _section_body(lines: list[str]) -> list[int]:
+    """A short section's body from its first line (a Q&A section under its question heading
+    is its own answer); empty for a long one (a textbook section: its best paragraph is)."""
+    body = [i for i, line in enumerate(lines) if line.strip() and not _HEADING.match(line)]
+    if not body or len(body) > MAX_LINES or sum(len(lines[i]) for i in body) > MAX_CHARS:
+        return []
+    if any(_FENCE.match(lines[i]) for i in body):
+        return []
+    return body
 
 
 def _paragraphs(lines: list[str], start: int) -> list[list[int]]:
@@ -229,16 +352,69 @@ def _until_label(lines: list[str], run: list[int], skip_first: bool) -> list[int
     return kept
 
 
-def _labelled_block(lines: list[str], label: re.Pattern) -> list[int]:
+def _labelled_block(lines: list[str], label: re.Pattern, question: str = "") -> list[int]:
     for index, line in enumerate(lines):
         match = label.match(line)
         if not match:
             continue
         has_text = bool(plain(line[match.end():]))
+        if not has_text:
+            parts = _sub_blocks(lines, index + 1)
+            if parts:
+                return _pick_part(parts, lines, question)
         block = _block_from(lines, index, has_text)
         if block:
             return block
     return []
+
+
+def is_sub_label(line: str) -> bool:
+    """A short bold line that names a part of the answer: ``**概念：**``, ``**如何实现：**``."""
+    text = plain(line)
+    return "**" in line and text.endswith(("：", ":")) and len(text) <= SUB_LABEL_CHARS
+
+
+def _sub_blocks(lines: list[str], start: int) -> list[list[int]]:
+    """The parts of a bare answer label's answer, each a sub-label and the lines under it, up
+    to the next label (``解析：``) or heading; [] when the answer has no sub-labels."""
+    parts: list[list[int]] = []
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if _HEADING.match(line) or _ANY_LABEL.match(line):
+            break
+        if not line.strip():
+            continue
+        if is_sub_label(line):
+            parts.append([index])
+        elif parts:
+            parts[-1].append(index)
+        else:
+            return []  # text before any sub-label: a plain answer
+    return [part for part in parts if len(part) > 1]
+
+
+_PART_CUES = (
+    (re.compile(r"例|example", re.IGNORECASE), re.compile(r"例")),
+    (re.compile(r"代码|code", re.IGNORECASE), re.compile(r"代码|示例")),
+    (re.compile(r"实现|怎么|如何|步骤|做法|implement|how", re.IGNORECASE),
+     re.compile(r"实现|步骤|方法|做法")),
+    (re.compile(r"应用|用在|场景|uses|applications", re.IGNORECASE), re.compile(r"应用|场景")),
+    (re.compile(r"优点|好处|优势|advantage", re.IGNORECASE), re.compile(r"优点|好处|优势")),
+    (re.compile(r"缺点|坏处|不足|drawback|disadvantage", re.IGNORECASE),
+     re.compile(r"缺点|坏处|不足")),
+)
+
+
+def _pick_part(parts: list[list[int]], lines: list[str], question: str) -> list[int]:
+    """The part a cue of the question names ("举个例子" → ``**举例说明：**``), after the first
+    part (the concept) unless the question only asks for a list; else the parts in order."""
+    for asked, named in _PART_CUES:
+        if question and asked.search(question):
+            for position, part in enumerate(parts):
+                if named.search(plain(lines[part[0]])):
+                    return part if position == 0 or asks_for_list(question) and \
+                        not asks_what(question) else parts[0] + part
+    return [i for part in parts for i in part]
 
 
 def _definition_block(lines: list[str], terms: Sequence[str]) -> list[int]:
@@ -267,16 +443,21 @@ def _best_paragraph(lines: list[str], terms: Sequence[str]) -> list[int]:
     return best
 
 
-def _quote(lines: list[str], indexes: list[int], start_line: int,
-           terms: Sequence[str]) -> tuple[QuotedLine, ...]:
+def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequence[str],
+           max_lines: int = 0, max_chars: int = 0) -> tuple[QuotedLine, ...]:
+    max_lines, max_chars = max_lines or MAX_LINES, max_chars or MAX_CHARS
     quoted: list[QuotedLine] = []
     used = 0
-    for index in indexes[:MAX_LINES]:
+    code = False
+    for index in indexes[:max_lines]:
         text = lines[index].rstrip()
         partial = False
-        if len(text) > LONG_LINE_CHARS:
+        code ^= bool(_FENCE.match(text))
+        if not code and (not text.strip() or _IMAGE_ONLY.match(text)):
+            continue
+        if len(text) > LONG_LINE_CHARS and not code:
             text, partial = best_sentences(text, terms, LONG_LINE_CHARS), True
-        if quoted and used + len(text) > MAX_CHARS:
+        if quoted and used + len(text) > max_chars:
             break
         quoted.append(QuotedLine(start_line + index, text, partial))
         used += len(text)

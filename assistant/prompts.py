@@ -66,8 +66,18 @@ def compact(text: str, title: str = "") -> str:
     >>> compact("#### 5. 梯度裁剪？\\n\\n**答案：** 限制梯度。\\n", "5. 梯度裁剪？")
     '答案： 限制梯度。'
     """
-    lines = [_MARKUP.sub("", line).strip() for line in text.split("\n")]
-    return "\n".join(line for line in lines if line and line != title.strip())
+    kept: list[str] = []
+    code = False
+    for line in text.split("\n"):
+        fence = line.lstrip().startswith(("```", "~~~"))
+        if code or fence:  # code keeps its indentation and its "# comments"
+            kept.append(line.rstrip())
+            code = code != fence
+            continue
+        line = _MARKUP.sub("", line).strip()
+        if line and line != title.strip():
+            kept.append(line)
+    return "\n".join(kept)
 
 
 PASSAGE_FOOTER = "\n</passage>\n"
@@ -82,13 +92,18 @@ def answer_language(language: str) -> str:
 
 
 EXPLAIN_TASKS = {
-    "zh": "请只根据上面的资料，用中文回答下面的问题。先直接回答，再讲清资料给出的要点"
-          "（是什么、怎么做、为什么），问题中的每个术语都要解释，不要复述问题。写3到6句完整的话，"
-          "每句末尾标注所依据的资料编号，如[1]。\n问题：",
-    "en": "Answer the question below in English from the passages only: answer it directly "
-          "first, then explain what it is, how it works and why, as the passages say, defining "
-          "every term the question uses; do not restate the question. Write 3 to 6 complete "
-          "sentences, each ending with the id of the passage it uses, like [1].\nQuestion: ",
+    "zh": "资料[1]是与问题最相关的笔记。请只根据资料回答下面的问题：第一句直接回答，"
+          "然后照资料的说法把其中回答这个问题的要点逐条写全，不遗漏，"
+          "也不添加资料里没有的内容、例子或名称。优先用资料[1]，它没有答案时才用资料[2]。"
+          "不要复述问题，不要重复同一句话。每句末尾标注它所依据的资料编号，如[1]。"
+          "问题要代码时，照抄资料中的代码。\n问题：",
+    "en": "Passage [1] is the note closest to the question. Answer the question below in "
+          "English from the passages only: first answer it directly in one sentence, then "
+          "give every point the passage makes that answers it, in the passage's own terms, "
+          "leaving none out and adding nothing the passages do not say. Use passage [2] only "
+          "where passage [1] has no answer. Do not restate the question and do not repeat a "
+          "sentence. End each sentence with the id of the passage it uses, like [1]. If the "
+          "question asks for code, copy the passage's code.\nQuestion: ",
 }
 
 

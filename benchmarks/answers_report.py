@@ -85,7 +85,7 @@ def rescored(rows: list[dict]) -> list[dict]:
 def answers_section(library: str) -> list[str]:
     lines = []
     table = []
-    for design in ("old", "new"):
+    for design in ("old", "prev", "new"):  # prev: the answers the judge read before
         rows = rescored([r for r in read(f"answers_{library}_{design}.jsonl")
                          if r["covered_gold"]])
         if not rows:
@@ -147,7 +147,9 @@ def raw_records() -> list[dict]:
     """The new design's answers, half from each library, for an independent audit."""
     records = []
     for library in ("sample", "dev2"):
-        for row in read(f"answers_{library}_new.jsonl"):
+        rows = sorted(read(f"answers_{library}_new.jsonl"),
+                      key=lambda r: (r["id"].split(":")[1][0], int(r["id"].split(":")[1][1:])))
+        for row in rows:
             if not row["covered"]:
                 continue
             passages = {p["number"]: p for p in row["passages"]}
@@ -161,7 +163,8 @@ def raw_records() -> list[dict]:
                                "heading": passages[n]["heading"],
                                "text": passages[n].get("text", OUTSIDE)}
                               for n in cited if n in passages],
-                "other_passages": [{"number": n, "location": p["location"]}
+                "other_passages": [{"number": n, "location": p["location"],
+                                    "heading": p["heading"], "text": p.get("text", OUTSIDE)}
                                    for n, p in passages.items() if n not in cited]})
     return records
 

@@ -163,3 +163,91 @@ def test_a_repeated_sentence_is_said_once():
     text = ("梯度裁剪是一种限制梯度大小的方法[1]。\n- 梯度裁剪是一种限制梯度大小的方法[1]。")
     checked = check_citations(text, PASSAGES, BigramEmbedder(), "什么是梯度裁剪？")
     assert checked.text == "梯度裁剪是一种限制梯度大小的方法[1]。"
+
+
+def test_a_loop_of_numbered_and_bulleted_repeats_and_echo_lines_is_said_once():
+    text = ("梯度裁剪是一种限制梯度大小的方法，以避免梯度爆炸或消失[1]。\n"
+            "The key points the passages give are[1]:\n"
+            "1. 梯度裁剪是一种限制梯度大小的方法，以避免梯度爆炸或消失[1]。\n"
+            "   - 梯度裁剪是一种限制梯度大小的方法，可以避免梯度爆炸或消失[1]。")
+    checked = check_citations(text, PASSAGES, BigramEmbedder(), "什么是梯度裁剪？")
+    assert checked.text == "梯度裁剪是一种限制梯度大小的方法，以避免梯度爆炸或消失[1]。"
+    assert len(checked.non_answers) == 3
+
+
+CODE_NOTE = ("使用 Keras 实现：\n\n```python\nbase = VGG16(weights='imagenet', include_top=False)\n"
+             "for layer in base.layers:\n    layer.trainable = False\n```\n")
+
+
+def test_code_copied_from_a_passage_is_kept_whole_and_invented_code_is_taken_out():
+    passages = [passage(1, CODE_NOTE, "迁移学习")]
+    copied = "```python\nbase = VGG16(weights='imagenet', include_top=False)\n```"
+    checked = check_citations(copied, passages, BigramEmbedder(), "迁移学习的代码怎么写？")
+    assert checked.text == copied and not checked.unsupported
+    invented = "```python\nmodel = ResNet50(pretrained=True)\nmodel.fc = Linear(2048, 10)\n```"
+    checked = check_citations(invented, passages, BigramEmbedder(), "迁移学习的代码怎么写？")
+    assert checked.text == "" and checked.unsupported
+
+
+def test_a_code_question_quotes_the_code_and_a_split_answer_the_part_asked_for():
+    code = extract_answer("迁移学习的代码怎么写？", [passage(1, CODE_NOTE, "迁移学习", 10)])
+    assert code.kind == "code" and code.lines[0].text == "```python" and code.first_line == 12
+    assert code.lines[-1].text == "```"
+    text = ("### 14. 什么是深度强化学习？请举例说明。\n\n**答案：**\n\n**概念：**\n\n"
+            "深度强化学习（DRL）结合了深度学习和强化学习。\n\n**核心组成部分：**\n"
+            "1. **代理：** 执行动作的智能体。\n\n**举例说明：**\n\n"
+            "**例子：** 自动驾驶汽车中的路径规划。\n\n**解析：**\n\n略。")
+    quoted = extract_answer("深度强化学习是什么？举个例子", [passage(1, text, "14. 深度强化学习")])
+    said = quoted.text
+    assert "结合了深度学习和强化学习" in said and "路径规划" in said and "代理" not in said
+
+
+def test_a_which_question_quotes_the_list_not_the_definition():
+    text = ("### 3.4.6 使用 ReLu 激活函数的优点？\n\nReLU 是一种激活函数。\n\n它的优点有：\n"
+            "1. 计算快，学习更快。\n2. 不会饱和，没有梯度弥散。\n\n" + "其他说明。" * 200)
+    quoted = extract_answer("ReLU 有哪些优点？", [passage(1, text, "3.4.6")])
+    assert [q.text for q in quoted.lines] == ["它的优点有：", "1. 计算快，学习更快。",
+                                              "2. 不会饱和，没有梯度弥散。"]
+
+
+def test_the_prompt_reads_the_retrievers_best_section_first_with_its_other_chunk():
+    from assistant.explain import choose_passages
+
+    def hit(number, heading, start):
+        chunk = Chunk(number, 1, "/notes/a.md", "a", ("a", heading), start, start + 5, 0, 1,
+                      "x", f"h{number}")
+        return Hit(chunk, 1.0)
+
+    second_half, other, first_half, third = (hit(1, "9. 迁移学习", 20), hit(2, "7. 微调", 50),
+                                             hit(3, "9. 迁移学习", 10), hit(4, "8. 预训练", 80))
+    chosen = choose_passages([second_half, other, first_half, third], 2)
+    assert chosen == [first_half, second_half, other]
+
+
+def test_a_long_section_numbered_in_parts_quotes_each_part_and_no_image():
+    text = ("### 3.1.5 为什么深层神经网络难以训练？\n\n1. 梯度消失\n"
+            "    梯度越来越小，学习会卡住。\n\n" + "    原因很多。" * 80
+            + "\n\n![](img/a.png)\n\n2. 梯度爆炸\n\n![](img/b.png)\n"
+            "    梯度越来越大，网络不稳定。\n\n3. 权重矩阵的退化导致模型的有效自由度减少。\n")
+    question = "网络一深为什么难训练，难在哪几个地方？"
+    quoted = extract_answer(question, [passage(1, text, "3.1.5", 103)])
+    assert [q.text.strip() for q in quoted.lines] == [
+        "1. 梯度消失", "梯度越来越小，学习会卡住。", "2. 梯度爆炸", "梯度越来越大，网络不稳定。",
+        "3. 权重矩阵的退化导致模型的有效自由度减少。"]
+
+
+def test_code_written_without_a_fence_gets_no_marker_inside_and_a_bare_source_line_goes():
+    passages = [passage(1, CODE_NOTE, "迁移学习")]
+    text = ("base = VGG16(weights='imagenet', include_top=False)\n"
+            "for layer in base.layers:\nlayer.trainable = False\n资料[1]")
+    checked = check_citations(text, passages, BigramEmbedder(), "迁移学习的代码怎么写？")
+    assert checked.text == ("base = VGG16(weights='imagenet', include_top=False)\n"
+                            "for layer in base.layers:\nlayer.trainable = False")
+
+
+def test_a_formula_question_quotes_the_display_formulas():
+    text = ("### 3.9.7 余弦衰减\n\n余弦衰减的更新机制如下式所示：\n$$\nstep=min(step,decay)\n$$\n\n"
+            "$$\ndecayed=0.5*(1+cos(pi*step/decay))\n$$\n\n如下图所示，红色为标准曲线。\n")
+    quoted = extract_answer("余弦衰减的公式是怎样的？", [passage(1, text, "3.9.7", 1101)])
+    assert quoted.kind == "formula" and quoted.lines[0].text == "余弦衰减的更新机制如下式所示："
+    assert quoted.lines[-1].text == "$$" and "decayed=" in quoted.text and "红色" not in quoted.text

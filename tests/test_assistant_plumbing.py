@@ -60,7 +60,7 @@ def test_explain_shows_sources_first_then_streams_the_generated_reply(fake_assis
     explanation = fake_assistant.explain(QUESTION)
     assert explanation.will_generate and explanation.passages
     assert explanation.phase == "queued" and not scripted.prompts  # sources before generation
-    clipping = number_of(explanation.passages, "梯度裁剪")
+    clipping = number_of(explanation.passages, "梯度裁剪是什么")  # 003:66-74
     # what the cited passage says (a reply the notes do not state is taken out: see below)
     reply = f"梯度裁剪通过限制梯度的最大值来控制梯度的大小，避免梯度爆炸[{clipping}]。"
     scripted.enqueue(reply)
@@ -589,3 +589,15 @@ def test_offline_compare_fills_a_cited_definition_row(offline):
     assert not comparison.generated and "unavailable" in comparison.notice
     numbers = {c.number for c in comparison.citations}
     assert all(c.citations and set(c.citations) <= numbers for c in comparison.rows[0].cells)
+
+
+def test_an_explanation_the_check_empties_gives_the_notes_lines_not_nothing(fake_assistant,
+                                                                              scripted):
+    explanation = fake_assistant.explain(QUESTION)
+    scripted.enqueue("红烧肉要先炒糖色再加酱油炖一小时。")
+    list(explanation.stream())
+    answer = explanation.finish()
+    quoted = explanation.extractive
+    assert quoted is not None and answer.unsupported
+    assert answer.notice and quoted.lines[0].text.rstrip("。") in answer.text
+    assert marker_numbers(answer.text)[0] == quoted.citation.number

@@ -45,7 +45,8 @@ def test_ask_prints_the_generated_answer_with_its_sources(library_home, fake_mod
     answer = json.loads(capsys.readouterr().out)
     assert answer["generated"] is True and answer["covered"] is True
     numbers = marker_numbers(answer["answer"])
-    assert answer["removed_markers"] == 1 and numbers[0] == 1 and 9 not in numbers
+    assert answer["removed_markers"] == 1 and numbers and 9 not in numbers
+    assert all(1 <= n <= len(answer["citations"]) for n in numbers)
     assert "梯度裁剪" in answer["citations"][0]["heading"]
     assert answer["citations"][0]["start_line"] >= 1
     assert "什么是梯度裁剪？" in fake_models.prompts[0].messages[-1].content
@@ -115,8 +116,8 @@ def open_app(page: str | None = None) -> AppTest:
 
 
 def test_chat_shows_sources_and_the_generated_answer(app_home, fake_models):
-    # a sentence passage [1] (003…txt:66-74, 梯度裁剪是什么？) supports: the citation check keeps it
-    reply = "梯度裁剪通过限制梯度的最大值，避免梯度消失和梯度爆炸问题[1]。"
+    # a sentence passage [1] (004…txt:37-45, 题目 4：什么是梯度裁剪) says: the check keeps it
+    reply = "梯度裁剪是一种限制梯度大小的方法，以避免梯度爆炸或消失[1]。"
     fake_models.enqueue(reply)
     app = open_app()
     app.chat_input[0].set_value("什么是梯度裁剪？").run()  # the page follows the worker to the end
