@@ -47,6 +47,7 @@ from assistant.prompts import (
     passage_header,
     section_title,
 )
+from assistant.query_translation import search_across_languages
 from assistant.retrieval import Citation, Passage, Retriever
 from assistant.session import HISTORY_TOKENS, Turn, history_messages
 from ingest.records import Hit
@@ -256,6 +257,9 @@ def start_explanation(
     if not coverage.covered:
         return Explanation(question, language, [], coverage, generator, None, retriever,
                            profile=profile)
+    if generator.available and search_mode in (None, "hybrid"):
+        hits = search_across_languages(retriever, generator, query, len(hits),
+                                       profile.passage_languages) or hits
     terms = query_terms(query)
     chosen = choose_passages(hits, prompt_passages)
     quoted = quote_of(question, terms, chosen)

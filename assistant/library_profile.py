@@ -36,10 +36,11 @@ import numpy as np
 from assistant.budget import query_terms
 from assistant.language import detect_language
 from assistant.retrieval import Retriever
+from index.cross_language import language_shares
 from ingest.records import Chunk
 from ingest.sentences import split_sentences
 
-PROFILE_VERSION = 8
+PROFILE_VERSION = 9
 PROFILE_FILE = "assistant-profile.json"
 HEADING_SAMPLES = 40
 BACKGROUND_SENTENCES = 80
@@ -76,6 +77,7 @@ class LibraryProfile:
     acronyms: frozenset[str] = frozenset()  # initials of spelled-out names (Batch Normalization)
     background_languages: tuple[str, ...] = ()  # "zh" / "en" of each background sentence
     headings: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), np.float32))
+    passage_languages: dict[str, float] = field(default_factory=dict)  # share of passages
 
     def heading_lead(self, name_vector: np.ndarray) -> float:
         """How much the closest section heading stands out for a name (query embedding):
@@ -108,7 +110,8 @@ class LibraryProfile:
                 "han_share": self.han_share, "latin_share": self.latin_share,
                 "acronyms": sorted(self.acronyms),
                 "background_languages": list(self.background_languages),
-                "headings": np.round(self.headings, 4).tolist()}
+                "headings": np.round(self.headings, 4).tolist(),
+                "passage_languages": self.passage_languages}
 
     @classmethod
     def from_json(cls, data: dict) -> LibraryProfile:
@@ -119,7 +122,8 @@ class LibraryProfile:
                    np.asarray(data["background"], dtype=np.float32),
                    float(data["han_share"]), float(data["latin_share"]),
                    frozenset(data["acronyms"]), tuple(data["background_languages"]),
-                   np.asarray(data["headings"], dtype=np.float32))
+                   np.asarray(data["headings"], dtype=np.float32),
+                   {str(k): float(v) for k, v in data["passage_languages"].items()})
 
 
 def clean_heading(heading: str) -> str:
@@ -219,7 +223,7 @@ def measure_profile(retriever: Retriever, chunks: list[Chunk], fingerprint: str)
     return LibraryProfile(fingerprint, len(chunks), document_frequency(chunks),
                           heading_cosines, offtopic_cosines, background, han, latin,
                           spelled_out(chunks), tuple(detect_language(s) for s in sentences),
-                          heading_vectors)
+                          heading_vectors, language_shares(c.text for c in chunks))
 
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
