@@ -34,7 +34,7 @@ from assistant.study_records import (
 )
 from assistant.topics import Topic, topic_of
 from ingest.errors import LibraryStateError
-from ingest.schema import migrate
+from ingest.schema import DEFAULT_USER, migrate
 from ingest.store import BUSY_TIMEOUT_MS, LIBRARY_FILE_NAME, transaction
 
 _ITEM_COLUMNS = (
@@ -63,15 +63,22 @@ class MergeCounts:
 
 
 class StudyLog:
-    """Safe to share between threads (calls are serialized, like ``Store``)."""
+    """One user's study history. Safe to share between threads (calls are serialized, like
+    ``Store``); ``for_user`` gives another user's view over the same connection."""
 
-    def __init__(self, db: sqlite3.Connection, path: Path):
+    def __init__(self, db: sqlite3.Connection, path: Path, user: str = DEFAULT_USER,
+                 mutex: threading.RLock | None = None):
         self._db = db
         self.path = path
-        self._mutex = threading.RLock()
+        self.user = user
+        self._mutex = mutex or threading.RLock()
+
+    def for_user(self, user: str) -> StudyLog:
+        """The history of ``user`` in the same file (the connection stays this log's)."""
+        return StudyLog(self._db, self.path, user, self._mutex)
 
     @classmethod
-    def open(cls, home: str | Path) -> StudyLog:
+    def open(cls, home: str | Path, user: str = DEFAULT_USER) -> StudyLog:
         path = Path(home).expanduser() / LIBRARY_FILE_NAME
         try:
             db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -80,7 +87,7 @@ class StudyLog:
             migrate(db)
         except sqlite3.DatabaseError as error:
             raise LibraryStateError(f"{path}: cannot open study history ({error})") from None
-        return cls(db, path)
+        return cls(db, path, user)
 
     def close(self) -> None:
         with self._mutex:
@@ -89,37 +96,41 @@ class StudyLog:
     # -- reading ---------------------------------------------------------------------------
 
     def items(self) -> list[StudyItem]:
-        return self._items("ORDER BY created_at, item_key")
+        return self._items("TRUE ORDER BY created_at, item_key")
 
     def item(self, item_id: int) -> StudyItem | None:
-        found = self._items("WHERE id = ?", item_id)
+        found = self._items("id = ?", item_id)
         return found[0] if found else None
 
     def due(self, now: datetime, limit: int | None = None) -> list[StudyItem]:
         """Items due at ``now``, most overdue first."""
         return self._items(
-            "WHERE due <= ? ORDER BY due, id LIMIT ?", stamp(now), -1 if limit is None else limit
+            "due <= ? ORDER BY due, id LIMIT ?", stamp(now), -1 if limit is None else limit
         )
 
     def due_count(self, now: datetime) -> int:
-        return self._query("SELECT COUNT(*) FROM study_items WHERE due <= ?", stamp(now))[0][0]
+        return self._query("SELECT COUNT(*) FROM study_items WHERE user_name = ? AND due <= ?",
+                           self.user, stamp(now))[0][0]
 
     def next_due(self, now: datetime) -> datetime | None:
         """When the next item falls due after ``now`` (None when nothing is scheduled)."""
-        row = self._query("SELECT MIN(due) FROM study_items WHERE due > ?", stamp(now))[0]
+        row = self._query("SELECT MIN(due) FROM study_items WHERE user_name = ? AND due > ?",
+                          self.user, stamp(now))[0]
         return parse_stamp(row[0]) if row[0] else None
 
     def answers(self) -> dict[int, list[Answer]]:
         """Every answer by item id, oldest first."""
         by_item: dict[int, list[Answer]] = {}
         for item_id, *row in self._query(
-            f"SELECT item_id, {_ANSWER_COLUMNS} FROM study_answers ORDER BY answered_at, uid"
+            f"SELECT item_id, {_ANSWER_COLUMNS} FROM study_answers WHERE user_name = ? "
+            "ORDER BY answered_at, uid", self.user
         ):
             by_item.setdefault(item_id, []).append(_answer(row))
         return by_item
 
     def answer_count(self, item_id: int) -> int:
-        return self._query("SELECT COUNT(*) FROM study_answers WHERE item_id = ?", item_id)[0][0]
+        return self._query("SELECT COUNT(*) FROM study_answers WHERE user_name = ? AND "
+                           "item_id = ?", self.user, item_id)[0][0]
 
     def find(
         self,
@@ -132,11 +143,11 @@ class StudyLog:
         """The item a new answer belongs to: the one linked to the chunk, else the one first
         practised on the same passage, else (passage gone) the same question at its place."""
         if chunk_id is not None:
-            found = self._items("WHERE chunk_id = ? ORDER BY id LIMIT 1", chunk_id)
+            found = self._items("chunk_id = ? ORDER BY id LIMIT 1", chunk_id)
             if found:
                 return found[0]
-        found = self._items("WHERE item_key = ?", item_key) or self._items(
-            "WHERE source = ? AND heading_path = ? AND question = ? ORDER BY id LIMIT 1",
+        found = self._items("item_key = ?", item_key) or self._items(
+            "source = ? AND heading_path = ? AND question = ? ORDER BY id LIMIT 1",
             source,
             _path_json(heading_path),
             question,
@@ -178,11 +189,12 @@ class StudyLog:
                     raise ValueError("record needs an item id or a draft")
                 card = advance(None)
                 item_id = db.execute(
-                    "INSERT INTO study_items (item_key, source, heading_path, chunk_id, "
-                    "topic_key, topic_label, question, item_json, created_at, card_state, "
-                    "card_step, stability, difficulty, due, last_review) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO study_items (user_name, item_key, source, heading_path, "
+                    "chunk_id, topic_key, topic_label, question, item_json, created_at, "
+                    "card_state, card_step, stability, difficulty, due, last_review) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
+                        self.user,
                         draft.item_key,
                         draft.source,
                         _path_json(draft.heading_path),
@@ -197,7 +209,8 @@ class StudyLog:
                 ).lastrowid
             else:
                 row = db.execute(
-                    f"SELECT {_ITEM_COLUMNS} FROM study_items WHERE id = ?", (item_id,)
+                    f"SELECT {_ITEM_COLUMNS} FROM study_items WHERE id = ? AND user_name = ?",
+                    (item_id, self.user),
                 ).fetchone()
                 if row is None:
                     raise LibraryStateError(f"{self.path}: study item {item_id} is gone")
@@ -208,7 +221,7 @@ class StudyLog:
                     "WHERE id = ?",
                     (answer.question, _item_json(answer), *_card_row(card), item_id),
                 )
-            _insert_answer(db, item_id, answer)
+            _insert_answer(db, self.user, item_id, answer)
             return _item(
                 db.execute(
                     f"SELECT {_ITEM_COLUMNS} FROM study_items WHERE id = ?", (item_id,)
@@ -230,18 +243,19 @@ class StudyLog:
                 answers_known += len(history.answers) - len(fresh)
                 known_uids.update(a.uid for a in fresh)
                 row = db.execute(
-                    f"SELECT {_ITEM_COLUMNS} FROM study_items WHERE item_key = ?",
-                    (history.item_key,),
+                    f"SELECT {_ITEM_COLUMNS} FROM study_items WHERE user_name = ? AND "
+                    "item_key = ?",
+                    (self.user, history.item_key),
                 ).fetchone()
                 if row is None:
-                    item_id = _insert_history_item(db, history)
+                    item_id = _insert_history_item(db, self.user, history)
                     items_added += 1
                 else:
                     item_id = row[0]
                     if fresh:
                         _update_merged_item(db, _item(row), history, fresh, replay)
                 for answer in fresh:
-                    _insert_answer(db, item_id, answer)
+                    _insert_answer(db, self.user, item_id, answer)
                 answers_added += len(fresh)
         return MergeCounts(items_added, answers_added, answers_known)
 
@@ -294,7 +308,9 @@ class StudyLog:
     def _items(self, clause: str, *params: object) -> list[StudyItem]:
         return [
             _item(row)
-            for row in self._query(f"SELECT {_ITEM_COLUMNS} FROM study_items {clause}", *params)
+            for row in self._query(
+                f"SELECT {_ITEM_COLUMNS} FROM study_items WHERE user_name = ? AND {clause}",
+                self.user, *params)
         ]
 
     def _query(self, sql: str, *params: object) -> list[tuple]:
@@ -317,12 +333,13 @@ _LINK_QUERY = (
 )
 
 
-def _insert_history_item(db: sqlite3.Connection, history: ItemHistory) -> int:
+def _insert_history_item(db: sqlite3.Connection, user: str, history: ItemHistory) -> int:
     return db.execute(
-        "INSERT INTO study_items (item_key, source, heading_path, chunk_id, topic_key, "
-        "topic_label, question, item_json, created_at, card_state, card_step, stability, "
-        "difficulty, due, last_review) VALUES (?,?,?,NULL,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO study_items (user_name, item_key, source, heading_path, chunk_id, "
+        "topic_key, topic_label, question, item_json, created_at, card_state, card_step, "
+        "stability, difficulty, due, last_review) VALUES (?,?,?,?,NULL,?,?,?,?,?,?,?,?,?,?,?)",
         (
+            user,
             history.item_key,
             history.source,
             _path_json(history.heading_path),
@@ -356,11 +373,12 @@ def _update_merged_item(
     )
 
 
-def _insert_answer(db: sqlite3.Connection, item_id: int, answer: Answer) -> None:
+def _insert_answer(db: sqlite3.Connection, user: str, item_id: int, answer: Answer) -> None:
     db.execute(
-        "INSERT INTO study_answers (uid, item_id, answered_at, question, item_json, response, "
-        "verdict, missing, rating) VALUES (?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO study_answers (user_name, uid, item_id, answered_at, question, item_json, "
+        "response, verdict, missing, rating) VALUES (?,?,?,?,?,?,?,?,?,?)",
         (
+            user,
             answer.uid,
             item_id,
             stamp(answer.answered_at),

@@ -8,7 +8,9 @@
     memory.export("history.json"); memory.import_("history.json")
 
 Time comes from ``clock`` (or a ``now`` argument), so tests can replay weeks in a second.
-Like ``Assistant``, it keeps no per-user state; one instance can serve every UI session.
+Like ``Assistant``, it keeps no session state. Its history is one user's (``DEFAULT_USER``
+unless opened for another); ``memory.for_user(name)`` is another user's view over the same
+connection, so one open instance serves every session of a class.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from assistant.study_log import ItemDraft, MergeCounts, StudyLog
 from assistant.study_records import Answer, StudyItem
 from assistant.topics import topic_of
 from ingest.records import HEADING_SEPARATOR, Chunk, Hit, embed_text_of
+from ingest.schema import DEFAULT_USER
 
 Clock = Callable[[], datetime]
 
@@ -83,11 +86,23 @@ class StudyMemory:
 
     @classmethod
     def open(
-        cls, library, scheduler: StudyScheduler | None = None, clock: Clock = utc_now
+        cls, library, scheduler: StudyScheduler | None = None, clock: Clock = utc_now,
+        user: str = DEFAULT_USER,
     ) -> StudyMemory:
         """Study memory in ``library``'s SQLite file (``library``: an open ``Library``)."""
         home = library.settings.home
-        return cls(library, StudyLog.open(home), scheduler, clock, BankStore.open(home))
+        return cls(library, StudyLog.open(home, user), scheduler, clock, BankStore.open(home))
+
+    @property
+    def user(self) -> str:
+        return self.log.user
+
+    def for_user(self, user: str) -> StudyMemory:
+        """``user``'s study memory over this one's connections (close this one, not it)."""
+        if user == self.log.user:
+            return self
+        return StudyMemory(self.library, self.log.for_user(user), self.scheduler, self.clock,
+                           self.bank)
 
     def close(self) -> None:
         self.log.close()
@@ -142,7 +157,9 @@ class StudyMemory:
             return self.scheduler.review(card or self.scheduler.new_card(now), grade.verdict, now)
 
         stored = self.log.record(existing.id if existing else None, draft, answer, advance)
-        if item.bank_key and self.bank is not None:
+        if item.bank_key and self.bank is not None and self.user == DEFAULT_USER:
+            # the bank item's own card is the single user's; a class's students are scheduled
+            # by their own history above (the bank is shared by the class)
             self.bank.review(item.bank_key,
                              lambda card: self.scheduler.review(card, grade.verdict, now))
         return Recorded(stored.id, grade.verdict, stored.card, existing is None)

@@ -179,10 +179,75 @@ def _v3_question_bank(db: sqlite3.Connection) -> None:
     )
 
 
+DEFAULT_USER = "default"  # whose history a single-user library (and every pre-v4 row) is
+
+
+def _v4_study_history_per_user(db: sqlite3.Connection) -> None:
+    """Every study row carries its user (class mode, ``ui/class_mode_accounts.py``): a passage
+    is an item once per user, so ``item_key`` is unique per user, not overall. The two tables
+    are rebuilt (SQLite cannot drop a UNIQUE constraint) with their ids, so answers keep their
+    items; rows written before this step are the default user's, and a single-user library
+    keeps reading them as its own."""
+    db.execute("ALTER TABLE study_answers RENAME TO study_answers_v3")
+    db.execute("ALTER TABLE study_items RENAME TO study_items_v3")  # its FK follows the rename
+    db.execute(
+        f"""CREATE TABLE study_items (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            user_name TEXT NOT NULL DEFAULT '{DEFAULT_USER}',
+            item_key TEXT NOT NULL,                 -- content_hash of the chunk first practised
+            source TEXT NOT NULL,
+            heading_path TEXT NOT NULL,             -- JSON array
+            chunk_id INTEGER REFERENCES chunks(id) ON DELETE SET NULL,
+            topic_key TEXT NOT NULL,
+            topic_label TEXT NOT NULL,
+            question TEXT NOT NULL,
+            item_json TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            card_state INTEGER NOT NULL,
+            card_step INTEGER,
+            stability REAL,
+            difficulty REAL,
+            due TEXT NOT NULL,
+            last_review TEXT,
+            UNIQUE (user_name, item_key)
+        )"""
+    )
+    db.execute(
+        f"""CREATE TABLE study_answers (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            user_name TEXT NOT NULL DEFAULT '{DEFAULT_USER}',
+            uid TEXT NOT NULL UNIQUE,
+            item_id INTEGER NOT NULL REFERENCES study_items(id) ON DELETE CASCADE,
+            answered_at TEXT NOT NULL,
+            question TEXT NOT NULL,
+            item_json TEXT NOT NULL,
+            response TEXT NOT NULL,
+            verdict TEXT NOT NULL CHECK (verdict IN ('correct', 'partial', 'incorrect')),
+            missing TEXT NOT NULL,
+            rating INTEGER NOT NULL
+        )"""
+    )
+    items = ("id, item_key, source, heading_path, chunk_id, topic_key, topic_label, question, "
+             "item_json, created_at, card_state, card_step, stability, difficulty, due, "
+             "last_review")
+    answers = ("id, uid, item_id, answered_at, question, item_json, response, verdict, missing, "
+               "rating")
+    db.execute(f"INSERT INTO study_items ({items}) SELECT {items} FROM study_items_v3")
+    db.execute(f"INSERT INTO study_answers ({answers}) SELECT {answers} FROM study_answers_v3")
+    db.execute("DROP TABLE study_answers_v3")
+    db.execute("DROP TABLE study_items_v3")  # nothing refers to it any more: no cascade
+    db.execute("CREATE INDEX study_items_by_due ON study_items(user_name, due)")
+    db.execute("CREATE INDEX study_items_by_chunk ON study_items(chunk_id)")
+    db.execute("CREATE INDEX study_items_by_topic ON study_items(topic_key)")
+    db.execute("CREATE INDEX study_answers_by_item ON study_answers(item_id, answered_at)")
+    db.execute("CREATE INDEX study_answers_by_user ON study_answers(user_name)")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_documents_and_chunks,
     _v2_study_history,
     _v3_question_bank,
+    _v4_study_history_per_user,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

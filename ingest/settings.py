@@ -83,6 +83,11 @@ class Settings:
         "on", "the app makes and verifies practice questions in the background while the model "
         "is idle", choices=("on", "off")
     )
+    class_mode: str = _setting(
+        "off", "on: the app asks for a login (accounts from 'study users add'), each student "
+        "keeps their own study history, a teacher manages the library; 'study serve' turns it on",
+        choices=("off", "on")
+    )
 
     @classmethod
     def field_names(cls) -> list[str]:

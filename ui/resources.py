@@ -21,6 +21,7 @@ from assistant.generator import Generator, LlamaGenerator, open_generator
 from assistant.study_memory import StudyMemory
 from index.library import Library
 from ingest.settings import Settings
+from ui.auth_gate import current_user
 from ui.reasons import reason_text
 from ui.texts import t
 
@@ -98,9 +99,10 @@ def _open_study_memory(key: tuple[str, ...], _library: Library) -> StudyMemory:
 
 
 def study_memory() -> StudyMemory:
-    """Practice history of this library (shared: its connection is serialized)."""
+    """This session's user's practice history (one shared connection, serialized; the user
+    is the signed-in student in class mode, else the single user)."""
     current = settings()
-    return _open_study_memory(_library_key(current), library())
+    return _open_study_memory(_library_key(current), library()).for_user(current_user())
 
 
 def assistant() -> Assistant:

@@ -215,6 +215,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "dimensions": ("{n} 维", "{n} d"),
     "model_missing": ("未加载（{reason}）", "not loaded ({reason})"),
     "check_models": ("检查模型文件", "Check model files"),
+    # class mode (issue 18)
+    "class_login_title": ("学习助手 · 班级", "Study assistant · class"),
+    "class_login": ("登录", "Log in"),
+    "class_username": ("用户名", "User name"),
+    "class_password": ("密码", "Password"),
+    "class_login_button": ("登录", "Log in"),
+    "class_login_failed": ("用户名或密码不对。", "The user name or password is wrong."),
+    "class_signed_in": ("已登录：{name}（{role}）", "Signed in: {name} ({role})"),
+    "class_role_student": ("学生", "student"),
+    "class_role_teacher": ("老师", "teacher"),
+    "class_logout": ("退出登录", "Log out"),
 }
 
 

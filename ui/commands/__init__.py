@@ -7,10 +7,12 @@ from ui.commands import (
     library_cmd,
     models_cmd,
     search_cmd,
+    serve_cmd,
     study_cmd,
     ui_cmd,
 )
 
 COMMAND_MODULES = (
     library_cmd, search_cmd, assistant_cmd, study_cmd, doctor_cmd, models_cmd, ui_cmd, bank_cmd,
+    serve_cmd,
 )

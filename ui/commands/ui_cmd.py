@@ -1,14 +1,18 @@
-"""``study ui``: start the Streamlit app on loopback (never all interfaces unless asked)."""
+"""``study ui``: start the Streamlit app on loopback. Another address is served only with
+login on (``class_mode``, which ``study serve`` sets): an open app beyond this machine would
+let anyone read the notes and change the library."""
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import math
 import os
 import sys
 from dataclasses import fields
 from pathlib import Path
 
+from ingest.errors import ConfigError
 from ingest.settings import ENV_PREFIX, Settings
 
 APP_PATH = Path(__file__).resolve().parent.parent / "app.py"
@@ -32,7 +36,25 @@ def streamlit_command(settings: Settings) -> list[str]:
     ]
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only reaches this machine.
+
+    >>> [is_loopback(h) for h in ("127.0.0.1", "::1", "localhost", "0.0.0.0", "10.0.0.5")]
+    [True, True, True, False, False]
+    """
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip()).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
+
+
 def start_ui(args: argparse.Namespace, settings: Settings) -> int:
+    if not is_loopback(settings.ui_host) and settings.class_mode != "on":
+        raise ConfigError(f"ui_host {settings.ui_host} is reachable beyond this machine; serve "
+                          "it with login on: 'study serve --host ...' (accounts: 'study users "
+                          "add')")
     env = dict(os.environ)  # the app re-reads Settings; pass every resolved value along
     env.update({ENV_PREFIX + f.name.upper(): str(getattr(settings, f.name))
                 for f in fields(Settings)})
