@@ -16,7 +16,7 @@ Everything is conservative on purpose: a card that is wrong, trivial or ambiguou
 student more than a missing one. Generic labels (作用, 定义, 优点 …), pronoun subjects (这, 它
 …) and terms the rest of the sentence gives away are skipped.
 
->>> from ingest.records import Chunk
+>>> from ground.records import Chunk
 >>> q = "题目 4：什么是梯度裁剪？"
 >>> text = f"#### {q}\\n\\n**答案：** 梯度裁剪（Clipping）是一种限制梯度大小的方法。"
 >>> chunk = Chunk(1, 1, "/n/a.md", "T", ("T", q), 7, 9, 0, len(text), text, "h")
@@ -36,8 +36,8 @@ from assistant.bank_records import EXTRACTED, Draft
 from assistant.quiz import question_of
 from assistant.quiz_schema import BLANK, QuizItem
 from assistant.retrieval import Citation
-from ingest.records import Chunk
-from ingest.sentences import split_sentences
+from ground.records import Chunk
+from ground.sentences import split_sentences
 
 BACK_CHARS = 420  # a flashcard's back: longer answers keep their key lines
 LINE_CHARS = 110

@@ -23,7 +23,7 @@ from assistant.bank_mcq import SLOT_PREFIX, definition_mcqs, is_definition
 from assistant.bank_records import BankItem, BankPassage, Draft
 from assistant.bank_store import BankStore
 from assistant.scheduler import CardState
-from ingest.records import Chunk
+from ground.records import Chunk
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from assistant.prompts import (
 )
 from assistant.retrieval import Citation, Passage, Retriever
 from assistant.session import HISTORY_TOKENS, Turn, history_messages
-from ingest.records import Hit
+from ground.records import Hit
 
 PROMPT_PASSAGES = 4  # at most this many passages, best first
 CANDIDATES = 8  # retrieved sections whose answer blocks compete for the prompt

@@ -39,7 +39,7 @@ from assistant.language import detect_language
 from assistant.prompts import grade_messages
 from assistant.quiz_schema import BLANK, GRADE_SCHEMA, QuizItem, normalized
 from assistant.retrieval import Citation, Embedder, Passage
-from ingest.records import Chunk, Hit
+from ground.records import Chunk, Hit
 
 UNRELATED_BELOW = 0.915
 CLOSE_FROM = 0.97

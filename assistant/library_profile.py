@@ -36,8 +36,8 @@ import numpy as np
 from assistant.budget import query_terms
 from assistant.language import detect_language
 from assistant.retrieval import Retriever
-from ingest.records import Chunk
-from ingest.sentences import split_sentences
+from ground.records import Chunk
+from ground.sentences import split_sentences
 
 PROFILE_VERSION = 8
 PROFILE_FILE = "assistant-profile.json"

@@ -35,7 +35,7 @@ from assistant.facade import Assistant
 from assistant.generator import LlamaGenerator, Message, Prompt
 from assistant.prompts import SYSTEM, explain_user
 from assistant.retrieval import Passage
-from ingest.settings import Settings
+from ground.settings import Settings
 from models.llm_file import resolve_llm_path
 
 RESULTS = Path(__file__).resolve().parent / "results" / "assistant.md"

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.errors import ModelError
-from ingest.settings import Settings, default_model_cache
+from ground.errors import ModelError
+from ground.settings import Settings, default_model_cache
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_NOTES = REPO_ROOT / "examples" / "notes"

@@ -33,12 +33,12 @@ from reliability_support import (
     study_env,
 )
 
+from ground.settings import Settings
 from ingest.chunker import EMBEDDING_WINDOW
 from ingest.encoding import decode_text
 from ingest.oversized import MAX_LINE_CHARS
 from ingest.pipeline import ingest_paths
 from ingest.report import Status
-from ingest.settings import Settings
 from ingest.store import Store
 
 PEAK_RSS = (

@@ -20,13 +20,13 @@ import pytest
 from ingest_support import token_counter  # noqa: F401 (fixture)
 from reliability_support import run_study, start_study
 
+from ground.settings import Settings
 from index.embedding_cache import CACHE_FILE_NAME, COMMIT_BATCH
 from ingest import pipeline
 from ingest.chunker import chunk_document
 from ingest.oversized import MAX_LINE_CHARS
 from ingest.pipeline import ingest_paths
 from ingest.report import Status
-from ingest.settings import Settings
 from ingest.store import Store
 
 

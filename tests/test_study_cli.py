@@ -20,10 +20,10 @@ from assistant.grading import Grade
 from assistant.quiz import item_on_chunk, question_of
 from assistant.quiz_schema import QuizItem
 from assistant.retrieval import Citation
-from assistant.study_memory import StudyMemory
+from ground.question_key import question_key
+from ground.records import Chunk, Hit
 from index.library import Library
-from ingest.duplicates import question_key
-from ingest.records import Chunk, Hit
+from memory.study_memory import StudyMemory
 from ui.cli import main
 
 NO_MODEL = UnavailableGenerator("not needed by this test")

@@ -13,14 +13,14 @@ from fsrs import Card, Rating, Scheduler
 
 from assistant import mastery
 from assistant.grading import Grade
-from assistant.history_file import HistoryFileError
 from assistant.quiz_schema import QuizItem
 from assistant.retrieval import Citation
-from assistant.study_memory import StudyMemory
+from ground.database import LIBRARY_FILE_NAME
+from ground.settings import Settings
 from index.library import Library
 from ingest.schema import MIGRATIONS, SCHEMA_VERSION
-from ingest.settings import Settings
-from ingest.store import LIBRARY_FILE_NAME
+from memory.history_file import HistoryFileError
+from memory.study_memory import StudyMemory
 from ui.cli import main
 from ui.commands import study_cmd
 

@@ -79,9 +79,9 @@ def seed_history(settings) -> None:
     from assistant.grading import Grade
     from assistant.quiz_schema import QuizItem
     from assistant.retrieval import Citation
-    from assistant.study_memory import StudyMemory
+    from ground.records import Hit
     from index.library import Library
-    from ingest.records import Hit
+    from memory.study_memory import StudyMemory
 
     start = datetime.now(UTC) - timedelta(days=14)
     with Library.open(settings) as library, StudyMemory.open(library) as memory:

@@ -1,13 +1,13 @@
-"""The Practice and Progress pages' bridge to study memory (``assistant.study_memory``)."""
+"""The Practice and Progress pages' bridge to study memory (``memory.study_memory``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from assistant.grading import Grade
-from assistant.mastery import TopicMastery
 from assistant.quiz_schema import QuizItem
 from assistant.study_records import StudyItem
+from memory.mastery import TopicMastery
 from ui import resources
 
 REVIEW_BATCH = 10

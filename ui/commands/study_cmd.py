@@ -1,6 +1,6 @@
 """``study review``, ``study progress`` and ``study history export|import``: study memory.
 
-Thin handlers over ``assistant.study_memory.StudyMemory``; the UI's Progress page and "Review
+Thin handlers over ``memory.study_memory.StudyMemory``; the UI's Progress page and "Review
 due" button call the same object.
 """
 
@@ -12,9 +12,9 @@ import sys
 import unicodedata
 from datetime import datetime, timedelta
 
-from assistant.mastery import TopicMastery
-from assistant.study_memory import StudyMemory
-from ingest.settings import Settings
+from ground.settings import Settings
+from memory.mastery import TopicMastery
+from memory.study_memory import StudyMemory
 from ui.commands.arguments import positive_int
 from ui.terminal_text import terminal_safe
 

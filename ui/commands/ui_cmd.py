@@ -9,7 +9,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from ingest.settings import ENV_PREFIX, Settings
+from ground.settings import ENV_PREFIX, Settings
 
 APP_PATH = Path(__file__).resolve().parent.parent / "app.py"
 

@@ -24,16 +24,16 @@ from pathlib import Path
 from assistant.bank import QuestionBank
 from assistant.bank_store import BankStore
 from assistant.grading import Grade
-from assistant.history_file import read_history, write_history
-from assistant.mastery import TopicMastery, topic_mastery
 from assistant.quiz import item_on_chunk
 from assistant.quiz_schema import QuizItem
 from assistant.retrieval import Citation
 from assistant.scheduler import CardState, StudyScheduler, rating_of, utc
-from assistant.study_log import ItemDraft, MergeCounts, StudyLog
 from assistant.study_records import Answer, StudyItem
 from assistant.topics import topic_of
-from ingest.records import HEADING_SEPARATOR, Chunk, Hit, embed_text_of
+from ground.records import HEADING_SEPARATOR, Chunk, Hit, embed_text_of
+from memory.history_file import read_history, write_history
+from memory.mastery import TopicMastery, topic_mastery
+from memory.study_log import ItemDraft, MergeCounts, StudyLog
 
 Clock = Callable[[], datetime]
 
@@ -207,7 +207,7 @@ class StudyMemory:
     # -- progress --------------------------------------------------------------------------
 
     def mastery(self, now: datetime | None = None) -> list[TopicMastery]:
-        """Every practised topic, weakest first (``assistant/mastery.py`` has the formula)."""
+        """Every practised topic, weakest first (``memory/mastery.py`` has the formula)."""
         self.log.refresh()
         return topic_mastery(self.log.items(), self.log.answers(), self.scheduler, self.now(now))
 
