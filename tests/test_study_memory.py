@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fsrs import Card, Rating, Scheduler
 
-from assistant import mastery
 from assistant.grading import Grade
 from assistant.quiz_schema import QuizItem
 from assistant.retrieval import Citation
@@ -19,6 +18,7 @@ from ground.database import LIBRARY_FILE_NAME
 from ground.settings import Settings
 from index.library import Library
 from ingest.schema import MIGRATIONS, SCHEMA_VERSION
+from memory import mastery
 from memory.history_file import HistoryFileError
 from memory.study_memory import StudyMemory
 from ui.cli import main
