@@ -23,7 +23,7 @@ def review_questions(entries: list[StudyItem]) -> Iterator[Question]:
     """A fresh question per due entry, written when it is asked for (one model call each)."""
     memory = resources.study_memory()
     for entry in entries:
-        yield memory.review_item(entry, resources.assistant()), entry
+        yield memory.review_item(entry, resources.generator()), entry
 
 
 def new_questions(items: Iterator[QuizItem]) -> Iterator[Question]:
@@ -32,7 +32,7 @@ def new_questions(items: Iterator[QuizItem]) -> Iterator[Question]:
 
 
 def topic_questions(topic: TopicMastery, count: int) -> Iterator[Question]:
-    return new_questions(resources.study_memory().practise(topic, resources.assistant(), count))
+    return new_questions(resources.study_memory().practise(topic, resources.generator(), count))
 
 
 def record_answer(item: QuizItem, response: str, grade: Grade,

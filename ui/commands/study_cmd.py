@@ -73,7 +73,7 @@ def review_command(args: argparse.Namespace, settings: Settings) -> int:
         )
     asked = right = 0
     for number, entry in enumerate(due, start=1):
-        item = memory.review_item(entry, None if args.same else assistant)
+        item = memory.review_item(entry, None if args.same else assistant.generator)
         print(f"R{number}. {terminal_safe(item.question)}    [{terminal_safe(entry.topic.label)}]")
         for letter, option in zip("ABCD", item.options, strict=False):
             print(f"  {letter}. {terminal_safe(option)}")
