@@ -77,6 +77,18 @@ def chromium() -> Iterator[object]:
         browser.close()
 
 
+@contextmanager
+def zh_page(browser) -> Iterator[object]:
+    """A page in a fresh browser context as a Chinese student sees it (1280x900, zh-CN);
+    ``page.requested`` lists every URL it asks for."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.requested = []
+    page.on("request", lambda request: page.requested.append(request.url))
+    yield page
+    context.close()
+
+
 def screenshot(page, tmp_path: Path, name: str, full_page: bool = True) -> Path:
     """Save a screenshot in the test's directory, and in ``$STUDY_SCREENSHOTS`` when set (how
     the README's pictures are made)."""

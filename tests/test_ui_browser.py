@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 import pytest
-from browser_support import HAS_CHROMIUM, chromium, screenshot, study_ui
+from browser_support import HAS_CHROMIUM, chromium, screenshot, study_ui, zh_page
 from conftest import REPO_ROOT, SAMPLE_NOTES
 
 ANSWER_TIMEOUT_MS = 600_000  # first LLM load and a short answer on 2 shared cores
@@ -67,9 +67,8 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    yield context.new_page()
-    context.close()
+    with zh_page(browser) as fresh:
+        yield fresh
 
 
 def test_ask_streams_an_answer_with_sources(app_url, page, tmp_path):

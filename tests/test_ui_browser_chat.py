@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from browser_support import HAS_CHROMIUM, chromium, screenshot, study_ui
+from browser_support import HAS_CHROMIUM, chromium, screenshot, study_ui, zh_page
 from conftest import REPO_ROOT, SAMPLE_NOTES
 from ui_support import seed_history
 
@@ -80,12 +80,8 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.requested = []  # every URL the page asks for
-    page.on("request", lambda request: page.requested.append(request.url))
-    yield page
-    context.close()
+    with zh_page(browser) as fresh:
+        yield fresh
 
 
 def ask(page, question: str) -> None:
