@@ -57,8 +57,8 @@ bench: setup
 	$(BIN)/python -m benchmarks.bench_assistant --naive
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check ingest models index assistant ui tests benchmarks
-	$(BIN)/ruff format --check ingest models index assistant ui tests benchmarks
+	$(BIN)/ruff check ground ingest models index assistant memory ui tests benchmarks
+	$(BIN)/ruff format --check ground ingest models index assistant memory ui tests benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -16,7 +16,7 @@ Everything is conservative on purpose: a card that is wrong, trivial or ambiguou
 student more than a missing one. Generic labels (作用, 定义, 优点 …), pronoun subjects (这, 它
 …) and terms the rest of the sentence gives away are skipped.
 
->>> from ingest.records import Chunk
+>>> from ground.records import Chunk
 >>> q = "题目 4：什么是梯度裁剪？"
 >>> text = f"#### {q}\\n\\n**答案：** 梯度裁剪（Clipping）是一种限制梯度大小的方法。"
 >>> chunk = Chunk(1, 1, "/n/a.md", "T", ("T", q), 7, 9, 0, len(text), text, "h")
@@ -40,7 +40,7 @@ from assistant.bank_extract_text import (
 )
 from assistant.bank_extract_truefalse import swapped_statements
 from assistant.bank_records import Draft
-from ingest.records import Chunk
+from ground.records import Chunk
 
 
 def extract_cards(chunk: Chunk, continued: bool = False, section: str = "") -> list[Draft]:

@@ -27,8 +27,8 @@ from assistant.bank_extract_text import (
 from assistant.bank_records import Draft
 from assistant.quiz import question_of
 from assistant.quiz_schema import BLANK
-from ingest.records import Chunk
-from ingest.sentences import split_sentences
+from ground.records import Chunk
+from ground.sentences import split_sentences
 
 _ZH_DEFINITION = re.compile(
     r"^(?P<term>[A-Za-z0-9\u4e00-\u9fff][A-Za-z0-9\u4e00-\u9fff \-+/·]{0,23}?)\s*"

@@ -25,7 +25,7 @@ from assistant.bank_extract_text import (
 )
 from assistant.bank_records import Draft
 from assistant.quiz import question_of
-from ingest.records import Chunk
+from ground.records import Chunk
 
 BACK_CHARS = 450  # whole answers longer (or > 10 lines) make no card: 18 % sample, 17 % dev2
 MAX_BACK_LINES = 10

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from assistant.bank_records import EXTRACTED, Draft
 from assistant.quiz_schema import BLANK, QuizItem
 from assistant.retrieval import Citation
-from ingest.records import Chunk
-from ingest.sentences import split_sentences
+from ground.records import Chunk
+from ground.sentences import split_sentences
 
 LINE_CHARS = 110
 _LABEL = re.compile(

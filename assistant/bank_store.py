@@ -21,9 +21,9 @@ from pathlib import Path
 from assistant.bank_records import BankItem, BankPassage, BankProgress, Draft, Rejection
 from assistant.scheduler import CardState
 from assistant.study_records import item_from_json, parse_stamp, stamp
-from ingest.errors import LibraryStateError
+from ground.database import BUSY_TIMEOUT_MS, LIBRARY_FILE_NAME, transaction
+from ground.errors import LibraryStateError
 from ingest.schema import migrate
-from ingest.store import BUSY_TIMEOUT_MS, LIBRARY_FILE_NAME, transaction
 
 _ITEM_COLUMNS = (
     "id, item_key, passage_hash, slot, item_json, source, heading_path, start_line, end_line, "

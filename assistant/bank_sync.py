@@ -23,7 +23,7 @@ from assistant.bank_mcq import SLOT_PREFIX, definition_mcqs, is_definition
 from assistant.bank_records import BankItem, BankPassage, Draft
 from assistant.bank_store import BankStore
 from assistant.scheduler import CardState
-from ingest.records import Chunk
+from ground.records import Chunk
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def continued_passages(chunks: list[Chunk]) -> set[str]:
     same section split in two (unless the next part opens with the "解析：" after the answer),
     or its subsections.
 
-    >>> from ingest.records import Chunk
+    >>> from ground.records import Chunk
     >>> def c(i, path): return Chunk(i, 1, "f", "T", path, i, i, i, i + 1, "x", f"h{i}")
     >>> sorted(continued_passages([c(0, ("T", "a")), c(1, ("T", "a")), c(2, ("T", "a", "b")),
     ...                            c(3, ("T", "c"))]))

@@ -42,7 +42,7 @@ import numpy as np
 from assistant.budget import query_terms
 from assistant.language import detect_language, is_han
 from assistant.retrieval import Embedder, Passage
-from ingest.sentences import split_sentences
+from ground.sentences import split_sentences
 
 LEXICAL_STRONG = 0.6  # most of the claim's own (rarity-weighted) terms are in the passage
 LEXICAL_WEAK = 0.3  # some are, and the passage is closer to the claim than the background

@@ -35,8 +35,8 @@ from assistant.prompts import (
     section_title,
 )
 from assistant.retrieval import Citation, Passage, Retriever
-from ingest.errors import ConfigError
-from ingest.sentences import split_sentences
+from ground.errors import ConfigError
+from ground.sentences import split_sentences
 
 PASSAGES_PER_CONCEPT = 2
 COMPARE_BUDGET = 900  # passage tokens for all concepts together

@@ -38,7 +38,7 @@ from assistant.language import detect_language, is_han
 from assistant.library_profile import OFFTOPIC_QUESTIONS, LibraryProfile
 from assistant.retrieval import Citation, Retriever
 from assistant.subjects import subject_terms
-from ingest.records import Hit
+from ground.records import Hit
 
 NEAREST_TOPICS = 3
 NAME_SEARCH_HITS = 12  # passages searched (lexically) for a name

@@ -50,8 +50,8 @@ from assistant.prompts import (
 from assistant.query_translation import search_across_languages
 from assistant.retrieval import Citation, Passage, Retriever
 from assistant.session import HISTORY_TOKENS, Turn, history_messages
-from ingest.records import Hit
-from ingest.sentences import split_sentences
+from ground.records import Hit
+from ground.sentences import split_sentences
 
 PROMPT_PASSAGES = 2  # sections the model reads, best first (see choose_passages)
 CANDIDATES = 8  # retrieved hits: coverage reads them; the prompt takes the best sections

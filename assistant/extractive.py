@@ -19,7 +19,7 @@ Every quoted line is the exact text of the source with its 1-based line number; 
 than ``LONG_LINE_CHARS`` is cut to its best contiguous sentences, still exact (``partial``).
 No model runs here, so it costs microseconds after retrieval.
 
->>> from ingest.records import Chunk, Hit
+>>> from ground.records import Chunk, Hit
 >>> text = ("#### 4. 什么是梯度消失？\\n\\n**答案：** 梯度逐层变小。\\n\\n"
 ...         "- **原因：** 链式法则。\\n\\n**解析：** 略。")
 >>> chunk = Chunk(1, 1, "/n/a.md", "a", ("a", "4. 梯度消失"), 49, 55, 0, len(text), text, "h")
@@ -38,7 +38,7 @@ import numpy as np
 
 from assistant.budget import query_terms
 from assistant.retrieval import Citation, Embedder, Passage
-from ingest.sentences import split_sentences
+from ground.sentences import split_sentences
 
 MAX_LINES = 8  # an answer block longer than this is cut at a line end
 MAX_CHARS = 800

@@ -19,7 +19,7 @@ from assistant.quiz import QuizLog, QuizRequest, generate_items
 from assistant.quiz_schema import QuizItem
 from assistant.retrieval import Retriever
 from assistant.session import Turn
-from ingest.settings import Settings
+from ground.settings import Settings
 
 
 class Assistant:

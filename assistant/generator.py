@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.errors import ModelError
-from ingest.settings import Settings
+from ground.errors import ModelError
+from ground.settings import Settings
 
 SEED = 1234
 MIN_ANSWER_TOKENS = 16  # a prompt that leaves less than this is cut in the middle instead

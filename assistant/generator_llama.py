@@ -31,8 +31,8 @@ from assistant.generator import (
     UnavailableGenerator,
     fit_to_context,
 )
-from ingest.errors import ModelError
-from ingest.settings import Settings
+from ground.errors import ModelError
+from ground.settings import Settings
 
 CHATML_TEMPLATE = (
     "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"

@@ -49,8 +49,8 @@ from assistant.generator import (
     Prompt,
     TokenStream,
 )
-from ingest.errors import ModelError
-from ingest.settings import Settings
+from ground.errors import ModelError
+from ground.settings import Settings
 
 CONNECT_SECONDS = 5.0
 RETRY_SECONDS = 5.0  # an unreachable server is asked again after this

@@ -42,7 +42,7 @@ from assistant.language import detect_language
 from assistant.prompts import grade_messages
 from assistant.quiz_schema import BLANK, GRADE_SCHEMA, QuizItem, normalized
 from assistant.retrieval import Citation, Embedder, Passage
-from ingest.records import Chunk, Hit
+from ground.records import Chunk, Hit
 
 _RANK = {"incorrect": 0, "partial": 1, "correct": 2}
 UNRELATED_BELOW = 0.915

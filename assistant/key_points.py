@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.sentences import split_sentences
+from ground.sentences import split_sentences
 
 STATED_FROM = 0.3  # share of a point's bigrams/words the answer must contain
 HEAD_STATED_FROM = 0.6

@@ -36,9 +36,9 @@ import numpy as np
 from assistant.budget import query_terms
 from assistant.language import detect_language
 from assistant.retrieval import Retriever
+from ground.records import Chunk
+from ground.sentences import split_sentences
 from index.cross_language import language_shares
-from ingest.records import Chunk
-from ingest.sentences import split_sentences
 
 PROFILE_VERSION = 9
 PROFILE_FILE = "assistant-profile.json"

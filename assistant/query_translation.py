@@ -29,8 +29,8 @@ from collections.abc import Sequence
 from assistant.generator import Generator, Message, Prompt
 from assistant.language import detect_language
 from assistant.retrieval import Retriever
+from ground.records import Hit
 from index.cross_language import languages_to_translate_into, merge_routed
-from ingest.records import Hit
 
 SYSTEM = {
     "en": ("You translate a student's question about deep learning into English. Keep technical "

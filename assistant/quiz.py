@@ -34,9 +34,9 @@ from assistant.quiz_schema import (
     problems,
 )
 from assistant.retrieval import Passage, Retriever
-from ingest.errors import ConfigError
-from ingest.records import Chunk, Hit
-from ingest.sentences import split_sentences
+from ground.errors import ConfigError
+from ground.records import Chunk, Hit
+from ground.sentences import split_sentences
 
 QUIZ_PASSAGE_TOKENS = 200
 QUIZ_MAX_TOKENS = 220
@@ -124,7 +124,7 @@ def select_sections(retriever: Retriever, request: QuizRequest) -> list[Hit]:
 def spread(chunks: list[Chunk], count: int, seed: int = 0) -> list[Chunk]:
     """``count`` chunks taken round-robin over documents, evenly spaced within each.
 
-    >>> from ingest.records import Chunk
+    >>> from ground.records import Chunk
     >>> cs = [Chunk(i, i // 4, "f", "t", ("t", str(i)), 1, 1, 0, 1, "x", "h") for i in range(8)]
     >>> [c.id for c in spread(cs, 4)]
     [0, 4, 2, 6]

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from ground.records import Chunk, Hit
 from index.embedder import Embedder
-from ingest.records import Chunk, Hit
 
 
 class Retriever(Protocol):

@@ -31,8 +31,8 @@ import re
 from dataclasses import dataclass
 
 from assistant.quiz import question_of
-from ingest.duplicates import question_key
-from ingest.records import HEADING_SEPARATOR
+from ground.question_key import question_key
+from ground.records import HEADING_SEPARATOR
 
 _QUESTION_END = re.compile(r"[?？]\s*$")
 

@@ -51,9 +51,9 @@ from assistant.language import detect_language
 from assistant.library_profile import profile_of
 from assistant.prompts import compact, defuse, format_passage, section_title
 from assistant.retrieval import Passage
-from ingest.records import Hit
-from ingest.sentences import split_sentences
-from ingest.settings import Settings
+from ground.records import Hit
+from ground.sentences import split_sentences
+from ground.settings import Settings
 
 ROOT = Path(__file__).resolve().parent
 RUNS = ROOT / "results" / "answers_runs"

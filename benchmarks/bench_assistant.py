@@ -35,7 +35,7 @@ from assistant.facade import Assistant
 from assistant.generator import LlamaGenerator, Message, Prompt
 from assistant.prompts import SYSTEM, explain_user
 from assistant.retrieval import Passage
-from ingest.settings import Settings
+from ground.settings import Settings
 from models.llm_file import resolve_llm_path
 
 RESULTS = Path(__file__).resolve().parent / "results" / "assistant.md"
@@ -92,16 +92,7 @@ def time_question(assistant: Assistant, question: str) -> Row:
     stats = explanation.stats
     if stats is None:  # not covered or no model: nothing generated
         return Row(question, sources, float("nan"), 0, 0, 0, 0.0, load)
-    return Row(
-        question,
-        sources,
-        first or float("nan"),
-        stats.prompt_tokens,
-        stats.cached_tokens,
-        stats.completion_tokens,
-        stats.decode_tokens_per_second,
-        load,
-    )
+    return _row(question, sources, first, stats, load)
 
 
 def time_naive(assistant: Assistant, question: str) -> Row:
@@ -120,6 +111,11 @@ def time_naive(assistant: Assistant, question: str) -> Row:
         if first is None:
             first = time.perf_counter() - start
     stats = stream.stats
+    return _row(question, sources, first, stats, load)
+
+
+def _row(question: str, sources: float, first: float | None, stats, load: float) -> Row:
+    """A row from the timings and a finished stream's ``stats``."""
     return Row(
         question,
         sources,

@@ -104,7 +104,7 @@ def load_row(row: str, settings, threads: int):
 def probe_load(row: str) -> None:
     """Subprocess body: import and load ``row``, embed one query, print seconds and peak RSS."""
     started = time.perf_counter()
-    from ingest.settings import Settings
+    from ground.settings import Settings
 
     settings = Settings.load()
     _, embed_query = load_row(row, settings, settings.resolved_threads())
@@ -179,7 +179,7 @@ def agreement(reference: tuple, candidate: tuple) -> str:
 
 
 def run(rounds: int, log: Callable[[str], None]) -> str:
-    from ingest.settings import Settings
+    from ground.settings import Settings
 
     settings = Settings.load()
     threads = settings.resolved_threads()
@@ -266,7 +266,7 @@ def main() -> None:
         return
     report = run(args.rounds, lambda message: print(message, file=sys.stderr, flush=True))
     print(report)
-    from ingest.model_files import atomic_write_bytes
+    from ground.atomic_files import atomic_write_bytes
 
     atomic_write_bytes(RESULTS, report.encode("utf-8"))
 

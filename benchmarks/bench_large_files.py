@@ -25,7 +25,7 @@ import json, resource, sys, time
 from pathlib import Path
 from index.embedding_files import resolve_embedding_model
 from ingest.pipeline import ingest_paths
-from ingest.settings import Settings
+from ground.settings import Settings
 from ingest.store import Store
 from ingest.token_count import load_token_counter
 settings = Settings.load(home=sys.argv[2])

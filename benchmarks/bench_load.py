@@ -34,7 +34,7 @@ from pathlib import Path
 
 from assistant.facade import Assistant
 from assistant.generator_openai import EndpointConfig, OpenAIGenerator
-from ingest.settings import Settings
+from ground.settings import Settings
 from models.llm_file import resolve_llm_path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -32,8 +32,8 @@ from pathlib import Path
 
 from assistant.bank import QuestionBank, attach
 from assistant.facade import Assistant
+from ground.settings import Settings
 from index.library import Library
-from ingest.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SAMPLE_NOTES = Path(__file__).resolve().parent.parent / "examples" / "notes"

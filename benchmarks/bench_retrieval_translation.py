@@ -24,10 +24,10 @@ from pathlib import Path
 
 from assistant.language import detect_language
 from assistant.query_translation import search_across_languages, translate_query
+from ground.settings import Settings
 from index import evaluation
 from index.cross_language import language_shares, languages_to_translate_into
 from index.library import Library
-from ingest.settings import Settings
 
 
 def pair_of(raw: dict) -> str:

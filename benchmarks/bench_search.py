@@ -162,8 +162,8 @@ def load_real_embeddings(log: Callable[[str], None] = print) -> RealEmbeddings:
     The chunks come from ingesting the sample notes into a scratch library, so they are cut
     and embedded exactly as the app does it.
     """
+    from ground.settings import Settings
     from index.library import Library
-    from ingest.settings import Settings
 
     settings = Settings.load()
     with tempfile.TemporaryDirectory(prefix="bench-search-notes-") as home:

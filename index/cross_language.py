@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from ingest.records import Hit
+from ground.records import Hit
 
 LANGUAGES = ("zh", "en")
 COSINE_WEIGHT = 5.0

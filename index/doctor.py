@@ -25,23 +25,24 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ground.database import LIBRARY_FILE_NAME, readonly_uri, transaction
+from ground.errors import ConfigError, LibraryReadOnlyError, LibraryStateError, ModelError
+from ground.lock import WriteLock
+from ground.records import Chunk
+from ground.settings import Settings
 from index.embedding_cache import CACHE_FILE_NAME
 from index.index_state import chunk_fingerprint, index_dir, leftover_files, read_state
 from index.lexical import LexicalIndex
 from index.manifest import check_content, read_manifest
 from index.vector_index import open_vector_index
 from ingest.discovery import os_path
-from ingest.errors import ConfigError, LibraryReadOnlyError, LibraryStateError, ModelError
-from ingest.lock import WriteLock
-from ingest.records import Chunk
-from ingest.settings import Settings
-from ingest.store import DESTROYED_HINT, LIBRARY_FILE_NAME, Store, readonly_uri
+from ingest.store import DESTROYED_HINT, Store
 
 Progress = Callable[[int, int], None]
 OK, NOTE, PROBLEM = "ok", "note", "problem"
@@ -414,7 +415,7 @@ def _salvage(home: Path, actions: list[str]) -> list[str]:
         )
     with Store.open(home):  # creates the fresh library with the current schema
         pass
-    with closing(sqlite3.connect(path, isolation_level=None)) as db, _transaction(db):
+    with closing(sqlite3.connect(path, isolation_level=None)) as db, transaction(db):
         for table, (columns, rows) in rows_by_table.items():
             copied = _copy_rows(db, table, columns, rows)
             if copied:
@@ -497,14 +498,3 @@ def _copy_rows(db: sqlite3.Connection, table: str, columns: list[str], rows: lis
         cursor = db.execute(f'INSERT OR IGNORE INTO "{table}" ({quoted}) VALUES ({marks})', values)
         copied += cursor.rowcount
     return copied
-
-
-@contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[None]:
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")

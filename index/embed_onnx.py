@@ -16,9 +16,9 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
+from ground.errors import ModelError
+from ground.settings import Settings
 from index.embedder import Embedder, EmbedKind, model_identity, normalize_rows
-from ingest.errors import ModelError
-from ingest.settings import Settings
 from models.embedding_files import bundled_dir
 from models.onnx_export import MODEL_FILE, TOKENIZER_FILE, onnx_dir, onnx_int8_problem
 

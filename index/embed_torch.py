@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ground.errors import ModelError
+from ground.settings import Settings
 from index.embedder import Embedder, EmbedKind, model_identity, normalize_rows
-from ingest.errors import ModelError
-from ingest.settings import Settings
 from models.embedding_files import resolve_embedding_model
 
 

@@ -25,8 +25,8 @@ from typing import Literal
 
 import numpy as np
 
-from ingest.errors import ConfigError, ModelError
-from ingest.settings import Settings
+from ground.errors import ConfigError, ModelError
+from ground.settings import Settings
 from models.embedding_files import MANIFEST_NAME
 
 EmbedKind = Literal["query", "passage"]

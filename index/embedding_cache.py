@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ground.errors import LibraryStateError
 from index.embedder import Embedder, EmbedProgress
-from ingest.errors import LibraryStateError
 
 CACHE_FILE_NAME = "embedding-cache.sqlite"
 _LOOKUP_BATCH = 500  # host parameters per SELECT, well under SQLite's limit

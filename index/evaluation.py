@@ -18,13 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ground.errors import ConfigError
+from ground.records import Chunk, Hit, embed_text_of
 from index import hybrid
 from index.chunk_shape import prior_of
 from index.index_state import IndexState, SearchIndexes
 from index.lexical import LexicalIndex
 from index.vector_index import create_vector_index
-from ingest.errors import ConfigError
-from ingest.records import Chunk, Hit, embed_text_of
 
 K_VALUES = (1, 5)
 MRR_DEPTH = 10
@@ -121,7 +121,7 @@ _QUESTION_PREFIX = re.compile(
 def question_of(chunk: Chunk) -> str | None:
     """The question a chunk's own heading asks, if it is question-style, without numbering.
 
-    >>> from ingest.records import Chunk
+    >>> from ground.records import Chunk
     >>> c = Chunk(1, 1, "a.md", "A", ("A", "题目 3：什么是微调？"), 1, 2, 0, 9, "x", "h")
     >>> question_of(c)
     '什么是微调？'

@@ -87,8 +87,8 @@ def is_weak(z_score: float | None, level: float | None) -> bool:
 def background_vectors(home, model_id: str, dim: int, chunks: Sequence) -> np.ndarray:
     """The background sample's vectors, read from the embedding cache (no embedding runs);
     empty when the cache cannot be read."""
+    from ground.errors import StudyError
     from index.embedding_cache import EmbeddingCache
-    from ingest.errors import StudyError
 
     by_id = {chunk.id: chunk for chunk in chunks}
     hashes = [by_id[i].content_hash for i in background_ids(list(by_id))]

@@ -20,6 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ground.atomic_files import atomic_write_bytes
+from ground.errors import LibraryStateError
+from ground.records import Chunk
 from index.lexical import LexicalIndex
 from index.manifest import check_content, read_manifest
 from index.vector_index import (
@@ -30,9 +33,6 @@ from index.vector_index import (
     rebuild_as,
     save_vector_index,
 )
-from ingest.errors import LibraryStateError
-from ingest.model_files import atomic_write_bytes
-from ingest.records import Chunk
 
 INDEX_DIR_NAME = "index"
 STATE_FILE_NAME = "state.json"

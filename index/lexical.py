@@ -34,6 +34,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+from ground.errors import LibraryStateError
 from index.manifest import (
     REINDEX_HINT,
     IndexManifest,
@@ -44,7 +45,6 @@ from index.manifest import (
     write_manifest,
 )
 from index.scored import ScoredId
-from ingest.errors import LibraryStateError
 
 WHAT = "keyword index"
 TOKENIZER_VERSION = "cjk-bigram+latin-v1"

@@ -28,6 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ground.errors import LibraryStateError
+from ground.records import Chunk, Hit
+from ground.settings import Settings
+from ground.storage_errors import storage_errors
 from index import evaluation, evidence, hybrid
 from index.chunk_shape import prior_of
 from index.embedding_cache import EmbeddingCache, embed_passages_counted
@@ -40,12 +44,8 @@ from index.index_state import (
     sync_indexes,
 )
 from index.self_eval import save_self_eval
-from ingest.errors import LibraryStateError
 from ingest.pipeline import ingest_paths
-from ingest.records import Chunk, Hit
 from ingest.report import IngestReport
-from ingest.settings import Settings
-from ingest.storage_errors import storage_errors
 from ingest.store import Document, RemovedDocument, Store
 from ingest.token_count import TokenCounter, load_token_counter
 from models.embedding_files import resolve_embedding_model

@@ -25,8 +25,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ingest.errors import LibraryStateError
-from ingest.model_files import atomic_write_bytes, fsync_dir, sha256_of
+from ground.atomic_files import atomic_write_bytes, fsync_dir, sha256_of
+from ground.errors import LibraryStateError
 
 SCHEMA_VERSION = 1
 MANIFEST_NAME = "manifest.json"

@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ground.atomic_files import atomic_write_bytes
 from index.evaluation import Scores
-from ingest.model_files import atomic_write_bytes
 
 SELF_EVAL_FILE = "self_eval.json"
 

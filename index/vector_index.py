@@ -27,6 +27,7 @@ from typing import ClassVar
 import faiss
 import numpy as np
 
+from ground.errors import LibraryStateError
 from index.manifest import (
     REINDEX_HINT,
     FileEntry,
@@ -37,7 +38,6 @@ from index.manifest import (
     write_manifest,
 )
 from index.scored import ScoredId
-from ingest.errors import LibraryStateError
 
 WHAT = "vector index"
 

@@ -1,4 +1,5 @@
 """Step 1 of the pipeline: files -> documents and chunks in SQLite.
 
-Also home of the foundation every later step shares: settings, errors, atomic files.
+What every step shares (settings, errors, records, atomic files, the lock, the SQLite
+transaction helper) lives in ``ground/``.
 """

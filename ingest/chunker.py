@@ -29,9 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
 
-from ingest.records import embed_text_of
+from ground.records import embed_text_of
+from ground.sentences import split_sentences
 from ingest.sections import Layout, Section, document_title, is_blank, parse_layout, split_sections
-from ingest.sentences import split_sentences
 
 TokenCounter = Callable[[str], int]
 """Tokens the embedding model sees for a passage text (prefix and special tokens included)."""

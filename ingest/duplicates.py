@@ -50,9 +50,7 @@ MAX_POSTING = 512
 
 _ITEM_NUMBER = r"(?:题目|问题|question|q)?\s*\d+\s*"
 _HEADING_NUMBER = re.compile(rf"^\s*#{{1,6}}\s*(?:{_ITEM_NUMBER}[.．、:：)）]?\s*)?", re.I | re.M)
-_NUMBER_PREFIX = re.compile(rf"^\s*{_ITEM_NUMBER}[.．、:：)）]\s*", re.IGNORECASE)
 _NOT_ALNUM = re.compile(r"[\W_]+")
-_GLOSS = re.compile(r"（[^（）]*）|\([^()]*\)")
 MIN_CONTAINED_QUESTION = 4
 
 
@@ -101,13 +99,6 @@ def fingerprint(text: str) -> Fingerprint:
 
 def sketch_values(sketch: bytes) -> tuple[int, ...]:
     return struct.unpack(f"<{len(sketch) // 4}I", sketch)
-
-
-def question_key(heading_path: tuple[str, ...]) -> str:
-    if not heading_path:
-        return ""
-    question = _NUMBER_PREFIX.sub("", unicodedata.normalize("NFKC", heading_path[-1]).lower())
-    return _NOT_ALNUM.sub("", _GLOSS.sub("", question))
 
 
 def same_question(a: str, b: str) -> bool:

@@ -22,7 +22,7 @@ import codecs
 import re
 from dataclasses import dataclass
 
-from ingest.errors import IngestError
+from ground.errors import IngestError
 
 _BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
     (codecs.BOM_UTF32_LE, "utf-32-le"),

@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ground.errors import IngestError
+from ground.settings import Settings
 from ingest.chunker import (
     CHUNKER_VERSION,
     EMBEDDING_WINDOW,
@@ -35,11 +37,9 @@ from ingest.chunker import (
     chunk_document,
 )
 from ingest.discovery import discover, is_under, os_path, os_reason, readable_name, stored_path
-from ingest.errors import IngestError
 from ingest.oversized import drop_oversized
 from ingest.readers import FORMATS, ExtractedText, extract, format_of
 from ingest.report import FileOutcome, IngestReport, Status
-from ingest.settings import Settings
 from ingest.store import ChunkChanges, Document, DocumentVersion, Store
 
 ProgressCallback = Callable[[int, int], None]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from ingest.errors import LibraryStateError
+from ground.errors import LibraryStateError
 
 
 def _v1_documents_and_chunks(db: sqlite3.Connection) -> None:
@@ -62,7 +62,7 @@ def _v1_documents_and_chunks(db: sqlite3.Connection) -> None:
 
 
 def _v2_study_history(db: sqlite3.Connection) -> None:
-    """Practised items with their fsrs cards, and every answer (``assistant/study_log.py``).
+    """Practised items with their fsrs cards, and every answer (``memory/study_log.py``).
 
     Items outlive their chunks: ``chunk_id`` is only a link (set to NULL when the chunk goes,
     re-made by content hash or location), and each item keeps its source, heading path and the

@@ -26,24 +26,24 @@ import os
 import sqlite3
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, closing, contextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ground.database import BUSY_TIMEOUT_MS, LIBRARY_FILE_NAME, readonly_uri, transaction
+from ground.errors import DocumentNotFoundError, LibraryStateError
+from ground.lock import DEFAULT_LOCK_TIMEOUT, WriteLock
+from ground.question_key import question_key
+from ground.records import Chunk, Location
 from ingest.chunker import ChunkDraft
 from ingest.discovery import stored_path
-from ingest.duplicates import Candidate, Fingerprint, fingerprint, group_duplicates, question_key
-from ingest.errors import DocumentNotFoundError, LibraryStateError
-from ingest.lock import DEFAULT_LOCK_TIMEOUT, WriteLock
-from ingest.records import Chunk, Location
+from ingest.duplicates import Candidate, Fingerprint, fingerprint, group_duplicates
 from ingest.schema import migrate
 
-LIBRARY_FILE_NAME = "library.sqlite3"
 DESTROYED_HINT = ("'study doctor --repair' moves it aside and ingests your notes again "
                   "from their files")
-BUSY_TIMEOUT_MS = 10_000
 _ID_BATCH = 500
 
 _CHUNK_COLUMNS = (
@@ -386,16 +386,6 @@ class Store:
         return ChunkChanges(doc_id, tuple(added), tuple(sorted(removed)), kept)
 
 
-def readonly_uri(path: Path) -> str:
-    """A SQLite URI opening ``path`` read-only, whatever its name holds (``#``, ``?``, ``%``,
-    spaces, non-UTF-8 bytes): ``as_uri`` percent-encodes them all.
-
-    >>> readonly_uri(Path("/tmp/a#b?c/library.sqlite3"))
-    'file:///tmp/a%23b%3Fc/library.sqlite3?mode=ro'
-    """
-    return Path(os.path.abspath(path)).as_uri() + "?mode=ro"
-
-
 def _create_library_file(path: Path) -> None:
     """Make an empty library with its schema under a temporary name, then move it into place."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -440,24 +430,3 @@ def _mark_groups_stale(db: sqlite3.Connection) -> None:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-@contextmanager
-def transaction(db: sqlite3.Connection, mutex: threading.RLock) -> Iterator[sqlite3.Connection]:
-    """One write transaction on a long-lived connection shared by threads (``mutex``
-    serializes them); every store of the library file writes through this."""
-    with mutex:
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        try:
-            db.execute("COMMIT")
-        except sqlite3.Error:
-            # a failed COMMIT (disk full, I/O error) may leave the transaction open, and the
-            # next call on this long-lived connection would then fail with a confusing error
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ground.errors import ModelError
 from ingest.chunker import EMBEDDING_WINDOW
-from ingest.errors import ModelError
 
 DEFAULT_PASSAGE_PREFIX = "passage: "
 

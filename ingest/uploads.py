@@ -15,8 +15,8 @@ import unicodedata
 import uuid
 from pathlib import Path
 
-from ingest.errors import IngestError
-from ingest.model_files import atomic_write_bytes
+from ground.atomic_files import atomic_write_bytes
+from ground.errors import IngestError
 
 UPLOADS_DIR = "uploads"
 MAX_NAME_CHARS = 120

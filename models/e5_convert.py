@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import save_file
 
-from ingest.errors import ModelError
+from ground.errors import ModelError
 from models.e5_file import E5File, read_e5_file
 from models.e5_tokenizer import build_tokenizer
 

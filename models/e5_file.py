@@ -25,7 +25,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ingest.errors import ModelError
+from ground.errors import ModelError
 
 MAGIC = b"E5S1"
 SUPPORTED_VERSION = 1

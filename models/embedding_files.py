@@ -14,14 +14,14 @@ import os
 import shutil
 from pathlib import Path
 
-from ingest.errors import ModelError
-from ingest.model_files import (
+from ground.atomic_files import (
     ProgressCallback,
     atomic_write_bytes,
     replace_directory,
     sha256_of,
 )
-from ingest.settings import Settings
+from ground.errors import ModelError
+from ground.settings import Settings
 from models.model_status import ModelStatus
 from models.stamps import verified_sha256
 

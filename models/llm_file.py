@@ -12,9 +12,9 @@ import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 
-from ingest.errors import ModelError
-from ingest.model_files import READ_BLOCK, ProgressCallback, atomic_write_stream, sha256_of
-from ingest.settings import Settings
+from ground.atomic_files import READ_BLOCK, ProgressCallback, atomic_write_stream, sha256_of
+from ground.errors import ModelError
+from ground.settings import Settings
 from models.model_status import ModelStatus
 from models.stamps import read_stamp, verified_sha256
 

@@ -28,9 +28,9 @@ import os
 import shutil
 from pathlib import Path
 
-from ingest.errors import ModelError
-from ingest.model_files import ProgressCallback, atomic_write_bytes, replace_directory, sha256_of
-from ingest.settings import Settings
+from ground.atomic_files import ProgressCallback, atomic_write_bytes, replace_directory, sha256_of
+from ground.errors import ModelError
+from ground.settings import Settings
 from models.embedding_files import MANIFEST_NAME, bundled_dir
 from models.model_status import ModelStatus
 

@@ -16,8 +16,8 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.model_files import ProgressCallback
-from ingest.settings import Settings
+from ground.atomic_files import ProgressCallback
+from ground.settings import Settings
 from models import embedding_files, llm_file, onnx_export
 from models.model_status import ModelStatus
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ingest.model_files import ProgressCallback, atomic_write_bytes, sha256_of
+from ground.atomic_files import ProgressCallback, atomic_write_bytes, sha256_of
 
 
 def _stamp_path(path: Path) -> Path:

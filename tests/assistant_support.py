@@ -12,7 +12,7 @@ import pytest
 
 from assistant.facade import Assistant
 from assistant.generator import LlamaConfig, LlamaGenerator
-from ingest.settings import Settings
+from ground.settings import Settings
 from models.llm_file import resolve_llm_path
 
 TEST_MAX_TOKENS = 64

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from ingest.errors import ModelError
-from ingest.settings import Settings, default_model_cache
+from ground.errors import ModelError
+from ground.settings import Settings, default_model_cache
 
 # Property tests draw the same examples on every run, so CI cannot fail on a case nobody saw
 # before; explore new ones with HYPOTHESIS_PROFILE=explore (and add what it finds as @example).

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 import zlib
 from pathlib import Path
 
 import pytest
 
+from ingest.pipeline import ingest_paths
 from ingest.store import Store
 from ingest.token_count import TokenCounter, load_token_counter
 
@@ -61,6 +63,13 @@ def write_pdf(path: Path, pages: list[list[str]], title: str | None = None) -> P
         objects.append(f"<< /Length {len(stream)} /Filter /FlateDecode >>\nstream\n".encode()
                        + stream + b"\nendstream")
     objects.append(info)
+    path.write_bytes(pdf_bytes(objects, f" /Info {len(objects)} 0 R"))
+    return path
+
+
+def pdf_bytes(objects: list[bytes], trailer_keys: str = "") -> bytes:
+    """A PDF of ``objects`` (numbered from 1; the first is the catalog) with its cross-reference
+    table; ``trailer_keys`` adds to the trailer, where ``{xref}`` stands for the table's offset."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -69,7 +78,16 @@ def write_pdf(path: Path, pages: list[list[str]], title: str | None = None) -> P
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info {len(objects)} 0 R >>\n"
+    keys = trailer_keys.replace("{xref}", str(xref))
+    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R{keys} >>\n"
             f"startxref\n{xref}\n%%EOF\n").encode()
-    path.write_bytes(bytes(out))
-    return path
+    return bytes(out)
+
+
+def ingest_one(path: Path, settings, counter: TokenCounter) -> tuple:
+    """Ingest one file into a fresh store: (report, chunks, seconds taken, chunk token counts)."""
+    with Store.open(settings.home) as store:
+        started = time.monotonic()
+        report = ingest_paths(store, [path], settings, counter, max_tokens=counter.window)
+        elapsed = time.monotonic() - started
+        return report, store.chunks(), elapsed, dict(store.chunk_stats())

@@ -15,10 +15,11 @@ from pathlib import Path
 
 from conftest import REPO_ROOT
 
+from ground.database import LIBRARY_FILE_NAME
+from ground.settings import Settings
 from index.embedding_cache import CACHE_FILE_NAME
 from index.library import Library
-from ingest.settings import Settings
-from ingest.store import LIBRARY_FILE_NAME, Store
+from ingest.store import Store
 
 STUDY = [sys.executable, "-m", "ui.cli"]
 CLIPPING_QUERY = "什么是梯度裁剪？"

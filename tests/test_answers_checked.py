@@ -19,7 +19,7 @@ from assistant.citations import check_citations, marker_numbers
 from assistant.coverage import subject_terms
 from assistant.extractive import extract_answer
 from assistant.retrieval import Passage
-from ingest.records import Chunk, Hit
+from ground.records import Chunk, Hit
 
 NOTES = Path(__file__).resolve().parent.parent / "examples" / "notes"
 CLIPPING = ("梯度裁剪（Gradient Clipping）是一种限制梯度大小的方法，以避免梯度爆炸或消失。\n"

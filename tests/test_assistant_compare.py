@@ -10,7 +10,7 @@ from assistant_support import assistant_fixture, generator_fixture  # noqa: F401
 
 from assistant.compare import EMPTY, compare_schema
 from assistant.prompts import COMPARE_ASPECTS
-from ingest.errors import ConfigError
+from ground.errors import ConfigError
 
 
 def test_compare_writes_a_table_with_citations_in_each_row(assistant):

@@ -22,7 +22,7 @@ from assistant.language import is_han
 from assistant.prompts import SYSTEM
 from assistant.retrieval import Passage
 from assistant.session import turn_of
-from ingest.sentences import split_sentences
+from ground.sentences import split_sentences
 
 PLANTED_NOTE = """# 梯度裁剪补充笔记
 

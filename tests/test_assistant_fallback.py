@@ -10,7 +10,7 @@ import pytest
 from assistant.facade import Assistant
 from assistant.generator import UnavailableGenerator, open_generator
 from assistant.quiz_schema import SCHEMAS
-from ingest.errors import ModelError
+from ground.errors import ModelError
 from ui.cli import main
 
 

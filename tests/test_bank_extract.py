@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.bank_extract import extract_cards
-from ingest.records import Chunk
+from ground.records import Chunk
 
 
 def chunk_of(text: str, heading: str = "题目") -> Chunk:

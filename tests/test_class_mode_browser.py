@@ -17,10 +17,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
 from conftest import REPO_ROOT
-from test_ui_browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
 
-from ingest.store import LIBRARY_FILE_NAME
+from ground.database import LIBRARY_FILE_NAME
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium")
 

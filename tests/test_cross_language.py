@@ -4,8 +4,8 @@ and the translation reply's cleaning (assistant.query_translation)."""
 from __future__ import annotations
 
 from assistant.query_translation import clean_translation, search_across_languages
+from ground.records import Chunk, Hit
 from index.cross_language import language_shares, languages_to_translate_into, merge_routed
-from ingest.records import Chunk, Hit
 
 
 def _hit(chunk_id: int, text: str, score: float, similarity: float | None) -> Hit:

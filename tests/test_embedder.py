@@ -15,9 +15,9 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
+from ground.errors import ConfigError
 from index.embedder import Embedder, EmbedKind, create_embedder, length_sorted_batches
 from index.embedding_cache import CACHE_FILE_NAME, EmbeddingCache, embed_passages_cached
-from ingest.errors import ConfigError
 
 pytestmark = pytest.mark.slow
 
@@ -204,7 +204,7 @@ def test_factory_resolves_backends(onnx_settings, tmp_path):
 def test_onnx_backend_loads_without_torch(onnx_settings):
     """What every CLI call pays: the int8 path must not import torch or transformers."""
     code = (
-        "import sys; from ingest.settings import Settings;"
+        "import sys; from ground.settings import Settings;"
         "from index.embedder import create_embedder;"
         f"s = Settings.load(overrides={{'model_cache': {str(onnx_settings.model_cache)!r},"
         " 'embedding_backend': 'auto'});"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.errors import ConfigError, ModelError
-from ingest.settings import Settings
+from ground.errors import ConfigError, ModelError
+from ground.settings import Settings
 from models import embedding_files, llm_file
 
 STUDY = [sys.executable, "-m", "ui.cli"]

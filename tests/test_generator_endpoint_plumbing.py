@@ -16,8 +16,8 @@ from llm_server import free_port
 from assistant import generator_openai
 from assistant.generator import Generator, Message, Prompt, create_generator, open_generator
 from assistant.generator_openai import EndpointConfig, OpenAIGenerator
-from ingest.errors import ModelError
-from ingest.settings import Settings
+from ground.errors import ModelError
+from ground.settings import Settings
 from ui.cli import build_parser, settings_from_args
 
 SCHEMA = {"type": "object", "properties": {"verdict": {"enum": ["correct", "incorrect"]}},

@@ -11,9 +11,9 @@ import docx
 import pytest
 from ingest_support import snapshot, token_counter  # noqa: F401 (fixture)
 
+from ground.settings import Settings
 from ingest.pipeline import ingest_paths
 from ingest.report import Status
-from ingest.settings import Settings
 from ingest.store import Store
 
 GOOD_NOTE = "# 笔记\n\n## 什么是迁移学习？\n\n复用预训练模型。\n"

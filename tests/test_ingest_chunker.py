@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ingest_support import question_lines, token_counter  # noqa: F401 (fixture)
 
+from ground.records import embed_text_of
+from ground.sentences import split_sentences
 from ingest.chunker import chunk_document
-from ingest.records import embed_text_of
 from ingest.sections import document_title, parse_layout, split_sections
-from ingest.sentences import split_sentences
 
 
 @pytest.fixture(scope="module")

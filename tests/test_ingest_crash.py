@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.store import LIBRARY_FILE_NAME, Store
+from ground.database import LIBRARY_FILE_NAME
+from ingest.store import Store
 
 CORPUS_FILES = 120
 INGEST_TIMEOUT = 900  # seconds; embedding the corpus dominates

@@ -8,11 +8,11 @@ import shutil
 import pytest
 from ingest_support import token_counter  # noqa: F401 (fixture)
 
+from ground.errors import IngestError
+from ground.settings import Settings
 from ingest.encoding import decode_text
-from ingest.errors import IngestError
 from ingest.pipeline import ingest_paths
 from ingest.report import Status
-from ingest.settings import Settings
 from ingest.store import Store
 
 NOTE = "### 迁移学习\n\n**答案：** 迁移学习（Transfer Learning）复用预训练模型。\r\n第二行\n"

@@ -9,12 +9,12 @@ import pytest
 from ingest_support import token_counter, write_pdf  # noqa: F401 (fixture)
 from pypdf import PdfReader, PdfWriter
 
-from ingest.errors import IngestError
+from ground.errors import IngestError
+from ground.settings import Settings
 from ingest.pipeline import ingest_paths
 from ingest.readers import extract
 from ingest.readers.sandbox import read_sandboxed
 from ingest.report import Status
-from ingest.settings import Settings
 from ingest.store import Store
 
 

@@ -9,12 +9,13 @@ import sqlite3
 import pytest
 from ingest_support import question_lines, token_counter  # noqa: F401 (fixture)
 
-from ingest.errors import DocumentNotFoundError, LibraryBusyError, LibraryStateError
+from ground.database import LIBRARY_FILE_NAME
+from ground.errors import DocumentNotFoundError, LibraryBusyError, LibraryStateError
+from ground.settings import Settings
 from ingest.pipeline import ingest_paths
 from ingest.report import Status
 from ingest.schema import SCHEMA_VERSION
-from ingest.settings import Settings
-from ingest.store import LIBRARY_FILE_NAME, Store
+from ingest.store import Store
 
 TRANSFER_LEARNING = {  # the eight 迁移学习 items: file prefix and question heading line
     ("000", 65), ("000", 207), ("000", 400), ("001", 54),

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ground.errors import LibraryStateError
 from index.lexical import LexicalIndex, tokenize
 from index.manifest import MANIFEST_NAME
-from ingest.errors import LibraryStateError
 
 
 def test_bm25_scores_match_a_hand_computed_case():

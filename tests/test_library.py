@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from ground.errors import LibraryStateError
 from index import evaluation, hybrid
 from index.index_state import index_dir, load_indexes
 from index.library import Library, clean_query
-from ingest.errors import LibraryStateError
 
 DEV_SET = Path(__file__).parent / "data" / "dev_questions.jsonl"
 REPO = Path(__file__).resolve().parent.parent

@@ -32,9 +32,9 @@ from assistant.grading import Grade, grade_cloze, grade_short
 from assistant.quiz_schema import BLANK, QuizItem
 from assistant.retrieval import Citation
 from assistant.scheduler import CardState
-from assistant.study_memory import StudyMemory
+from ground.database import LIBRARY_FILE_NAME
 from index.library import Library
-from ingest.store import LIBRARY_FILE_NAME
+from memory.study_memory import StudyMemory
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "examples" / "notes"
@@ -215,7 +215,7 @@ sys.path[:0] = [{repo!r}, {tests!r}]
 from bank_fakes import ScriptedGenerator
 from assistant.bank_worker import BankWorker
 from index.library import Library
-from ingest.settings import Settings
+from ground.settings import Settings
 
 marker, hold_at = Path(sys.argv[1]), int(sys.argv[2])
 class Holding(ScriptedGenerator):

@@ -17,14 +17,13 @@ import io
 import json
 import subprocess
 import sys
-import time
 import zipfile
 import zlib
 from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT
-from ingest_support import token_counter  # noqa: F401 (fixture)
+from ingest_support import ingest_one, pdf_bytes, token_counter  # noqa: F401 (fixture)
 from reliability_support import (
     CLIPPING_QUERY,
     copy_library,
@@ -33,12 +32,12 @@ from reliability_support import (
     study_env,
 )
 
+from ground.settings import Settings
 from ingest.chunker import EMBEDDING_WINDOW
 from ingest.encoding import decode_text
 from ingest.oversized import MAX_LINE_CHARS
 from ingest.pipeline import ingest_paths
 from ingest.report import Status
-from ingest.settings import Settings
 from ingest.store import Store
 
 PEAK_RSS = (
@@ -52,14 +51,6 @@ PEAK_RSS = (
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings.load(home=tmp_path / "home", env={})
-
-
-def _ingest_one(path: Path, settings: Settings, counter):
-    with Store.open(settings.home) as store:
-        started = time.monotonic()
-        report = ingest_paths(store, [path], settings, counter, max_tokens=counter.window)
-        elapsed = time.monotonic() - started
-        return report, store.chunks(), elapsed, dict(store.chunk_stats())
 
 
 # -- size ------------------------------------------------------------------------------------
@@ -109,7 +100,7 @@ def test_the_longest_allowed_line_is_chunked_in_linear_time(tmp_path, settings, 
     text = text[:MAX_LINE_CHARS]  # longer lines are left out (test_reliability_large.py)
     path = tmp_path / "line.md"
     path.write_text(text, encoding="utf-8")
-    report, chunks, elapsed, tokens = _ingest_one(path, settings, token_counter)
+    report, chunks, elapsed, tokens = ingest_one(path, settings, token_counter)
     print(
         f"\n{path.stat().st_size / 2**20:.1f} MB single line: {len(chunks)} chunks in "
         f"{elapsed:.1f} s"
@@ -130,7 +121,7 @@ def test_html_nested_100_000_deep_still_ingests(tag, tmp_path, settings, token_c
         f"<html><body>{f'<{tag}>' * 100_000}{body}{f'</{tag}>' * 100_000}</body></html>",
         encoding="utf-8",
     )
-    report, chunks, elapsed, _ = _ingest_one(path, settings, token_counter)
+    report, chunks, elapsed, _ = ingest_one(path, settings, token_counter)
     assert report.count(Status.ADDED) == 1, report.outcomes  # was: RecursionError at ~500
     assert any("限制梯度的范数。" in chunk.text for chunk in chunks)
     assert elapsed < 60
@@ -155,7 +146,7 @@ def test_a_docx_inflating_to_1_gb_is_refused_before_any_parsing(tmp_path, settin
     path = tmp_path / "bomb.docx"
     path.write_bytes(_docx_inflating_to(2**30))
     assert path.stat().st_size < 5 * 2**20
-    report, chunks, elapsed, _ = _ingest_one(path, settings, token_counter)
+    report, chunks, elapsed, _ = ingest_one(path, settings, token_counter)
     assert report.skipped[0].reason == "suspicious Word document: inflates to 1024 MB (zip bomb?)"
     assert chunks == [] and elapsed < 5  # the directory was read, nothing inflated
 
@@ -167,7 +158,7 @@ def test_a_docx_lying_about_its_sizes_is_never_inflated(tmp_path, settings, toke
     assert data.count(real) == 2  # local header and central directory
     path = tmp_path / "liar.docx"
     path.write_bytes(bytes(data.replace(real, (1000).to_bytes(4, "little"))))
-    report, chunks, elapsed, _ = _ingest_one(path, settings, token_counter)
+    report, chunks, elapsed, _ = ingest_one(path, settings, token_counter)
     assert len(report.skipped) == 1 and chunks == [], report.outcomes
     assert report.skipped[0].reason.startswith("not a readable Word document"), report.outcomes
     assert elapsed < 30
@@ -187,19 +178,8 @@ def _pdf(content_dict: bytes, content: bytes, circular_prev: bool = False) -> by
         + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    prev = f" /Prev {xref}" if circular_prev else ""  # the previous xref section is itself
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R{prev} >>\nstartxref\n{xref}\n%%EOF\n"
-    ).encode()
-    return bytes(out)
+    prev = " /Prev {xref}" if circular_prev else ""  # the previous xref section is itself
+    return pdf_bytes(objects, prev)
 
 
 def test_a_pdf_with_nested_flate_bomb_is_skipped_quickly(tmp_path, settings, token_counter):  # noqa: F811
@@ -207,7 +187,7 @@ def test_a_pdf_with_nested_flate_bomb_is_skipped_quickly(tmp_path, settings, tok
     path = tmp_path / "bomb.pdf"
     path.write_bytes(_pdf(b"/Filter [/FlateDecode /FlateDecode]", zlib.compress(inner, 9)))
     assert path.stat().st_size < 10_000
-    report, chunks, elapsed, _ = _ingest_one(path, settings, token_counter)
+    report, chunks, elapsed, _ = ingest_one(path, settings, token_counter)
     assert report.skipped[0].reason.startswith("suspicious PDF: a stream inflates past"), (
         report.outcomes
     )
@@ -219,7 +199,7 @@ def test_a_pdf_whose_xref_points_at_itself_does_not_hang(tmp_path, settings, tok
     path.write_bytes(
         _pdf(b"", b"BT /F1 11 Tf 72 760 Td (Circular xref notes) Tj ET", circular_prev=True)
     )
-    report, chunks, elapsed, _ = _ingest_one(path, settings, token_counter)
+    report, chunks, elapsed, _ = ingest_one(path, settings, token_counter)
     assert report.count(Status.ADDED) == 1, report.outcomes
     assert chunks[0].text == "Circular xref notes" and elapsed < 60
 

@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 from index.library import Library
-from ingest.settings import Settings
+from ground.settings import Settings
 note, version_a, version_b = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 switches, pause = int(sys.argv[4]), float(sys.argv[5])
 with Library.open(Settings.load()) as library:

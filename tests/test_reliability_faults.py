@@ -32,11 +32,12 @@ from reliability_support import (
     start_study,
 )
 
+from ground.database import LIBRARY_FILE_NAME
+from ground.errors import LibraryStateError
 from index import doctor
 from index.index_state import index_dir, leftover_files, load_indexes
 from index.vector_index import create_vector_index, save_vector_index
-from ingest.errors import LibraryStateError
-from ingest.store import LIBRARY_FILE_NAME, Store
+from ingest.store import Store
 
 KILLS = 20
 MAX_ROUNDS = 30  # rounds whose process finished before its kill do not count

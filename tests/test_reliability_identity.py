@@ -15,9 +15,10 @@ from reliability_support import (
     run_study,
 )
 
+from ground.database import LIBRARY_FILE_NAME
 from index import doctor
 from index.library import Library
-from ingest.store import LIBRARY_FILE_NAME, Store
+from ingest.store import Store
 
 TOPICS_A = ["梯度裁剪", "学习率预热", "权重衰减", "批归一化", "残差连接", "注意力机制", "早停",
             "数据增强", "标签平滑", "混合精度"]

@@ -25,10 +25,10 @@ from reliability_support import (
 )
 from test_study_memory import T0, Clock, build_history, open_memory
 
+from ground.settings import Settings
 from ingest.discovery import os_path
 from ingest.pipeline import ingest_paths
 from ingest.report import Status
-from ingest.settings import Settings
 from ingest.store import Store
 
 ESC = "\x1b"

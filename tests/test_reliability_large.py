@@ -17,16 +17,15 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from ingest_support import token_counter  # noqa: F401 (fixture)
+from ingest_support import ingest_one, token_counter  # noqa: F401 (fixture)
 from reliability_support import run_study, start_study
 
+from ground.settings import Settings
 from index.embedding_cache import CACHE_FILE_NAME, COMMIT_BATCH
 from ingest import pipeline
 from ingest.chunker import chunk_document
 from ingest.oversized import MAX_LINE_CHARS
-from ingest.pipeline import ingest_paths
 from ingest.report import Status
-from ingest.settings import Settings
 from ingest.store import Store
 
 
@@ -36,12 +35,10 @@ def settings(tmp_path) -> Settings:
 
 
 def _ingest(path: Path, settings: Settings, counter):
-    with Store.open(settings.home) as store:
-        started = time.monotonic()
-        report = ingest_paths(store, [path], settings, counter, max_tokens=counter.window)
-        print(f"\n{path.name}: {path.stat().st_size / 2**20:.1f} MB in "
-              f"{time.monotonic() - started:.1f} s: {report.outcomes[0].line[:200]}")
-        return report, store.chunks()
+    report, chunks, elapsed, _ = ingest_one(path, settings, counter)
+    print(f"\n{path.name}: {path.stat().st_size / 2**20:.1f} MB in {elapsed:.1f} s: "
+          f"{report.outcomes[0].line[:200]}")
+    return report, chunks
 
 
 def test_a_30_mb_single_line_is_refused_with_a_reason(tmp_path, settings, token_counter):  # noqa: F811

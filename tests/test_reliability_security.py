@@ -27,7 +27,7 @@ from conftest import REPO_ROOT, SAMPLE_NOTES
 from ingest_support import write_pdf
 from reliability_support import CLIPPING_QUERY, copy_library, run_driver, study_env
 
-from ingest.settings import Settings
+from ground.settings import Settings
 from ui.commands.ui_cmd import streamlit_command
 
 SOURCE_PACKAGES = ("ingest", "index", "assistant", "ui")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from ingest_support import token_counter, write_pdf  # noqa: F401 (fixture)
 
+from ground.settings import Settings
 from ingest.pipeline import ingest_paths
 from ingest.readers.pdf_reader import UNREADABLE_SHARE, unreadable_share
 from ingest.report import Status
-from ingest.settings import Settings
 from ingest.store import Store
 
 # What pypdf gives for a Chinese PDF whose font has no Unicode map: UTF-8 read as Latin-1

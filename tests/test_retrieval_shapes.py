@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ground.records import Chunk
 from index import evaluation, hybrid
 from index.chunk_shape import (
     ANSWER,
@@ -22,7 +23,6 @@ from index.index_state import IndexState, SearchIndexes
 from index.lexical import LexicalIndex
 from index.scored import ScoredId
 from index.vector_index import create_vector_index
-from ingest.records import Chunk
 
 CHINESE_REFERENCES = """## 参考文献
 

@@ -20,10 +20,10 @@ from assistant.grading import Grade
 from assistant.quiz import item_on_chunk, question_of
 from assistant.quiz_schema import QuizItem
 from assistant.retrieval import Citation
-from assistant.study_memory import StudyMemory
+from ground.question_key import question_key
+from ground.records import Chunk, Hit
 from index.library import Library
-from ingest.duplicates import question_key
-from ingest.records import Chunk, Hit
+from memory.study_memory import StudyMemory
 from ui.cli import main
 
 NO_MODEL = UnavailableGenerator("not needed by this test")
@@ -230,14 +230,14 @@ def test_review_asks_a_fresh_question_on_the_same_passage(assistant, offline_set
         t0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
         memory.record(stored, "错", graded(stored, "incorrect"), now=t0)
         (entry,) = memory.due(now=t0 + timedelta(days=1))
-        banked = memory.review_item(entry, assistant)
+        banked = memory.review_item(entry, assistant.generator)
         assert banked.bank_key and banked.citation.chunk_id == chunk.id
         assert banked.question != stored.question
         with QuestionBank.open(library) as bank:
             for item in bank.items_on(chunk.content_hash):
                 assert memory.report(item)
             assert bank.items_on(chunk.content_hash) == []
-        fresh = memory.review_item(entry, assistant)
+        fresh = memory.review_item(entry, assistant.generator)
         assert fresh.generated and fresh.citation.chunk_id == chunk.id
         assert fresh.question != stored.question and fresh.kind == "truefalse"
         recorded = memory.record(

@@ -11,16 +11,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fsrs import Card, Rating, Scheduler
 
-from assistant import mastery
 from assistant.grading import Grade
-from assistant.history_file import HistoryFileError
 from assistant.quiz_schema import QuizItem
 from assistant.retrieval import Citation
-from assistant.study_memory import StudyMemory
+from ground.database import LIBRARY_FILE_NAME
+from ground.settings import Settings
 from index.library import Library
 from ingest.schema import MIGRATIONS, SCHEMA_VERSION
-from ingest.settings import Settings
-from ingest.store import LIBRARY_FILE_NAME
+from memory import mastery
+from memory.history_file import HistoryFileError
+from memory.study_memory import StudyMemory
 from ui.cli import main
 from ui.commands import study_cmd
 
@@ -377,3 +377,31 @@ def test_a_library_from_before_study_memory_is_upgraded_in_place(tmp_path, clock
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert db.execute("SELECT value FROM meta WHERE key = 'kept'").fetchone() == ("yes",)
     db.close()
+
+
+def test_a_failed_commit_rolls_the_answer_back_and_the_next_one_lands(memory):
+    """A COMMIT that fails (here: a deferred foreign key, checked only at COMMIT; on a real
+    machine, a full disk) leaves no half-recorded answer and no transaction left open, so the
+    student's next answer is stored normally. Real SQLite and the real transaction helper: a
+    TEMP trigger on study memory's own connection writes a dangling deferred reference with
+    every answer, and SQLite refuses the COMMIT."""
+    db = memory.log._db
+    db.execute("CREATE TEMP TABLE commit_gate (id INTEGER PRIMARY KEY)")
+    db.execute(
+        "CREATE TEMP TABLE commit_ticket (gate INTEGER "
+        "REFERENCES commit_gate(id) DEFERRABLE INITIALLY DEFERRED)"
+    )
+    db.execute(
+        "CREATE TEMP TRIGGER fail_at_commit AFTER INSERT ON main.study_answers "
+        "BEGIN INSERT INTO commit_ticket (gate) VALUES (-1); END"
+    )
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        answer(memory, item(1), "correct", now=T0)
+    assert not db.in_transaction
+    assert memory.items() == [] and memory.answers() == {}
+    assert db.execute("SELECT COUNT(*) FROM commit_ticket").fetchone() == (0,)
+
+    db.execute("DROP TRIGGER fail_at_commit")
+    recorded = answer(memory, item(1), "correct", now=T0)
+    assert recorded.new_item and [i.id for i in memory.items()] == [recorded.item_id]
+    assert sum(len(a) for a in memory.answers().values()) == 1

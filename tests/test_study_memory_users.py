@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from test_study_memory import T0, Clock, answer, build_history, item, open_memory
 
+from ground.database import LIBRARY_FILE_NAME
 from ingest.schema import DEFAULT_USER, MIGRATIONS
-from ingest.store import LIBRARY_FILE_NAME
 
 
 def test_two_students_each_see_only_their_own_history(tmp_path):

@@ -8,45 +8,16 @@ nothing is downloaded. Screenshots go to the test's output directory, and also t
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
+from browser_support import HAS_CHROMIUM, chromium, screenshot, study_ui, zh_page
 from conftest import REPO_ROOT, SAMPLE_NOTES
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 ANSWER_TIMEOUT_MS = 600_000  # first LLM load and a short answer on 2 shared cores
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_healthy(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"study ui exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
-                if response.read() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError("study ui did not become healthy")
+pytestmark = pytest.mark.skipif(not HAS_CHROMIUM, reason="needs Debian chromium")
 
 
 @pytest.fixture(scope="module")
@@ -54,22 +25,12 @@ def app_url(tmp_path_factory, model_settings, embedding_model_dir):
     """`study ui` on a free loopback port over a library of the sample notes."""
     home = tmp_path_factory.mktemp("browser-home")
     env = dict(os.environ, STUDY_HOME=str(home), STUDY_MODEL_CACHE=str(model_settings.model_cache),
-               STUDY_MAX_TOKENS="48", STUDY_TEMPERATURE="0", STUDY_UI_PORT=str(free_port()))
-    cli = [sys.executable, "-m", "ui.cli"]
-    subprocess.run(cli + ["ingest", str(SAMPLE_NOTES)], env=env, cwd=REPO_ROOT, check=True,
-                   capture_output=True)
+               STUDY_MAX_TOKENS="48", STUDY_TEMPERATURE="0")
+    subprocess.run([sys.executable, "-m", "ui.cli", "ingest", str(SAMPLE_NOTES)], env=env,
+                   cwd=REPO_ROOT, check=True, capture_output=True)
     seed_history(model_settings.replace(home=home))
-    log = open(home / "ui.log", "wb")  # noqa: SIM115 (kept open for the server's lifetime)
-    server = subprocess.Popen(cli + ["ui"], env=env, cwd=REPO_ROOT, stdout=log,
-                              stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{env['STUDY_UI_PORT']}"
-    try:
-        wait_healthy(url, server)
+    with study_ui(env, log=home / "ui.log") as url:
         yield url
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)  # `study ui` execs Streamlit; be sure anyway
-        server.wait(timeout=30)
-        log.close()
 
 
 def seed_history(settings) -> None:
@@ -79,9 +40,9 @@ def seed_history(settings) -> None:
     from assistant.grading import Grade
     from assistant.quiz_schema import QuizItem
     from assistant.retrieval import Citation
-    from assistant.study_memory import StudyMemory
+    from ground.records import Hit
     from index.library import Library
-    from ingest.records import Hit
+    from memory.study_memory import StudyMemory
 
     start = datetime.now(UTC) - timedelta(days=14)
     with Library.open(settings) as library, StudyMemory.open(library) as memory:
@@ -100,29 +61,14 @@ def seed_history(settings) -> None:
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    yield context.new_page()
-    context.close()
-
-
-def screenshot(page, tmp_path: Path, name: str) -> Path:
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    if os.environ.get("STUDY_SCREENSHOTS"):
-        target = Path(os.environ["STUDY_SCREENSHOTS"])
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, target / path.name)
-    return path
+    with zh_page(browser) as fresh:
+        yield fresh
 
 
 def test_ask_streams_an_answer_with_sources(app_url, page, tmp_path):

@@ -12,29 +12,19 @@ Screenshots go to ``$STUDY_SCREENSHOTS`` when set (the README's chat and progres
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from browser_support import HAS_CHROMIUM, chromium, screenshot, study_ui, zh_page
 from conftest import REPO_ROOT, SAMPLE_NOTES
 from ui_support import seed_history
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 ANSWER_TIMEOUT_MS = 600_000  # first LLM load and an answer on 2 shared cores
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium")
+pytestmark = pytest.mark.skipif(not HAS_CHROMIUM, reason="needs Debian chromium")
 
 FOCAL_NOTE = r"""# 损失函数笔记
 
@@ -56,26 +46,6 @@ def focal_loss(p, gamma=2.0):
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_healthy(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"study ui exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
-                if response.read() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError("study ui did not become healthy")
-
-
 @pytest.fixture(scope="module")
 def library_env(tmp_path_factory, model_settings, embedding_model_dir):
     """A home with the sample notes plus a note with a formula, a code fence and hostile
@@ -91,58 +61,27 @@ def library_env(tmp_path_factory, model_settings, embedding_model_dir):
     return env
 
 
-@contextmanager
-def study_ui(env: dict[str, str]) -> Iterator[str]:
-    """A fresh `study ui` process on a free loopback port (nothing loaded yet)."""
-    env = dict(env, STUDY_UI_PORT=str(free_port()))
-    home = Path(env["STUDY_HOME"])
-    log = open(home / f"ui-{env['STUDY_UI_PORT']}.log", "wb")  # noqa: SIM115
-    server = subprocess.Popen([sys.executable, "-m", "ui.cli", "ui"], env=env, cwd=REPO_ROOT,
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{env['STUDY_UI_PORT']}"
-    try:
-        wait_healthy(url, server)
-        yield url
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-        log.close()
+def fresh_ui(env: dict[str, str]):
+    """A fresh `study ui` process (nothing loaded yet), logging to HOME/ui-PORT.log."""
+    return study_ui(env, log=Path(env["STUDY_HOME"]) / "ui-{port}.log")
 
 
 @pytest.fixture(scope="module")
 def app_url(library_env):
-    with study_ui(library_env) as url:
+    with fresh_ui(library_env) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.requested = []  # every URL the page asks for
-    page.on("request", lambda request: page.requested.append(request.url))
-    yield page
-    context.close()
-
-
-def screenshot(page, tmp_path: Path, name: str, full_page: bool = True) -> Path:
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
-    if os.environ.get("STUDY_SCREENSHOTS"):
-        target = Path(os.environ["STUDY_SCREENSHOTS"])
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, target / path.name)
-    return path
+    with zh_page(browser) as fresh:
+        yield fresh
 
 
 def ask(page, question: str) -> None:
@@ -169,7 +108,7 @@ def open_source(page, text: str):
 
 def test_the_first_visit_says_what_is_being_loaded(library_env, page):
     """A process that has loaded nothing yet: the page names what it waits for."""
-    with study_ui(library_env) as url:
+    with fresh_ui(library_env) as url:
         page.goto(url + "/")
         page.get_by_text("正在加载").first.wait_for(timeout=60_000)
         page.get_by_test_id("stChatInputTextArea").wait_for(timeout=ANSWER_TIMEOUT_MS)

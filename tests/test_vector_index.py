@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ground.errors import LibraryStateError
 from index.manifest import MANIFEST_NAME
 from index.vector_flat import FlatIndex
 from index.vector_hnsw import HNSWIndex
@@ -21,7 +22,6 @@ from index.vector_index import (
     save_vector_index,
 )
 from index.vector_ivf import IVFIndex
-from ingest.errors import LibraryStateError
 
 BACKENDS = ["flat", "hnsw", "ivf"]
 DIM = 32

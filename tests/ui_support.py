@@ -10,9 +10,9 @@ def seed_history(settings, topics: int = 6) -> None:
     from assistant.grading import Grade
     from assistant.quiz_schema import QuizItem
     from assistant.retrieval import Citation
-    from assistant.study_memory import StudyMemory
+    from ground.records import Hit
     from index.library import Library
-    from ingest.records import Hit
+    from memory.study_memory import StudyMemory
 
     patterns = ("www", "cwiw", "cw", "ccw", "pcc", "cccc")[:topics]
     verdicts = {"c": "correct", "p": "partial", "w": "incorrect", "i": "incorrect"}

@@ -17,7 +17,7 @@ from assistant.explain import MESSAGES, Answer
 from assistant.extractive import ExtractiveAnswer
 from assistant.prompts import COMPARE_ASPECTS
 from assistant.retrieval import Citation, Passage
-from ingest.records import Chunk, Hit
+from ground.records import Chunk, Hit
 from ui.conversation import Exchange, PendingReply
 from ui.note_render import safe_markdown
 from ui.passage_view import model_markdown, show_passage

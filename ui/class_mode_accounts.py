@@ -26,7 +26,7 @@ from typing import Any
 
 import bcrypt
 
-from ingest.errors import ConfigError
+from ground.errors import ConfigError
 from ingest.schema import DEFAULT_USER
 
 ACCOUNTS_FILE_NAME = "class_accounts.json"

@@ -13,8 +13,8 @@ import sys
 from dataclasses import fields
 from importlib.metadata import PackageNotFoundError, version
 
-from ingest.errors import StudyError
-from ingest.settings import Settings
+from ground.errors import StudyError
+from ground.settings import Settings
 from ui.commands import COMMAND_MODULES
 from ui.terminal_text import terminal_safe
 

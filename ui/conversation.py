@@ -18,7 +18,7 @@ from assistant.explain import Answer, Explanation, search_query
 from assistant.facade import Assistant
 from assistant.retrieval import Passage
 from assistant.session import Turn, turn_of
-from ingest.records import Hit
+from ground.records import Hit
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ import streamlit as st
 import models
 from assistant.facade import Assistant
 from assistant.generator import Generator, LlamaGenerator, open_generator
-from assistant.study_memory import StudyMemory
+from ground.settings import Settings
 from index.library import Library
-from ingest.settings import Settings
+from memory.study_memory import StudyMemory
 from ui.auth_gate import current_user
 from ui.reasons import reason_text
 from ui.texts import t

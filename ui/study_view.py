@@ -1,13 +1,13 @@
-"""The Practice and Progress pages' bridge to study memory (``assistant.study_memory``)."""
+"""The Practice and Progress pages' bridge to study memory (``memory.study_memory``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from assistant.grading import Grade
-from assistant.mastery import TopicMastery
 from assistant.quiz_schema import QuizItem
 from assistant.study_records import StudyItem
+from memory.mastery import TopicMastery
 from ui import resources
 
 REVIEW_BATCH = 10
@@ -23,7 +23,7 @@ def review_questions(entries: list[StudyItem]) -> Iterator[Question]:
     """A fresh question per due entry, written when it is asked for (one model call each)."""
     memory = resources.study_memory()
     for entry in entries:
-        yield memory.review_item(entry, resources.assistant()), entry
+        yield memory.review_item(entry, resources.generator()), entry
 
 
 def new_questions(items: Iterator[QuizItem]) -> Iterator[Question]:
@@ -32,7 +32,7 @@ def new_questions(items: Iterator[QuizItem]) -> Iterator[Question]:
 
 
 def topic_questions(topic: TopicMastery, count: int) -> Iterator[Question]:
-    return new_questions(resources.study_memory().practise(topic, resources.assistant(), count))
+    return new_questions(resources.study_memory().practise(topic, resources.generator(), count))
 
 
 def record_answer(item: QuizItem, response: str, grade: Grade,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.errors import IngestError
+from ground.errors import IngestError
 from ingest.readers.extracted import ExtractedText
 
 FORMATS = {

@@ -11,7 +11,7 @@ import io
 import re
 import zipfile
 
-from ingest.errors import IngestError
+from ground.errors import IngestError
 
 MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100

@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ingest.errors import IngestError
+from ground.errors import IngestError
 from ingest.readers.extracted import ExtractedText
 
 PARSE_TIMEOUT_SECONDS = 60.0

@@ -17,9 +17,9 @@ from assistant.facade import Assistant
 from assistant.grading import grade
 from assistant.quiz import QuizLog
 from assistant.quiz_schema import KINDS, QuizItem
-from assistant.study_memory import StudyMemory
-from ingest.errors import StudyError
-from ingest.settings import Settings
+from ground.errors import StudyError
+from ground.settings import Settings
+from memory.study_memory import StudyMemory
 from ui.commands.study_cmd import when
 
 

@@ -12,7 +12,7 @@ import time
 
 from assistant.bank import QuestionBank
 from assistant.bank_export import export_anki, export_csv
-from ingest.settings import Settings
+from ground.settings import Settings
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import argparse
 
+from ground.settings import Settings
 from index import doctor
-from ingest.settings import Settings
 from ui.terminal_progress import terminal_progress
 from ui.terminal_text import json_line, terminal_safe
 

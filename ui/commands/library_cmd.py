@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from ground.settings import Settings
 from index.library import Library
 from ingest.report import Status
-from ingest.settings import Settings
 from ingest.store import Store
 from ui.commands.search_cmd import last_self_eval
 from ui.terminal_progress import terminal_progress

@@ -6,7 +6,7 @@ import argparse
 import json
 
 import models
-from ingest.settings import Settings
+from ground.settings import Settings
 from models import ModelStatus, human_size
 from ui.terminal_progress import terminal_progress
 

@@ -6,12 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from ground.errors import StudyError
+from ground.records import Hit
+from ground.settings import Settings
 from index import evaluation, hybrid
 from index.library import Library
 from index.self_eval import load_self_eval
-from ingest.errors import StudyError
-from ingest.records import Hit
-from ingest.settings import Settings
 from ui.commands.arguments import positive_int
 from ui.terminal_progress import terminal_progress
 from ui.terminal_text import json_line, terminal_safe

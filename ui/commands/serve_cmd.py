@@ -7,8 +7,8 @@ import argparse
 import getpass
 import sys
 
-from ingest.errors import ConfigError
-from ingest.settings import Settings
+from ground.errors import ConfigError
+from ground.settings import Settings
 from ui.class_mode_accounts import (
     MIN_PASSWORD_CHARS,
     ROLES,

@@ -1,6 +1,6 @@
 """``study review``, ``study progress`` and ``study history export|import``: study memory.
 
-Thin handlers over ``assistant.study_memory.StudyMemory``; the UI's Progress page and "Review
+Thin handlers over ``memory.study_memory.StudyMemory``; the UI's Progress page and "Review
 due" button call the same object.
 """
 
@@ -12,9 +12,9 @@ import sys
 import unicodedata
 from datetime import datetime, timedelta
 
-from assistant.mastery import TopicMastery
-from assistant.study_memory import StudyMemory
-from ingest.settings import Settings
+from ground.settings import Settings
+from memory.mastery import TopicMastery
+from memory.study_memory import StudyMemory
 from ui.commands.arguments import positive_int
 from ui.terminal_text import terminal_safe
 
@@ -73,7 +73,7 @@ def review_command(args: argparse.Namespace, settings: Settings) -> int:
         )
     asked = right = 0
     for number, entry in enumerate(due, start=1):
-        item = memory.review_item(entry, None if args.same else assistant)
+        item = memory.review_item(entry, None if args.same else assistant.generator)
         print(f"R{number}. {terminal_safe(item.question)}    [{terminal_safe(entry.topic.label)}]")
         for letter, option in zip("ABCD", item.options, strict=False):
             print(f"  {letter}. {terminal_safe(option)}")

@@ -12,8 +12,8 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from ingest.errors import ConfigError
-from ingest.settings import ENV_PREFIX, Settings
+from ground.errors import ConfigError
+from ground.settings import ENV_PREFIX, Settings
 
 APP_PATH = Path(__file__).resolve().parent.parent / "app.py"
 

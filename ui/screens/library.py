@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ingest.errors import StudyError
+from ground.errors import StudyError
 from ingest.report import IngestReport, Status
 from ingest.uploads import discard_upload, save_upload
 from ui import resources

@@ -9,8 +9,8 @@ from pathlib import Path
 import altair as alt
 import streamlit as st
 
-from assistant.mastery import TopicMastery
-from ingest.errors import StudyError
+from ground.errors import StudyError
+from memory.mastery import TopicMastery
 from ui import resources
 from ui.practice_run import start
 from ui.reasons import reason_text

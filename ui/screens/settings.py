@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ingest.errors import StudyError
-from ingest.settings import Settings, save_config
+from ground.errors import StudyError
+from ground.settings import Settings, save_config
 from models import human_size
 from ui import resources
 from ui.reasons import reason_text

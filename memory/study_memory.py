@@ -3,7 +3,7 @@
     memory = StudyMemory.open(library)
     memory.record(item, response, grade)        # after every graded answer
     for entry in memory.due():                  # spaced review
-        item = memory.review_item(entry, assistant)
+        item = memory.review_item(entry, generator)
     memory.mastery()                            # per topic, weakest first
     memory.export("history.json"); memory.import_("history.json")
 
@@ -25,18 +25,20 @@ from pathlib import Path
 
 from assistant.bank import QuestionBank
 from assistant.bank_store import BankStore
+from assistant.generator import Generator
 from assistant.grading import Grade
-from assistant.history_file import read_history, write_history
-from assistant.mastery import TopicMastery, topic_mastery
 from assistant.quiz import item_on_chunk
 from assistant.quiz_schema import QuizItem
 from assistant.retrieval import Citation
 from assistant.scheduler import CardState, StudyScheduler, rating_of, utc
-from assistant.study_log import ItemDraft, MergeCounts, StudyLog
 from assistant.study_records import Answer, StudyItem
 from assistant.topics import topic_of
-from ingest.records import HEADING_SEPARATOR, Chunk, Hit, embed_text_of
+from ground.records import HEADING_SEPARATOR, Chunk, Hit, embed_text_of
+from index.library import Library
 from ingest.schema import DEFAULT_USER
+from memory.history_file import read_history, write_history
+from memory.mastery import TopicMastery, topic_mastery
+from memory.study_log import ItemDraft, MergeCounts, StudyLog
 
 Clock = Callable[[], datetime]
 
@@ -72,7 +74,7 @@ class HistoryTransfer:
 class StudyMemory:
     def __init__(
         self,
-        library,
+        library: Library,
         log: StudyLog,
         scheduler: StudyScheduler | None = None,
         clock: Clock = utc_now,
@@ -86,7 +88,7 @@ class StudyMemory:
 
     @classmethod
     def open(
-        cls, library, scheduler: StudyScheduler | None = None, clock: Clock = utc_now,
+        cls, library: Library, scheduler: StudyScheduler | None = None, clock: Clock = utc_now,
         user: str = DEFAULT_USER,
     ) -> StudyMemory:
         """Study memory in ``library``'s SQLite file (``library``: an open ``Library``)."""
@@ -182,19 +184,20 @@ class StudyMemory:
         """When the next review falls due (after ``now``), or None with no history."""
         return self.log.next_due(self.now(now))
 
-    def review_item(self, entry: StudyItem, assistant=None) -> QuizItem:
+    def review_item(self, entry: StudyItem, generator: Generator | None = None) -> QuizItem:
         """The question to ask for a due entry: another banked item on the same passage (at
         once, and verified; so the student recalls the idea, not an option letter), else a
-        fresh one the model writes now, else the stored one with its options reshuffled."""
+        fresh one ``generator`` writes now (when given and available), else the stored one
+        with its options reshuffled."""
         seed = self.log.answer_count(entry.id)
         chunk = self._chunk(entry.chunk_id) if entry.chunk_id is not None else None
         banked = self._banked_item(chunk, entry, seed)
         if banked is not None:
             return banked
-        if chunk is not None and assistant is not None and assistant.can_generate:
+        if chunk is not None and generator is not None and generator.available:
             fresh = item_on_chunk(
-                assistant.library,
-                assistant.generator,
+                self.library,
+                generator,
                 chunk,
                 entry.item.kind,
                 seed,
@@ -207,16 +210,17 @@ class StudyMemory:
             item = replace(item, citation=Citation.of(item.citation.number, Hit(chunk, 0.0)))
         return reshuffled(item, seed)
 
-    def practise(self, topic: TopicMastery, assistant, count: int = 3) -> Iterator[QuizItem]:
+    def practise(
+        self, topic: TopicMastery, generator: Generator, count: int = 3
+    ) -> Iterator[QuizItem]:
         """New items on a topic's passages (the Progress page's "practise" button)."""
         chunks = self.library.store.chunks_by_id(list(topic.chunk_ids))
         made = 0
         for number in range(count * 2):
             if made == count or not chunks:
                 return
-            item = item_on_chunk(
-                assistant.library, assistant.generator, chunks[number % len(chunks)], "mcq", number
-            )
+            chunk = chunks[number % len(chunks)]
+            item = item_on_chunk(self.library, generator, chunk, "mcq", number)
             if item is not None:
                 made += 1
                 yield item
@@ -224,7 +228,7 @@ class StudyMemory:
     # -- progress --------------------------------------------------------------------------
 
     def mastery(self, now: datetime | None = None) -> list[TopicMastery]:
-        """Every practised topic, weakest first (``assistant/mastery.py`` has the formula)."""
+        """Every practised topic, weakest first (``memory/mastery.py`` has the formula)."""
         self.log.refresh()
         return topic_mastery(self.log.items(), self.log.answers(), self.scheduler, self.now(now))
 

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from ingest.errors import LibraryBusyError, LibraryReadOnlyError
+from ground.errors import LibraryBusyError, LibraryReadOnlyError
 
 LOCK_FILE_NAME = "write.lock"
 DEFAULT_LOCK_TIMEOUT = 30.0

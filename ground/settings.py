@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import ConfigError
+from ground.errors import ConfigError
 
 ENV_PREFIX = "STUDY_"
 CONFIG_FILE_NAME = "config.toml"
@@ -182,7 +182,7 @@ def save_config(settings: Settings, names: list[str]) -> Path:
     >>> Settings.load(home=home, env={}).top_k
     8
     """
-    from ingest.model_files import atomic_write_bytes
+    from ground.atomic_files import atomic_write_bytes
 
     path = settings.home / CONFIG_FILE_NAME
     values = _read_config_file(path)

@@ -33,9 +33,9 @@ from assistant.study_records import (
     stamp,
 )
 from assistant.topics import Topic, topic_of
-from ingest.errors import LibraryStateError
+from ground.database import BUSY_TIMEOUT_MS, LIBRARY_FILE_NAME, transaction
+from ground.errors import LibraryStateError
 from ingest.schema import DEFAULT_USER, migrate
-from ingest.store import BUSY_TIMEOUT_MS, LIBRARY_FILE_NAME, transaction
 
 _ITEM_COLUMNS = (
     "id, item_key, source, heading_path, chunk_id, topic_key, topic_label, question, item_json, "

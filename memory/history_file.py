@@ -36,7 +36,7 @@ from assistant.study_records import (
     stamp,
 )
 from assistant.topics import Topic
-from ingest.errors import StudyError
+from ground.errors import StudyError
 
 FORMAT = "study-history"
 FORMAT_VERSION = 1

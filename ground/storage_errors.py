@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ingest.errors import StorageFullError
+from ground.errors import StorageFullError
 
 _NO_SPACE_ERRNOS = {
     errno.ENOSPC: "no space left on the disk",
