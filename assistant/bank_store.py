@@ -23,7 +23,7 @@ from assistant.scheduler import CardState
 from assistant.study_records import item_from_json, parse_stamp, stamp
 from ground.database import BUSY_TIMEOUT_MS, LIBRARY_FILE_NAME, transaction
 from ground.errors import LibraryStateError
-from ingest.schema import migrate
+from ground.schema import migrate
 
 _ITEM_COLUMNS = (
     "id, item_key, passage_hash, slot, item_json, source, heading_path, start_line, end_line, "

@@ -37,10 +37,10 @@ from ground.errors import DocumentNotFoundError, LibraryStateError
 from ground.lock import DEFAULT_LOCK_TIMEOUT, WriteLock
 from ground.question_key import question_key
 from ground.records import Chunk, Location
+from ground.schema import migrate
 from ingest.chunker import ChunkDraft
 from ingest.discovery import stored_path
 from ingest.duplicates import Candidate, Fingerprint, fingerprint, group_duplicates
-from ingest.schema import migrate
 
 DESTROYED_HINT = ("'study doctor --repair' moves it aside and ingests your notes again "
                   "from their files")

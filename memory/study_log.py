@@ -35,7 +35,7 @@ from assistant.study_records import (
 from assistant.topics import Topic, topic_of
 from ground.database import BUSY_TIMEOUT_MS, LIBRARY_FILE_NAME, transaction
 from ground.errors import LibraryStateError
-from ingest.schema import DEFAULT_USER, migrate
+from ground.schema import DEFAULT_USER, migrate
 
 _ITEM_COLUMNS = (
     "id, item_key, source, heading_path, chunk_id, topic_key, topic_label, question, item_json, "

@@ -34,8 +34,8 @@ from assistant.scheduler import CardState, StudyScheduler, rating_of, utc
 from assistant.study_records import Answer, StudyItem
 from assistant.topics import topic_of
 from ground.records import HEADING_SEPARATOR, Chunk, Hit, embed_text_of
+from ground.schema import DEFAULT_USER
 from index.library import Library
-from ingest.schema import DEFAULT_USER
 from memory.history_file import read_history, write_history
 from memory.mastery import TopicMastery, topic_mastery
 from memory.study_log import ItemDraft, MergeCounts, StudyLog

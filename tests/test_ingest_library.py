@@ -11,10 +11,10 @@ from ingest_support import question_lines, token_counter  # noqa: F401 (fixture)
 
 from ground.database import LIBRARY_FILE_NAME
 from ground.errors import DocumentNotFoundError, LibraryBusyError, LibraryStateError
+from ground.schema import SCHEMA_VERSION
 from ground.settings import Settings
 from ingest.pipeline import ingest_paths
 from ingest.report import Status
-from ingest.schema import SCHEMA_VERSION
 from ingest.store import Store
 
 TRANSFER_LEARNING = {  # the eight 迁移学习 items: file prefix and question heading line

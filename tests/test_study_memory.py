@@ -15,9 +15,9 @@ from assistant.grading import Grade
 from assistant.quiz_schema import QuizItem
 from assistant.retrieval import Citation
 from ground.database import LIBRARY_FILE_NAME
+from ground.schema import MIGRATIONS, SCHEMA_VERSION
 from ground.settings import Settings
 from index.library import Library
-from ingest.schema import MIGRATIONS, SCHEMA_VERSION
 from memory import mastery
 from memory.history_file import HistoryFileError
 from memory.study_memory import StudyMemory

@@ -10,7 +10,7 @@ from datetime import timedelta
 from test_study_memory import T0, Clock, answer, build_history, item, open_memory
 
 from ground.database import LIBRARY_FILE_NAME
-from ingest.schema import DEFAULT_USER, MIGRATIONS
+from ground.schema import DEFAULT_USER, MIGRATIONS
 
 
 def test_two_students_each_see_only_their_own_history(tmp_path):

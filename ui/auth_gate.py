@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ground.schema import DEFAULT_USER
 from ground.settings import Settings
-from ingest.schema import DEFAULT_USER
 from ui.class_mode_accounts import cookie_key, credentials
 from ui.texts import t
 

@@ -27,7 +27,7 @@ from typing import Any
 import bcrypt
 
 from ground.errors import ConfigError
-from ingest.schema import DEFAULT_USER
+from ground.schema import DEFAULT_USER
 
 ACCOUNTS_FILE_NAME = "class_accounts.json"
 ROLES = ("student", "teacher")

@@ -7,7 +7,6 @@ import argparse
 from ground.settings import Settings
 from index.library import Library
 from ingest.report import Status
-from ingest.store import Store
 from ui.commands.search_cmd import last_self_eval
 from ui.terminal_progress import terminal_progress
 from ui.terminal_text import json_line, terminal_safe
@@ -63,8 +62,8 @@ def ingest_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def docs_command(args: argparse.Namespace, settings: Settings) -> int:
-    with Store.open(settings.home) as store:
-        documents = store.documents()
+    with Library.open(settings) as library:
+        documents = library.documents()
     if args.json:
         for document in documents:
             print(json_line({

@@ -1,4 +1,8 @@
-"""The library's SQLite schema, as a list of migrations keyed by ``PRAGMA user_version``.
+"""The library file's SQLite schema, as a list of migrations keyed by ``PRAGMA user_version``.
+
+One file holds every step's tables (documents and passages, study history, the question bank,
+per-student history), so it has one migration list here, on the ground floor: a new library is
+created whole and a newer one refused, whichever step opens it first.
 
 To change the schema, append a function to ``MIGRATIONS``; never edit one that has shipped.
 ``migrate`` runs each missing step in its own transaction and bumps ``user_version`` inside it,
