@@ -1,4 +1,4 @@
-"""The question bank in the library's SQLite file (tables from migration 3, ``ingest/schema.py``).
+"""The question bank in the library's SQLite file (tables from migration 3, ``ground/schema.py``).
 
 Its own connection, like ``StudyLog``: practising never waits for an ingest. Every write is one
 ``BEGIN IMMEDIATE`` transaction, so a process killed at any moment leaves the bank at its old

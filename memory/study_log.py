@@ -1,6 +1,6 @@
 """Study history in the library's SQLite file: practised items, their fsrs cards, every answer.
 
-The tables (``study_items``, ``study_answers``) come from migration 2 in ``ingest/schema.py``.
+The tables (``study_items``, ``study_answers``) come from migration 2 in ``ground/schema.py``.
 This module has its own connection, so answering never waits for an ingest's write lock (an
 ingest takes minutes; its SQLite transactions take milliseconds, and ``busy_timeout`` covers
 them). Every write is one ``BEGIN IMMEDIATE`` transaction: an answer and its card update land
