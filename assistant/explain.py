@@ -259,7 +259,7 @@ def start_explanation(
                            profile=profile)
     if generator.available and search_mode in (None, "hybrid"):
         hits = search_across_languages(retriever, generator, query, len(hits),
-                                       profile.passage_languages) or hits
+                                       profile.passage_languages, searched=hits) or hits
     terms = query_terms(query)
     chosen = choose_passages(hits, prompt_passages)
     quoted = quote_of(question, terms, chosen)

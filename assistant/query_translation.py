@@ -81,15 +81,19 @@ def search_across_languages(
     k: int,
     language_shares: dict[str, float],
     translations: dict[str, str] | None = None,
+    searched: list[Hit] | None = None,
 ) -> list[Hit]:
     """The best ``k`` passages for ``query`` in every language the library holds.
 
     ``language_shares`` is ``index.cross_language.language_shares`` of the library's passages
     (compute it once per library state). ``translations`` (language -> text) skips the model,
-    e.g. for a benchmark replaying stored ones.
+    e.g. for a benchmark replaying stored ones. ``searched``: the caller's own hits for
+    ``query``, returned as they are when no translation is needed (no second search).
     """
     query_language = detect_language(query)
     targets = languages_to_translate_into(query_language, language_shares)
+    if not targets and searched is not None:
+        return searched
     original = retriever.search(query, k=max(k, CANDIDATES) if targets else k)
     if not targets:
         return original
