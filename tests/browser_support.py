@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -87,6 +89,20 @@ def zh_page(browser) -> Iterator[object]:
     page.on("request", lambda request: page.requested.append(request.url))
     yield page
     context.close()
+
+
+@pytest.fixture(scope="module", name="browser")
+def browser_fixture() -> Iterator[object]:
+    """One headless Chromium per test module (import as ``browser_fixture``)."""
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(name="page")
+def page_fixture(browser) -> Iterator[object]:
+    """A fresh Chinese-locale page per test (import as ``page_fixture``)."""
+    with zh_page(browser) as fresh:
+        yield fresh
 
 
 def screenshot(page, tmp_path: Path, name: str, full_page: bool = True) -> Path:

@@ -12,7 +12,13 @@ import subprocess
 import sys
 
 import pytest
-from browser_support import HAS_CHROMIUM, chromium, screenshot, study_ui, zh_page
+from browser_support import (  # noqa: F401 (browser_fixture, page_fixture: fixtures)
+    HAS_CHROMIUM,
+    browser_fixture,
+    page_fixture,
+    screenshot,
+    study_ui,
+)
 from conftest import REPO_ROOT, SAMPLE_NOTES
 
 ANSWER_TIMEOUT_MS = 600_000  # first LLM load and a short answer on 2 shared cores
@@ -57,18 +63,6 @@ def seed_history(settings) -> None:
                 grade = Grade(verdict, "", "A", citation)
                 memory.record(item, "A" if verdict == "correct" else "B", grade,
                               now=start + timedelta(days=3 * day + number))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser):
-    with zh_page(browser) as fresh:
-        yield fresh
 
 
 def test_ask_streams_an_answer_with_sources(app_url, page, tmp_path):

@@ -18,7 +18,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from browser_support import HAS_CHROMIUM, chromium, screenshot, study_ui, zh_page
+from browser_support import (  # noqa: F401 (browser_fixture, page_fixture: fixtures)
+    HAS_CHROMIUM,
+    browser_fixture,
+    page_fixture,
+    screenshot,
+    study_ui,
+)
 from conftest import REPO_ROOT, SAMPLE_NOTES
 from ui_support import seed_history
 
@@ -70,18 +76,6 @@ def fresh_ui(env: dict[str, str]):
 def app_url(library_env):
     with fresh_ui(library_env) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser):
-    with zh_page(browser) as fresh:
-        yield fresh
 
 
 def ask(page, question: str) -> None:
