@@ -13,9 +13,11 @@ so prompts put the fixed system prompt first; ``prime`` evaluates it once at sta
 
 from __future__ import annotations
 
+import atexit
 import codecs
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +56,12 @@ class LlamaConfig:
 
 
 class _LoadedModel:
-    """One llama.cpp model + context and its chat template renderer."""
+    """One llama.cpp model + context and its chat template renderer.
+
+    Every loaded model is closed at interpreter exit (``close_loaded_models``), while llama_cpp's
+    module is still whole: left to the garbage collector during shutdown, ``Llama.__del__`` finds
+    its C functions already gone and the process can end in a segmentation fault.
+    """
 
     def __init__(self, config: LlamaConfig):
         from llama_cpp import Llama
@@ -82,6 +89,11 @@ class _LoadedModel:
         self.formatter = Jinja2ChatFormatter(
             template, self.eos_text, model.token_get_text(bos) if bos >= 0 else ""
         )
+        _LOADED_MODELS.add(self)
+
+    def close(self) -> None:
+        """Free the llama.cpp context and model (idempotent)."""
+        self.llm.close()
 
     def render(self, messages: tuple[Message, ...], add_generation_prompt: bool = True) -> str:
         self.formatter.add_generation_prompt = add_generation_prompt
@@ -93,6 +105,22 @@ class _LoadedModel:
 
 
 GENERATION_LOCK = threading.Lock()  # one completion at a time, across every session
+EXIT_WAIT_SECONDS = 30.0  # exit waits this long for a prompt being read before closing anyway
+_EXITING = threading.Event()  # set at exit: a running completion stops at its next token
+
+_LOADED_MODELS: weakref.WeakSet[_LoadedModel] = weakref.WeakSet()
+
+
+@atexit.register
+def close_loaded_models() -> None:
+    """Stop any completion still running (a daemon thread), then close every loaded model.
+
+    The generation lock is kept once taken: nothing may decode on a closed model.
+    """
+    _EXITING.set()
+    if GENERATION_LOCK.acquire(timeout=EXIT_WAIT_SECONDS):
+        for model in list(_LOADED_MODELS):
+            model.close()
 
 
 class LlamaGenerator(Generator):
@@ -161,7 +189,7 @@ class LlamaGenerator(Generator):
                 if stats.first_token_at is None:
                     stats.first_token_at = time.perf_counter()
                     stats.phase = "generating"
-                if cancel.is_set():
+                if cancel.is_set() or _EXITING.is_set():
                     stats.finish_reason = "cancelled"
                     break
                 if llama_cpp.llama_vocab_is_eog(llm._model.vocab, token):

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -96,9 +97,10 @@ def test_bundled_gguf_is_the_qwen_coder_model(model_settings):
     from llama_cpp import Llama
 
     path = llm_file.resolve_llm_path(model_settings)
-    llm = Llama(model_path=str(path), vocab_only=True, verbose=False)
-    assert llm.metadata["general.name"] == "Qwen2.5 Coder 1.5B Instruct GGUF"
-    assert "tokenizer.chat_template" in llm.metadata
+    with closing(Llama(model_path=str(path), vocab_only=True, verbose=False)) as llm:
+        metadata = dict(llm.metadata)
+    assert metadata["general.name"] == "Qwen2.5 Coder 1.5B Instruct GGUF"
+    assert "tokenizer.chat_template" in metadata
 
 
 def test_missing_models_name_the_fix(tmp_path):

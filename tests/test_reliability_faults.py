@@ -72,7 +72,8 @@ def _kill(
     process: subprocess.Popen, home: Path, rng: random.Random, span: float, at_write: bool
 ) -> bool:
     """SIGKILL ``process`` after a random delay across ``span`` seconds, or just after its index
-    write begins; returns whether it was still running (a real kill)."""
+    write begins; returns whether it was still running (a real kill). A process that finished
+    between the last poll and the signal (exit status 0) counts as finished first."""
     if at_write:
         deadline = time.monotonic() + 3 * span
         while (
@@ -88,7 +89,9 @@ def _kill(
         return False
     os.kill(process.pid, signal.SIGKILL)
     process.communicate()
-    assert process.returncode == -signal.SIGKILL
+    if process.returncode == 0:  # it exited between the poll and the signal
+        return False
+    assert process.returncode == -signal.SIGKILL, process.returncode
     return True
 
 
