@@ -91,9 +91,10 @@ class StudyMemory:
         cls, library: Library, scheduler: StudyScheduler | None = None, clock: Clock = utc_now,
         user: str = DEFAULT_USER,
     ) -> StudyMemory:
-        """Study memory in ``library``'s SQLite file (``library``: an open ``Library``)."""
-        home = library.settings.home
-        return cls(library, StudyLog.open(home, user), scheduler, clock, BankStore.open(home))
+        """Study memory of ``library`` (an open ``Library``): in its SQLite file, or in
+        PostgreSQL when its settings name a ``database_url``."""
+        log = StudyLog.open(library.settings, user)
+        return cls(library, log, scheduler, clock, BankStore.open(library.settings.home))
 
     @property
     def user(self) -> str:
