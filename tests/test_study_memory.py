@@ -393,7 +393,7 @@ def test_a_library_from_before_study_memory_is_upgraded_in_place(tmp_path, clock
     answer(memory, item(1), "correct", now=T0)
     assert len(memory.items()) == 1
     db = sqlite3.connect(home / LIBRARY_FILE_NAME)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
     assert db.execute("SELECT value FROM meta WHERE key = 'kept'").fetchone() == ("yes",)
     db.close()
 
