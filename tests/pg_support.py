@@ -178,10 +178,15 @@ class StudyBackend:
     server: PostgresServer | None = None
     url: str = ""
 
-    def env(self) -> dict[str, str]:
+    def database_url(self) -> str:
+        """The ``database_url`` setting of a study home here ("" on SQLite)."""
         if self.server is None:
-            return {}
-        return {"STUDY_DATABASE_URL": self.url or self.server.fresh_url()}
+            return ""
+        return self.url or self.server.fresh_url()
+
+    def env(self) -> dict[str, str]:
+        url = self.database_url()
+        return {"STUDY_DATABASE_URL": url} if url else {}
 
 
 @pytest.fixture(

@@ -14,6 +14,7 @@ from pg_support import (  # noqa: F401 (postgres_server_fixture, study_backend_f
     postgres_server_fixture,
     study_backend_fixture,
 )
+from test_study_memory_postgres import NOTE
 
 from assistant.bank import QuestionBank
 from assistant.grading import Grade
@@ -22,16 +23,6 @@ from ground.schema import DEFAULT_USER, MIGRATIONS
 from memory.study_memory import StudyMemory
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
-NOTE = """# 训练技巧
-
-## 什么是梯度裁剪？
-
-答案：梯度裁剪在反向传播后把梯度范数限制在阈值以内，防止梯度爆炸。
-
-## 什么是早停？
-
-答案：早停在验证集损失连续若干轮不再下降时停止训练，以免过拟合。
-"""
 
 
 @pytest.fixture
@@ -40,9 +31,8 @@ def class_library(fake_settings, tmp_path, study_backend):
     note = tmp_path / "notes" / "mini.md"
     note.parent.mkdir()
     note.write_text(NOTE, encoding="utf-8")
-    env = study_backend.env()
     settings = fake_settings.replace(home=tmp_path / "home",
-                                     database_url=env.get("STUDY_DATABASE_URL", ""))
+                                     database_url=study_backend.database_url())
     library = FakeModelsLibrary.open(settings)
     library.ingest([note])
     bank = QuestionBank.open(library)

@@ -156,7 +156,9 @@ def test_items_relink_to_the_librarys_passages_on_either_backend(
     note = tmp_path / "notes" / "mini.md"
     note.parent.mkdir()
     note.write_text(NOTE, encoding="utf-8")
-    settings = fake_settings.replace(home=tmp_path / "home", **_url_of(study_backend))
+    settings = fake_settings.replace(
+        home=tmp_path / "home", database_url=study_backend.database_url()
+    )
     with FakeModelsLibrary.open(settings) as library, StudyMemory.open(library) as memory:
         library.ingest([note])
         doc = library.store.document(str(note))
@@ -185,8 +187,3 @@ def _item_on(chunk) -> QuizItem:
     return QuizItem(
         "short", chunk.heading_path[-1], (), None, "参考答案", "", citation, chunk.text[:200], False
     )
-
-
-def _url_of(backend) -> dict:
-    env = backend.env()
-    return {"database_url": env["STUDY_DATABASE_URL"]} if env else {}
