@@ -159,12 +159,14 @@ def stop_postgres(server: PostgresServer) -> None:
 
 @pytest.fixture(scope="session", name="postgres_server")
 def postgres_server_fixture():
+    reason = ""
     try:
         server = start_postgres()
     except (PostgresUnavailable, OSError, subprocess.SubprocessError) as error:
-        pytest.fail(
-            f"PostgreSQL could not be started for the postgres cases: {error}", pytrace=False
-        )
+        reason = str(error)
+    if reason:  # fails every postgres case at setup, with the reason in one line
+        pytest.fail(f"PostgreSQL could not be started for the postgres cases: {reason}",
+                    pytrace=False)
     yield server
     stop_postgres(server)
 
