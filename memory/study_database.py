@@ -1,10 +1,10 @@
 """Where study history lives: the library's SQLite file (the default) or a PostgreSQL server
 (the ``database_url`` setting, for a class whose app servers share one history).
 
-The one seam between the two is ``StudyDatabase``: ``execute`` takes SQLite's ``?``
-placeholders on both (PostgreSQL's driver wants ``%s``), ``transaction`` is one write
-transaction (``BEGIN IMMEDIATE`` on SQLite; on PostgreSQL a transaction whose card reads lock
-their row, ``for_update``), and ``errors`` are the driver's error classes. The queries in
+The one seam between the two is ``StudyDatabase`` (SQLite) and its ``PostgresStudyDatabase``:
+``execute`` takes SQLite's ``?`` placeholders on both (PostgreSQL's driver wants ``%s``), and
+``transaction`` is one write transaction (``BEGIN IMMEDIATE`` on SQLite; on PostgreSQL a
+transaction whose card reads lock their row, ``for_update``). The queries in
 ``study_log`` are written once, in the SQL both speak (``RETURNING id`` instead of
 ``lastrowid``, no ``LIMIT -1``); the library's documents and chunks stay in its SQLite file, so
 the one query that joined them (re-linking items to chunks) reads them from there.
@@ -30,34 +30,24 @@ CONNECT_TIMEOUT_S = 10
 
 
 class StudyDatabase:
-    """A connection to the study tables; safe to share between threads (calls are
-    serialized). ``where`` names it in messages: the file, or the URL without its password."""
+    """The study tables in the library's SQLite file; safe to share between threads (calls
+    are serialized). ``where`` names it in messages: the file, or the URL without its
+    password (``PostgresStudyDatabase``)."""
 
-    def __init__(self, connection, where: str, postgres: bool = False):
+    postgres = False
+    for_update = ""  # SQLite's BEGIN IMMEDIATE already holds the write lock
+
+    def __init__(self, connection, where: str):
         self.connection = connection
         self.where = where
-        self.postgres = postgres
         self.mutex = threading.RLock()
-        self.for_update = " FOR UPDATE" if postgres else ""  # SQLite's BEGIN IMMEDIATE locks
-        self.errors: tuple[type[Exception], ...] = (sqlite3.Error,)
-        if postgres:
-            import psycopg
-
-            self.errors = (psycopg.Error,)
 
     def execute(self, sql: str, params: Sequence = ()):
         """A cursor over ``sql`` run with ``params`` (``?`` placeholders on both databases)."""
-        if not self.postgres:
-            return self.connection.execute(sql, params)
-        if not params:
-            return self.connection.execute(sql)
-        return self.connection.execute(_pyformat(sql), params)
+        return self.connection.execute(sql, params)
 
     def executemany(self, sql: str, rows: Sequence[Sequence]) -> None:
-        if not self.postgres:
-            self.connection.executemany(sql, rows)
-        else:
-            self.connection.cursor().executemany(_pyformat(sql), rows)
+        self.connection.executemany(sql, rows)
 
     def query(self, sql: str, *params: object) -> list[tuple]:
         with self.mutex:
@@ -66,16 +56,58 @@ class StudyDatabase:
     @contextmanager
     def transaction(self) -> Iterator[StudyDatabase]:
         """One write transaction: all of it lands, or none (rolled back on any failure)."""
-        if not self.postgres:
-            with transaction(self.connection, self.mutex):
-                yield self
-            return
-        with self.mutex, self.connection.transaction():
+        with transaction(self.connection, self.mutex):
             yield self
 
     def close(self) -> None:
         with self.mutex:
             self.connection.close()
+
+
+class PostgresStudyDatabase(StudyDatabase):
+    """The study tables on a PostgreSQL server. A lost connection (the server restarted, the
+    network dropped) fails the call in progress with one line naming the URL; the next call
+    connects again."""
+
+    postgres = True
+    for_update = " FOR UPDATE"  # the card read in a write transaction locks its row
+
+    def __init__(self, url: str):
+        self._url = url
+        super().__init__(_connect(url), masked_url(url))
+
+    def execute(self, sql: str, params: Sequence = ()):
+        if not params:
+            return self.connection.execute(sql)
+        return self.connection.execute(_pyformat(sql), params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence]) -> None:
+        self.connection.cursor().executemany(_pyformat(sql), rows)
+
+    def query(self, sql: str, *params: object) -> list[tuple]:
+        with self.mutex, self._lost_connection():
+            return super().query(sql, *params)
+
+    @contextmanager
+    def transaction(self) -> Iterator[StudyDatabase]:
+        with self.mutex, self._lost_connection(), self.connection.transaction():
+            yield self
+
+    @contextmanager
+    def _lost_connection(self) -> Iterator[None]:
+        import psycopg
+
+        if self.connection.closed:
+            self.connection = _connect(self._url)
+        try:
+            yield
+        except psycopg.OperationalError as error:
+            if not self.connection.closed:
+                raise
+            raise LibraryStateError(
+                f"study database {self.where}: connection lost ({_first_line(error)}); "
+                "try again"
+            ) from None
 
 
 def open_study_database(settings: Settings) -> StudyDatabase:
@@ -104,30 +136,37 @@ def open_library_file(home: str | Path, what: str) -> sqlite3.Connection:
 
 
 def _open_postgres(url: str) -> StudyDatabase:
+    from memory.study_schema_postgres import migrate_postgres
+
+    database = PostgresStudyDatabase(url)
+    import psycopg
+
+    try:
+        migrate_postgres(database)
+    except psycopg.Error as error:
+        database.close()
+        raise LibraryStateError(f"study database {database.where}: cannot set up the study "
+                                f"tables ({_first_line(error)})") from None
+    except LibraryStateError:
+        database.close()
+        raise
+    return database
+
+
+def _connect(url: str):
+    """An autocommit psycopg connection to ``url`` (transactions are explicit)."""
     try:
         import psycopg
     except ImportError:
         raise LibraryStateError(
             "database_url is set but psycopg is not installed (pip install 'psycopg[binary]')"
         ) from None
-    from memory.study_schema_postgres import migrate_postgres
-
-    where = masked_url(url)
     try:
-        connection = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+        return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
     except psycopg.Error as error:
         raise LibraryStateError(
-            f"study database {where}: cannot connect ({_first_line(error)})"
+            f"study database {masked_url(url)}: cannot connect ({_first_line(error)})"
         ) from None
-    database = StudyDatabase(connection, where, postgres=True)
-    try:
-        migrate_postgres(database)
-    except psycopg.Error as error:
-        database.close()
-        raise LibraryStateError(
-            f"study database {where}: cannot set up the study tables ({_first_line(error)})"
-        ) from None
-    return database
 
 
 def masked_url(url: str) -> str:

@@ -1,6 +1,7 @@
 """Study memory where PostgreSQL differs from SQLite: an unreachable server is one line naming
 the URL (password masked), the schema is migrated once and a newer one refused, a failed COMMIT
-leaves nothing behind, two app servers answering at once lose nothing, and items re-link to the
+leaves nothing behind, a lost connection fails one call and the next reconnects, two app
+servers answering at once lose nothing, and items re-link to the
 library's passages although those stay in its SQLite file (run on both backends). A real
 server (``tests/pg_support.py``), hand-made items and the fake embedder: seconds."""
 
@@ -187,3 +188,26 @@ def _item_on(chunk) -> QuizItem:
     return QuizItem(
         "short", chunk.heading_path[-1], (), None, "参考答案", "", citation, chunk.text[:200], False
     )
+
+
+@pytest.mark.postgres
+def test_a_lost_connection_fails_one_call_in_one_line_and_the_next_reconnects(
+    postgres_server, tmp_path
+):
+    """The server drops study memory's connection (a restart, a network cut): the call in
+    progress fails with one line naming the URL, and the next call connects again."""
+    memory = open_memory(tmp_path / "home", Clock(T0), StudyBackend("postgres", postgres_server))
+    answer(memory, item(1), "correct", now=T0)
+    database = memory.log.database
+    (pid,) = database.query("SELECT pg_backend_pid()")[0]
+    with psycopg.connect(postgres_server.url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with pytest.raises(LibraryStateError) as raised:
+        memory.items()
+    message = str(raised.value)
+    assert message.startswith(f"study database {database.where}: connection lost")
+    assert "\n" not in message
+    answer(memory, item(2), "correct", now=T0)  # connected again
+    assert [i.question for i in memory.items()] == ["概念1是什么？", "概念2是什么？"]
+    memory.close()
+    memory.library.close()
