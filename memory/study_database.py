@@ -105,8 +105,7 @@ class PostgresStudyDatabase(StudyDatabase):
             if not self.connection.closed:
                 raise
             raise LibraryStateError(
-                f"study database {self.where}: connection lost ({_first_line(error)}); "
-                "try again"
+                f"study database {self.where}: connection lost ({_first_line(error)}); try again"
             ) from None
 
 
@@ -145,8 +144,10 @@ def _open_postgres(url: str) -> StudyDatabase:
         migrate_postgres(database)
     except psycopg.Error as error:
         database.close()
-        raise LibraryStateError(f"study database {database.where}: cannot set up the study "
-                                f"tables ({_first_line(error)})") from None
+        raise LibraryStateError(
+            f"study database {database.where}: cannot set up the study "
+            f"tables ({_first_line(error)})"
+        ) from None
     except LibraryStateError:
         database.close()
         raise

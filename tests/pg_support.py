@@ -165,8 +165,9 @@ def postgres_server_fixture():
     except (PostgresUnavailable, OSError, subprocess.SubprocessError) as error:
         reason = str(error)
     if reason:  # fails every postgres case at setup, with the reason in one line
-        pytest.fail(f"PostgreSQL could not be started for the postgres cases: {reason}",
-                    pytrace=False)
+        pytest.fail(
+            f"PostgreSQL could not be started for the postgres cases: {reason}", pytrace=False
+        )
     yield server
     stop_postgres(server)
 

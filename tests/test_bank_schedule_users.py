@@ -31,8 +31,9 @@ def class_library(fake_settings, tmp_path, study_backend):
     note = tmp_path / "notes" / "mini.md"
     note.parent.mkdir()
     note.write_text(NOTE, encoding="utf-8")
-    settings = fake_settings.replace(home=tmp_path / "home",
-                                     database_url=study_backend.database_url())
+    settings = fake_settings.replace(
+        home=tmp_path / "home", database_url=study_backend.database_url()
+    )
     library = FakeModelsLibrary.open(settings)
     library.ingest([note])
     bank = QuestionBank.open(library)
@@ -52,8 +53,10 @@ def test_a_students_answer_moves_only_that_students_card(class_library):
     asked = bank.for_user("ana").serve(count=1, seed=1, now=T0)[0]
     right(memory.for_user("ana"), asked, T0)
     right(memory.for_user("ana"), asked, T0 + timedelta(minutes=15))
-    cards = {user: bank.store.for_user(user).item(asked.bank_key)
-             for user in ("ana", "ben", DEFAULT_USER)}
+    cards = {
+        user: bank.store.for_user(user).item(asked.bank_key)
+        for user in ("ana", "ben", DEFAULT_USER)
+    }
     assert cards["ana"].reps == 2 and cards["ana"].card.due > T0 + timedelta(days=1)
     assert (cards["ben"].reps, cards["ben"].card.last_review) == (0, None)
     assert (cards[DEFAULT_USER].reps, cards[DEFAULT_USER].card.last_review) == (0, None)
@@ -73,8 +76,9 @@ def test_the_single_users_cards_stay_in_the_bank_items(class_library):
     asked = bank.serve(count=1, seed=2, now=T0)[0]
     right(memory, asked, T0)
     with sqlite3.connect(library.settings.home / LIBRARY_FILE_NAME) as db:
-        assert db.execute("SELECT reps FROM bank_items WHERE item_key = ?",
-                          (asked.bank_key,)).fetchone() == (1,)
+        assert db.execute(
+            "SELECT reps FROM bank_items WHERE item_key = ?", (asked.bank_key,)
+        ).fetchone() == (1,)
         assert db.execute("SELECT COUNT(*) FROM bank_cards").fetchone() == (0,)
     assert bank.store.for_user("ana").item(asked.bank_key).reps == 0
 
@@ -93,7 +97,8 @@ def test_a_library_from_before_per_user_cards_keeps_them_as_the_default_users(tm
         "('key-1', 'hash-1', 'x:qa:0', 'flashcard', ?, '/notes/a.md', '[\"梯度裁剪\"]', 3, 4, "
         "'extracted:qa', '{}', 'active', '2026-01-01T00:00:00.000000+00:00', 2, NULL, 3.5, "
         "5.0, '2026-01-09T00:00:00.000000+00:00', '2026-01-02T00:00:00.000000+00:00', 2)",
-        (_item_json(),))
+        (_item_json(),),
+    )
     db.commit()
     db.close()
     from assistant.bank_store import BankStore
@@ -109,11 +114,27 @@ def test_a_library_from_before_per_user_cards_keeps_them_as_the_default_users(tm
 def _item_json() -> str:
     import json
 
-    return json.dumps({"kind": "flashcard", "question": "什么是梯度裁剪？", "options": [],
-                       "answer_index": None, "answer": "限制梯度", "explanation": "",
-                       "citation": {"number": 1, "chunk_id": 1, "source": "/notes/a.md",
-                                    "heading": "梯度裁剪", "start_line": 3, "end_line": 4},
-                       "passage": "梯度裁剪：限制梯度", "generated": False}, ensure_ascii=False)
+    return json.dumps(
+        {
+            "kind": "flashcard",
+            "question": "什么是梯度裁剪？",
+            "options": [],
+            "answer_index": None,
+            "answer": "限制梯度",
+            "explanation": "",
+            "citation": {
+                "number": 1,
+                "chunk_id": 1,
+                "source": "/notes/a.md",
+                "heading": "梯度裁剪",
+                "start_line": 3,
+                "end_line": 4,
+            },
+            "passage": "梯度裁剪：限制梯度",
+            "generated": False,
+        },
+        ensure_ascii=False,
+    )
 
 
 @pytest.mark.parametrize(("user", "role"), [("ana", "student"), ("tess", "teacher")])
@@ -134,8 +155,12 @@ def test_only_the_teacher_sees_the_banks_pause_and_export_controls(
     note.write_text(NOTE, encoding="utf-8")
     assert main(["--home", str(home), "ingest", str(note)]) == 0
     add_account(home, user, role, "a long enough password")
-    for name, value in (("STUDY_HOME", str(home)), ("STUDY_UI_LANGUAGE", "en"),
-                        ("STUDY_CLASS_MODE", "on"), ("STUDY_BANK_WORKER", "off")):
+    for name, value in (
+        ("STUDY_HOME", str(home)),
+        ("STUDY_UI_LANGUAGE", "en"),
+        ("STUDY_CLASS_MODE", "on"),
+        ("STUDY_BANK_WORKER", "off"),
+    ):
         monkeypatch.setenv(name, value)
     app = AppTest.from_file(str(REPO_ROOT / "ui" / "app.py"), default_timeout=30)
     app.session_state["authentication_status"] = True  # as the login form leaves it

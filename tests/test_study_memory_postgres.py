@@ -1,9 +1,9 @@
 """Study memory where PostgreSQL differs from SQLite: an unreachable server is one line naming
 the URL (password masked), the schema is migrated once and a newer one refused, a failed COMMIT
 leaves nothing behind, a lost connection fails one call and the next reconnects, two app
-servers answering at once lose nothing, and items re-link to the
-library's passages although those stay in its SQLite file (run on both backends). A real
-server (``tests/pg_support.py``), hand-made items and the fake embedder: seconds."""
+servers answering at once lose nothing, and items re-link to the library's passages although
+those stay in its SQLite file (run on both backends). A real server (``tests/pg_support.py``),
+hand-made items and the fake embedder: seconds."""
 
 from __future__ import annotations
 
