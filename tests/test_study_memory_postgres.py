@@ -7,7 +7,10 @@ hand-made items and the fake embedder: seconds."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import threading
+from contextlib import closing
 from datetime import timedelta
 
 import psycopg
@@ -18,10 +21,11 @@ from pg_support import (  # noqa: F401 (postgres_server_fixture, study_backend_f
     postgres_server_fixture,
     study_backend_fixture,
 )
-from test_study_memory import T0, Clock, answer, grade, item, open_memory
+from test_study_memory import T0, Clock, answer, build_history, grade, item, open_memory
 
 from assistant.quiz_schema import QuizItem
 from assistant.retrieval import Citation
+from ground.database import LIBRARY_FILE_NAME
 from ground.errors import LibraryStateError
 from ground.records import Hit
 from ground.settings import Settings
@@ -211,3 +215,29 @@ def test_a_lost_connection_fails_one_call_in_one_line_and_the_next_reconnects(
     assert [i.question for i in memory.items()] == ["概念1是什么？", "概念2是什么？"]
     memory.close()
     memory.library.close()
+
+
+def test_history_and_progress_through_the_cli_on_either_backend(
+    tmp_path, monkeypatch, capsys, study_backend
+):
+    """``study history import`` and ``study progress --json`` with ``STUDY_DATABASE_URL``
+    set (or not): the CLI's history lands where the setting says, and reads back."""
+    source = open_memory(tmp_path / "source", Clock(T0))
+    build_history(source)
+    exported = tmp_path / "history.json"
+    source.export(exported)
+    expected = [t.label for t in source.mastery()]
+    source.close()
+    source.library.close()
+    for name, value in study_backend.env().items():
+        monkeypatch.setenv(name, value)
+    home = str(tmp_path / "home")
+    assert main(["--home", home, "history", "import", str(exported)]) == 0
+    capsys.readouterr()
+    assert main(["--home", home, "progress", "--json"]) == 0
+    topics = json.loads(capsys.readouterr().out)["topics"]
+    assert sorted(t["label"] for t in topics) == sorted(expected)
+    assert sum(t["attempts"] for t in topics) == 7
+    with closing(sqlite3.connect(tmp_path / "home" / LIBRARY_FILE_NAME)) as db:
+        in_library_file = db.execute("SELECT COUNT(*) FROM study_answers").fetchone()[0]
+    assert in_library_file == (7 if study_backend.name == "sqlite" else 0)
