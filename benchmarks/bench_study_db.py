@@ -63,7 +63,13 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def run_backend(name: str, database_url: str, students: int, answers: int, servers: int) -> dict:
-    home = Path(tempfile.mkdtemp(prefix=f"bench-study-{name}-"))
+    with tempfile.TemporaryDirectory(prefix="bench-study-") as home:
+        return _run_in(Path(home), name, database_url, students, answers, servers)
+
+
+def _run_in(
+    home: Path, name: str, database_url: str, students: int, answers: int, servers: int
+) -> dict:
     settings = Settings.load(home=home, env={}).replace(database_url=database_url)
     libraries = [Library.open(settings) for _ in range(servers)]
     memories = [StudyMemory.open(library) for library in libraries]
