@@ -6,7 +6,7 @@ STUDY := $(BIN)/study
 INSTALLED := $(VENV)/.installed
 SAMPLE_NOTES := examples/notes
 
-.PHONY: setup models run ui test test-fast bench lint browser clean
+.PHONY: setup models run ui test test-fast bench lint browser postgres clean
 
 setup: $(INSTALLED) models
 
@@ -40,13 +40,22 @@ browser:
 	  $$SUDO apt-get update -qq && \
 	  $$SUDO apt-get install -y -qq chromium chromium-driver fonts-noto-cjk fonts-noto-color-emoji >/dev/null; }
 
+# The study-memory tests start their own PostgreSQL server (tests/pg_support.py) from Debian's
+# programs; install them when missing (needs root or sudo). Nothing is started or enabled here.
+postgres:
+	@{ ls /usr/lib/postgresql/*/bin/initdb || command -v initdb; } >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
 # Everything: real models, real browser, and the product's docstring examples (pyproject.toml).
-test: setup browser
+test: setup browser postgres
 	$(BIN)/python -m pytest
 
 # Everything not marked slow: no real model (a guard fails the run if one is opened), no browser;
-# plumbing runs on the fakes in tests/fakes.py. Under 2 minutes on 2 cores.
-test-fast: setup
+# plumbing runs on the fakes in tests/fakes.py; the study-memory suite runs on SQLite and on a
+# PostgreSQL server of its own (marker postgres). Under 2 minutes on 2 cores.
+test-fast: setup postgres
 	$(BIN)/python -m pytest -m "not slow"
 
 # Each writes benchmarks/results/<name>.md. On 2 cores: search 10-30 min (the 1e6 library

@@ -44,6 +44,10 @@ class QuestionBank:
             bank.sync()
         return bank
 
+    def for_user(self, user: str) -> QuestionBank:
+        """The same bank, served and scheduled by ``user``'s own answers (class mode)."""
+        return QuestionBank(self.library, self.store.for_user(user), self.scheduler)
+
     def close(self) -> None:
         self.store.close()
 

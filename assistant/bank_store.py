@@ -1,5 +1,10 @@
 """The question bank in the library's SQLite file (tables from migration 3, ``ground/schema.py``).
 
+The items are shared by every user of the library; their review schedule is each user's own
+(class mode): the default user's cards are in ``bank_items``, every other user's in
+``bank_cards`` (migration 5), and ``for_user`` gives a user's view, whose items carry that
+user's cards (a new card for an item the user never answered).
+
 Its own connection, like ``StudyLog``: practising never waits for an ingest. Every write is one
 ``BEGIN IMMEDIATE`` transaction, so a process killed at any moment leaves the bank at its old
 or its new state; ``(passage_hash, slot)`` is unique across items and rejections, so writing
@@ -23,7 +28,7 @@ from assistant.scheduler import CardState
 from assistant.study_records import item_from_json, parse_stamp, stamp
 from ground.database import BUSY_TIMEOUT_MS, LIBRARY_FILE_NAME, transaction
 from ground.errors import LibraryStateError
-from ground.schema import migrate
+from ground.schema import DEFAULT_USER, migrate
 
 _ITEM_COLUMNS = (
     "id, item_key, passage_hash, slot, item_json, source, heading_path, start_line, end_line, "
@@ -35,15 +40,34 @@ _PASSAGE_COLUMNS = (
     "priority"
 )
 _PAUSED_KEY = "bank_paused"
+_CARD_COLUMNS = "card_state, card_step, stability, difficulty, due, last_review, reps"
+# bank_items as one user (not the default one) sees it: the same columns, the cards theirs
+_USER_ITEMS = (
+    "(SELECT i.id, i.item_key, i.passage_hash, i.slot, i.item_json, i.source, i.heading_path, "
+    "i.start_line, i.end_line, i.made_by, i.verification, i.status, i.note_changed, "
+    "COALESCE(c.card_state, 1) AS card_state, "
+    "CASE WHEN c.item_id IS NULL THEN 0 ELSE c.card_step END AS card_step, c.stability, "
+    "c.difficulty, COALESCE(c.due, i.created_at) AS due, c.last_review, "
+    "COALESCE(c.reps, 0) AS reps FROM bank_items i LEFT JOIN bank_cards c "
+    "ON c.item_id = i.id AND c.user_name = ?) AS bank_items"
+)
 
 
 class BankStore:
-    """Safe to share between threads (calls are serialized)."""
+    """Safe to share between threads (calls are serialized). Its cards are ``user``'s."""
 
-    def __init__(self, db: sqlite3.Connection, path: Path):
+    def __init__(self, db: sqlite3.Connection, path: Path, user: str = DEFAULT_USER,
+                 mutex: threading.RLock | None = None):
         self._db = db
         self.path = path
-        self._mutex = threading.RLock()
+        self.user = user
+        self._mutex = mutex or threading.RLock()
+
+    def for_user(self, user: str) -> BankStore:
+        """The bank with ``user``'s review schedule (the connection stays this store's)."""
+        if user == self.user:
+            return self
+        return BankStore(self._db, self.path, user, self._mutex)
 
     @classmethod
     def open(cls, home: str | Path) -> BankStore:
@@ -196,18 +220,27 @@ class BankStore:
                        "WHERE passage_hash = ?", (stamp(now), passage_hash))
 
     def review(self, item_key: str, advance) -> BankItem | None:
-        """Move an item's card to ``advance(card)`` (read and written in one transaction)."""
+        """Move this user's card of an item to ``advance(card)`` (read and written in one
+        transaction)."""
         with self._transaction() as db:
-            row = db.execute(f"SELECT {_ITEM_COLUMNS} FROM bank_items WHERE item_key = ?",
-                             (item_key,)).fetchone()
-            if row is None:
+            found = self._items("WHERE item_key = ?", item_key)
+            if not found:
                 return None
-            card = advance(_item(row).card)
-            db.execute("UPDATE bank_items SET card_state = ?, card_step = ?, stability = ?, "
-                       "difficulty = ?, due = ?, last_review = ?, reps = reps + 1 "
-                       "WHERE item_key = ?", (*_card_row(card), item_key))
-            return _item(db.execute(f"SELECT {_ITEM_COLUMNS} FROM bank_items WHERE item_key = ?",
-                                    (item_key,)).fetchone())
+            card = advance(found[0].card)
+            if self.user == DEFAULT_USER:
+                db.execute("UPDATE bank_items SET card_state = ?, card_step = ?, stability = ?, "
+                           "difficulty = ?, due = ?, last_review = ?, reps = reps + 1 "
+                           "WHERE item_key = ?", (*_card_row(card), item_key))
+            else:
+                db.execute(
+                    f"INSERT INTO bank_cards (user_name, item_id, {_CARD_COLUMNS}) "
+                    "VALUES (?,?,?,?,?,?,?,?,1) ON CONFLICT(user_name, item_id) DO UPDATE SET "
+                    "card_state = excluded.card_state, card_step = excluded.card_step, "
+                    "stability = excluded.stability, difficulty = excluded.difficulty, "
+                    "due = excluded.due, last_review = excluded.last_review, "
+                    "reps = bank_cards.reps + 1",
+                    (self.user, found[0].id, *_card_row(card)))
+            return self._items("WHERE item_key = ?", item_key)[0]
 
     def retire_items(self, item_keys: Sequence[str]) -> int:
         with self._transaction() as db:
@@ -318,8 +351,12 @@ class BankStore:
     # -- internals -------------------------------------------------------------------------
 
     def _items(self, clause: str, *params: object) -> list[BankItem]:
-        return [_item(row) for row in
-                self._query(f"SELECT {_ITEM_COLUMNS} FROM bank_items {clause}", *params)]
+        """Items (with this user's cards) matching ``clause`` over ``bank_items``' columns."""
+        if self.user == DEFAULT_USER:
+            return [_item(row) for row in
+                    self._query(f"SELECT {_ITEM_COLUMNS} FROM bank_items {clause}", *params)]
+        return [_item(row) for row in self._query(
+            f"SELECT {_ITEM_COLUMNS} FROM {_USER_ITEMS} {clause}", self.user, *params)]
 
     def _query(self, sql: str, *params: object) -> list[tuple]:
         with self._mutex:

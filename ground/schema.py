@@ -247,11 +247,33 @@ def _v4_study_history_per_user(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX study_answers_by_user ON study_answers(user_name)")
 
 
+def _v5_bank_cards_per_user(db: sqlite3.Connection) -> None:
+    """Each student's own review schedule for the question bank's items (class mode,
+    ``assistant/bank_store.py``): one row per user and item, once that user has answered it.
+    The default user's cards stay in ``bank_items``, where every older library has them (and
+    where an edited passage's items carry them over)."""
+    db.execute(
+        """CREATE TABLE bank_cards (
+            user_name TEXT NOT NULL,
+            item_id INTEGER NOT NULL REFERENCES bank_items(id) ON DELETE CASCADE,
+            card_state INTEGER NOT NULL,            -- the user's fsrs card for the item
+            card_step INTEGER,
+            stability REAL,
+            difficulty REAL,
+            due TEXT NOT NULL,
+            last_review TEXT,
+            reps INTEGER NOT NULL,
+            PRIMARY KEY (user_name, item_id)
+        )"""
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_documents_and_chunks,
     _v2_study_history,
     _v3_question_bank,
     _v4_study_history_per_user,
+    _v5_bank_cards_per_user,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -88,6 +88,10 @@ class Settings:
         "keeps their own study history, a teacher manages the library; 'study serve' turns it on",
         choices=("off", "on")
     )
+    database_url: str = _setting(
+        "", "PostgreSQL URL for study history that several app servers share, e.g. "
+        "postgresql://study@127.0.0.1:5432/study; empty means the library's SQLite file"
+    )
 
     @classmethod
     def field_names(cls) -> list[str]:

@@ -1,27 +1,28 @@
-"""Study history in the library's SQLite file: practised items, their fsrs cards, every answer.
+"""Study history: practised items, their fsrs cards, every answer.
 
-The tables (``study_items``, ``study_answers``) come from migration 2 in ``ground/schema.py``.
-This module has its own connection, so answering never waits for an ingest's write lock (an
-ingest takes minutes; its SQLite transactions take milliseconds, and ``busy_timeout`` covers
-them). Every write is one ``BEGIN IMMEDIATE`` transaction: an answer and its card update land
-together, and an import lands whole or not at all.
+The tables (``study_items``, ``study_answers``) live in the library's SQLite file (migrations 2
+and 4 in ``ground/schema.py``) or, with ``database_url`` set, in PostgreSQL
+(``study_schema_postgres.py``); ``study_database.py`` is the seam between the two, and every
+query here is written once for both. This module has its own connection, so answering never
+waits for an ingest's write lock (an ingest takes minutes; its SQLite transactions take
+milliseconds, and ``busy_timeout`` covers them). Every write is one transaction: an answer and
+its card update land together, and an import lands whole or not at all.
 
 Links to chunks are repaired by ``refresh``: an item whose chunk was removed or re-ingested is
 linked again to a chunk with the same content hash (the same passage, maybe in another file),
 else to the chunk at the same source and heading path (the passage was edited), and its topic
 is recomputed from the chunk's duplicate group. Items whose passage is gone keep their topic.
+The chunks are read from the library's SQLite file and matched in Python, so the study tables
+may live elsewhere.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from assistant.scheduler import CardState
 from assistant.study_records import (
@@ -33,9 +34,10 @@ from assistant.study_records import (
     stamp,
 )
 from assistant.topics import Topic, topic_of
-from ground.database import BUSY_TIMEOUT_MS, LIBRARY_FILE_NAME, transaction
 from ground.errors import LibraryStateError
-from ground.schema import DEFAULT_USER, migrate
+from ground.schema import DEFAULT_USER
+from ground.settings import Settings
+from memory.study_database import StudyDatabase, open_library_file, open_study_database
 
 _ITEM_COLUMNS = (
     "id, item_key, source, heading_path, chunk_id, topic_key, topic_label, question, item_json, "
@@ -64,34 +66,38 @@ class MergeCounts:
 
 class StudyLog:
     """One user's study history. Safe to share between threads (calls are serialized, like
-    ``Store``); ``for_user`` gives another user's view over the same connection."""
+    ``Store``); ``for_user`` gives another user's view over the same connections.
 
-    def __init__(self, db: sqlite3.Connection, path: Path, user: str = DEFAULT_USER,
-                 mutex: threading.RLock | None = None):
-        self._db = db
-        self.path = path
+    ``database`` holds the study tables; ``chunks`` is the library's SQLite file, read to
+    re-link items to passages (the same connection when the study tables live there too)."""
+
+    def __init__(self, database: StudyDatabase, chunks: sqlite3.Connection,
+                 user: str = DEFAULT_USER):
+        self.database = database
+        self._chunks = chunks
         self.user = user
-        self._mutex = mutex or threading.RLock()
 
     def for_user(self, user: str) -> StudyLog:
-        """The history of ``user`` in the same file (the connection stays this log's)."""
-        return StudyLog(self._db, self.path, user, self._mutex)
+        """The history of ``user`` in the same database (the connections stay this log's)."""
+        return StudyLog(self.database, self._chunks, user)
 
     @classmethod
-    def open(cls, home: str | Path, user: str = DEFAULT_USER) -> StudyLog:
-        path = Path(home).expanduser() / LIBRARY_FILE_NAME
-        try:
-            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            db.execute("PRAGMA foreign_keys = ON")
-            migrate(db)
-        except sqlite3.DatabaseError as error:
-            raise LibraryStateError(f"{path}: cannot open study history ({error})") from None
-        return cls(db, path, user)
+    def open(cls, settings: Settings, user: str = DEFAULT_USER) -> StudyLog:
+        database = open_study_database(settings)
+        if database.postgres:
+            return cls(database, open_library_file(settings.home, "the library's passages"), user)
+        return cls(database, database.connection, user)
+
+    @property
+    def where(self) -> str:
+        """The library file or the database URL (password masked), for messages."""
+        return self.database.where
 
     def close(self) -> None:
-        with self._mutex:
-            self._db.close()
+        with self.database.mutex:
+            if self._chunks is not self.database.connection:
+                self._chunks.close()
+            self.database.close()
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -104,9 +110,9 @@ class StudyLog:
 
     def due(self, now: datetime, limit: int | None = None) -> list[StudyItem]:
         """Items due at ``now``, most overdue first."""
-        return self._items(
-            "due <= ? ORDER BY due, id LIMIT ?", stamp(now), -1 if limit is None else limit
-        )
+        if limit is None:
+            return self._items("due <= ? ORDER BY due, id", stamp(now))
+        return self._items("due <= ? ORDER BY due, id LIMIT ?", stamp(now), limit)
 
     def due_count(self, now: datetime) -> int:
         return self._query("SELECT COUNT(*) FROM study_items WHERE user_name = ? AND due <= ?",
@@ -182,51 +188,43 @@ class StudyLog:
         advance: Callable[[CardState | None], CardState],
     ) -> StudyItem:
         """Store ``answer`` for item ``item_id`` (or a new item from ``draft``) and move its card
-        to ``advance(card)``, reading and writing the card in one transaction."""
-        with self._transaction() as db:
+        to ``advance(card)``, reading and writing the card in one transaction. A draft another
+        app server stored meanwhile (the same user and passage) is answered as that item."""
+        with self.database.transaction() as db:
             if item_id is None:
                 if draft is None:
                     raise ValueError("record needs an item id or a draft")
-                card = advance(None)
-                item_id = db.execute(
-                    "INSERT INTO study_items (user_name, item_key, source, heading_path, "
-                    "chunk_id, topic_key, topic_label, question, item_json, created_at, "
-                    "card_state, card_step, stability, difficulty, due, last_review) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        self.user,
-                        draft.item_key,
-                        draft.source,
-                        _path_json(draft.heading_path),
-                        draft.chunk_id,
-                        draft.topic.key,
-                        draft.topic.label,
-                        answer.question,
-                        _item_json(answer),
-                        stamp(answer.answered_at),
-                        *_card_row(card),
-                    ),
-                ).lastrowid
+                item_id = _insert_item(db, self.user, draft, answer, advance(None))
+                if item_id is None:
+                    item_id = db.execute(
+                        "SELECT id FROM study_items WHERE user_name = ? AND item_key = ?",
+                        (self.user, draft.item_key)).fetchone()[0]
+                    self._advance(db, item_id, answer, advance)
             else:
-                row = db.execute(
-                    f"SELECT {_ITEM_COLUMNS} FROM study_items WHERE id = ? AND user_name = ?",
-                    (item_id, self.user),
-                ).fetchone()
-                if row is None:
-                    raise LibraryStateError(f"{self.path}: study item {item_id} is gone")
-                card = advance(_item(row).card)
-                db.execute(
-                    "UPDATE study_items SET question = ?, item_json = ?, card_state = ?, "
-                    "card_step = ?, stability = ?, difficulty = ?, due = ?, last_review = ? "
-                    "WHERE id = ?",
-                    (answer.question, _item_json(answer), *_card_row(card), item_id),
-                )
+                self._advance(db, item_id, answer, advance)
             _insert_answer(db, self.user, item_id, answer)
             return _item(
                 db.execute(
                     f"SELECT {_ITEM_COLUMNS} FROM study_items WHERE id = ?", (item_id,)
                 ).fetchone()
             )
+
+    def _advance(self, db: StudyDatabase, item_id: int, answer: Answer,
+                 advance: Callable[[CardState | None], CardState]) -> None:
+        row = db.execute(
+            f"SELECT {_ITEM_COLUMNS} FROM study_items WHERE id = ? AND user_name = ?"
+            f"{db.for_update}",
+            (item_id, self.user),
+        ).fetchone()
+        if row is None:
+            raise LibraryStateError(f"{self.where}: study item {item_id} is gone")
+        card = advance(_item(row).card)
+        db.execute(
+            "UPDATE study_items SET question = ?, item_json = ?, card_state = ?, "
+            "card_step = ?, stability = ?, difficulty = ?, due = ?, last_review = ? "
+            "WHERE id = ?",
+            (answer.question, _item_json(answer), *_card_row(card), item_id),
+        )
 
     def merge(
         self,
@@ -236,7 +234,7 @@ class StudyLog:
         """Add ``histories`` (one transaction). A new item arrives as it was; a known one gains
         the answers it lacks, and its card is replayed from all of its answers."""
         items_added = answers_added = answers_known = 0
-        with self._transaction() as db:
+        with self.database.transaction() as db:
             known_uids = {row[0] for row in db.execute("SELECT uid FROM study_answers")}
             for history in histories:
                 fresh = [a for a in history.answers if a.uid not in known_uids]
@@ -244,7 +242,7 @@ class StudyLog:
                 known_uids.update(a.uid for a in fresh)
                 row = db.execute(
                     f"SELECT {_ITEM_COLUMNS} FROM study_items WHERE user_name = ? AND "
-                    "item_key = ?",
+                    f"item_key = ?{db.for_update}",
                     (self.user, history.item_key),
                 ).fetchone()
                 if row is None:
@@ -260,15 +258,19 @@ class StudyLog:
         return MergeCounts(items_added, answers_added, answers_known)
 
     def refresh(self) -> int:
-        """Re-link items to the library's current chunks and recompute their topics; returns
-        how many items changed (reads only, unless something did)."""
+        """Re-link this user's items to the library's current chunks and recompute their
+        topics; returns how many items changed (reads only, unless something did)."""
+        rows = self._query(
+            "SELECT id, item_key, source, heading_path, chunk_id, topic_key, topic_label "
+            "FROM study_items WHERE user_name = ? ORDER BY id", self.user)
+        linked = self._chunks_by_id([row[4] for row in rows if row[4] is not None])
         changes = [
             change
-            for row in self._query(_LINK_QUERY)
-            if (change := self._relinked(row)) is not None
+            for row in rows
+            if (change := self._relinked(row, linked.get(row[4]))) is not None
         ]
         if changes:
-            with self._transaction() as db:
+            with self.database.transaction() as db:
                 db.executemany(
                     "UPDATE study_items SET chunk_id = ?, source = ?, heading_path = ?, "
                     "topic_key = ?, topic_label = ? WHERE id = ?",
@@ -278,11 +280,13 @@ class StudyLog:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _relinked(self, row: tuple) -> tuple | None:
-        (item_id, item_key, source, path, chunk_id, topic_key, topic_label, *linked) = row
-        if linked[0] is None:
+    def _relinked(self, row: tuple, linked: tuple | None) -> tuple | None:
+        """The update ``row`` needs (None: none), ``linked`` being its chunk now (None: the
+        chunk is gone, or it never had one)."""
+        item_id, item_key, source, path, chunk_id, topic_key, topic_label = row
+        if linked is None:
             linked = self._relink(item_key, source, path)
-        if linked is None or linked[0] is None:
+        if linked is None:
             wanted = (None, source, path, topic_key, topic_label)
         else:
             new_chunk, new_source, new_path, group_hash, group_path = linked
@@ -293,17 +297,31 @@ class StudyLog:
             return None
         return (*wanted, item_id)
 
+    def _chunks_by_id(self, chunk_ids: list[int]) -> dict[int, tuple]:
+        """The library's chunks with these ids (those still there), as ``_CHUNK_QUERY`` rows."""
+        found: dict[int, tuple] = {}
+        for start in range(0, len(chunk_ids), 500):
+            batch = chunk_ids[start:start + 500]
+            for row in self._chunk_rows(
+                    f"{_CHUNK_QUERY} WHERE c.id IN ({','.join('?' * len(batch))})", *batch):
+                found[row[0]] = row
+        return found
+
     def _relink(self, item_key: str, source: str, path: str) -> tuple | None:
-        rows = self._query(
+        rows = self._chunk_rows(
             f"{_CHUNK_QUERY} WHERE c.content_hash = ? ORDER BY d.source != ?, c.id LIMIT 1",
             item_key,
             source,
-        ) or self._query(
+        ) or self._chunk_rows(
             f"{_CHUNK_QUERY} WHERE d.source = ? AND c.heading_path = ? ORDER BY c.ordinal LIMIT 1",
             source,
             path,
         )
         return rows[0] if rows else None
+
+    def _chunk_rows(self, sql: str, *params: object) -> list[tuple]:
+        with self.database.mutex:
+            return self._chunks.execute(sql, params).fetchall()
 
     def _items(self, clause: str, *params: object) -> list[StudyItem]:
         return [
@@ -314,30 +332,46 @@ class StudyLog:
         ]
 
     def _query(self, sql: str, *params: object) -> list[tuple]:
-        with self._mutex:
-            return self._db.execute(sql, params).fetchall()
-
-    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        return transaction(self._db, self._mutex)
+        return self.database.query(sql, *params)
 
 
 _CHUNK_QUERY = (
     "SELECT c.id, d.source, c.heading_path, rep.content_hash, rep.heading_path FROM chunks c "
     "JOIN documents d ON d.id = c.doc_id LEFT JOIN chunks rep ON rep.id = c.group_id"
 )
-_LINK_QUERY = (
-    "SELECT i.id, i.item_key, i.source, i.heading_path, i.chunk_id, i.topic_key, i.topic_label, "
-    "c.id, d.source, c.heading_path, rep.content_hash, rep.heading_path FROM study_items i "
-    "LEFT JOIN chunks c ON c.id = i.chunk_id LEFT JOIN documents d ON d.id = c.doc_id "
-    "LEFT JOIN chunks rep ON rep.id = c.group_id ORDER BY i.id"
-)
 
 
-def _insert_history_item(db: sqlite3.Connection, user: str, history: ItemHistory) -> int:
+def _insert_item(db: StudyDatabase, user: str, draft: ItemDraft, answer: Answer,
+                 card: CardState) -> int | None:
+    """The new item's id, or None when the user already has an item on that passage."""
+    row = db.execute(
+        "INSERT INTO study_items (user_name, item_key, source, heading_path, chunk_id, "
+        "topic_key, topic_label, question, item_json, created_at, card_state, card_step, "
+        "stability, difficulty, due, last_review) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT (user_name, item_key) DO NOTHING RETURNING id",
+        (
+            user,
+            draft.item_key,
+            draft.source,
+            _path_json(draft.heading_path),
+            draft.chunk_id,
+            draft.topic.key,
+            draft.topic.label,
+            answer.question,
+            _item_json(answer),
+            stamp(answer.answered_at),
+            *_card_row(card),
+        ),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _insert_history_item(db: StudyDatabase, user: str, history: ItemHistory) -> int:
     return db.execute(
         "INSERT INTO study_items (user_name, item_key, source, heading_path, chunk_id, "
         "topic_key, topic_label, question, item_json, created_at, card_state, card_step, "
-        "stability, difficulty, due, last_review) VALUES (?,?,?,?,NULL,?,?,?,?,?,?,?,?,?,?,?)",
+        "stability, difficulty, due, last_review) VALUES (?,?,?,?,NULL,?,?,?,?,?,?,?,?,?,?,?) "
+        "RETURNING id",
         (
             user,
             history.item_key,
@@ -350,11 +384,11 @@ def _insert_history_item(db: sqlite3.Connection, user: str, history: ItemHistory
             stamp(history.created_at),
             *_card_row(history.card),
         ),
-    ).lastrowid
+    ).fetchone()[0]
 
 
 def _update_merged_item(
-    db: sqlite3.Connection, item: StudyItem, history: ItemHistory, fresh: list[Answer], replay
+    db: StudyDatabase, item: StudyItem, history: ItemHistory, fresh: list[Answer], replay
 ) -> None:
     held = [
         _answer(row)
@@ -373,7 +407,7 @@ def _update_merged_item(
     )
 
 
-def _insert_answer(db: sqlite3.Connection, user: str, item_id: int, answer: Answer) -> None:
+def _insert_answer(db: StudyDatabase, user: str, item_id: int, answer: Answer) -> None:
     db.execute(
         "INSERT INTO study_answers (user_name, uid, item_id, answered_at, question, item_json, "
         "response, verdict, missing, rating) VALUES (?,?,?,?,?,?,?,?,?,?)",

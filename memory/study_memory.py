@@ -91,9 +91,10 @@ class StudyMemory:
         cls, library: Library, scheduler: StudyScheduler | None = None, clock: Clock = utc_now,
         user: str = DEFAULT_USER,
     ) -> StudyMemory:
-        """Study memory in ``library``'s SQLite file (``library``: an open ``Library``)."""
-        home = library.settings.home
-        return cls(library, StudyLog.open(home, user), scheduler, clock, BankStore.open(home))
+        """Study memory of ``library`` (an open ``Library``): in its SQLite file, or in
+        PostgreSQL when its settings name a ``database_url``."""
+        log = StudyLog.open(library.settings, user)
+        return cls(library, log, scheduler, clock, BankStore.open(library.settings.home))
 
     @property
     def user(self) -> str:
@@ -159,11 +160,9 @@ class StudyMemory:
             return self.scheduler.review(card or self.scheduler.new_card(now), grade.verdict, now)
 
         stored = self.log.record(existing.id if existing else None, draft, answer, advance)
-        if item.bank_key and self.bank is not None and self.user == DEFAULT_USER:
-            # the bank item's own card is the single user's; a class's students are scheduled
-            # by their own history above (the bank is shared by the class)
-            self.bank.review(item.bank_key,
-                             lambda card: self.scheduler.review(card, grade.verdict, now))
+        if item.bank_key and self.bank is not None:  # the item's card, this user's own
+            self.bank.for_user(self.user).review(
+                item.bank_key, lambda card: self.scheduler.review(card, grade.verdict, now))
         return Recorded(stored.id, grade.verdict, stored.card, existing is None)
 
     def report(self, item: QuizItem) -> bool:

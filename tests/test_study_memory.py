@@ -1,6 +1,7 @@
-"""Study memory on real SQLite with an injected clock: scheduling (fsrs as the oracle), a week
-of reviews, mastery order, and export/import round trips. Items are built by hand (plumbing);
-no model is loaded, so this file runs in seconds."""
+"""Study memory on real SQLite and real PostgreSQL (``study_backend``: every test that stores
+history runs on both, ``tests/pg_support.py``) with an injected clock: scheduling (fsrs as the
+oracle), a week of reviews, mastery order, and export/import round trips. Items are built by
+hand (plumbing); no model is loaded, so this file runs in seconds."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fsrs import Card, Rating, Scheduler
+from pg_support import (  # noqa: F401 (postgres_server_fixture, study_backend_fixture: fixtures)
+    StudyBackend,
+    postgres_server_fixture,
+    study_backend_fixture,
+)
 
 from assistant.grading import Grade
 from assistant.quiz_schema import QuizItem
@@ -38,8 +44,11 @@ class Clock:
         return self.now
 
 
-def open_memory(home, clock: Clock) -> StudyMemory:
-    library = Library.open(Settings.load(home=home, env={}))
+def open_memory(home, clock: Clock, backend: StudyBackend | None = None) -> StudyMemory:
+    """A library at ``home`` with its study memory where ``backend`` keeps it (a fresh,
+    empty history on PostgreSQL; SQLite's is in the home)."""
+    env = backend.env() if backend is not None else {}
+    library = Library.open(Settings.load(home=home, env=env))
     return StudyMemory.open(library, clock=clock)
 
 
@@ -49,8 +58,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def memory(tmp_path, clock):
-    opened = open_memory(tmp_path / "home", clock)
+def memory(tmp_path, clock, study_backend):
+    opened = open_memory(tmp_path / "home", clock, study_backend)
     yield opened
     opened.close()
     opened.library.close()
@@ -265,12 +274,14 @@ def build_history(memory: StudyMemory) -> None:
     answer(memory, item(2, kind="mcq"), "partial", now=T0 + timedelta(days=2))
 
 
-def test_export_then_import_into_a_fresh_home_round_trips_exactly(memory, tmp_path, clock):
+def test_export_then_import_into_a_fresh_home_round_trips_exactly(
+    memory, tmp_path, clock, study_backend
+):
     build_history(memory)
     first = tmp_path / "history.json"
     written = memory.export(first)
     assert (written.items, written.answers) == (5, 7)
-    fresh = open_memory(tmp_path / "other-home", clock)
+    fresh = open_memory(tmp_path / "other-home", clock, study_backend)
     imported = fresh.import_(first)
     assert (imported.items, imported.answers, imported.answers_known) == (5, 7, 0)
     second = tmp_path / "again.json"
@@ -285,13 +296,17 @@ def test_export_then_import_into_a_fresh_home_round_trips_exactly(memory, tmp_pa
     again = fresh.import_(first)  # importing twice adds nothing
     assert (again.items, again.answers, again.answers_known) == (0, 0, 7)
     assert sum(map(len, fresh.answers().values())) == 7
+    fresh.close()
+    fresh.library.close()
 
 
-def test_import_merges_answers_from_another_machine_and_replays_the_card(memory, tmp_path, clock):
+def test_import_merges_answers_from_another_machine_and_replays_the_card(
+    memory, tmp_path, clock, study_backend
+):
     answer(memory, item(1), "correct", now=T0)
     exported = tmp_path / "laptop.json"
     memory.export(exported)
-    laptop = open_memory(tmp_path / "laptop", clock)
+    laptop = open_memory(tmp_path / "laptop", clock, study_backend)
     laptop.import_(exported)
     answer(laptop, item(1), "correct", now=T0 + timedelta(minutes=20))  # on the laptop
     answer(laptop, item(2), "incorrect", now=T0 + timedelta(minutes=30))
@@ -308,6 +323,8 @@ def test_import_merges_answers_from_another_machine_and_replays_the_card(memory,
         ]
     )
     assert card.due == expected.due and card.stability == pytest.approx(expected.stability)
+    laptop.close()
+    laptop.library.close()
 
 
 @pytest.mark.parametrize(
@@ -321,7 +338,7 @@ def test_import_merges_answers_from_another_machine_and_replays_the_card(memory,
     ],
 )
 def test_a_bad_history_file_fails_with_one_line_and_imports_nothing(
-    memory, tmp_path, clock, content, reason
+    memory, tmp_path, clock, content, reason, study_backend
 ):
     build_history(memory)
     good = tmp_path / "good.json"
@@ -335,12 +352,14 @@ def test_a_bad_history_file_fails_with_one_line_and_imports_nothing(
         content = json.dumps(data)
     bad = tmp_path / "bad.json"
     bad.write_text(content, encoding="utf-8")
-    fresh = open_memory(tmp_path / "fresh", clock)
+    fresh = open_memory(tmp_path / "fresh", clock, study_backend)
     with pytest.raises(HistoryFileError) as raised:
         fresh.import_(bad)
     message = str(raised.value)
     assert "\n" not in message and str(bad) in message and reason in message
     assert fresh.items() == [] and fresh.answers() == {}
+    fresh.close()
+    fresh.library.close()
 
 
 def test_history_cli_reports_a_bad_file_in_one_line(tmp_path, capsys):
@@ -374,18 +393,20 @@ def test_a_library_from_before_study_memory_is_upgraded_in_place(tmp_path, clock
     answer(memory, item(1), "correct", now=T0)
     assert len(memory.items()) == 1
     db = sqlite3.connect(home / LIBRARY_FILE_NAME)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
     assert db.execute("SELECT value FROM meta WHERE key = 'kept'").fetchone() == ("yes",)
     db.close()
 
 
-def test_a_failed_commit_rolls_the_answer_back_and_the_next_one_lands(memory):
+def test_a_failed_commit_rolls_the_answer_back_and_the_next_one_lands(tmp_path, clock):
     """A COMMIT that fails (here: a deferred foreign key, checked only at COMMIT; on a real
     machine, a full disk) leaves no half-recorded answer and no transaction left open, so the
     student's next answer is stored normally. Real SQLite and the real transaction helper: a
     TEMP trigger on study memory's own connection writes a dangling deferred reference with
-    every answer, and SQLite refuses the COMMIT."""
-    db = memory.log._db
+    every answer, and SQLite refuses the COMMIT. (PostgreSQL's own case:
+    ``test_study_memory_postgres.py``.)"""
+    memory = open_memory(tmp_path / "home", clock)
+    db = memory.log.database.connection
     db.execute("CREATE TEMP TABLE commit_gate (id INTEGER PRIMARY KEY)")
     db.execute(
         "CREATE TEMP TABLE commit_ticket (gate INTEGER "
@@ -405,3 +426,5 @@ def test_a_failed_commit_rolls_the_answer_back_and_the_next_one_lands(memory):
     recorded = answer(memory, item(1), "correct", now=T0)
     assert recorded.new_item and [i.id for i in memory.items()] == [recorded.item_id]
     assert sum(len(a) for a in memory.answers().values()) == 1
+    memory.close()
+    memory.library.close()

@@ -1,20 +1,25 @@
-"""Per-user study memory (class mode) on real SQLite: every study row carries its user, a
-student sees only their own history, and a library from before users keeps its history as the
-default user's. Hand-made items (plumbing), no model: this file runs in seconds."""
+"""Per-user study memory (class mode) on real SQLite and real PostgreSQL (``study_backend``):
+every study row carries its user, a student sees only their own history, and a library from
+before users keeps its history as the default user's. Hand-made items (plumbing), no model:
+this file runs in seconds."""
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import timedelta
 
+from pg_support import (  # noqa: F401 (postgres_server_fixture, study_backend_fixture: fixtures)
+    postgres_server_fixture,
+    study_backend_fixture,
+)
 from test_study_memory import T0, Clock, answer, build_history, item, open_memory
 
 from ground.database import LIBRARY_FILE_NAME
 from ground.schema import DEFAULT_USER, MIGRATIONS
 
 
-def test_two_students_each_see_only_their_own_history(tmp_path):
-    memory = open_memory(tmp_path / "home", Clock(T0))
+def test_two_students_each_see_only_their_own_history(tmp_path, study_backend):
+    memory = open_memory(tmp_path / "home", Clock(T0), study_backend)
     ana, ben = memory.for_user("ana"), memory.for_user("ben")
     answer(ana, item(1), "correct", now=T0)
     answer(ana, item(2), "incorrect", now=T0 + timedelta(minutes=1))
@@ -29,17 +34,17 @@ def test_two_students_each_see_only_their_own_history(tmp_path):
     assert sum(m.attempts for m in ben.mastery(T0)) == 1
     later = T0 + timedelta(days=400)
     assert (ana.due_count(later), ben.due_count(later), memory.due_count(later)) == (2, 1, 0)
-    with sqlite3.connect(tmp_path / "home" / LIBRARY_FILE_NAME) as db:
-        rows = db.execute("SELECT user_name, COUNT(*) FROM study_answers GROUP BY user_name")
-        assert dict(rows.fetchall()) == {"ana": 2, "ben": 1}
-        item_users = db.execute("SELECT DISTINCT user_name FROM study_items").fetchall()
-        assert sorted(item_users) == [("ana",), ("ben",)]
+    database = memory.log.database  # the rows as stored, in whichever database holds them
+    rows = database.query("SELECT user_name, COUNT(*) FROM study_answers GROUP BY user_name")
+    assert dict(rows) == {"ana": 2, "ben": 1}
+    item_users = database.query("SELECT DISTINCT user_name FROM study_items")
+    assert sorted(item_users) == [("ana",), ("ben",)]
     memory.close()
     memory.library.close()
 
 
-def test_a_review_of_another_students_item_is_refused(tmp_path):
-    memory = open_memory(tmp_path / "home", Clock(T0))
+def test_a_review_of_another_students_item_is_refused(tmp_path, study_backend):
+    memory = open_memory(tmp_path / "home", Clock(T0), study_backend)
     ana, ben = memory.for_user("ana"), memory.for_user("ben")
     answer(ana, item(1), "correct", now=T0)
     anas_item = ana.items()[0]
@@ -55,8 +60,8 @@ def test_a_review_of_another_students_item_is_refused(tmp_path):
     memory.library.close()
 
 
-def test_history_moves_between_users_by_export_and_import(tmp_path):
-    memory = open_memory(tmp_path / "home", Clock(T0))
+def test_history_moves_between_users_by_export_and_import(tmp_path, study_backend):
+    memory = open_memory(tmp_path / "home", Clock(T0), study_backend)
     build_history(memory.for_user("ana"))
     written = memory.for_user("ana").export(tmp_path / "ana.json")
     assert (written.items, written.answers) == (5, 7)

@@ -50,6 +50,12 @@ def signed_in_role(settings: Settings) -> str | None:
     return roles[0]
 
 
+def is_student(settings: Settings) -> bool:
+    """Class mode with a student signed in: they read and practise, never manage."""
+    roles = st.session_state.get("roles") or ["student"]
+    return class_mode(settings) and roles[0] == "student"
+
+
 def current_user() -> str:
     """Whose study history this session reads and writes."""
     if st.session_state.get("authentication_status") and st.session_state.get("username"):

@@ -19,6 +19,7 @@ from assistant.grading import EXACT_KINDS, Grade, grade_exact
 from assistant.quiz_schema import QuizItem
 from assistant.study_records import StudyItem
 from ui import resources
+from ui.auth_gate import current_user
 from ui.study_view import Question, new_questions
 from ui.texts import t
 
@@ -57,7 +58,7 @@ def start_quiz(topic: str | None, count: int, kind: str) -> None:
     (for a topic the notes name) the embedder. Only a topic the bank holds nothing on loads the
     model, to write items on demand."""
     seed = random.randrange(1 << 30)
-    served = question_bank().serve(topic, count, kind, seed)
+    served = question_bank().for_user(current_user()).serve(topic, count, kind, seed)
     items = (iter(served) if served
              else resources.assistant().practice(topic, count, kind, seed=seed))
     start(count, new_questions(items))

@@ -11,6 +11,7 @@ from assistant.bank_export import export_anki, export_csv
 from assistant.grading import Grade
 from assistant.quiz_schema import KINDS, QuizItem
 from ui import resources
+from ui.auth_gate import is_student
 from ui.chat_view import source_label
 from ui.passage_view import model_markdown, show_passage
 from ui.practice_run import (
@@ -30,9 +31,10 @@ from ui.texts import t
 
 
 def bank_panel() -> None:
-    """The bank's progress ("question bank: 48 / 152 passages"), pause/resume, export."""
+    """The bank's progress ("question bank: 48 / 152 passages"); pause/resume and export for
+    whoever manages the library (in class mode the teacher, not the students)."""
     bank = question_bank()
-    worker = bank_worker()
+    worker = bank_worker()  # started for the process whoever opens the page first
     paused = bank.store.paused()
     progress = bank.progress()
     rate = progress.acceptance_rate
@@ -40,6 +42,8 @@ def bank_panel() -> None:
              extracted=progress.extracted, generated=progress.generated,
              accepted="" if rate is None else t("bank_accepted", rate=f"{rate:.0%}"))
     st.caption(line + (f" — {t('bank_paused')}" if paused else ""))
+    if is_student(resources.settings()):
+        return
     columns = st.columns(3)
     if worker is not None and columns[0].button(t("resume_bank") if paused else t("pause_bank")):
         bank.store.set_paused(not paused)
