@@ -25,6 +25,9 @@ library, not against a cosine fitted on one set of notes:
   library, in the passage's language. A passage that says the claim is closer to it than text
   from anywhere in the notes.
 
+A passage never supports a claim that compares differently ("更小" where it says "比 … 轻")
+or writes an equation the passage does not have (``states_the_same``: a miscopied formula).
+
 Supported when ``lexical >= LEXICAL_STRONG`` (most of the claim's words are the passage's), or
 ``lexical >= LEXICAL_WEAK`` and the passage beats the background, or (a claim in another
 language than the notes, whose words cannot match) the passage beats the background by
@@ -193,9 +196,12 @@ class Support:
     cosine: float
     background: float
     cross_language: bool = False
+    contradicted: bool = False  # a comparison or formula of the claim is not the passage's
 
     @property
     def supported(self) -> bool:
+        if self.contradicted:
+            return False
         if self.lexical >= LEXICAL_STRONG:
             return True
         beats = self.cosine > self.background
@@ -275,12 +281,88 @@ def support_matrix(
     for i, claim in enumerate(claims):
         terms = claim_terms(worded[i], question)
         language = detect_language(claim)
+        compared = comparisons(worded[i], question)
+        formulas = formulas_of(claim)
         result.append([Support(weighted_share(terms, texts[j], idf), float(cosine[i, j]),
                                float(backgrounds[notes_language[j]][i])
                                if notes_language[j] in backgrounds else float("inf"),
-                               language != notes_language[j])
+                               language != notes_language[j],
+                               not states_the_same(compared, formulas, texts[j]))
                        for j in range(len(passages))])
     return result
+
+
+_MORE_CHARS = "小大快慢多少高低好差强弱长短深浅稳轻重易难优劣"
+_COMPARATIVE_ZH = re.compile(f"[更较]([{_MORE_CHARS}])")
+_COMPARATIVE_EN = re.compile(
+    r"\b((?:more|less|fewer)\s+[a-z]+|[a-z]{3,}er)\s+than\b", re.IGNORECASE)
+_PLAIN_FORMULA = re.compile(r"[^\s\u4e00-\u9fff，。；：、（）]*=[^\s\u4e00-\u9fff，。；：、（）]+")
+_GREEK = {"σ": "sigma", "α": "alpha", "β": "beta", "γ": "gamma", "η": "eta", "λ": "lambda",
+          "θ": "theta", "μ": "mu", "ε": "epsilon", "δ": "delta", "∂": "partial", "ω": "omega"}
+_LATEX_NOISE = re.compile(r"\\(?:d?frac|left|right|cdot|times|mathrm|text|operatorname)|"
+                          r"[\s$\\{}()\[\]/*·×^_,;:.，、]")
+
+
+def comparisons(claim: str, question: str) -> list[str]:
+    """The comparative words of ``claim`` that the question did not bring ("更小", "度比",
+    "smaller than"): a passage supports the claim only if it makes the same comparison.
+
+    >>> comparisons("tanh 的导数比 sigmoid 的更小[1]。", "tanh 为什么比 sigmoid 快")
+    ['更小']
+    """
+    bare = _MARKER.sub("", claim)
+    asked = question.lower()
+    found = [m.group(0) for m in _COMPARATIVE_ZH.finditer(bare)]
+    found += [m.group(1).lower() for m in _COMPARATIVE_EN.finditer(bare)]
+    return [w for w in dict.fromkeys(found) if w not in asked]
+
+
+def _compares(word: str, passage: str) -> bool:
+    """The passage makes the comparison ``word``: "更小" as 更小, 较小 or "比 … 小"."""
+    if word[0] in "更较" and len(word) == 2:
+        return bool(re.search(f"[更较]{word[1]}|比[^。，；,;\n]{{0,12}}{word[1]}", passage))
+    return word in passage
+
+
+def formula_key(formula: str) -> str:
+    """A formula with its typesetting dropped, for comparing a copy with the notes' LaTeX.
+
+    >>> formula_key("σ'(x)=1/(1+e^{-x})") == formula_key("$\\\\sigma'(x)=\\\\frac{1}{1+e^{-x}}$")
+    True
+    """
+    text = formula.lower()
+    for letter, name in _GREEK.items():
+        text = text.replace(letter, name)
+    return _LATEX_NOISE.sub("", text)
+
+
+def formulas_of(claim: str) -> list[str]:
+    """The equations a claim writes (``$…$`` or plain ``a=b``), keyed by ``formula_key``."""
+    bare = _MARKER.sub("", claim)
+    found = [m.group(0) for m in re.finditer(_MATH, bare, re.DOTALL)]
+    bare = re.sub(_MATH, " ", bare, flags=re.DOTALL)
+    found += [m.group(0) for m in _PLAIN_FORMULA.finditer(bare)]
+    keys = [formula_key(f) for f in found if "=" in f]
+    return [k for k in keys if len(k) >= 5 and re.search(r"[a-z]", k)]
+
+
+def states_the_same(compared: Sequence[str], formulas: Sequence[str], passage: str) -> bool:
+    """Every comparison of the claim occurs in ``passage``, and every equation it writes is
+    one of the passage's (a miscopied formula is not what the passage says).
+
+    >>> states_the_same(["更小"], [], "tanh 的导数范围比 sigmoid 大")
+    False
+    >>> states_the_same([], [formula_key("σ'(x)=1/(1+e^{-x})(1-e^{-x})")],
+    ...                 "$\\\\sigma'(x)=\\\\frac{1}{1+e^{-x}}(1-\\\\frac{1}{1+e^{-x}})$")
+    False
+    """
+    lowered = passage.lower()
+    if not all(_compares(word, lowered) for word in compared):
+        return False
+    if formulas:
+        key = formula_key(passage)
+        return all(f in key for f in formulas)
+    return True
 
 
 @dataclass(frozen=True)
@@ -327,6 +409,8 @@ def check_citations(
     counts = {"attached": 0, "repointed": 0, "dropped": 0}
     unsupported, non_answers, checks = [], [], []
     seen: list[set[str]] = []
+    labels: set[str] = set()
+    headings = " ".join(" ".join(p.hit.chunk.heading_path) for p in passages)
     texts = {p.number: p.text for p in passages}
     for (i, j), claim, row in zip(places, claims, matrix or [[]] * len(places), strict=True):
         sentence = lines[i][j]
@@ -340,8 +424,12 @@ def check_citations(
                 checks.append(SentenceCheck(claim, "supported", ()))
             continue
         said = pairs(claim)
-        if is_repeat(said, seen) or says_nothing_new(claim, question) or is_meta(claim) \
-                or addresses_the_model(claim):
+        label = item_label(claim)
+        repeat = is_repeat(said, seen) and not (label and label not in labels)
+        vacuous = says_nothing_new(claim, question) and not names_a_topic(claim, question,
+                                                                           headings)
+        labels.add(label)
+        if repeat or vacuous or is_meta(claim) or addresses_the_model(claim):
             seen.append(said)
             non_answers.append(claim)
             lines[i][j] = ""
@@ -377,10 +465,65 @@ def check_citations(
         checks.append(SentenceCheck(unmask(lines[i][j], spans).strip(), verdict, tuple(good),
                                     *_audit(row)))
     kept_lines = ["".join(s) for s in lines]
-    body = "\n".join(line for line in kept_lines if not _emptied(line))
+    body = renumber("\n".join(line for line in kept_lines if not _emptied(line)))
     body = re.sub(r"\n{3,}", "\n\n", unmask(body, spans)).strip()
     return CheckedText(body, removed, counts["attached"], tuple(unsupported), tuple(non_answers),
                        counts["repointed"], counts["dropped"], tuple(checks))
+
+
+_ITEM_LABEL = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)、])?\s*(?:\*\*)?([^：:，,。.]{2,30}?)"
+                         r"(?:\*\*)?\s*[：:]")
+_SUBJECT = re.compile(r"(?:什么是|何为|什么叫)([^？?，,。（(：:]{2,20})|"
+                      r"([^\s？?，,。：:]{2,20}?)(?:是什么|指什么)|"
+                      r"\bwhat (?:is|are) (?:an? |the )?([^?,.]{2,40})", re.IGNORECASE)
+_NUMBERED = re.compile(r"^(\s*)(\d{1,2})([.)、]\s)")
+
+
+def item_label(sentence: str) -> str:
+    """The label of a list item ("Text encoding" of "2. Text encoding: …"), or ""."""
+    match = _ITEM_LABEL.match(_MARKER.sub("", sentence))
+    return match.group(1).strip().lower() if match else ""
+
+
+def names_a_topic(claim: str, question: str, headings: str) -> bool:
+    """The claim names the subject of a passage's heading that the question did not name
+    ("学会如何学习的思路是元学习": 题目 11 asks "什么是元学习"): it answers "what is it called".
+
+    >>> names_a_topic("这种思路是元学习[2]。", "学会如何学习是什么思路", "题目 11：什么是元学习？")
+    True
+    >>> names_a_topic("二者结构不同[1]。", "GRU 和 LSTM 有什么区别？", "什么是LSTM？请解释其结构")
+    False
+    """
+    bare = _MARKER.sub("", claim).lower()
+    asked = question.lower()
+    return any(subject in bare and subject not in asked
+               for subject in (next(g for g in m.groups() if g).strip().lower()
+                               for m in _SUBJECT.finditer(headings))
+               if len(subject) >= 2)
+
+
+def renumber(text: str) -> str:
+    """Numbered items renumbered where a removed item left a gap (1, 3, 4 -> 1, 2, 3); a list
+    that starts again at 1 starts a new count.
+
+    >>> renumber("1. a\\n3. c\\n   - x\\n4. d\\n\\n1. e\\n3. f")
+    '1. a\\n2. c\\n   - x\\n3. d\\n\\n1. e\\n2. f'
+    """
+    lines = text.split("\n")
+    expected: dict[str, int] = {}
+    for index, line in enumerate(lines):
+        match = _NUMBERED.match(line)
+        if not match:
+            continue
+        indent, number = match.group(1), int(match.group(2))
+        if number == 1 or indent not in expected:
+            expected[indent] = number
+        elif number != expected[indent]:
+            lines[index] = f"{indent}{expected[indent]}{match.group(3)}{line[match.end():]}"
+        expected[indent] += 1
+        for deeper in [k for k in expected if len(k) > len(indent)]:
+            del expected[deeper]
+    return "\n".join(lines)
 
 
 _FENCE_SPAN = re.compile(r"^\s*\ue000(\d+)\ue001\s*$")
@@ -452,11 +595,27 @@ def is_repeat(said: set[str], seen: Sequence[set[str]]) -> bool:
                for other in seen)
 
 
+_ABOUT_PASSAGE = re.compile(
+    r"^(?:the|this|that)\s+(?:passages?|notes?|text)\s+(?:\S+\s+){0,2}?"
+    r"(?:provides?|explains?|gives?|says?|describes?|mentions?|states?|shows?|lists?|"
+    r"discuss(?:es)?|covers?|offers?|presents?)\b|"
+    r"^(?:以上|上述)?(?:资料|段落|笔记|原文)(?:中)?(?:详细)?(?:提供|解释|说明|提到|给出|描述|介绍|列出|讨论)",
+    re.IGNORECASE)
+
+
 def is_meta(sentence: str) -> bool:
-    """Talk about the passages instead of the subject ("The key points the passages give
-    are"), short enough to say nothing else."""
+    """Talk about the passages instead of the subject: short ("The key points the passages
+    give are"), or any sentence whose subject is the passage ("The passage [1] provides a
+    comprehensive overview of …"): it tells the student nothing the notes say.
+
+    >>> is_meta("The passage [1] explains that these techniques are used to combine them.")
+    True
+    >>> is_meta("The passage of time matters[1].")
+    False
+    """
     bare = _MARKER.sub("", sentence).strip()
-    return bool(_META.search(bare)) and len(bare) < META_CHARS
+    return bool(_META.search(bare)) and len(bare) < META_CHARS or \
+        bool(_ABOUT_PASSAGE.match(bare))
 
 
 _TO_THE_MODEL = re.compile(

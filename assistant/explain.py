@@ -10,7 +10,12 @@ same object streams a fixed reply instead: the nearest topics, or the best passa
 The model reads few passages, whole: the retriever's best section first (numbered [1], with
 the other chunk of a section split in two), then the next section, and is told to answer from
 [1] and use [2] only where [1] has no answer (``choose_passages`` says why two, and why the
-retriever's order). The quote shown first comes from [1] (``quote_of``). Passages are compacted
+retriever's order), and a third when its answer block is closer to the question than both
+(``passage_extra``). The quote shown first comes from [1] (``quote_of``) and is ready before
+the slower preparation (the search in the notes' other language, the third section, the
+prompt: ``Explanation.prepare``, run when the passages are first read); the answer keeps the
+quote of the section it cites most and, for a list question, the notes' items it left out
+(``extractive_followup``). Passages are compacted
 (no Markdown marks) and share ``PROMPT_BUDGET`` tokens; a passage longer than what is left
 contributes its lines around the question's terms instead. Prompt reading runs at ~76 tokens/s
 on 2 cores, so the first token costs about (prompt tokens - ~90 cached) / 76 s: two Q&A
@@ -23,8 +28,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 
 from assistant.budget import excerpt, query_terms, trim_to_tokens
 from assistant.citations import (
@@ -36,9 +41,11 @@ from assistant.citations import (
 )
 from assistant.coverage import Coverage, assess_coverage, best_similarity
 from assistant.extractive import ExtractiveAnswer, asks_for_code, extract_from_passage
+from assistant.extractive_followup import complete_from_quote, quote_for_answer
 from assistant.generator import GenerationStats, Generator, Prompt
 from assistant.language import detect_language
 from assistant.library_profile import LibraryProfile, profile_of
+from assistant.passage_extra import closer_section, same_section
 from assistant.prompts import (
     EXPLAIN_TASKS,
     PASSAGE_FOOTER,
@@ -121,18 +128,37 @@ class Explanation:
 
     question: str
     language: str
-    passages: list[Passage]
+    given: list[Passage]  # the passages (``passages`` prepares them first)
     coverage: Coverage
     generator: Generator
-    prompt: Prompt | None  # None: nothing to generate (not covered or no model)
+    planned: Prompt | None  # None: nothing to generate (not covered or no model)
     retriever: Retriever
     extractive: ExtractiveAnswer | None = None  # ready before any token
     profile: LibraryProfile | None = None
+    preparation: Callable[[], tuple[list[Passage], Prompt]] | None = None  # see prepare()
     _pieces: list[str] = field(default_factory=list)
     _tokens: Iterator[str] | None = None
     _cancel: threading.Event = field(default_factory=threading.Event)
     _streamed: bool = False
     _answer: Answer | None = None
+
+    def prepare(self) -> None:
+        """What may take a second, done after the quote is out: the search in the notes'
+        other language (a model call), the third section, the prompt."""
+        if self.preparation is not None:
+            preparation, self.preparation = self.preparation, None
+            self.given, self.planned = preparation()
+            self.extractive = renumbered(self.extractive, self.given)
+
+    @property
+    def passages(self) -> list[Passage]:
+        self.prepare()
+        return self.given
+
+    @property
+    def prompt(self) -> Prompt | None:
+        self.prepare()
+        return self.planned
 
     @property
     def citations(self) -> tuple[Citation, ...]:
@@ -140,7 +166,7 @@ class Explanation:
 
     @property
     def will_generate(self) -> bool:
-        return self.prompt is not None
+        return self.planned is not None or self.preparation is not None
 
     @property
     def stats(self) -> GenerationStats | None:
@@ -150,7 +176,7 @@ class Explanation:
     @property
     def phase(self) -> str:
         """``queued``, ``prompt`` (reading the prompt: cannot be stopped), ``generating``, ..."""
-        if self.prompt is None:
+        if not self.will_generate:
             return "done"
         return self.stats.phase if self.stats is not None else "queued"
 
@@ -221,11 +247,16 @@ class Explanation:
                                   self.profile, cut=cut)
         notice = MESSAGES["cancelled"][self.language] if self._cancel.is_set() else ""
         shown = checked.text
+        quoted = quote_for_answer(shown, self.passages, self.extractive,
+                                  query_terms(self.question), self.question)
+        base["extractive"] = quoted
         if not _has_claim(shown) and not notice:
             if text.strip():
                 notice = MESSAGES["nothing_checked"][self.language]
-            if self.extractive is not None:  # never an empty answer: the notes' own lines
-                shown = quoted_answer(self.extractive)
+            if quoted is not None:  # never an empty answer: the notes' own lines
+                shown = quoted_answer(quoted)
+        elif not notice:
+            shown = complete_from_quote(shown, quoted, self.language, self.question)
         return Answer(text=shown, citations=self.citations, generated=bool(text.strip()),
                       unsupported=checked.unsupported, notice=notice,
                       removed_markers=checked.removed, attached_markers=checked.attached,
@@ -257,9 +288,6 @@ def start_explanation(
     if not coverage.covered:
         return Explanation(question, language, [], coverage, generator, None, retriever,
                            profile=profile)
-    if generator.available and search_mode in (None, "hybrid"):
-        hits = search_across_languages(retriever, generator, query, len(hits),
-                                       profile.passage_languages, searched=hits) or hits
     terms = query_terms(query)
     chosen = choose_passages(hits, prompt_passages)
     quoted = quote_of(question, terms, chosen)
@@ -267,16 +295,37 @@ def start_explanation(
         passages = _offline_passages(chosen, terms, generator)
         return Explanation(question, language, passages, coverage, generator, None, retriever,
                            quoted, profile)
-    passages, messages, max_tokens = build_prompt(
-        generator, chosen, question, language, history or [],
-        min(max_tokens, EXPLAIN_MAX_TOKENS), prompt_budget, passage_tokens, terms)
-    prompt = Prompt(messages, max_tokens, temperature)
-    return Explanation(question, language, passages, coverage, generator, prompt, retriever,
-                       quoted, profile)
+
+    def preparation() -> tuple[list[Passage], Prompt]:
+        found = hits
+        if search_mode in (None, "hybrid"):
+            found = search_across_languages(retriever, generator, query, len(hits),
+                                            profile.passage_languages, searched=hits) or hits
+        sections = choose_passages(found, prompt_passages)
+        sections += closer_section(found, sections, getattr(retriever, "embedder", None),
+                                   question, terms)
+        passages, messages, tokens = build_prompt(
+            generator, sections, question, language, history or [],
+            min(max_tokens, EXPLAIN_MAX_TOKENS), prompt_budget, passage_tokens, terms)
+        return passages, Prompt(messages, tokens, temperature)
+
+    preview = [Passage(i, hit, hit.chunk.text) for i, hit in enumerate(chosen, start=1)]
+    return Explanation(question, language, preview, coverage, generator, None, retriever,
+                       quoted, profile, preparation)
 
 
-def same_section(a: Hit, b: Hit) -> bool:
-    return a.chunk.doc_id == b.chunk.doc_id and a.chunk.heading_path == b.chunk.heading_path
+def renumbered(quoted: ExtractiveAnswer | None,
+               passages: list[Passage]) -> ExtractiveAnswer | None:
+    """The quote citing the number its chunk has among ``passages`` (the prompt's sections
+    may come in another order than the first search's)."""
+    if quoted is None:
+        return None
+    for passage in passages:
+        if passage.hit.chunk.id == quoted.citation.chunk_id:
+            if passage.number == quoted.citation.number:
+                return quoted
+            return replace(quoted, citation=replace(quoted.citation, number=passage.number))
+    return quoted
 
 
 def choose_passages(hits: list[Hit], sections: int) -> list[Hit]:

@@ -94,14 +94,14 @@ def answer_language(language: str) -> str:
 EXPLAIN_TASKS = {
     "zh": "资料[1]是与问题最相关的笔记。请只根据资料回答下面的问题：第一句直接回答，"
           "然后照资料的说法把其中回答这个问题的要点逐条写全，不遗漏，"
-          "也不添加资料里没有的内容、例子或名称。优先用资料[1]，它没有答案时才用资料[2]。"
+          "也不添加资料里没有的内容、例子或名称。优先用资料[1]，它没有答案时才用其他资料。"
           "不要复述问题，不要重复同一句话。每句末尾标注它所依据的资料编号，如[1]。"
           "问题要代码时，照抄资料中的代码。\n问题：",
     "en": "Passage [1] is the note closest to the question. Answer the question below in "
           "English from the passages only: first answer it directly in one sentence, then "
           "give every point the passage makes that answers it, in the passage's own terms, "
-          "leaving none out and adding nothing the passages do not say. Use passage [2] only "
-          "where passage [1] has no answer. Do not restate the question and do not repeat a "
+          "leaving none out and adding nothing the passages do not say. Use the other passages "
+          "only where passage [1] has no answer. Do not restate the question and do not repeat a "
           "sentence. End each sentence with the id of the passage it uses, like [1]. If the "
           "question asks for code, copy the passage's code.\nQuestion: ",
 }

@@ -209,7 +209,7 @@ def run_refusal(args) -> None:
     """Coverage decisions, old and new, and the time to the extractive answer; no LLM."""
     library, settings = open_library(args.home)
     profile = profile_of(library)
-    path = RUNS / f"refusal_{args.library}.jsonl"
+    path = RUNS / f"refusal_{args.library}{args.tag}.jsonl"
     path.unlink(missing_ok=True)
     library.search("warm up", k=1)
     for item in load_questions(args.library, args.data):
@@ -235,7 +235,7 @@ def run_answers(args) -> None:
     assistant = Assistant.open(library, settings)
     generator = assistant.generator
     profile = profile_of(library)
-    path = RUNS / f"answers_{args.library}_{args.design}.jsonl"
+    path = RUNS / f"answers_{args.library}_{args.design}{args.tag}.jsonl"
     done = done_ids(path)
     items = [i for i in load_questions(args.library, args.data) if i["id"] not in done]
     if args.only_covered:
@@ -380,6 +380,7 @@ def main() -> None:
     parser.add_argument("--home", help="a library home holding that library's notes")
     parser.add_argument("--design", choices=("old", "new"), default="new")
     parser.add_argument("--count", type=int, default=10)
+    parser.add_argument("--tag", default="", help="appended to the run file names (_r3)")
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--only-covered", action="store_true")
     parser.add_argument("--budgets", type=int, nargs="+", default=[300, 600, 900, 1200])

@@ -251,3 +251,96 @@ def test_a_formula_question_quotes_the_display_formulas():
     quoted = extract_answer("余弦衰减的公式是怎样的？", [passage(1, text, "3.9.7", 1101)])
     assert quoted.kind == "formula" and quoted.lines[0].text == "余弦衰减的更新机制如下式所示："
     assert quoted.lines[-1].text == "$$" and "decayed=" in quoted.text and "红色" not in quoted.text
+
+
+TANH = ("首先看如下两个函数的求导：\n$tanh^{,}(x)=1-tanh(x)^{2}\\in (0,1)$\n"
+        "$s^{,}(x)=s(x)*(1-s(x))\\in (0,\\frac{1}{4}]$\n"
+        "由上面两个公式可知tanh(x)梯度消失的问题比sigmoid轻，所以Tanh收敛速度比Sigmoid快。\n"
+        "以sigmoid函数$\\sigma(X)=\\frac {1}{1+e^{-x}}$为例，其导数为"
+        "$\\sigma'(x)=\\frac{1}{1+e^{-x}}(1-\\frac{1}{1+e^{-x}})$，其值恒大于零小于1。")
+
+
+def test_a_comparison_the_passage_does_not_make_is_taken_out():
+    tanh = [passage(1, TANH, "为什么Tanh收敛速度比Sigmoid快？")]
+    checked = check_citations(
+        "tanh 的梯度消失问题比 sigmoid 轻，所以收敛更快[1]。"
+        "tanh 函数的求导结果会比 sigmoid 函数的求导结果更小[1]。",
+        tanh, BigramEmbedder(), "tanh 为什么会比 sigmoid 收敛得快一些")
+    assert "更小" not in checked.text and "轻" in checked.text
+    assert any("更小" in s for s in checked.unsupported)
+
+
+def test_a_miscopied_formula_is_taken_out_and_a_true_copy_kept():
+    tanh = [passage(1, TANH, "为什么Tanh收敛速度比Sigmoid快？")]
+    question = "sigmoid 的导数是什么"
+    true = check_citations(
+        "sigmoid 的导数为 σ'(x)=1/(1+e^{-x})(1-1/(1+e^{-x}))，其值恒大于零小于1[1]。",
+        tanh, BigramEmbedder(), question)
+    miscopied = check_citations(
+        "sigmoid 的导数为 σ'(x)=1/(1+e^{-x})(1-e^{-x})，其值恒大于零小于1[1]。",
+        tanh, BigramEmbedder(), question)
+    assert "σ'(x)" in true.text and not true.unsupported
+    assert "σ'(x)" not in miscopied.text and miscopied.unsupported
+
+
+def test_list_items_with_their_own_labels_are_kept_and_a_removed_item_leaves_no_gap():
+    fusion = passage(1, "1. Image encoding: encode the image data with a pretrained model, "
+                        "extracting image features.\n2. Text encoding: encode the text data "
+                        "with a pretrained model, extracting text features.\n"
+                        "3. Fusion: concatenate both vectors into one joint representation.",
+                     "How are image and text data processed?")
+    checked = check_citations(
+        "1. Image encoding: encode the image data with a pretrained model, extracting image "
+        "features[1].\n2. Text encoding: encode the text data with a pretrained model, "
+        "extracting text features[1].\n3. Cooking: boil the pasta for ten minutes in salted "
+        "water.\n4. Fusion: concatenate both vectors into one joint representation[1].",
+        [fusion], BigramEmbedder(), "how do you combine text and image features?")
+    lines = checked.text.split("\n")
+    assert [line[:2] for line in lines] == ["1.", "2.", "3."]
+    assert "Text encoding" in lines[1] and "Fusion" in lines[2]
+
+
+def test_a_sentence_naming_the_subject_of_a_passage_heading_is_an_answer():
+    meta = passage(2, "元学习是一种学习如何学习的机器学习技术，旨在使模型能够快速适应新的任务。",
+                   "题目 11：什么是元学习？如何实现元学习？")
+    checked = check_citations("学会如何学习的思路是元学习[2]。", [meta], BigramEmbedder(),
+                              "“学会如何学习”是什么思路？怎么让模型很快适应新任务")
+    assert "元学习" in checked.text and not checked.non_answers
+
+
+def test_a_sentence_about_the_passage_instead_of_the_subject_is_taken_out():
+    checked = check_citations(
+        "Gradient clipping limits the gradient norm[1]. The passage [1] provides a "
+        "comprehensive overview of gradient clipping and its many uses in training.",
+        [passage(1, "Gradient clipping limits the gradient norm to a threshold.", "Clipping")],
+        BigramEmbedder(), "what is gradient clipping?")
+    assert "passage" not in checked.text and checked.non_answers
+
+
+def _quote(text: str, heading: str, number: int):
+    from assistant.extractive import extract_from_passage
+
+    found = passage(number, text, heading)
+    return found, extract_from_passage(found, [], "怎么做多任务微调？")
+
+
+STEPS = ("**答案：** 多任务微调的具体步骤如下：\n1. **任务定义：** 确定多个任务及其输入输出格式。\n"
+         "2. **共享参数：** 将多个任务的输入和输出映射到共享的模型参数上。\n"
+         "3. **损失函数：** 定义一个多任务损失函数，结合各个任务的损失进行训练。\n"
+         "4. **迭代训练：** 在多个任务上迭代训练模型，同时优化各个任务的损失。")
+
+
+def test_the_quote_follows_the_section_the_answer_cites_and_fills_in_missing_list_items():
+    from assistant.extractive_followup import complete_from_quote, quote_for_answer
+
+    first, first_quote = _quote("多模态学习是指同时处理多种类型数据的机器学习方法。",
+                                "什么是多模态学习？", 1)
+    second, _ = _quote(STEPS, "如何进行多任务微调？", 2)
+    answer = "多个任务共享模型参数[2]。"
+    quoted = quote_for_answer(answer, [first, second], first_quote, [], "怎么做多任务微调？")
+    assert quoted.citation.number == 2 and "任务定义" in quoted.text
+    completed = complete_from_quote(answer, quoted, "zh", "怎么做多任务微调？")
+    assert completed.startswith(answer)
+    for label in ("任务定义", "损失函数", "迭代训练"):
+        assert label in completed
+    assert complete_from_quote(answer, quoted, "zh", "为什么要多任务微调？") == answer

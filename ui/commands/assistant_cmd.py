@@ -65,12 +65,9 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(explanation.finish().as_json(), ensure_ascii=False, indent=1))
         return 0
     _unavailable_note(assistant)
-    if explanation.extractive is not None:
-        quoted = explanation.extractive
-        heading = "笔记原文" if explanation.language == "zh" else "From your notes"
-        print(f"{heading} [{quoted.citation.number}] {quoted.location()}:")
-        print(quoted.render())
-        print(flush=True)
+    first_quote = explanation.extractive
+    if first_quote is not None:
+        _print_quote(first_quote, explanation.language)
     streaming = sys.stdout.isatty() and explanation.will_generate
     try:
         if streaming:
@@ -88,6 +85,10 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
         print(answer.text)
     if answer.notice:
         print(answer.notice)
+    if answer.extractive is not None and first_quote is not None and \
+            answer.extractive.location() != first_quote.location():
+        print()  # the answer rests on another section: its own lines
+        _print_quote(answer.extractive, explanation.language)
     if answer.citations:
         print("\nsources:")
         for citation in answer.citations:
@@ -104,6 +105,13 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
         for citation in answer.nearest_topics:
             print("  " + citation.label())
     return 0
+
+
+def _print_quote(quoted, language: str) -> None:
+    heading = "笔记原文" if language == "zh" else "From your notes"
+    print(f"{heading} [{quoted.citation.number}] {quoted.location()}:")
+    print(quoted.render())
+    print(flush=True)
 
 
 def quiz_command(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,0 +1,111 @@
+"""After the model has answered: the quote from the section the answer used, and the notes'
+list items the answer left out.
+
+The quote shown first (``explain.quote_of``) comes from passage [1], before the model has read
+anything. When the checked answer then relies on another section (most of its markers cite
+passage [2] or [3]), the quote kept with the answer is that section's own answer block, so
+the notes' lines under the answer are the ones it used (``quote_for_answer``).
+
+A 1.5B model often answers a "how"/"which" question with one sentence naming two of five
+steps. When the quote is a list and the answer states fewer than half of its items
+(``key_points.covered_points``, lexical, so only in the notes' language), the missing items
+are added after the answer, as the notes write them, each citing the quote's passage
+(``complete_from_quote``): the answer is complete from the notes' own text, never invented.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from assistant.citations import marker_numbers, with_marker
+from assistant.extractive import (
+    ExtractiveAnswer,
+    asks_for_list,
+    extract_from_passage,
+    is_list_item,
+    plain,
+)
+from assistant.key_points import covered_points
+from assistant.language import detect_language
+from assistant.passage_extra import same_section
+from assistant.retrieval import Passage
+
+MIN_LIST_ITEMS = 2  # a quote with fewer list items is prose: nothing to complete
+CONTEXT_CHARS = 40  # a longer line before the list is an answer of its own, not its heading
+STATED_SHARE = 0.5  # an answer stating at least this share of the items is left as it is
+_HOW = re.compile(r"怎么|如何|怎样|实现|举个例子|举例|\bhow (?:do|does|to|can|is|are)\b|"
+                  r"\bexamples?\b", re.IGNORECASE)
+_NOTE_REFERENCE = re.compile(r"\[\d+\]|\$\^\{\[\d+\]\}\$")  # the notes' own "[2]": not ours
+FURTHER = {"zh": "笔记中列出的其他要点：", "en": "Further points listed in the notes:"}
+
+
+def relied_passage(text: str, passages: Sequence[Passage]) -> Passage | None:
+    """The passage the answer's markers cite most (the first one on a tie), or None."""
+    counts = Counter(marker_numbers(text))
+    by_number = {p.number: p for p in passages}
+    ranked = [n for n, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+              if n in by_number]
+    return by_number[ranked[0]] if ranked else None
+
+
+def quote_for_answer(text: str, passages: Sequence[Passage], quoted: ExtractiveAnswer | None,
+                     terms: Sequence[str], question: str) -> ExtractiveAnswer | None:
+    """``quoted``, or the answer block of the section the answer cites more than the quoted
+    one's."""
+    relied = relied_passage(text, passages)
+    if relied is None:
+        return quoted
+    counts = Counter(marker_numbers(text))
+    quoted_section = [p for p in passages if quoted is not None
+                      and p.hit.chunk.id == quoted.citation.chunk_id]
+    if quoted_section and (same_section(relied.hit, quoted_section[0].hit) or
+                           counts[relied.number] <= sum(
+                               counts[p.number] for p in passages
+                               if same_section(p.hit, quoted_section[0].hit))):
+        return quoted
+    found = extract_from_passage(Passage(relied.number, relied.hit, relied.hit.chunk.text),
+                                 terms, question)
+    return found or quoted
+
+
+def wants_items(question: str) -> bool:
+    """A question whose answer is the notes' list: which / what are / how / steps / an
+    example (a "why" question's list is background, not the answer)."""
+    return asks_for_list(question) or bool(_HOW.search(question))
+
+
+def complete_from_quote(text: str, quoted: ExtractiveAnswer | None, language: str,
+                        question: str = "") -> str:
+    """``text`` with the quote's list items it does not state appended (see the module
+    docstring); ``text`` unchanged when it states enough of them, the quote is no list or
+    the question does not ask for one (``wants_items``)."""
+    if quoted is None or not text.strip() or (question and not wants_items(question)):
+        return text
+    items = [q.text for q in quoted.lines if is_list_item(q.text) and not q.partial]
+    if len(items) < MIN_LIST_ITEMS or detect_language(quoted.text) != language:
+        return text
+    stated = covered_points([plain(i).replace("**", "") for i in items], text)
+    if sum(stated) >= STATED_SHARE * len(items):
+        return text
+    number = quoted.citation.number
+    missing = [with_marker(_NOTE_REFERENCE.sub("", plain(item).replace("**", "")), number)
+               for item, said in zip(items, stated, strict=True) if not said]
+    lead = FURTHER.get(language, FURTHER["en"])
+    context = list_context(quoted)
+    if context:  # "例子：自动驾驶汽车中的路径规划。" says what the items are about
+        lead += "\n" + with_marker(context, number)
+    return text.rstrip() + "\n\n" + lead + "\n" + "\n".join(f"- {m}" for m in missing)
+
+
+def list_context(quoted: ExtractiveAnswer) -> str:
+    """The short quoted line right before the first list item, when it is not a list item
+    itself (the list's own heading: "例子：自动驾驶汽车中的路径规划。"), else ""."""
+    lines = [q.text for q in quoted.lines]
+    first = next((i for i, line in enumerate(lines) if is_list_item(line)), 0)
+    if first == 0:
+        return ""
+    before = plain(lines[first - 1]).replace("**", "").strip()
+    return before if 4 <= len(before) <= CONTEXT_CHARS and not before.endswith(("：", ":")) \
+        else ""
