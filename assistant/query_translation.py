@@ -28,17 +28,21 @@ from collections.abc import Sequence
 
 from assistant.generator import Generator, Message, Prompt
 from assistant.language import detect_language
+from assistant.prompts import SYSTEM
 from assistant.retrieval import Retriever
 from ground.records import Hit
 from index.cross_language import languages_to_translate_into, merge_routed
 
-SYSTEM = {
-    "en": ("You translate a student's question about deep learning into English. Keep technical "
-           "terms precise (use the standard English term). Reply with the translated question "
-           "only."),
-    "zh": ("你把学生关于深度学习的问题翻译成简体中文。技术术语用标准的中文译名。"
-           "只输出翻译后的问题。"),
+TASK = {
+    "en": ("Below is a question a student asked about their study notes. Translate it into "
+           "English, keeping every technical term precise (the standard English term of the "
+           "field). Do not answer it: reply with the translated question only."),
+    "zh": ("下面是学生就自己的学习笔记提出的问题。把它翻译成简体中文，技术术语用该领域标准的中文译名。"
+           "不要回答问题，只输出翻译后的问题。"),
 }
+"""The task goes in the user turn after the answers' own system prompt: llama.cpp keeps the
+longest matching token prefix of the last prompt, so the answer that follows a translation
+still finds its system prompt evaluated (a system prompt of its own cost the answer ~1.2 s)."""
 MAX_TRANSLATION_TOKENS = 64
 LONGEST_RATIO = {"en": 8.0, "zh": 2.0}
 """A reply with more than this many times the question's characters is an answer, not a
@@ -49,7 +53,7 @@ rank it low in the other)."""
 
 
 def translation_prompt(query: str, target: str) -> Prompt:
-    return Prompt((Message("system", SYSTEM[target]), Message("user", query)),
+    return Prompt((SYSTEM, Message("user", f"{TASK[target]}\n\n{query}")),
                   max_tokens=translation_max_tokens(query))
 
 

@@ -63,7 +63,8 @@ def test_dev2_reference_lists_and_empty_headings_leave_the_top_places(dev2_libra
 def test_dev2_translated_questions_reach_the_other_language(dev2_library):
     """With the question's stored LLM translation (tests/data/translations.json) searched too and
     merged by routing (index.cross_language), measured 2026-11-28: hybrid 0.500 / 0.689 / 0.573
-    -> 0.595 / 0.878 / 0.705; the 22 cross-language questions go from Hit@5 0.09 to 0.73."""
+    -> 0.595 / 0.878 / 0.711 (translations asked after the answers' own system prompt; 0.705 with
+    a system prompt of their own); the 22 cross-language questions go from Hit@5 0.09 to 0.77."""
     import json
 
     from assistant.query_translation import search_across_languages
