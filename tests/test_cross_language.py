@@ -3,6 +3,8 @@ and the translation reply's cleaning (assistant.query_translation)."""
 
 from __future__ import annotations
 
+from assistant_support import generator_fixture  # noqa: F401
+
 from assistant.query_translation import clean_translation, search_across_languages
 from ground.records import Chunk, Hit
 from index.cross_language import language_shares, languages_to_translate_into, merge_routed
@@ -89,3 +91,21 @@ def test_a_bilingual_library_searches_the_translation_too():
     assert library.queries == ["什么是权重衰减？", "What is weight decay?"]
     assert "什么是权重衰减？" in model.prompts[0].messages[-1].content
     assert [h.chunk.id for h in hits] == [3, 1]
+
+
+def test_the_answer_after_a_translation_finds_its_system_prompt_cached(generator):
+    """The translation is asked after the answers' own system prompt, so llama.cpp still holds
+    that prefix when the answer's prompt is read (a system prompt of its own left 4 tokens)."""
+    from assistant.generator import Message, Prompt
+    from assistant.prompts import SYSTEM
+    from assistant.query_translation import translate_query
+
+    answer = Prompt((SYSTEM, Message("user", "<passage id=1>梯度裁剪限制梯度的范数。</passage>\n"
+                                     "问题：什么是梯度裁剪？")), 4)
+    generator.complete(answer)
+    assert translate_query(generator, "什么是梯度裁剪？", "en")
+    stream = generator.stream(answer)
+    list(stream)
+    system_tokens = generator.count_prompt((SYSTEM,))
+    assert stream.stats.cached_tokens >= system_tokens - 8, (stream.stats.cached_tokens,
+                                                           system_tokens)
