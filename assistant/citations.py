@@ -296,7 +296,7 @@ def support_matrix(
         compared = comparisons(worded[i], question)
         formulas = formulas_of(claim)
         names = latin_names(_PROTECTED.sub(" ", claim), question) if language == "zh" else []
-        clauses = clause_terms(worded[i], question)
+        clauses = clause_terms(claim, question)
         leads = [float(cosine[i, j]) - (float(backgrounds[notes_language[j]][i])
                                         if notes_language[j] in backgrounds else float("inf"))
                  for j in range(len(passages))]
@@ -319,11 +319,16 @@ _GLOSS = re.compile(r"[（(][^（()）]*[)）]")
 
 def clause_terms(claim: str, question: str) -> list[list[str]]:
     """The claim's own terms, clause by clause (split at commas, colons, enumeration commas).
+    A clause that writes a formula or code is left out: its words ("求导公式为") are not what it
+    says, and the formula is checked against the passage as written (``states_the_same``).
 
     >>> clause_terms("边缘效应会导致梯度变大，从而导致梯度消失", "")[1]
     ['从而', '而导', '导致', '致梯', '梯度', '度消', '消失']
+    >>> clause_terms("tanh 的导数为 $1-\\tanh^2(x)$，其值在 0 和 1 之间", "tanh")
+    [['其值', '之间']]
     """
-    pieces = _CLAUSE_BREAK.split(_MARKER.sub("", claim))
+    masked = _PROTECTED.sub("\ue002", _MARKER.sub("", claim))
+    pieces = [p for p in _CLAUSE_BREAK.split(masked) if "\ue002" not in p]
     return [terms for terms in (claim_terms(p, question) for p in pieces) if terms]
 
 
