@@ -25,13 +25,19 @@ library, not against a cosine fitted on one set of notes:
   library, in the passage's language. A passage that says the claim is closer to it than text
   from anywhere in the notes.
 
-A passage never supports a claim that compares differently ("更小" where it says "比 … 轻")
-or writes an equation the passage does not have (``states_the_same``: a miscopied formula).
+A passage never supports a claim that compares differently ("更小" where it says "比 … 轻"),
+writes an equation the passage does not have (``states_the_same``: a miscopied formula), or,
+written in Chinese, names in Latin script what the passage never mentions ("防止 divergence"
+against a section without the word: ``latin_names``; a gloss in parentheses only translates).
 
 Supported when ``lexical >= LEXICAL_STRONG`` (most of the claim's words are the passage's), or
-``lexical >= LEXICAL_WEAK`` and the passage beats the background, or (a claim in another
-language than the notes, whose words cannot match) the passage beats the background by
-``COSINE_LEAD``.
+``lexical >= LEXICAL_WEAK``, the passage beats the background and no clause of the claim is
+scattered over the passage (``is_scattered``: the words of "X 会导致 Y" taken from different
+sentences of the right section are not the passage saying that X causes Y), or (a claim in
+another language than the passage, whose words cannot match) the passage beats the background
+by ``COSINE_LEAD`` and is the claim's nearest passage (``nearest``: embedding similarity is the
+only evidence across languages, so a passage that another one outscores does not stand behind
+the claim on it alone).
 """
 
 from __future__ import annotations
@@ -54,6 +60,8 @@ BACKGROUND_PERCENTILE = 90  # the claim must be closer to its passage than to 90
 MIN_NEW_CHARS = 4  # a claim adding fewer content characters to the question says nothing
 MIN_CLAIM_LETTERS = 6  # shorter pieces ("答案：", "1.") make no claim worth checking
 MIN_WINDOW_CHARS = 12  # shorter passage sentences are joined to the next one
+CLAUSE_SHARE = 0.5  # on the weak path, each clause's terms mostly within one passage sentence
+MIN_CLAUSE_TERMS = 2  # a clause with fewer own terms (a label, "从而") is not checked alone
 STRENGTH_MARGIN = 0.15  # a cited passage this much weaker than the best supporter loses out
 REPEAT_SHARE = 0.8  # character pairs shared with an earlier sentence (Jaccard): a repeat
 META_CHARS = 60  # a longer sentence about "the passages" may still say something
@@ -196,7 +204,9 @@ class Support:
     cosine: float
     background: float
     cross_language: bool = False
-    contradicted: bool = False  # a comparison or formula of the claim is not the passage's
+    contradicted: bool = False  # a comparison, formula or name of the claim is not the passage's
+    scattered: bool = False  # a clause's words are in the passage, but not in one sentence
+    nearest: bool = True  # no other passage is closer to the claim (cosine over background)
 
     @property
     def supported(self) -> bool:
@@ -205,9 +215,10 @@ class Support:
         if self.lexical >= LEXICAL_STRONG:
             return True
         beats = self.cosine > self.background
-        if self.lexical >= LEXICAL_WEAK and beats:
+        if self.lexical >= LEXICAL_WEAK and beats and not self.scattered:
             return True
-        return self.cross_language and self.cosine >= self.background + COSINE_LEAD
+        return (self.cross_language and self.nearest
+                and self.cosine >= self.background + COSINE_LEAD)
 
     @property
     def strength(self) -> float:
@@ -277,19 +288,87 @@ def support_matrix(
             sample = profile.background_in(language)  # against English sentences, for
             backgrounds[language] = np.percentile(  # a passage in English
                 claim_vectors @ sample.T, BACKGROUND_PERCENTILE, axis=1)
+    sentences = [passage_windows(t) for t in texts]
     result = []
     for i, claim in enumerate(claims):
         terms = claim_terms(worded[i], question)
         language = detect_language(claim)
         compared = comparisons(worded[i], question)
         formulas = formulas_of(claim)
+        names = latin_names(_PROTECTED.sub(" ", claim), question) if language == "zh" else []
+        clauses = clause_terms(claim, question)
+        leads = [float(cosine[i, j]) - (float(backgrounds[notes_language[j]][i])
+                                        if notes_language[j] in backgrounds else float("inf"))
+                 for j in range(len(passages))]
         result.append([Support(weighted_share(terms, texts[j], idf), float(cosine[i, j]),
                                float(backgrounds[notes_language[j]][i])
                                if notes_language[j] in backgrounds else float("inf"),
                                language != notes_language[j],
-                               not states_the_same(compared, formulas, texts[j]))
+                               not states_the_same(compared, formulas, texts[j])
+                               or not names_in(names, texts[j]),
+                               is_scattered(clauses, sentences[j], idf),
+                               leads[j] >= max(leads))
                        for j in range(len(passages))])
     return result
+
+
+_CLAUSE_BREAK = re.compile(r"[，,；;：:、。！？!?\n]")
+_LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9\-]{2,}")
+_GLOSS = re.compile(r"[（(][^（()）]*[)）]")
+
+
+def clause_terms(claim: str, question: str) -> list[list[str]]:
+    """The claim's own terms, clause by clause (split at commas, colons, enumeration commas).
+    A clause that writes a formula or code is left out: its words ("求导公式为") are not what it
+    says, and the formula is checked against the passage as written (``states_the_same``).
+
+    >>> clause_terms("边缘效应会导致梯度变大，从而导致梯度消失", "")[1]
+    ['从而', '而导', '导致', '致梯', '梯度', '度消', '消失']
+    >>> clause_terms("tanh 的导数为 $1-\\tanh^2(x)$，其值在 0 和 1 之间", "tanh")
+    [['其值', '之间']]
+    """
+    masked = _PROTECTED.sub("\ue002", _MARKER.sub("", claim))
+    pieces = [p for p in _CLAUSE_BREAK.split(masked) if "\ue002" not in p]
+    return [terms for terms in (claim_terms(p, question) for p in pieces) if terms]
+
+
+def is_scattered(clauses: Sequence[Sequence[str]], sentences: Sequence[str], idf) -> bool:
+    """Some clause of the claim (with at least ``MIN_CLAUSE_TERMS`` own terms) has less than
+    ``CLAUSE_SHARE`` of its weighted terms in any one sentence of the passage: its words are
+    the passage's, but the passage never says them together ("X 导致 Y" where X and Y stand
+    in different sentences).
+
+    >>> passage = ["梯度消失的原因有学习率的大小、激活函数的边缘效应等。",
+    ...            "梯度爆炸时梯度变得非常大。"]
+    >>> is_scattered(clause_terms("边缘效应会使梯度在某些点变得非常大", ""), passage, lambda t: 1.0)
+    True
+    >>> is_scattered(clause_terms("激活函数的边缘效应是梯度消失的原因", ""), passage, lambda t: 1.0)
+    False
+    """
+    return any(len(terms) >= MIN_CLAUSE_TERMS
+               and max(weighted_share(terms, s, idf) for s in sentences) < CLAUSE_SHARE
+               for terms in clauses)
+
+
+def latin_names(claim: str, question: str) -> list[str]:
+    """Latin-script names a Chinese claim uses that the question did not bring ("divergence",
+    "Adam"), glosses in parentheses aside ("批归一化（Batch Normalization）" only translates);
+    code and formulas are left out by the caller.
+
+    >>> latin_names("可以防止 divergence 问题，如 Adam（Adaptive Moment）[1]。", "为什么用 Adam")
+    ['divergence']
+    """
+    bare = _GLOSS.sub(" ", _MARKER.sub("", claim))
+    asked = question.lower()
+    return [n for n in dict.fromkeys(m.group(0).lower() for m in _LATIN_NAME.finditer(bare))
+            if n not in asked]
+
+
+def names_in(names: Sequence[str], passage: str) -> bool:
+    """Every name occurs in the passage: a claim naming what its passage never mentions does
+    not say what the passage says."""
+    lowered = passage.lower()
+    return all(name in lowered for name in names)
 
 
 _MORE_CHARS = "小大快慢多少高低好差强弱长短深浅稳轻重易难优劣"

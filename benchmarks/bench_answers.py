@@ -182,10 +182,10 @@ def citation_precision(text: str, passages, embedder, question, profile) -> tupl
         numbers = [n for n in marker_numbers(sentence) if n in by_number]
         if not numbers:
             continue
-        row = support_matrix([sentence], [by_number[n] for n in numbers], embedder, question,
-                             profile)[0]
-        total += 1
-        supported += all(s.supported for s in row)
+        row = support_matrix([sentence], list(passages), embedder, question, profile)[0]
+        column = {p.number: k for k, p in enumerate(passages)}  # judged among all passages:
+        total += 1  # a cross-language passage must be the nearest, as in the checker
+        supported += all(row[column[n]].supported for n in numbers)
     return supported, total
 
 

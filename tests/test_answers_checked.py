@@ -344,3 +344,95 @@ def test_the_quote_follows_the_section_the_answer_cites_and_fills_in_missing_lis
     for label in ("任务定义", "损失函数", "迭代训练"):
         assert label in completed
     assert complete_from_quote(answer, quoted, "zh", "为什么要多任务微调？") == answer
+
+
+class ConceptEmbedder:
+    """Implements ``assistant.retrieval.Embedder``: one axis per concept, named by words in
+    either language, so a Chinese and an English sentence about the same thing are close (as
+    e5 makes them); text naming no concept lies on an axis of its own."""
+
+    CONCEPTS = (("归一化", "标准化", "normaliz"), ("加速", "加快", "更快", "speed", "accelerat"),
+                ("大型网络", "非常大的网络", "large network"), ("梯度", "gradient"))
+
+    def _vector(self, text: str) -> np.ndarray:
+        lowered = text.lower()
+        vector = np.array([float(any(w in lowered for w in words)) for words in self.CONCEPTS]
+                          + [0.0], dtype=np.float32)
+        vector[-1] = 0.0 if vector.any() else 1.0
+        return vector / np.linalg.norm(vector)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self._vector(t) for t in texts])
+
+
+class BackgroundProfile:
+    """The parts of ``LibraryProfile`` the checker reads: every term equally rare, and a
+    background of sentences from elsewhere in the notes."""
+
+    def __init__(self, embedder, sentences=("红烧肉要先炒糖色再加酱油炖一小时。",
+                                            "Bake the bread for forty minutes.")):
+        self.background = np.asarray(embedder.embed_passages(list(sentences)))
+
+    def idf(self, term: str) -> float:
+        return 1.0
+
+    def background_in(self, language: str) -> np.ndarray:
+        return self.background
+
+
+VANISHING = ("梯度消失的原因受到多种因素影响，例如学习率的大小，网络参数的初始化，"
+             "激活函数的边缘效应等。\n"
+             "在深度网络中，梯度可在网络更新的过程中不断累积，变成非常大的梯度，导致网络权重值的大幅更新。")
+
+
+def test_a_claim_whose_words_stand_in_different_sentences_of_its_passage_is_taken_out():
+    from assistant.citations import support_matrix
+
+    embedder = BigramEmbedder()
+    notes = [passage(1, VANISHING, "为什么深层神经网络难以训练？")]
+    question = "网络一深就很难训练，到底难在哪几个地方？"
+    recombined = "激活函数的边缘效应会导致梯度在某些点变得非常大，从而导致梯度消失[1]。"
+    said = "激活函数的边缘效应会导致梯度消失[1]。"
+    profile = BackgroundProfile(embedder)
+    row = support_matrix([recombined], notes, embedder, question, profile)[0]
+    assert row[0].lexical >= 0.3 and row[0].cosine > row[0].background  # the weak path
+    assert row[0].scattered and not row[0].supported
+    checked = check_citations(recombined + said, notes, embedder, question, profile)
+    assert checked.text == said and len(checked.unsupported) == 1
+
+
+def test_a_chinese_claim_naming_what_its_passage_never_mentions_is_taken_out():
+    embedder = BigramEmbedder()
+    notes = [passage(1, "以前只对输入层数据进行归一化处理。在网络的中间层也进行归一化处理，"
+                        "使训练效果更好的方法，就是批归一化。", "什么是批归一化")]
+    question = "在网络中间层也做标准化，能带来哪些好处？"
+    named = "通过在中间层进行归一化处理，可以防止训练过程中出现的 divergence 问题[1]。"
+    glossed = "在中间层也进行归一化处理的方法就是批归一化（Batch Normalization）[1]。"
+    checked = check_citations(named + glossed, notes, embedder, question,
+                              BackgroundProfile(embedder))
+    assert checked.text == glossed
+    assert checked.unsupported == (named.replace("[1]", ""),)
+
+
+def test_a_passage_in_another_language_that_another_passage_outscores_does_not_back_a_claim():
+    embedder = ConceptEmbedder()
+    resnet = passage(1, "Adding layers initialized as the identity function can accelerate the "
+                        "training of very large networks in some cases.", "ResNet summary")
+    batch_norm = passage(2, "批归一化使训练收敛加快。", "什么是批归一化")
+    claim = "标准化能加速训练[1]。"  # hardly a word of passage 2, near it in meaning: only
+    checked = check_citations(claim, [resnet, batch_norm], embedder,  # the embedding speaks
+                              "中间层做标准化有什么好处？", BackgroundProfile(embedder))
+    assert "[1]" not in checked.text and checked.unsupported == ("标准化能加速训练。",)
+
+
+def test_a_true_sentence_in_another_language_than_its_passage_is_kept():
+    embedder = ConceptEmbedder()
+    notes = [passage(1, "批归一化在中间层进行归一化处理，使训练收敛加快。", "什么是批归一化"),
+             passage(2, "红烧肉要先炒糖色再加酱油炖一小时。", "红烧肉")]
+    claim = "Normalizing the intermediate layers speeds up training."
+    checked = check_citations(claim, notes, embedder, "what does batch norm do?",
+                              BackgroundProfile(embedder))
+    assert checked.text == "Normalizing the intermediate layers speeds up training[1]."
