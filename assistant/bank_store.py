@@ -26,9 +26,8 @@ from pathlib import Path
 from assistant.bank_records import BankItem, BankPassage, BankProgress, Draft, Rejection
 from assistant.scheduler import CardState
 from assistant.study_records import item_from_json, parse_stamp, stamp
-from ground.database import BUSY_TIMEOUT_MS, LIBRARY_FILE_NAME, transaction
-from ground.errors import LibraryStateError
-from ground.schema import DEFAULT_USER, migrate
+from ground.database import LIBRARY_FILE_NAME, open_library_file, transaction
+from ground.schema import DEFAULT_USER
 
 _ITEM_COLUMNS = (
     "id, item_key, passage_hash, slot, item_json, source, heading_path, start_line, end_line, "
@@ -71,14 +70,8 @@ class BankStore:
 
     @classmethod
     def open(cls, home: str | Path) -> BankStore:
-        path = Path(home).expanduser() / LIBRARY_FILE_NAME
-        try:
-            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            migrate(db)
-        except sqlite3.DatabaseError as error:
-            raise LibraryStateError(f"{path}: cannot open the question bank ({error})") from None
-        return cls(db, path)
+        db = open_library_file(home, "the question bank", foreign_keys=False)
+        return cls(db, Path(home).expanduser() / LIBRARY_FILE_NAME)
 
     def close(self) -> None:
         with self._mutex:

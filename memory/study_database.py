@@ -14,16 +14,14 @@ the one query that joined them (re-linking items to chunks) reads them from ther
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from ground.database import BUSY_TIMEOUT_MS, LIBRARY_FILE_NAME, transaction
+from ground.database import LIBRARY_FILE_NAME, open_library_file, transaction
 from ground.errors import LibraryStateError
-from ground.schema import migrate
 from ground.settings import Settings
 
 CONNECT_TIMEOUT_S = 10
@@ -118,20 +116,6 @@ def open_study_database(settings: Settings) -> StudyDatabase:
         open_library_file(settings.home, "study history"),
         str(Path(settings.home).expanduser() / LIBRARY_FILE_NAME),
     )
-
-
-def open_library_file(home: str | Path, what: str) -> sqlite3.Connection:
-    """A connection to the library's SQLite file (autocommit; transactions are explicit),
-    migrated; ``what`` names the reader in the one-line error."""
-    path = Path(home).expanduser() / LIBRARY_FILE_NAME
-    try:
-        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        db.execute("PRAGMA foreign_keys = ON")
-        migrate(db)
-    except sqlite3.DatabaseError as error:
-        raise LibraryStateError(f"{path}: cannot open {what} ({error})") from None
-    return db
 
 
 def _open_postgres(url: str) -> StudyDatabase:

@@ -34,10 +34,11 @@ from assistant.study_records import (
     stamp,
 )
 from assistant.topics import Topic, topic_of
+from ground.database import open_library_file
 from ground.errors import LibraryStateError
 from ground.schema import DEFAULT_USER
 from ground.settings import Settings
-from memory.study_database import StudyDatabase, open_library_file, open_study_database
+from memory.study_database import StudyDatabase, open_study_database
 
 _ITEM_COLUMNS = (
     "id, item_key, source, heading_path, chunk_id, topic_key, topic_label, question, item_json, "
