@@ -37,8 +37,8 @@ TASK = {
     "en": ("Below is a question a student asked about their study notes. Translate it into "
            "English, keeping every technical term precise (the standard English term of the "
            "field). Do not answer it: reply with the translated question only."),
-    "zh": ("下面是学生就自己的学习笔记提出的问题。把它翻译成简体中文，技术术语用该领域标准的中文译名。"
-           "不要回答问题，只输出翻译后的问题。"),
+    "zh": ("下面是学生就自己的学习笔记提出的问题。把它翻译成简体中文，"
+           "技术术语用该领域标准的中文译名。不要回答问题，只输出翻译后的问题。"),
 }
 """The task goes in the user turn after the answers' own system prompt: llama.cpp keeps the
 longest matching token prefix of the last prompt, so the answer that follows a translation

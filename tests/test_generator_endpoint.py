@@ -142,7 +142,8 @@ def test_the_server_enforces_the_json_schema(endpoint):
 def test_token_counts_are_the_server_tokenizer(endpoint, model_settings):
     from llama_cpp import Llama
 
-    with closing(Llama(str(resolve_llm_path(model_settings)), vocab_only=True, verbose=False)) as vocab:
+    path = str(resolve_llm_path(model_settings))
+    with closing(Llama(path, vocab_only=True, verbose=False)) as vocab:
         for text in ("梯度裁剪通过设定阈值限制梯度的大小。", "How does self-attention work?"):
             expected = len(vocab.tokenize(text.encode("utf-8"), add_bos=False, special=True))
             assert endpoint.count_tokens(text) == expected < len(text.encode("utf-8")) // 2 + 1
