@@ -41,9 +41,9 @@ _NOTE_REFERENCE = re.compile(r"\[\d+\]|\$\^\{\[\d+\]\}\$")  # the notes' own "[2
 FURTHER = {"zh": "笔记中列出的其他要点：", "en": "Further points listed in the notes:"}
 
 
-def relied_passage(text: str, passages: Sequence[Passage]) -> Passage | None:
-    """The passage the answer's markers cite most (the first one on a tie), or None."""
-    counts = Counter(marker_numbers(text))
+def relied_passage(counts: Counter, passages: Sequence[Passage]) -> Passage | None:
+    """The passage the answer's markers cite most (``counts``: marker number -> times; the
+    first one on a tie), or None."""
     by_number = {p.number: p for p in passages}
     ranked = [n for n, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
               if n in by_number]
@@ -54,10 +54,10 @@ def quote_for_answer(text: str, passages: Sequence[Passage], quoted: ExtractiveA
                      terms: Sequence[str], question: str) -> ExtractiveAnswer | None:
     """``quoted``, or the answer block of the section the answer cites more than the quoted
     one's."""
-    relied = relied_passage(text, passages)
+    counts = Counter(marker_numbers(text))
+    relied = relied_passage(counts, passages)
     if relied is None:
         return quoted
-    counts = Counter(marker_numbers(text))
     quoted_section = [p for p in passages if quoted is not None
                       and p.hit.chunk.id == quoted.citation.chunk_id]
     if quoted_section and (same_section(relied.hit, quoted_section[0].hit) or
