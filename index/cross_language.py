@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from ground.records import Hit
+from index.chunk_shape import prior_of
 
 LANGUAGES = ("zh", "en")
 COSINE_WEIGHT = 5.0
@@ -81,7 +82,9 @@ def merge_routed(
 
     ``translated`` maps a language to the hits of the query translated into it. A passage only
     one list saw gets nothing from the other: a Chinese passage found by the English
-    translation alone is not scored by it. Hits keep their original fields; the order is new.
+    translation alone is not scored by it. The cosine term keeps the passage's shape prior
+    (``index.chunk_shape``), as its fused score already does: a reference list does not climb
+    back on its cosine. Hits keep their original fields; the order is new.
     """
     if not any(translated.values()):
         return list(original[:k])
@@ -94,6 +97,7 @@ def merge_routed(
         language = passage_language(any_hit.chunk.text)
         hit = by_language.get(language, by_language[query_language]).get(chunk_id)
         if hit is not None:
-            scored.append((hit.score + COSINE_WEIGHT * (hit.similarity or 0.0), hit))
+            prior = prior_of(hit.chunk.heading_path, hit.chunk.text)
+            scored.append((hit.score + COSINE_WEIGHT * prior * (hit.similarity or 0.0), hit))
     scored.sort(key=lambda pair: -pair[0])
     return [hit for _, hit in scored[:k]]

@@ -10,7 +10,10 @@ benchmarks/results/search.md):
 - any other run of letters, digits and ``_`` is lowercased and kept whole (``resnet50``,
   ``x86_64``, ``c++``, ``c#``); an identifier also yields its parts (``batch_norm`` and
   ``BatchNorm`` give ``batch`` and ``norm``) so prose queries find code;
-- a short list of English function words is dropped.
+- a short list of English function words is dropped;
+- a size written as a product is one token however it is typed: ``3x3``, ``3×3``,
+  ``$3\\times 3$`` and ``3 * 3`` all give ``3x3`` (Markdown notes write kernel sizes in LaTeX,
+  students type them with an x).
 
 >>> tokenize("什么是BatchNorm？")
 ['什么', '么是', 'batchnorm', 'batch', 'norm']
@@ -47,7 +50,7 @@ from index.manifest import (
 from index.scored import ScoredId
 
 WHAT = "keyword index"
-TOKENIZER_VERSION = "cjk-bigram+latin-v1"
+TOKENIZER_VERSION = "cjk-bigram+latin-v2"
 K1, B, METHOD = 1.5, 0.75, "lucene"
 #: Stands in the manifest where a vector index names its embedding model: change the tokenizer
 #: or the BM25 parameters and old indexes are reported as needing ``study reindex``.
@@ -63,6 +66,7 @@ BM25S_FILES = (
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _TOKEN = re.compile(rf"([{_CJK}]+)|([^\W{_CJK}]+(?:\+\+|#)?)")
+_SIZE = re.compile(r"(\d+)\s*(?:[x×*]|\\times|\\cdot)\s*(\d+)(?![\d.])")
 _IDENTIFIER_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+")
 STOPWORDS_EN = frozenset(
     "a an and are as at be been but by for from has have in into is it its of on or that the "
@@ -77,9 +81,12 @@ def tokenize(text: str) -> list[str]:
     ['深度', '度学', '学习']
     >>> tokenize("The x86_64 build of C++ and ResNet50")
     ['x86_64', 'x86', '64', 'build', 'c++', 'resnet50', 'res', 'net50']
+    >>> tokenize(r"$1\\times1$卷积") == tokenize("1x1卷积") == tokenize("1 × 1卷积")
+    True
     """
     tokens: list[str] = []
-    for cjk, word in _TOKEN.findall(unicodedata.normalize("NFKC", text)):
+    normalized = _SIZE.sub(r"\1x\2", unicodedata.normalize("NFKC", text))
+    for cjk, word in _TOKEN.findall(normalized):
         if cjk:
             if len(cjk) == 1:
                 tokens.append(cjk)
