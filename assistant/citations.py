@@ -2,6 +2,8 @@
 
 After generation, in this order:
 
+0. Markdown images are dropped (``drop_images``): the chat shows no note images, and a marker
+   or a sentence split must never land inside ``![](img/…)``;
 1. formulas and code are masked, so a marker the model wrote inside ``$…$``, ``$$…$$``,
    ``\\(…\\)`` or ``\\[…\\]`` is moved out after the formula and none is ever inserted
    inside one (code keeps its own brackets: ``x[1]`` is not a marker);
@@ -154,6 +156,21 @@ def mask_protected(text: str, valid: set[int]) -> tuple[str, list[str]]:
     return _PROTECTED.sub(replace, text), spans
 
 
+_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)(?:\[\d+\])*")
+_IMAGE_CUT = re.compile(r"!\[[^\n]*$|^[ \t]*!?[ \t]*$(?![\s\S])", re.MULTILINE)
+
+
+def drop_images(text: str) -> str:
+    """``text`` without Markdown images, whole or cut off at the end by the token limit.
+
+    >>> drop_images("见下图[1]：\\n![](img/ch3/3-8.png)\\n2. 梯度爆炸\\n![图](img/3-9")
+    '见下图[1]：\\n\\n2. 梯度爆炸\\n'
+    >>> drop_images("It works! See [1].")
+    'It works! See [1].'
+    """
+    return _IMAGE_CUT.sub("", _IMAGE.sub("", text))
+
+
 def unmask(text: str, spans: Sequence[str]) -> str:
     return _PLACEHOLDER.sub(lambda m: spans[int(m.group(1))], text)
 
@@ -194,6 +211,45 @@ def says_nothing_new(claim: str, question: str) -> bool:
     new_chars = content_chars(bare) - content_chars(question) - set("的了是在和与或及把被将就也都")
     new_words = content_words(bare) - content_words(question)
     return len(new_chars) + 2 * len(new_words) < MIN_NEW_CHARS
+
+
+_CONTRAST = re.compile(r"[，,；;]\s*(?:而|但是|但|whereas|while|but)\s*", re.IGNORECASE)
+_NEGATIONS = str.maketrans("无没不非", "未未未未")
+SAME_SIDES_CHARS = 2  # two contrasted sides differing by at most this many characters say one thing
+
+
+def is_empty_contrast(claim: str, question: str) -> bool:
+    """A contrast whose two sides say the same thing once the compared names are taken out:
+    "预训练使用大量未标注数据，而自监督学习使用大量无标注数据" offers a difference that is none.
+
+    >>> is_empty_contrast("预训练使用大量未标注数据，而自监督学习使用大量无标注数据[1]。", "自监督和预训练到底有什么不一样")
+    True
+    >>> is_empty_contrast("预训练使用大量未标注数据，而微调使用少量有标注数据[1]。", "预训练和微调有什么区别")
+    False
+    """
+    sides = _CONTRAST.split(_MARKER.sub("", claim), maxsplit=1)
+    if len(sides) != 2:
+        return False
+    asked = {c for c in question if is_han(c)}
+    left, right = ({c for c in side.translate(_NEGATIONS) if is_han(c)} - asked for side in sides)
+    if min(len(left), len(right)) < MIN_NEW_CHARS:
+        return False
+    return len(left ^ right) <= SAME_SIDES_CHARS
+
+
+_BACK_REFERENCE = re.compile(
+    r"^\s*(?:[-*]\s*)?(?:其中|其|这|此|该|上述|以上|上式|下式|因此|所以|"
+    r"where\b|here\b|this\b|these\b|thus\b|therefore\b|so\b)", re.IGNORECASE)
+
+
+def leans_on_previous(sentence: str) -> bool:
+    """A sentence that only means something after the one before it ("其中，x 是步数",
+    "这是因为…", "Here, t is the step"): kept only if that one was kept.
+
+    >>> leans_on_previous("其中，`global_step` 是当前的更新步数[1]。"), leans_on_previous("梯度裁剪限制梯度[1]。")
+    (True, False)
+    """
+    return bool(_BACK_REFERENCE.match(_MARKER.sub("", sentence)))
 
 
 @dataclass(frozen=True)
@@ -472,7 +528,7 @@ def check_citations(
     """Every claim checked against every passage; see the module docstring. ``cut``: the
     model stopped at the token limit, so the last, unfinished sentence goes."""
     valid = {p.number for p in passages}
-    masked, spans = mask_protected(text, valid)
+    masked, spans = mask_protected(drop_images(text), valid)
     masked, removed = clean_markers(masked, valid)
     if cut:
         masked = complete_sentences(masked)
@@ -489,12 +545,14 @@ def check_citations(
     unsupported, non_answers, checks = [], [], []
     seen: list[set[str]] = []
     labels: set[str] = set()
+    removed_before = False  # the claim before this one was taken out
     headings = " ".join(" ".join(p.hit.chunk.heading_path) for p in passages)
     texts = {p.number: p.text for p in passages}
     for (i, j), claim, row in zip(places, claims, matrix or [[]] * len(places), strict=True):
         sentence = lines[i][j]
         if _is_fence(sentence, spans) or is_code_line(claim):  # code: kept whole, unmarked,
-            if not any(code_in_passage(claim, t) for t in texts.values()):
+            removed_before = not any(code_in_passage(claim, t) for t in texts.values())
+            if removed_before:
                 unsupported.append(claim)
                 lines[i][j] = ""
                 checks.append(SentenceCheck(claim, "unsupported", ()))
@@ -505,10 +563,13 @@ def check_citations(
         said = pairs(claim)
         label = item_label(claim)
         repeat = is_repeat(said, seen) and not (label and label not in labels)
-        vacuous = says_nothing_new(claim, question) and not names_a_topic(claim, question,
-                                                                           headings)
+        vacuous = (says_nothing_new(claim, question) and not names_a_topic(claim, question,
+                                                                            headings)
+                   or is_empty_contrast(claim, question))
+        dangling = removed_before and leans_on_previous(claim)
         labels.add(label)
-        if repeat or vacuous or is_meta(claim) or addresses_the_model(claim):
+        removed_before = True  # until the claim is kept below
+        if repeat or vacuous or dangling or is_meta(claim) or addresses_the_model(claim):
             seen.append(said)
             non_answers.append(claim)
             lines[i][j] = ""
@@ -528,6 +589,7 @@ def check_citations(
                 verdict = "repointed" if cited else "attached"
                 counts[verdict] += 1
             elif is_intro(claim):  # "代码可以按以下步骤写：" before a list: kept, uncited
+                removed_before = False
                 lines[i][j] = _keep_leading_space(sentence, _MARKER.sub("", sentence))
                 checks.append(SentenceCheck(claim, "intro", (), *_audit(row)))
                 continue
@@ -541,6 +603,7 @@ def check_citations(
         for number in good:
             bare = with_marker(bare, number)
         lines[i][j] = _keep_leading_space(sentence, bare)
+        removed_before = False
         checks.append(SentenceCheck(unmask(lines[i][j], spans).strip(), verdict, tuple(good),
                                     *_audit(row)))
     kept_lines = ["".join(s) for s in lines]

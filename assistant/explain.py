@@ -62,7 +62,11 @@ from ground.sentences import split_sentences
 
 PROMPT_PASSAGES = 2  # sections the model reads, best first (see choose_passages)
 CANDIDATES = 8  # retrieved hits: coverage reads them; the prompt takes the best sections
-PROMPT_BUDGET = 800  # passage tokens in the prompt (see the module docstring)
+PROMPT_BUDGET = 600
+"""Passage tokens in the prompt: the knee of the measured curve (benchmarks/results/answers.md,
+"Prompt size against first token"): on dev2, 300 / 600 / 800 / 1,200 gave first token 7.1 /
+11.0 / 12.9 / 14.4 s (median) and key-point recall 0.23 / 0.42 / 0.34 / 0.32; on the sample
+notes 600 and above make the same prompts (two Q&A sections fit in 600)."""
 MIN_PART_TOKENS = 80  # what is left below this is not worth a further passage
 EXPLAIN_MAX_TOKENS = 320  # an explanation of 3-6 sentences; a cut one is trimmed
 OFFLINE_PASSAGE_TOKENS = 160  # per passage shown when no model can run

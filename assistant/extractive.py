@@ -298,10 +298,20 @@ def _outline(lines: list[str]) -> list[int]:
     return picked
 
 
+_SIDE_NOTE = re.compile(r"^\s*(?:\*\*)?\s*[（(][^（()）\n]*[)）]\s*(?:\*\*)?\s*$")
+"""A line that is only a parenthesised aside: "**（贡献者：黄钦建－华南理工大学）**"."""
+
+
 def _section_body(lines: list[str]) -> list[int]:
     """A short section's body from its first line (a Q&A section under its question heading
-    is its own answer); empty for a long one (a textbook section: its best paragraph is)."""
-    body = [i for i, line in enumerate(lines) if line.strip() and not _HEADING.match(line)]
+    is its own answer), asides left out; empty for a long one (a textbook section: its best
+    paragraph is).
+
+    >>> _section_body(["### 3.4.12 为什么？", "**（贡献者：某人－某大学）**", "首先看求导：", "$$x$$"])
+    [2, 3]
+    """
+    body = [i for i, line in enumerate(lines) if line.strip() and not _HEADING.match(line)
+            and not _SIDE_NOTE.match(line)]
     if not body or len(body) > MAX_LINES or sum(len(lines[i]) for i in body) > MAX_CHARS:
         return []
     if any(_FENCE.match(lines[i]) for i in body):

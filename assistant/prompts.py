@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.citations import drop_images
 from assistant.generator import Message
 from assistant.language import LANGUAGE_NAMES
 from assistant.retrieval import Passage
@@ -59,9 +60,11 @@ _MARKUP = re.compile(r"^\s{0,3}#{1,6}\s+|\*\*|__", re.MULTILINE)
 
 
 def compact(text: str, title: str = "") -> str:
-    """Passage text without Markdown emphasis, heading marks, blank lines or its own title.
+    """Passage text without Markdown emphasis, heading marks, images, blank lines or its own
+    title.
 
-    The model reads the same words in fewer tokens; what the user sees is the original.
+    The model reads the same words in fewer tokens (and has no image path to copy into its
+    answer); what the user sees is the original.
 
     >>> compact("#### 5. 梯度裁剪？\\n\\n**答案：** 限制梯度。\\n", "5. 梯度裁剪？")
     '答案： 限制梯度。'
@@ -74,7 +77,7 @@ def compact(text: str, title: str = "") -> str:
             kept.append(line.rstrip())
             code = code != fence
             continue
-        line = _MARKUP.sub("", line).strip()
+        line = drop_images(_MARKUP.sub("", line)).strip()
         if line and line != title.strip():
             kept.append(line)
     return "\n".join(kept)
