@@ -111,12 +111,29 @@ def name_status(name: str, retriever: Retriever, profile: LibraryProfile | None 
                 return "treated"
             mentioned = True
             continue
-        if wanted in heading or text.count(wanted) >= MIN_MENTIONS or _defines(chunk.text, name):
+        mentions = _mentions(wanted, chunk.text, text)
+        if _mentions(wanted, chunk.heading, heading) or mentions >= MIN_MENTIONS or \
+                _defines(chunk.text, name):
             return "treated"
-        mentioned = mentioned or wanted in text
+        mentioned = mentioned or mentions > 0
     if not mentioned and acronym and profile is not None and name in profile.acronyms:
         return "treated"  # spelled out somewhere (BN: Batch Normalization)
     return "passing" if mentioned else "absent"
+
+
+def _mentions(wanted: str, raw: str, normal: str) -> int:
+    """How often ``wanted`` (a ``_stem``) occurs: a one-word Latin name as a word start in the
+    text as written ("AdamW" is not in "Adam with", which the spaceless normal form would
+    match), anything else in the normal form ("finetun" in "fine-tuning").
+
+    >>> _mentions("adamw", "Adam with bias correction", _normal("Adam with bias correction"))
+    0
+    >>> _mentions("gan", "GANs and WGAN", _normal("GANs and WGAN"))
+    1
+    """
+    if wanted.isascii() and wanted.isalnum():
+        return len(re.findall(rf"(?<![a-z0-9]){re.escape(wanted)}", raw.lower()))
+    return normal.count(wanted)
 
 
 def _defines(text: str, name: str) -> bool:
