@@ -118,9 +118,11 @@ MESSAGES = {
     },
     "cancelled": {"zh": "（已停止）", "en": "(stopped)"},
     "nothing_checked": {
-        "zh": "模型的解释没有通过核对（没有一句能在资料中找到依据），请以上面笔记原文为准。",
+        "zh": "模型的解释没有通过核对（没有一句能在资料中找到依据）。上面是笔记中最接近的原文，"
+              "请看它是否回答了你的问题。",
         "en": "The model's explanation did not pass the check (no sentence is supported by "
-              "the passages); rely on the notes' own answer above.",
+              "the passages). Above are the closest lines in your notes: check whether they "
+              "answer your question.",
     },
     "untreated": {"zh": "笔记中没有讲解：", "en": "Not explained in your notes: "},
 }
