@@ -224,12 +224,18 @@ def is_empty_contrast(claim: str, question: str) -> bool:
 
     >>> is_empty_contrast("预训练使用大量未标注数据，而自监督学习使用大量无标注数据[1]。", "自监督和预训练到底有什么不一样")
     True
+    >>> is_empty_contrast("1. 数据类型： 预训练使用大量未标注数据，而自监督学习使用大量无标注数据[1]。", "自监督和预训练到底有什么不一样")
+    True
     >>> is_empty_contrast("预训练使用大量未标注数据，而微调使用少量有标注数据[1]。", "预训练和微调有什么区别")
     False
+    >>> is_empty_contrast("tanh 的导数为 $1-\\tanh^2(x)$，而 sigmoid 的导数为 $s(x)(1-s(x))$。", "tanh 为什么比 sigmoid 快")
+    False
     """
-    sides = _CONTRAST.split(_MARKER.sub("", claim), maxsplit=1)
-    if len(sides) != 2:
-        return False
+    bare = _MARKER.sub("", claim)
+    label = _ITEM_LABEL.match(bare)  # "1. 数据类型： …": the label names the aspect, not a side
+    sides = _CONTRAST.split(bare[label.end():] if label else bare, maxsplit=1)
+    if len(sides) != 2 or any("$" in side or any(c.isdigit() for c in side) for side in sides):
+        return False  # formulas and figures: their difference is not in the characters
     asked = {c for c in question if is_han(c)}
     left, right = ({c for c in side.translate(_NEGATIONS) if is_han(c)} - asked for side in sides)
     if min(len(left), len(right)) < MIN_NEW_CHARS:
@@ -238,8 +244,8 @@ def is_empty_contrast(claim: str, question: str) -> bool:
 
 
 _BACK_REFERENCE = re.compile(
-    r"^\s*(?:[-*]\s*)?(?:其中|其|这|此|该|上述|以上|上式|下式|因此|所以|"
-    r"where\b|here\b|this\b|these\b|thus\b|therefore\b|so\b)", re.IGNORECASE)
+    r"^\s*(?:[-*]\s*)?(?:其中|其|这|此|该|上述|以上|上式|下式|"
+    r"where\b|here\b|this\b|these\b)", re.IGNORECASE)
 
 
 def leans_on_previous(sentence: str) -> bool:
