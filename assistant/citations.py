@@ -250,7 +250,7 @@ _BACK_REFERENCE = re.compile(
 
 def leans_on_previous(sentence: str) -> bool:
     """A sentence that only means something after the one before it ("其中，x 是步数",
-    "这是因为…", "Here, t is the step"): kept only if that one was kept.
+    "这导致…", "Here, t is the step"): taken out when that one was taken out as unsupported.
 
     >>> leans_on_previous("其中，`global_step` 是当前的更新步数[1]。"), leans_on_previous("梯度裁剪限制梯度[1]。")
     (True, False)
@@ -551,7 +551,8 @@ def check_citations(
     unsupported, non_answers, checks = [], [], []
     seen: list[set[str]] = []
     labels: set[str] = set()
-    removed_before = False  # the claim before this one was taken out
+    removed_before = False  # the claim before this one was taken out as unsupported (a
+    # restatement of the question taken out leaves the question itself as what "这" means)
     headings = " ".join(" ".join(p.hit.chunk.heading_path) for p in passages)
     texts = {p.number: p.text for p in passages}
     for (i, j), claim, row in zip(places, claims, matrix or [[]] * len(places), strict=True):
@@ -574,8 +575,8 @@ def check_citations(
                    or is_empty_contrast(claim, question))
         dangling = removed_before and leans_on_previous(claim)
         labels.add(label)
-        removed_before = True  # until the claim is kept below
         if repeat or vacuous or dangling or is_meta(claim) or addresses_the_model(claim):
+            removed_before = dangling  # a sentence after a dangling one dangles too
             seen.append(said)
             non_answers.append(claim)
             lines[i][j] = ""
@@ -600,6 +601,7 @@ def check_citations(
                 checks.append(SentenceCheck(claim, "intro", (), *_audit(row)))
                 continue
             else:
+                removed_before = True
                 unsupported.append(_MARKER.sub("", claim).strip())
                 lines[i][j] = ""
                 checks.append(SentenceCheck(claim, "unsupported", tuple(cited), *_audit(row)))

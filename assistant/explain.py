@@ -472,12 +472,32 @@ def quoted_answer(quoted: ExtractiveAnswer) -> str:
     number = quoted.citation.number
     if quoted.kind in ("code", "formula") or \
             any(_TABLE_ROW.match(line.text) for line in quoted.lines):
-        return quoted.text + f"\n\n[{number}]"  # a marker inside code or a table breaks it
+        # a marker inside code or a table breaks it
+        return with_table_header(quoted.text) + f"\n\n[{number}]"
     return "\n".join(with_marker(line.text, number) if is_claim(line.text) else line.text
                      for line in quoted.lines if not addresses_the_model(line.text))
 
 
 _TABLE_ROW = re.compile(r"^\s*\|")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
+
+
+def with_table_header(text: str) -> str:
+    """``text`` with a rule under a table's first row when the quote left it out (the quote
+    skips rule lines): without it Markdown shows the rows as raw pipes.
+
+    >>> print(with_table_header("| 名称 | 特点 |\\n| BN | 按批 |"))
+    | 名称 | 特点 |
+    | --- | --- |
+    | BN | 按批 |
+    """
+    lines = text.split("\n")
+    first = next((i for i, line in enumerate(lines) if _TABLE_ROW.match(line)), None)
+    if first is None or (first + 1 < len(lines) and _TABLE_RULE.match(lines[first + 1])):
+        return text
+    columns = max(lines[first].strip().strip("|").count("|") + 1, 1)
+    rule = "| " + " | ".join(["---"] * columns) + " |"
+    return "\n".join(lines[: first + 1] + [rule] + lines[first + 1:])
 _CLAUSE = re.compile(r"[^，。；：:,;！？\n（）()]{6,}")
 
 
