@@ -6,6 +6,7 @@ previews — goes through ``show_passage``; every model text through ``show_mode
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -36,8 +37,37 @@ def show_passage(text: str, source: str = "", excerpt: str = "") -> None:
 
 
 def model_markdown(text: str) -> str:
-    """Model text (with ``[n]`` markers) as safe Markdown."""
-    return safe_markdown(text, markers=True)
+    """Model text (with ``[n]`` markers) as safe Markdown, its lines kept apart."""
+    return safe_markdown(keep_line_breaks(text), markers=True)
+
+
+_BLOCK_LINE = re.compile(r"^\s*(?:\||```|~~~|\$\$|[-*+]\s|\d{1,2}[.)]\s|#)")
+
+
+def keep_line_breaks(text: str) -> str:
+    """Each line of a model answer ends in a Markdown hard break, so lines the model wrote
+    apart ("无监督特征提取：…" then "对比学习：…") do not run together into one paragraph.
+    Lists, tables, code and display math keep their own syntax.
+
+    >>> keep_line_breaks("对比学习：学结构[1]。\\n生成模型：学分布[1]。")
+    '对比学习：学结构[1]。  \\n生成模型：学分布[1]。'
+    >>> keep_line_breaks("$$\\na=b\\n$$\\n| x |\\n| --- |")
+    '$$\\na=b\\n$$\\n| x |\\n| --- |'
+    """
+    lines = text.split("\n")
+    inside = False  # within a code fence or a $$ block
+    for index, line in enumerate(lines[:-1]):
+        opens = line.strip().startswith(("```", "~~~")) or line.strip() == "$$"
+        if opens:
+            inside = not inside
+        if inside or opens or not line.strip() or not lines[index + 1].strip():
+            continue
+        if _BLOCK_LINE.match(line) and _BLOCK_LINE.match(lines[index + 1]):
+            continue  # one list or one table: Markdown lays it out
+        if line.lstrip().startswith("|"):
+            continue
+        lines[index] = line.rstrip() + "  "
+    return "\n".join(lines)
 
 
 def show_model_text(text: str) -> None:
