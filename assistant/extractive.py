@@ -307,7 +307,7 @@ def _section_body(lines: list[str]) -> list[int]:
     is its own answer), asides left out; empty for a long one (a textbook section: its best
     paragraph is).
 
-    >>> _section_body(["### 3.4.12 为什么？", "**（贡献者：某人－某大学）**", "首先看求导：", "$$x$$"])
+    >>> _section_body(["### 3.4.12 为什么？", "**（贡献者：某人）**", "首先看求导：", "$$x$$"])
     [2, 3]
     """
     body = [i for i, line in enumerate(lines) if line.strip() and not _HEADING.match(line)
