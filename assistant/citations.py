@@ -246,13 +246,14 @@ def is_empty_contrast(claim: str, question: str) -> bool:
 
 
 _BACK_REFERENCE = re.compile(
-    r"^\s*(?:[-*]\s*)?(?:其中|其|这|此|该|上述|以上|上式|下式|"
-    r"where\b|here\b|this\b|these\b)", re.IGNORECASE)
+    r"^\s*(?:[-*]\s*)?(?:其中|其|这|此|该|上述|以上|上式|下式|因此|所以|"
+    r"where\b|here\b|this\b|these\b|thus\b|therefore\b)", re.IGNORECASE)
 
 
 def leans_on_previous(sentence: str) -> bool:
     """A sentence that only means something after the one before it ("其中，x 是步数",
-    "这导致…", "Here, t is the step"): taken out when that one was taken out as unsupported.
+    "这导致…", "因此 tanh 收敛更快", "Here, t is the step"): taken out when that one was taken out
+    as unsupported (a conclusion without its reason restates the question).
 
     >>> leans_on_previous("其中，`global_step` 是当前的更新步数[1]。")
     True
@@ -574,9 +575,10 @@ def check_citations(
         said = pairs(claim)
         label = item_label(claim)
         repeat = is_repeat(said, seen) and not (label and label not in labels)
-        vacuous = (says_nothing_new(claim, question) and not names_a_topic(claim, question,
-                                                                            headings)
-                   or is_empty_contrast(claim, question))
+        vacuous = (says_nothing_new(claim, question) and not is_intro(claim)
+                   and not names_a_topic(claim, question, headings)
+                   or is_empty_contrast(claim, question))  # an intro ("步骤如下：") keeps a
+        # list apart from the one before it
         dangling = removed_before and leans_on_previous(claim)
         labels.add(label)
         if repeat or vacuous or dangling or is_meta(claim) or addresses_the_model(claim):
@@ -662,6 +664,8 @@ def renumber(text: str) -> str:
 
     >>> renumber("1. a\\n3. c\\n   - x\\n4. d\\n\\n1. e\\n3. f")
     '1. a\\n2. c\\n   - x\\n3. d\\n\\n1. e\\n2. f'
+    >>> renumber("2. 任务目标：…\\n解析：…")
+    '1. 任务目标：…\\n解析：…'
     """
     lines = text.split("\n")
     expected: dict[str, int] = {}
@@ -671,8 +675,8 @@ def renumber(text: str) -> str:
             continue
         indent, number = match.group(1), int(match.group(2))
         if number == 1 or indent not in expected:
-            expected[indent] = number
-        elif number != expected[indent]:
+            expected[indent] = 1  # a list whose first items were removed starts at 1 too
+        if number != expected[indent]:
             lines[index] = f"{indent}{expected[indent]}{match.group(3)}{line[match.end():]}"
         expected[indent] += 1
         for deeper in [k for k in expected if len(k) > len(indent)]:

@@ -155,7 +155,7 @@ def test_a_list_item_whose_sentence_is_taken_out_leaves_no_bare_number():
     text = ("梯度裁剪是一种限制梯度大小的方法[1]：\n1. 红烧肉要先炒糖色再加酱油炖一小时[1]。\n"
             "2. 通过设置梯度裁剪阈值，可以将梯度大小限制在一个合理的范围内[1]。\n资料依据：[1]\n3.")
     checked = check_citations(text, PASSAGES, BigramEmbedder(), "什么是梯度裁剪？", cut=True)
-    kept = "2. 通过设置梯度裁剪阈值，可以将梯度大小限制在一个合理的范围内[1]。"
+    kept = "1. 通过设置梯度裁剪阈值，可以将梯度大小限制在一个合理的范围内[1]。"  # renumbered
     assert checked.text.split("\n") == ["梯度裁剪是一种限制梯度大小的方法[1]：", kept]
 
 
