@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from index import evaluation, hybrid
-from index.chunk_shape import ANSWER, shape_of
+from index.chunk_shape import EXERCISES, LINKS, NO_PROSE, REFERENCES, shape_of
 
 REPO = Path(__file__).resolve().parent.parent
 DEV2_QUESTIONS = REPO / "tests" / "data" / "dev2_questions.jsonl"
@@ -50,13 +50,15 @@ def test_dev2_figures(dev2_library):
 
 def test_dev2_reference_lists_and_empty_headings_leave_the_top_places(dev2_library):
     """Before the shape priors, 78 of the 740 top-10 slots were reference lists, exercises,
-    empty question headings or link lists; after, 17."""
+    empty question headings or link lists; after, 17. (A chapter summary is demoted less, to
+    0.7, and still answers: it is not counted here.)"""
     questions = evaluation.load_questions(DEV2_QUESTIONS)
     slots = non_answers = 0
     for question in questions:
         for hit in dev2_library.search(question.query, k=10):
             slots += 1
-            non_answers += shape_of(hit.chunk.heading_path, hit.chunk.text) != ANSWER
+            non_answers += shape_of(hit.chunk.heading_path, hit.chunk.text) in (
+                REFERENCES, EXERCISES, NO_PROSE, LINKS)
     assert non_answers <= slots * 0.03, (non_answers, slots)
 
 
