@@ -40,7 +40,12 @@ from assistant.citations import (
     with_marker,
 )
 from assistant.coverage import Coverage, assess_coverage, best_similarity
-from assistant.extractive import ExtractiveAnswer, asks_for_code, extract_from_passage
+from assistant.extractive import (
+    TABLE_RULE,
+    ExtractiveAnswer,
+    asks_for_code,
+    extract_from_passage,
+)
 from assistant.extractive_followup import complete_from_quote, quote_for_answer
 from assistant.generator import GenerationStats, Generator, Prompt
 from assistant.language import detect_language
@@ -479,7 +484,7 @@ def quoted_answer(quoted: ExtractiveAnswer) -> str:
 
 
 _TABLE_ROW = re.compile(r"^\s*\|")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
+_TABLE_RULE = re.compile(TABLE_RULE)
 
 
 def with_table_header(text: str) -> str:
@@ -498,6 +503,8 @@ def with_table_header(text: str) -> str:
     columns = max(lines[first].strip().strip("|").count("|") + 1, 1)
     rule = "| " + " | ".join(["---"] * columns) + " |"
     return "\n".join(lines[: first + 1] + [rule] + lines[first + 1:])
+
+
 _CLAUSE = re.compile(r"[^，。；：:,;！？\n（）()]{6,}")
 
 

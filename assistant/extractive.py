@@ -278,7 +278,8 @@ def _best_list(lines: list[str], terms: Sequence[str]) -> list[int]:
 
 
 _TOP_ITEM = re.compile(r"^(?:\d{1,2}[.)、]|[（(]\d{1,2}[）)])\s*\S")
-_IMAGE_ONLY = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)\s*)+$|^\s*\|?\s*:?-{3,}")
+TABLE_RULE = r"^\s*\|?\s*:?-{3,}"  # a Markdown table's rule line ("| --- | :-- |")
+_IMAGE_ONLY = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)\s*)+$|" + TABLE_RULE)
 
 
 def _outline(lines: list[str]) -> list[int]:
