@@ -445,6 +445,8 @@ _COMPARATIVE_EN = re.compile(
 _PLAIN_FORMULA = re.compile(r"[^\s\u4e00-\u9fff，。；：、（）]*=[^\s\u4e00-\u9fff，。；：、（）]+")
 _GREEK = {"σ": "sigma", "α": "alpha", "β": "beta", "γ": "gamma", "η": "eta", "λ": "lambda",
           "θ": "theta", "μ": "mu", "ε": "epsilon", "δ": "delta", "∂": "partial", "ω": "omega"}
+_PRIME = re.compile(r"\^\{\s*[,']\s*\}|\^\{?\\prime\}?")  # f^{,} and f^\prime are f'
+_POWER_OF_CALL = re.compile(r"(\\?[a-z]+)\^\{?(\d)\}?\(([^()]*)\)")  # tanh^2(x) is tanh(x)^2
 _LATEX_NOISE = re.compile(r"\\(?:d?frac|left|right|cdot|times|mathrm|text|operatorname)|"
                           r"[\s$\\{}()\[\]/*·×^_,;:.，、]")
 
@@ -475,10 +477,14 @@ def formula_key(formula: str) -> str:
 
     >>> formula_key("σ'(x)=1/(1+e^{-x})") == formula_key("$\\\\sigma'(x)=\\\\frac{1}{1+e^{-x}}$")
     True
+    >>> formula_key("tanh'(x) = 1 - \\\\tanh^2(x)") == formula_key("tanh^{,}(x)=1-tanh(x)^{2}")
+    True
     """
     text = formula.lower()
     for letter, name in _GREEK.items():
         text = text.replace(letter, name)
+    text = _PRIME.sub("'", text)
+    text = _POWER_OF_CALL.sub(r"\1(\3)^\2", text)
     return _LATEX_NOISE.sub("", text)
 
 

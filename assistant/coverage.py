@@ -47,6 +47,7 @@ PASSING_CLOSENESS = 0.5  # halfway from the off-topic level to the headings' sel
 MIN_SCRIPT_SHARE = 0.3  # of the library's words, for its phrases in that script to be judged
 HEADING_LEAD = 0.045  # a heading this far above the name's 90th percentile is about it
 MIN_MENTIONS = 3  # a passage naming something this often is about it
+DESCRIPTION_CHARS = 6  # a Chinese phrase this long is a description ("随机丢弃神经元"), not a name
 
 _STEM = re.compile(r"(?:ing|ed|es|e|s)$")
 
@@ -118,7 +119,25 @@ def name_status(name: str, retriever: Retriever, profile: LibraryProfile | None 
         mentioned = mentioned or mentions > 0
     if not mentioned and acronym and profile is not None and name in profile.acronyms:
         return "treated"  # spelled out somewhere (BN: Batch Normalization)
+    if not mentioned and any(_described(name, _normal(hit.chunk.text)) for hit in hits):
+        return "passing"
     return "passing" if mentioned else "absent"
+
+
+def _described(name: str, normal: str) -> bool:
+    """A long Chinese phrase whose two parts both occur in one passage: the student describes
+    the thing in words of their own ("随机丢弃神经元" over "使用随机丢弃技术（dropout）选择性地忽略
+    训练中的单个神经元"). Names are shorter (逻辑回归, 支持向量机) and must occur whole.
+
+    >>> _described("随机丢弃神经元", "使用随机丢弃技术选择性地忽略训练中的单个神经元")
+    True
+    >>> _described("支持向量机", "支持多种向量运算的机器")
+    False
+    """
+    if len(name) < DESCRIPTION_CHARS or not all(is_han(c) for c in name):
+        return False
+    return any(name[:cut] in normal and name[cut:] in normal
+               for cut in range(2, len(name) - 1))
 
 
 def _mentions(wanted: str, raw: str, normal: str) -> int:

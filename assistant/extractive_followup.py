@@ -7,9 +7,9 @@ passage [2] or [3]), the quote kept with the answer is that section's own answer
 the notes' lines under the answer are the ones it used (``quote_for_answer``).
 
 A 1.5B model often answers a "how"/"which" question with one sentence naming two of five
-steps. When the quote is a list and the answer states fewer than half of its items
-(``key_points.covered_points``, lexical, so only in the notes' language), the missing items
-are added after the answer, as the notes write them, each citing the quote's passage
+steps, or stops after two of three items. When the quote is a list and the answer leaves out
+some of its items (``key_points.covered_points``, lexical, so only in the notes' language), the
+missing items are added after the answer, as the notes write them, each citing the quote's passage
 (``complete_from_quote``): the answer is complete from the notes' own text, never invented.
 """
 
@@ -34,7 +34,10 @@ from assistant.retrieval import Passage
 
 MIN_LIST_ITEMS = 2  # a quote with fewer list items is prose: nothing to complete
 CONTEXT_CHARS = 40  # a longer line before the list is an answer of its own, not its heading
-STATED_SHARE = 0.5  # an answer stating at least this share of the items is left as it is
+STATED_SHARE = 1.0
+"""An answer stating at least this share of the quote's items is left as it is. Half (0.5)
+left "网络一深就很难训练，难在哪几个地方" with two of the notes' three difficulties; replayed on
+the 30 answers of run r7, 1.0 adds items to that answer only (the third difficulty)."""
 _HOW = re.compile(r"怎么|如何|怎样|实现|举个例子|举例|\bhow (?:do|does|to|can|is|are)\b|"
                   r"\bexamples?\b", re.IGNORECASE)
 _NOTE_REFERENCE = re.compile(r"\[\d+\]|\$\^\{\[\d+\]\}\$")  # the notes' own "[2]": not ours

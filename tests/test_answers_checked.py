@@ -346,6 +346,19 @@ def test_the_quote_follows_the_section_the_answer_cites_and_fills_in_missing_lis
     assert complete_from_quote(answer, quoted, "zh", "为什么要多任务微调？") == answer
 
 
+def test_an_answer_that_stops_one_item_short_gets_the_notes_last_item():
+    from assistant.extractive_followup import complete_from_quote
+
+    second, quoted = _quote(STEPS, "如何进行多任务微调？", 2)
+    answer = ("1. 任务定义：确定多个任务及其输入输出格式[2]。\n"
+              "2. 共享参数：将多个任务的输入和输出映射到共享的模型参数上[2]。\n"
+              "3. 损失函数：定义一个多任务损失函数[2]。")
+    completed = complete_from_quote(answer, quoted, "zh", "多任务微调有哪几个步骤？")
+    assert completed.startswith(answer)
+    assert completed[len(answer):].count("在多个任务上迭代训练模型") == 1
+    assert "任务定义" not in completed[len(answer):]
+
+
 class ConceptEmbedder:
     """Implements ``assistant.retrieval.Embedder``: one axis per concept, named by words in
     either language, so a Chinese and an English sentence about the same thing are close (as

@@ -82,3 +82,20 @@ def test_dev2_translated_questions_reach_the_other_language(dev2_library):
         ranks.append(evaluation.first_gold_rank(hits, question.gold))
     scores = evaluation.score_ranks("hybrid+translation", ranks)
     assert scores.hit_at_1 >= 0.58 and scores.hit_at_5 >= 0.86, scores
+
+
+def test_dev2_a_thing_described_in_the_students_words_is_not_refused(dev2_library):
+    """"随机丢弃神经元" occurs nowhere whole; the book writes "使用随机丢弃技术（dropout）
+    选择性地忽略训练中的单个神经元" and answers the rate in 3.12.4. Run r7 refused the
+    question as never treated (``assistant.coverage._described``); a near-domain name still
+    is refused."""
+    from assistant.coverage import assess_coverage
+    from assistant.explain import retrieve
+    from assistant.library_profile import profile_of
+
+    profile = profile_of(dev2_library)
+    for question, covered in (("随机丢弃神经元的那个比例一般设成多少合适？", True),
+                              ("朴素贝叶斯为什么叫“朴素”？", False)):
+        _, dense = retrieve(dev2_library, question, 8, None)
+        coverage = assess_coverage(question, dense, dev2_library, profile)
+        assert coverage.covered is covered, coverage
