@@ -97,6 +97,12 @@ class Answer:
     checks: tuple[SentenceCheck, ...] = ()  # one per sentence of the model's text
     untreated: tuple[str, ...] = ()  # names in the question the notes never explain
 
+    @property
+    def only_quotes(self) -> bool:
+        """The text is the quoted lines of ``extractive`` (no model sentence passed the
+        check): a view showing the quote need not show it twice, only the notice."""
+        return self.extractive is not None and self.text == quoted_answer(self.extractive)
+
     def as_json(self) -> dict:
         return {
             "question": self.question, "language": self.language,

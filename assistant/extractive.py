@@ -45,6 +45,7 @@ MAX_CHARS = 800
 SUB_LABEL_CHARS = 12  # a bold line this short ending in a colon names a part of an answer
 CODE_MAX_LINES = 40  # a code block is quoted whole up to this
 CODE_MAX_CHARS = 2000
+INDENT_CHARS = " \t\u3000\u200b\ufeff"  # what a prose line may open with (the books indent)
 LONG_LINE_CHARS = 320  # a longer line (a textbook paragraph) is cut to its best sentences
 CANDIDATE_PASSAGES = 4  # quoted blocks of this many passages compete for the question
 
@@ -466,6 +467,8 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
         code ^= bool(_FENCE.match(text))
         if not code and (not text.strip() or _IMAGE_ONLY.match(text)):
             continue
+        if not code and not is_list_item(text):  # "​\t梯度消失是指…": the book's indent
+            text = text.lstrip(INDENT_CHARS)
         if len(text) > LONG_LINE_CHARS and not code:
             text, partial = best_sentences(text, terms, LONG_LINE_CHARS), True
         if quoted and used + len(text) > max_chars:

@@ -449,3 +449,16 @@ def test_a_true_sentence_in_another_language_than_its_passage_is_kept():
     checked = check_citations(claim, notes, embedder, "what does batch norm do?",
                               BackgroundProfile(embedder))
     assert checked.text == "Normalizing the intermediate layers speeds up training[1]."
+
+
+def test_a_quote_drops_the_indent_a_book_opens_its_paragraphs_with_not_a_lists():
+    from assistant.extractive import extract_from_passage
+
+    text = ("### 3.1.5 为什么深层神经网络难以训练？\n1. 梯度消失\n"
+            "    \t梯度消失是指通过隐藏层从后向前看，梯度会变的越来越小。\n"
+            "\u200b\t梯度爆炸是指梯度在更新中不断累积，变成非常大的梯度。\n"
+            "   - 子项：嵌套的列表项保留缩进。")
+    found = extract_from_passage(passage(1, text, "3.1.5"), [], "深层网络为什么难以训练？")
+    lines = {q.line: q.text for q in found.lines}
+    assert lines[3].startswith("梯度消失是指") and lines[4].startswith("梯度爆炸是指")
+    assert lines[5] == "   - 子项：嵌套的列表项保留缩进。"

@@ -69,6 +69,7 @@ def test_explain_shows_sources_first_then_streams_the_generated_reply(fake_assis
     answer = explanation.finish()
     assert answer.generated and answer.text == reply and answer.covered
     assert answer.unsupported == () and [c.verdict for c in answer.checks] == ["supported"]
+    assert not answer.only_quotes
     assert explanation.stats.finish_reason == "stop" and explanation.stats.completion_tokens > 0
 
     prompt = scripted.prompts[0]
@@ -601,3 +602,4 @@ def test_an_explanation_the_check_empties_gives_the_notes_lines_not_nothing(fake
     assert quoted is not None and answer.unsupported
     assert answer.notice and quoted.lines[0].text.rstrip("。") in answer.text
     assert marker_numbers(answer.text)[0] == quoted.citation.number
+    assert answer.only_quotes  # the chat and `ask` show these lines once, as the quote

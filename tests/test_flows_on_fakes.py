@@ -59,6 +59,19 @@ def test_ask_streams_to_the_terminal(library_home, fake_models, capsys):
     assert "梯度裁剪限制梯度的大小[1]。" in out and re.search(r"\.txt:\d+-\d+", out)
 
 
+def test_ask_shows_the_notes_lines_once_when_no_sentence_of_the_model_passes(
+    library_home, fake_models, capsys
+):
+    fake_models.enqueue("红烧肉要先炒糖色再加酱油炖一小时。")
+    assert main(["--home", str(library_home), "ask", "什么是梯度裁剪？"]) == 0
+    out = capsys.readouterr().out
+    quoted = [line for line in out.splitlines() if re.match(r"\s*\d+│ ", line)]
+    assert quoted and "红烧肉" not in out.split("removed")[0]
+    first = quoted[0].split("│ ", 1)[1].strip().rstrip("。")
+    assert out.count(first) == 1, out  # the quote, not the quote and the same lines again
+    assert "没有通过核对" in out
+
+
 def test_quiz_json_prints_each_valid_item_and_counts_the_dropped_drafts(
     library_home, fake_models, capsys
 ):

@@ -119,7 +119,8 @@ def show_extractive(extractive: ExtractiveAnswer | None) -> None:
 
 
 def show_answer(answer: Answer) -> None:
-    st.markdown(model_markdown(answer_text(answer)))
+    if not answer.only_quotes:  # else the quote above is the answer: its lines, once
+        st.markdown(model_markdown(answer_text(answer)))
     if answer.notice and answer.notice not in ("（已停止）", "(stopped)"):
         st.caption(escape_markdown(notice_text(answer.notice)))
     if answer.unsupported:

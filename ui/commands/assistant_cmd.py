@@ -79,16 +79,16 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
     answer = explanation.finish()
     changed = answer.attached_markers or answer.removed_markers or answer.repointed_markers or \
         answer.unsupported or answer.non_answers
-    if not streaming or changed:
+    if (not streaming or changed) and not answer.only_quotes:  # else: the quote, once
         if streaming:
             print("\nchecked:")
         print(answer.text)
-    if answer.notice:
-        print(answer.notice)
     if answer.extractive is not None and first_quote is not None and \
             answer.extractive.location() != first_quote.location():
         print()  # the answer rests on another section: its own lines
         _print_quote(answer.extractive, explanation.language)
+    if answer.notice:
+        print(answer.notice)
     if answer.citations:
         print("\nsources:")
         for citation in answer.citations:
