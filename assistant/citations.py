@@ -245,6 +245,33 @@ def is_empty_contrast(claim: str, question: str) -> bool:
     return len(left ^ right) <= SAME_SIDES_CHARS
 
 
+_DEFINED = re.compile(r"^\s*(?:[-*]\s*)?([^，。,；;：:\n]{2,24}?)\s*"
+                      r"(?:是一种|是一类|是指|指的是|就是|是)(.+)$", re.DOTALL)
+CIRCULAR_CHARS = 4  # a predicate repeating this much of its subject ...
+CIRCULAR_SHARE = 0.6  # ... and this share of it defines the subject by itself
+
+
+def is_circular(claim: str) -> bool:
+    """A definition whose predicate repeats its subject: it says nothing about it.
+
+    >>> is_circular("学会如何学习是一种学习如何学习的机器学习技术，旨在使模型快速适应新任务[2]。")
+    True
+    >>> is_circular("元学习是一种学习如何学习的方法[1]。")
+    False
+    >>> is_circular("批归一化（BN）是对每个批次的数据做归一化的方法[1]。")
+    False
+    """
+    match = _DEFINED.match(_MARKER.sub("", claim))
+    if not match:
+        return False
+    subject = "".join(c for c in match.group(1) if is_han(c) or c.isalnum())
+    predicate = "".join(c for c in match.group(2) if is_han(c) or c.isalnum())
+    longest = max((size for size in range(len(subject), 0, -1)
+                   for start in range(len(subject) - size + 1)
+                   if subject[start:start + size] in predicate), default=0)
+    return longest >= CIRCULAR_CHARS and longest >= CIRCULAR_SHARE * len(subject)
+
+
 _BACK_REFERENCE = re.compile(
     r"^\s*(?:[-*]\s*)?(?:其中|其|这|此|该|上述|以上|上式|下式|因此|所以|"
     r"where\b|here\b|this\b|these\b|thus\b|therefore\b)", re.IGNORECASE)
@@ -583,7 +610,8 @@ def check_citations(
         repeat = is_repeat(said, seen) and not (label and label not in labels)
         vacuous = (says_nothing_new(claim, question) and not is_intro(claim)
                    and not names_a_topic(claim, question, headings)
-                   or is_empty_contrast(claim, question))  # an intro ("步骤如下：") keeps a
+                   or is_empty_contrast(claim, question)
+                   or is_circular(claim))  # an intro ("步骤如下：") keeps a
         # list apart from the one before it
         dangling = removed_before and leans_on_previous(claim)
         labels.add(label)

@@ -46,6 +46,7 @@ SUB_LABEL_CHARS = 12  # a bold line this short ending in a colon names a part of
 CODE_MAX_LINES = 40  # a code block is quoted whole up to this
 CODE_MAX_CHARS = 2000
 INDENT_CHARS = " \t\u3000\u200b\ufeff"  # what a prose line may open with (the books indent)
+INTRO_CHARS = 40  # a line this short ending in a colon introduces the list after it
 LONG_LINE_CHARS = 320  # a longer line (a textbook paragraph) is cut to its best sentences
 CANDIDATE_PASSAGES = 4  # quoted blocks of this many passages compete for the question
 
@@ -352,7 +353,16 @@ def _block_from(lines: list[str], start: int, own_text: bool) -> list[int]:
     if whole_run and not is_list and len(runs) > 1 and \
             all(is_list_item(lines[i]) for i in runs[1]):
         block += _until_label(lines, runs[1], skip_first=False)
+    elif whole_run and len(runs) > 2 and _introduces_list(lines, runs[1], runs[2]):
+        block += runs[1] + _until_label(lines, runs[2], skip_first=False)  # "区别在于：" + list
     return block
+
+
+def _introduces_list(lines: list[str], intro: list[int], after: list[int]) -> bool:
+    """``intro`` is one short line ending in a colon, not a label, and ``after`` a list."""
+    line = plain(lines[intro[0]]).replace("**", "").strip()
+    return len(intro) == 1 and line.endswith(("：", ":")) and len(line) <= INTRO_CHARS and \
+        not _ANY_LABEL.match(lines[intro[0]]) and all(is_list_item(lines[i]) for i in after)
 
 
 def _until_label(lines: list[str], run: list[int], skip_first: bool) -> list[int]:

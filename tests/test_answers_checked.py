@@ -462,3 +462,20 @@ def test_a_quote_drops_the_indent_a_book_opens_its_paragraphs_with_not_a_lists()
     lines = {q.line: q.text for q in found.lines}
     assert lines[3].startswith("梯度消失是指") and lines[4].startswith("梯度爆炸是指")
     assert lines[5] == "   - 子项：嵌套的列表项保留缩进。"
+
+
+def test_an_answer_that_goes_on_with_an_intro_and_a_list_is_quoted_with_them():
+    from assistant.extractive import extract_from_passage
+
+    text = ("#### 题目 7：什么是自监督学习？与预训练有什么区别？\n\n"
+            "**答案：** 自监督学习是一种无监督学习方法，"
+            "它利用数据中的结构化信息进行训练，无需标注数据。\n\n"
+            "与预训练的主要区别在于：\n\n"
+            "1. **数据类型：** 预训练使用大量未标注数据，而自监督学习使用大量无标注数据。\n"
+            "2. **任务目标：** 预训练旨在学习通用的特征表示，"
+            "而自监督学习旨在挖掘数据中的结构化信息。\n\n"
+            "**解析：** 自监督学习是一种无需标注数据即可进行训练的方法。")
+    found = extract_from_passage(passage(1, text, "题目 7"), [], "自监督和预训练到底有什么不一样")
+    quoted = found.text
+    assert "自监督学习是一种" in quoted and "区别在于" in quoted
+    assert "任务目标" in quoted and "解析" not in quoted
