@@ -394,7 +394,9 @@ def support_matrix(
         leads = [float(cosine[i, j]) - (float(backgrounds[notes_language[j]][i])
                                         if notes_language[j] in backgrounds else float("inf"))
                  for j in range(len(passages))]
-        result.append([Support(weighted_share(terms, texts[j], idf), float(cosine[i, j]),
+        result.append([Support(1.0 if not terms and formulas and  # a formula, copied
+                               states_the_same((), formulas, texts[j])
+                               else weighted_share(terms, texts[j], idf), float(cosine[i, j]),
                                float(backgrounds[notes_language[j]][i])
                                if notes_language[j] in backgrounds else float("inf"),
                                language != notes_language[j],
@@ -655,7 +657,8 @@ def check_citations(
         checks.append(SentenceCheck(unmask(lines[i][j], spans).strip(), verdict, tuple(good),
                                     *_audit(row)))
     kept_lines = ["".join(s) for s in lines]
-    body = renumber("\n".join(line for line in kept_lines if not _emptied(line)))
+    body = renumber("\n".join(line for line in kept_lines
+                              if not _emptied(unmask(line, spans))))  # a formula is a claim
     body = re.sub(r"\n{3,}", "\n\n", unmask(body, spans)).strip()
     return CheckedText(body, removed, counts["attached"], tuple(unsupported), tuple(non_answers),
                        counts["repointed"], counts["dropped"], tuple(checks))

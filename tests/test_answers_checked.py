@@ -479,3 +479,14 @@ def test_an_answer_that_goes_on_with_an_intro_and_a_list_is_quoted_with_them():
     quoted = found.text
     assert "自监督学习是一种" in quoted and "区别在于" in quoted
     assert "任务目标" in quoted and "解析" not in quoted
+
+
+def test_a_display_formula_copied_from_the_passage_stays_in_the_answer():
+    notes = ("余弦衰减的更新机制如下式所示：\n$$\n"
+             "cosine{\\_}decay=0.5*\\left( 1+cos\\left( \\pi* \\frac{global{\\_}step}"
+             "{decay{\\_}steps}\\right)\\right)\n$$\n")
+    formula = notes[notes.index("$$"):].strip()
+    text = "学习率按余弦曲线下降，公式是：\n" + formula + "\n"
+    checked = check_citations(text, [passage(1, notes, "余弦衰减")], BigramEmbedder(),
+                              "学习率按余弦曲线往下降，公式是怎样的？")
+    assert formula in checked.text, checked  # it was checked as supported, then dropped
