@@ -793,8 +793,9 @@ def is_repeat(said: set[str], seen: Sequence[set[str]]) -> bool:
 _ABOUT_PASSAGE = re.compile(
     r"^(?:the|this|that)\s+(?:passages?|notes?|text)\s+(?:\S+\s+){0,2}?"
     r"(?:provides?|explains?|gives?|says?|describes?|mentions?|states?|shows?|lists?|"
-    r"discuss(?:es)?|covers?|offers?|presents?)\b|"
-    r"^(?:以上|上述)?(?:资料|段落|笔记|原文)(?:中)?(?:详细)?(?:提供|解释|说明|提到|给出|描述|介绍|列出|讨论)",
+    r"discuss(?:es)?|covers?|offers?|presents?|answers?|addresses)\b|"
+    r"^(?:以上|上述)?(?:资料|段落|笔记|原文)(?:中)?(?:直接)?(?:详细)?"
+    r"(?:提供|解释|说明|提到|给出|描述|介绍|列出|讨论|回答)",
     re.IGNORECASE)
 
 
@@ -804,6 +805,8 @@ def is_meta(sentence: str) -> bool:
     comprehensive overview of …"): it tells the student nothing the notes say.
 
     >>> is_meta("The passage [1] explains that these techniques are used to combine them.")
+    True
+    >>> is_meta("The passage directly answers this question by stating that RL is used[1].")
     True
     >>> is_meta("The passage of time matters[1].")
     False
