@@ -47,12 +47,29 @@ def section_title(passage: Passage) -> str:
     return chunk.heading_path[-1] if chunk.heading_path else chunk.title
 
 
+_SECTION_NUMBER = re.compile(r"^\s*(?:题目\s*\d+\s*[：:.]?\s*|\d+(?:\.\d+)*(?:[.、]\s*|\s+))(?=\S)")
+
+
+def tag_section(title: str) -> str:
+    """A section title as the passage tag gives it: without its number, cut to
+    ``SECTION_CHARS`` (with its number, "3.5.4 盲目增大 Batch_Size 有何坏处？" lost "坏处" to the
+    cut).
+
+    >>> tag_section("3.5.4 盲目增大 Batch_Size 有何坏处？")
+    '盲目增大 Batch_Size 有何坏处？'
+    >>> tag_section("题目 5：如何进行多任务微调？")
+    '如何进行多任务微调？'
+    >>> tag_section("1x1 convolutions"), tag_section("13.7 为什么需要激活函数？")
+    ('1x1 convolutions', '为什么需要激活函数？')
+    """
+    section = _SECTION_NUMBER.sub("", title)
+    return section if len(section) <= SECTION_CHARS else section[: SECTION_CHARS - 1] + "…"
+
+
 def passage_header(passage: Passage, concept: str | None = None) -> str:
     """The opening tag: id and section (file names stay out: they cost tokens, say nothing)."""
     label = f' concept="{_attribute(concept)}"' if concept else ""
-    section = section_title(passage)
-    if len(section) > SECTION_CHARS:
-        section = section[: SECTION_CHARS - 1] + "…"
+    section = tag_section(section_title(passage))
     return f'<passage id={passage.number}{label} section="{_attribute(section)}">\n'
 
 
