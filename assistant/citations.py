@@ -656,9 +656,11 @@ def check_citations(
         removed_before = False
         checks.append(SentenceCheck(unmask(lines[i][j], spans).strip(), verdict, tuple(good),
                                     *_audit(row)))
-    kept_lines = ["".join(s) for s in lines]
-    body = renumber("\n".join(line for line in kept_lines
-                              if not _emptied(unmask(line, spans))))  # a formula is a claim
+    kept_lines = [line for line in ("".join(s) for s in lines)
+                  if not _emptied(unmask(line, spans))]  # a formula is a claim
+    while kept_lines and (not kept_lines[-1].strip() or is_intro(kept_lines[-1])):
+        kept_lines.pop()  # "实现步骤：" whose steps were all taken out introduces nothing
+    body = renumber("\n".join(kept_lines))
     body = re.sub(r"\n{3,}", "\n\n", unmask(body, spans)).strip()
     return CheckedText(body, removed, counts["attached"], tuple(unsupported), tuple(non_answers),
                        counts["repointed"], counts["dropped"], tuple(checks))

@@ -356,6 +356,8 @@ def _block_from(lines: list[str], start: int, own_text: bool) -> list[int]:
     if whole_run and not is_list and len(runs) > 1 and \
             all(is_list_item(lines[i]) for i in runs[1]):
         block += _until_label(lines, runs[1], skip_first=False)
+    elif whole_run and len(runs) > 1 and _introduces_list(lines, runs[1][:1], runs[1][1:]):
+        block += runs[1][:1] + _until_label(lines, runs[1][1:], skip_first=False)
     elif whole_run and len(runs) > 2 and _introduces_list(lines, runs[1], runs[2]):
         block += runs[1] + _until_label(lines, runs[2], skip_first=False)  # "区别在于：" + list
     return block
@@ -364,8 +366,9 @@ def _block_from(lines: list[str], start: int, own_text: bool) -> list[int]:
 def _introduces_list(lines: list[str], intro: list[int], after: list[int]) -> bool:
     """``intro`` is one short line ending in a colon, not a label, and ``after`` a list."""
     line = plain(lines[intro[0]]).replace("**", "").strip()
-    return len(intro) == 1 and line.endswith(("：", ":")) and len(line) <= INTRO_CHARS and \
-        not _ANY_LABEL.match(lines[intro[0]]) and all(is_list_item(lines[i]) for i in after)
+    return len(intro) == 1 and bool(after) and line.endswith(("：", ":")) and \
+        len(line) <= INTRO_CHARS and not _ANY_LABEL.match(lines[intro[0]]) and \
+        all(is_list_item(lines[i]) for i in after)
 
 
 def _until_label(lines: list[str], run: list[int], skip_first: bool) -> list[int]:

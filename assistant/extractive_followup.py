@@ -68,9 +68,22 @@ def quote_for_answer(text: str, passages: Sequence[Passage], quoted: ExtractiveA
                                counts[p.number] for p in passages
                                if same_section(p.hit, quoted_section[0].hit))):
         return quoted
-    found = extract_from_passage(Passage(relied.number, relied.hit, relied.hit.chunk.text),
-                                 terms, question)
-    return found or quoted
+    return section_quote(relied, passages, terms, question) or quoted
+
+
+KIND_ORDER = ("code", "formula", "answer", "definition", "passage")
+
+
+def section_quote(relied: Passage, passages: Sequence[Passage], terms: Sequence[str],
+                  question: str) -> ExtractiveAnswer | None:
+    """The answer block of ``relied``'s whole section: of a section split in two, the chunk
+    holding its labelled answer (a 9. 迁移学习 answer citing the second chunk, code and 解析,
+    had quoted one line of 解析 instead of the concept and five steps of the first)."""
+    section = sorted((p for p in passages if same_section(p.hit, relied.hit)),
+                     key=lambda p: p.hit.chunk.start_line)
+    found = [f for f in (extract_from_passage(Passage(p.number, p.hit, p.hit.chunk.text),
+                                              terms, question) for p in section) if f]
+    return min(found, key=lambda f: KIND_ORDER.index(f.kind), default=None)
 
 
 def wants_items(question: str) -> bool:

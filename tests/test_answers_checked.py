@@ -490,3 +490,30 @@ def test_a_display_formula_copied_from_the_passage_stays_in_the_answer():
     checked = check_citations(text, [passage(1, notes, "余弦衰减")], BigramEmbedder(),
                               "学习率按余弦曲线往下降，公式是怎样的？")
     assert formula in checked.text, checked  # it was checked as supported, then dropped
+
+
+def test_an_answer_relying_on_the_second_half_of_a_split_section_quotes_its_answer_block():
+    from assistant.extractive_followup import quote_for_answer
+
+    first, first_quote = _quote("**答案：** 迁移学习是把一个任务上学到的知识用于另一个任务。",
+                                "题目 6：什么是迁移学习？", 1)
+    heading = "9. 什么是迁移学习？如何实现？"
+    answer_half = passage(2, "**答案：** 迁移学习是一种利用预训练模型的方法。\n\n实现步骤：\n"
+                          "1. 选择预训练模型。\n2. 冻结底层，训练新加的顶层。\n3. 在新数据上微调。",
+                          heading, start_line=243)
+    code_half = passage(3, "```python\nmodel.fit(x, y)\n```\n\n"
+                        "**解析：** 迁移学习可以减少新任务所需的数据。", heading, start_line=252)
+    answer = ("Transfer learning reuses a pre-trained model[2]. It fine-tunes on new data[3]. "
+              "It needs less data[3].")
+    question = "what is transfer learning and how do you implement it?"
+    quoted = quote_for_answer(answer, [first, answer_half, code_half], first_quote, [],
+                              question)
+    assert quoted.citation.number == 2 and "冻结底层" in quoted.text
+
+
+def test_an_intro_whose_list_was_taken_out_is_not_left_dangling_at_the_end():
+    text = ("通过设置梯度裁剪阈值，可以将梯度大小限制在一个合理的范围内[1]。\n实现步骤：\n"
+            "1. 用红烧肉的做法先炒糖色[1]。\n2. 再加酱油炖一小时[1]。")
+    checked = check_citations(text, PASSAGES, BigramEmbedder(), "梯度裁剪怎么做？")
+    assert "红烧肉" not in checked.text and "炖" not in checked.text
+    assert checked.text.rstrip().endswith("[1]。"), checked.text
