@@ -129,17 +129,11 @@ MESSAGES = {
     },
     "cancelled": {"zh": "（已停止）", "en": "(stopped)"},
     "nothing_checked": {
-        "zh": "模型的解释没有通过核对（没有一句能在资料中找到依据）。上面是笔记中最接近的原文，"
-              "请看它是否回答了你的问题。",
-        "en": "The model's explanation did not pass the check (no sentence is supported by "
-              "the passages). Above are the closest lines in your notes: check whether they "
-              "answer your question.",
-    },
-    "nothing_new": {
-        "zh": "模型的解释只复述了问题，没有说出资料中的答案。上面是笔记中最接近的原文，"
-              "请看它是否回答了你的问题。",
-        "en": "The model's explanation only restated the question. Above are the closest lines "
-              "in your notes: check whether they answer your question.",
+        "zh": "模型的解释没有通过核对：没有一句既能在资料中找到依据、又回答了问题。"
+              "上面是笔记中最接近的原文，请看它是否回答了你的问题。",
+        "en": "The model's explanation did not pass the check: no sentence was both supported by "
+              "the passages and an answer to the question. Above are the closest lines in your "
+              "notes: check whether they answer your question.",
     },
     "untreated": {"zh": "笔记中没有讲解：", "en": "Not explained in your notes: "},
 }
@@ -274,10 +268,8 @@ class Explanation:
                                   query_terms(self.question), self.question)
         base["extractive"] = quoted
         if not _has_claim(shown) and not notice:
-            if text.strip():  # nothing unsupported: every sentence only restated the question
-                reason = "nothing_new" if checked.non_answers and not checked.unsupported \
-                    else "nothing_checked"
-                notice = MESSAGES[reason][self.language]
+            if text.strip():  # unsupported, or no answer ("差为0"), or the question again
+                notice = MESSAGES["nothing_checked"][self.language]
             if quoted is not None:  # never an empty answer: the notes' own lines
                 shown = quoted_answer(quoted)
         elif not notice:

@@ -605,10 +605,11 @@ def test_an_explanation_the_check_empties_gives_the_notes_lines_not_nothing(fake
     assert answer.only_quotes  # the chat and `ask` show these lines once, as the quote
 
 
-def test_an_explanation_that_only_restates_the_question_says_so(fake_assistant, scripted):
+def test_an_explanation_that_only_restates_the_question_is_not_called_unsupported(
+        fake_assistant, scripted):
     explanation = fake_assistant.explain(QUESTION)
     scripted.enqueue("这个问题问的是什么是梯度裁剪[1]。")
     list(explanation.stream())
     answer = explanation.finish()
     assert answer.non_answers and not answer.unsupported and answer.only_quotes
-    assert "只复述了问题" in answer.notice  # not "no sentence is supported by the passages"
+    assert "既能在资料中找到依据、又回答了问题" in answer.notice  # true of a restatement too
