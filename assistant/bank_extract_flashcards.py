@@ -14,7 +14,6 @@ from assistant.bank_extract_text import (
     _LIST_ITEM,
     _NEEDS_FIGURE,
     _QUESTION_LABELS,
-    _SECTION_NUMBER,
     _STOP_LABELS,
     _draft,
     _giveaway,
@@ -25,6 +24,7 @@ from assistant.bank_extract_text import (
 )
 from assistant.bank_records import Draft
 from assistant.quiz import question_of
+from ground.headings import strip_numbering
 from ground.records import Chunk
 
 BACK_CHARS = 450  # whole answers longer (or > 10 lines) make no card: 18 % sample, 17 % dev2
@@ -39,7 +39,7 @@ def question_card(chunk: Chunk, lines: list[_Line], continued: bool = False) -> 
     if not lines:
         return None
     heading = chunk.heading_path[-1] if chunk.heading_path else ""
-    heading_question = _plain(question_of(_SECTION_NUMBER.sub("", heading)))
+    heading_question = _plain(question_of(heading))
     starts_with_heading = bool(_HEADING.match(chunk.text.split("\n", 1)[0]))
     question = heading_question if _is_question(heading_question) else ""
     first = lines[0].number
@@ -84,7 +84,7 @@ def question_card(chunk: Chunk, lines: list[_Line], continued: bool = False) -> 
                           lines[stop_at].number if stop_at is not None else chunk.end_line + 1)):
         return None
     used = answer_lines
-    question = _SECTION_NUMBER.sub("", question)
+    question = strip_numbering(question)
     items = sum(1 for line in used if _LIST_ITEM.match(line.text) and not line.text.startswith(
         ("-", "*", "+", "•")))
     front = question if items < 3 or not re.search(r"哪些|几种|有哪|which|what are", question,

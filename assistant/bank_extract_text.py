@@ -71,7 +71,6 @@ _NEEDS_FIGURE = re.compile(
     re.IGNORECASE,
 )
 _ASIDE = re.compile(r"^[（(]?\s*(贡献者|来源|参考|注)[：:].*[）)]?$")
-_SECTION_NUMBER = re.compile(r"^\d+(?:\.\d+)+\s*")
 
 
 @dataclass(frozen=True)

@@ -36,11 +36,12 @@ import numpy as np
 from assistant.budget import query_terms
 from assistant.language import detect_language
 from assistant.retrieval import Retriever
+from ground.headings import strip_numbering
 from ground.records import Chunk
 from ground.sentences import split_sentences
 from index.cross_language import language_shares
 
-PROFILE_VERSION = 9
+PROFILE_VERSION = 10  # 10: headings read by ground.headings.strip_numbering
 PROFILE_FILE = "assistant-profile.json"
 HEADING_SAMPLES = 40
 BACKGROUND_SENTENCES = 80
@@ -59,9 +60,6 @@ _HAN_TEXT = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 HAN_CHARS_PER_WORD = 1.7  # the mean length of a Chinese word in characters
 _CAPITALIZED_RUN = re.compile(r"[A-Z][a-z]+(?:[\s\-]+[A-Z][a-z]+)+")
-_NUMBERING = re.compile(
-    r"^\s*(?:题目\s*\d+\s*[：:.、]?|第?\s*\d+(?:\.\d+)*\s*[.、：:)]?|[(（]?\d+[)）]|Q\d*[：:.]|"
-    r"(?:Chapter|Section)\s+\d+(?:\.\d+)*)\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -132,7 +130,7 @@ def clean_heading(heading: str) -> str:
     >>> clean_heading("题目 4：什么是梯度裁剪？"), clean_heading("2.5 实例理解")
     ('什么是梯度裁剪？', '实例理解')
     """
-    return _NUMBERING.sub("", heading.replace("*", "").strip()).strip()
+    return strip_numbering(heading.replace("*", ""))
 
 
 def fingerprint_of(chunks: list[Chunk]) -> str:

@@ -15,6 +15,7 @@ from assistant.citations import drop_images
 from assistant.generator import Message
 from assistant.language import LANGUAGE_NAMES
 from assistant.retrieval import Passage
+from ground.headings import strip_numbering
 
 SYSTEM_PROMPT = (
     "You are a study assistant. Each user message quotes passages from the user's notes "
@@ -47,9 +48,6 @@ def section_title(passage: Passage) -> str:
     return chunk.heading_path[-1] if chunk.heading_path else chunk.title
 
 
-_SECTION_NUMBER = re.compile(r"^\s*(?:题目\s*\d+\s*[：:.]?\s*|\d+(?:\.\d+)*(?:[.、]\s*|\s+))(?=\S)")
-
-
 def tag_section(title: str) -> str:
     """A section title as the passage tag gives it: without its number, cut to
     ``SECTION_CHARS`` (with its number, "3.5.4 盲目增大 Batch_Size 有何坏处？" lost "坏处" to the
@@ -62,7 +60,7 @@ def tag_section(title: str) -> str:
     >>> tag_section("1x1 convolutions"), tag_section("13.7 为什么需要激活函数？")
     ('1x1 convolutions', '为什么需要激活函数？')
     """
-    section = _SECTION_NUMBER.sub("", title)
+    section = strip_numbering(title) or title
     return section if len(section) <= SECTION_CHARS else section[: SECTION_CHARS - 1] + "…"
 
 

@@ -35,6 +35,7 @@ from assistant.quiz_schema import (
 )
 from assistant.retrieval import Passage, Retriever
 from ground.errors import ConfigError
+from ground.headings import strip_numbering
 from ground.records import Chunk, Hit
 from ground.sentences import split_sentences
 
@@ -43,7 +44,6 @@ QUIZ_MAX_TOKENS = 220
 MIN_SECTION_CHARS = 60  # sections shorter than this hold too little to ask about
 ATTEMPTS = 2  # greedy first, then one sampled retry
 RETRY_TEMPERATURE = 0.7
-_NUMBERING = re.compile(r"^\s*(题目\s*\d+\s*[：:]\s*|\d+\s*[.、．]\s*|Q\d+[.:]\s*)")
 _ANSWER_LABEL = re.compile(r"^\s*(答案|解答|回答|answer)\s*[:：]\s*", re.IGNORECASE)
 
 
@@ -79,7 +79,7 @@ def question_of(title: str) -> str:
     >>> question_of("题目 4：什么是梯度裁剪？"), question_of("5. 什么是 Dropout？")
     ('什么是梯度裁剪？', '什么是 Dropout？')
     """
-    return _NUMBERING.sub("", title).strip()
+    return strip_numbering(title)
 
 
 def key_sentence(text: str, limit: int = 2) -> str:

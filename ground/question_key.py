@@ -2,6 +2,10 @@
 ``什么是 BERT（Bidirectional…）``. Duplicate grouping (``ingest/duplicates.py``) and practice
 topics (``assistant/topics.py``) both key on it, so a topic and a duplicate group agree.
 
+Its numbering pattern is its own, not ``ground.headings.strip_numbering``: practice history
+files store topics under this key, so a heading must keep the key it had ("3.5.4 …" keys as
+"54…"; shared stripping would give it a new key and detach the student's record).
+
 >>> question_key(("面试题", "题目 16：什么是BERT（Bidirectional Encoder）？"))
 '什么是bert'
 """

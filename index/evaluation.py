@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ground.errors import ConfigError
+from ground.headings import strip_numbering
 from ground.records import Chunk, Hit, embed_text_of
 from index import hybrid
 from index.chunk_shape import prior_of
@@ -114,9 +115,6 @@ def evaluate(
 
 # -- self-test: question headings as queries, their own chunk as gold ------------------------
 
-_QUESTION_PREFIX = re.compile(
-    r"^\s*(?:题目\s*\d+\s*[：:.、]?|\d+(?:[.．]\d+)*(?:\s*[.、．)]|\s)|Q\d*[:.]?)\s*")
-
 
 def question_of(chunk: Chunk) -> str | None:
     """The question a chunk's own heading asks, if it is question-style, without numbering.
@@ -136,7 +134,7 @@ def question_of(chunk: Chunk) -> str | None:
                    or heading.endswith(("？", "?")))
     if not is_question:
         return None
-    question = _QUESTION_PREFIX.sub("", heading).strip()
+    question = strip_numbering(heading)
     return question or None
 
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-_NUMBERING = re.compile(
-    r"^\s*(?:#+\s*)?(?:(?:题目|问题|question|q)\s*\d*\s*[:：.、)]?\s*|\d+(?:\.\d+)*\s*[.、:：)]\s*|"
-    r"[（(]\d+[)）]\s*)+", re.IGNORECASE)
+from ground.headings import strip_numbering
+
 _MARKS = re.compile(r"\*\*|__|`|\\[()\[\]]")
 _GENERATED = re.compile(r"^(?:\d+_)?[0-9a-f]{8,}(?:\.\w+)?$|^\(untitled\)$|^$", re.IGNORECASE)
 _LABEL_ONLY = re.compile(r"^\s*(?:题目|问题|答案|解析|question|answer)\s*[:：]?\s*$", re.IGNORECASE)
@@ -30,7 +29,7 @@ def clean_topic(label: str) -> str:
     >>> clean_topic("#### 题目 4：**什么是梯度裁剪？**")
     '什么是梯度裁剪？'
     """
-    return _NUMBERING.sub("", _MARKS.sub("", label)).strip()
+    return strip_numbering(_MARKS.sub("", label))
 
 
 def student_topic_name(label: str, passages: Sequence[str] = ()) -> str:
