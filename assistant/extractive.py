@@ -84,13 +84,18 @@ class QuotedLine:
     partial: bool = False
 
 
+KINDS = ("code", "formula", "answer", "definition", "passage")
+"""What a quote can be, most specific first: a section's quote prefers them in this order
+(``extractive_followup.section_quote``)."""
+
+
 @dataclass(frozen=True)
 class ExtractiveAnswer:
     """The notes' own words for the question, with where they stand."""
 
     citation: Citation
     lines: tuple[QuotedLine, ...]
-    kind: str  # "answer", "definition" or "passage"
+    kind: str  # one of KINDS
 
     @property
     def text(self) -> str:

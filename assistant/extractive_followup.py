@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 from assistant.citations import marker_numbers, with_marker
 from assistant.extractive import (
+    KINDS,
     ExtractiveAnswer,
     asks_for_list,
     extract_from_passage,
@@ -71,9 +72,6 @@ def quote_for_answer(text: str, passages: Sequence[Passage], quoted: ExtractiveA
     return section_quote(relied, passages, terms, question) or quoted
 
 
-KIND_ORDER = ("code", "formula", "answer", "definition", "passage")
-
-
 def section_quote(relied: Passage, passages: Sequence[Passage], terms: Sequence[str],
                   question: str) -> ExtractiveAnswer | None:
     """The answer block of ``relied``'s whole section: of a section split in two, the chunk
@@ -83,7 +81,7 @@ def section_quote(relied: Passage, passages: Sequence[Passage], terms: Sequence[
                      key=lambda p: p.hit.chunk.start_line)
     found = [f for f in (extract_from_passage(Passage(p.number, p.hit, p.hit.chunk.text),
                                               terms, question) for p in section) if f]
-    return min(found, key=lambda f: KIND_ORDER.index(f.kind), default=None)
+    return min(found, key=lambda f: KINDS.index(f.kind), default=None)
 
 
 def wants_items(question: str) -> bool:

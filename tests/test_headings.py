@@ -1,9 +1,9 @@
 """One reading of a heading's numbering for every step that shows or searches a heading.
 
 Each caller had its own pattern and each got some headings wrong: the self-test turned
-"QKV 是什么？" into "KV 是什么？" (a bare "Q" was numbering), the topic names kept "2.5 " and cut
-"问题与挑战" to "与挑战", practice questions kept "2.1 " of "3.2.1 什么是卷积？". The cases below are
-the ones each caller met; they run through the callers, not only the shared helper.
+"QKV 是什么？" into "KV 是什么？" (a bare "Q" was numbering), the topic names kept "2.5 "
+and cut "问题与挑战" to "与挑战", practice questions kept "2.1 " of "3.2.1 什么是卷积？". The
+cases below are the ones each caller met; they run through the callers, not only the helper.
 """
 
 from __future__ import annotations
@@ -62,5 +62,6 @@ def test_a_label_with_nothing_after_it_leaves_the_tag_as_written() -> None:
 
 def test_the_stored_topic_key_keeps_its_own_reading() -> None:
     """Practice history is filed under ``question_key``: it must not move with the helper."""
-    assert question_key(("A", "3.5.4 盲目增大 Batch_Size 有何坏处？")) == "54盲目增大batchsize有何坏处"
+    key = question_key(("A", "3.5.4 盲目增大 Batch_Size 有何坏处？"))
+    assert key == "54盲目增大batchsize有何坏处"
     assert question_key(("A", "题目 16：什么是BERT（Bidirectional Encoder）？")) == "什么是bert"
