@@ -28,7 +28,8 @@ library, not against a cosine fitted on one set of notes:
   from anywhere in the notes.
 
 A passage never supports a claim that compares differently ("更小" where it says "比 … 轻"),
-writes an equation the passage does not have (``states_the_same``: a miscopied formula), or,
+writes an equation the passage does not have (``states_the_same``: a miscopied formula) or a
+relation it does not write ("$tanh'(x) > 0$" where it says "= … ∈ (0,1)"), or,
 written in Chinese, names in Latin script what the passage never mentions ("防止 divergence"
 against a section without the word: ``latin_names``; a gloss in parentheses only translates).
 
@@ -517,17 +518,79 @@ def formula_key(formula: str) -> str:
     return _LATEX_NOISE.sub("", text)
 
 
-def formulas_of(claim: str) -> list[str]:
-    """The equations a claim writes (``$…$`` or plain ``a=b``), keyed by ``formula_key``."""
+@dataclass(frozen=True)
+class Relation:
+    """``lhs op rhs`` of a formula, each side keyed by ``formula_key`` ("≤", "<", "∈", …)."""
+
+    lhs: str
+    op: str
+    rhs: str
+
+
+_RELATION_SIGNS = (("≥", r"\\geq?(?![a-z])|>="), ("≤", r"\\leq?(?![a-z])|<="),
+                   ("≠", r"\\neq?(?![a-z])|!="), ("∈", r"\\in(?![a-z])"),
+                   (">", r"\\gt(?![a-z])"), ("<", r"\\lt(?![a-z])"))
+_RELATION = re.compile(r"([=<>≤≥≠∈])")
+_FLIPPED = {"<": ">", ">": "<", "≤": "≥", "≥": "≤", "=": "=", "≠": "≠"}
+
+
+def formula_parts(formula: str) -> tuple[list[str], list[str]]:
+    """A formula's sides (keyed) and the relation signs between them.
+
+    >>> formula_parts("$s'(x)=s(x)(1-s(x)) \\\\in (0,\\\\frac{1}{4}]$")
+    (["s'x", 'sx1-sx', '014'], ['=', '∈'])
+    """
+    text = formula
+    for sign, pattern in _RELATION_SIGNS:
+        text = re.sub(pattern, sign, text)
+    pieces = _RELATION.split(text)
+    return [formula_key(side) for side in pieces[0::2]], pieces[1::2]
+
+
+def stated_relations(passage: str) -> set[Relation]:
+    """Every relation the passage's formulas state between two of their sides, directly or
+    through equalities ("a = b ∈ (0,1)" states b ∈ (0,1) and a ∈ (0,1))."""
+    stated: set[Relation] = set()
+    for match in re.finditer(_MATH, passage, re.DOTALL):
+        sides, signs = formula_parts(match.group(0))
+        for i in range(len(sides)):
+            for j in range(i + 1, len(sides)):
+                between = set(signs[i:j]) - {"="}
+                if len(between) > 1 or "∈" in between and signs[i:j].count("∈") > 1:
+                    break
+                sign = between.pop() if between else "="
+                if sides[i] and sides[j]:
+                    stated.add(Relation(sides[i], sign, sides[j]))
+                    if sign in _FLIPPED:
+                        stated.add(Relation(sides[j], _FLIPPED[sign], sides[i]))
+    return stated
+
+
+def formulas_of(claim: str) -> list[str | Relation]:
+    """The equations a claim writes (``$…$`` or plain ``a=b``), keyed by ``formula_key``, and
+    the other relations of its ``$…$`` formulas ("$tanh'(x) > 0$") as ``Relation`` s.
+
+    >>> formulas_of("由于 $tanh'(x) > 0$，所以梯度消失较轻")
+    [Relation(lhs="tanh'x", op='>', rhs='0')]
+    """
     bare = _MARKER.sub("", claim)
     found = [m.group(0) for m in re.finditer(_MATH, bare, re.DOTALL)]
     bare = re.sub(_MATH, " ", bare, flags=re.DOTALL)
+    relations: list[str | Relation] = []
+    for formula in found:
+        sides, signs = formula_parts(formula)
+        if set(signs) - {"="}:
+            relations += [Relation(sides[i], sign, sides[i + 1]) if sign != "="
+                          else f"{sides[i]}={sides[i + 1]}" for i, sign in enumerate(signs)
+                          if sides[i] and sides[i + 1]]
+    found = [f for f in found if not set(formula_parts(f)[1]) - {"="}]
     found += [m.group(0) for m in _PLAIN_FORMULA.finditer(bare)]
     keys = [formula_key(f) for f in found if "=" in f]
-    return [k for k in keys if len(k) >= 5 and re.search(r"[a-z]", k)]
+    return [k for k in keys if len(k) >= 5 and re.search(r"[a-z]", k)] + relations
 
 
-def states_the_same(compared: Sequence[str], formulas: Sequence[str], passage: str) -> bool:
+def states_the_same(compared: Sequence[str], formulas: Sequence[str | Relation],
+                    passage: str) -> bool:
     """Every comparison of the claim occurs in ``passage``, and every equation it writes is
     one of the passage's (a miscopied formula is not what the passage says).
 
@@ -542,7 +605,9 @@ def states_the_same(compared: Sequence[str], formulas: Sequence[str], passage: s
         return False
     if formulas:
         key = formula_key(passage)
-        return all(f in key for f in formulas)
+        relations = stated_relations(passage) if any(
+            isinstance(f, Relation) for f in formulas) else set()
+        return all(f in relations if isinstance(f, Relation) else f in key for f in formulas)
     return True
 
 

@@ -40,6 +40,7 @@ REFERENCE: dict[str, list[tuple[str, frozenset[int]]]] = {
     "sample:c12": [("load balancing", frozenset({1}))],
     "dev2:c0": [("从而导致梯度消失", frozenset()), ("导致训练时间过长", frozenset()),
                 ("梯度更新速度会非常快", frozenset())],
+    "dev2:c3": [("$tanh'(x) > 0$", frozenset())],
     "dev2:c5": [("无法对可变尺度", frozenset())],
     "dev2:c6": [("divergence", frozenset()), ("数据分布变化导致", frozenset()),
                 ("非常大的网络", frozenset())],

@@ -283,6 +283,21 @@ def test_a_miscopied_formula_is_taken_out_and_a_true_copy_kept():
     assert "σ'(x)" not in miscopied.text and miscopied.unsupported
 
 
+def test_a_range_the_passage_does_not_write_is_taken_out_and_its_own_range_kept():
+    """dev2:c3 (judges r10, r11): "由于 tanh'(x) > 0 … 所以 … 减轻" drops the upper bound the
+    passage's argument rests on; only "= … ∈ (0,1)" is written there."""
+    tanh = [passage(1, TANH, "为什么Tanh收敛速度比Sigmoid快？")]
+    question = "tanh 为什么会比 sigmoid 收敛得快一些"
+    distorted = check_citations(
+        "由于 $tanh'(x) > 0$，而 $s'(x) \\in (0, \\frac{1}{4}]$，"
+        "所以 tanh 函数的梯度消失问题比 sigmoid 轻[1]。", tanh, BigramEmbedder(), question)
+    stated = check_citations(
+        "由于 $tanh'(x) \\in (0,1)$，而 $s'(x) \\in (0, \\frac{1}{4}]$，"
+        "所以 tanh 函数的梯度消失问题比 sigmoid 轻[1]。", tanh, BigramEmbedder(), question)
+    assert distorted.unsupported and "tanh'(x) > 0" not in distorted.text
+    assert not stated.unsupported and "(0,1)" in stated.text
+
+
 def test_list_items_with_their_own_labels_are_kept_and_a_removed_item_leaves_no_gap():
     fusion = passage(1, "1. Image encoding: encode the image data with a pretrained model, "
                         "extracting image features.\n2. Text encoding: encode the text data "
