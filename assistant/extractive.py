@@ -184,7 +184,7 @@ def _candidates(lines: list[str], terms: Sequence[str], question: str):
         yield _code_block(lines), "code"
     if question and asks_for_formula(question):
         yield _formula_block(lines), "formula"
-    yield _labelled_block(lines, _ANSWER, question), "answer"
+    yield _with_explanation(lines, _labelled_block(lines, _ANSWER, question)), "answer"
     if question and asks_for_list(question):
         yield _best_list(lines, terms), "answer"
         yield _outline(lines), "answer"
@@ -366,6 +366,21 @@ def _block_from(lines: list[str], start: int, own_text: bool) -> list[int]:
     elif whole_run and len(runs) > 2 and _introduces_list(lines, runs[1], runs[2]):
         block += runs[1] + _until_label(lines, runs[2], skip_first=False)  # "区别在于：" + list
     return block
+
+
+def _with_explanation(lines: list[str], block: list[int]) -> list[int]:
+    """A one-line answer with the explanation block right after it: the line names the thing
+    ("强化学习是一种通过与环境交互来学习决策策略的机器学习方法。"), its ``解析`` says what it is
+    for and why ("适用于需要决策的复杂任务，如游戏、自动驾驶等"). 29 of the 73 covered sample
+    questions of the refusal run were quoted one definition line ("what is self-attention and
+    what is it used for", "why does an LSTM keep long-term dependencies")."""
+    if len(block) != 1:
+        return block
+    following = next((i for i in range(block[0] + 1, len(lines)) if lines[i].strip()), None)
+    match = _EXPLANATION.match(lines[following]) if following is not None else None
+    if match is None:
+        return block
+    return block + _block_from(lines, following, bool(plain(lines[following][match.end():])))
 
 
 def _introduces_list(lines: list[str], intro: list[int], after: list[int]) -> bool:

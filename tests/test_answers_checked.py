@@ -114,13 +114,34 @@ def test_the_extractive_answer_quotes_the_notes_lines_exactly():
     assert "梯度爆炸（Gradient Exploding）" in quoted.text
 
 
-def test_a_bare_answer_label_quotes_the_paragraph_after_it():
+def test_a_bare_answer_label_quotes_the_paragraph_after_it_and_a_one_line_answer_its_why():
+    """The one-line answer names the method; its 解析 (a heading "#### 解析：**" here) says why
+    it is needed — what "为什么" asks. Before, the student saw the definition line alone."""
     path = NOTES / "004_8e77f8e049ce3a31.txt"
     lines = path.read_text(encoding="utf-8").split("\n")
     text = "\n".join(lines[36:46])  # "#### 题目 4：什么是梯度裁剪" .. its 解析
     quoted = extract_answer("为什么要给梯度设上限？", [passage(1, text, "题目 4", 37)])
-    assert [q.line for q in quoted.lines] == [41] and quoted.kind == "answer"
-    assert quoted.text == lines[40]
+    assert [q.line for q in quoted.lines] == [41, 45] and quoted.kind == "answer"
+    assert [q.text for q in quoted.lines] == [lines[40], lines[44]]
+    assert "解析" not in quoted.text  # the label itself is not quoted
+
+
+def test_a_one_line_answer_is_quoted_with_the_uses_its_explanation_gives():
+    path = NOTES / "004_8e77f8e049ce3a31.txt"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    text = "\n".join(lines[176:185])  # "#### 题目 18：什么是强化学习" .. its 解析
+    quoted = extract_answer("what are some real-world uses of reinforcement learning?",
+                            [passage(1, text, "题目 18", 177)])
+    assert [q.line for q in quoted.lines] == [181, 185]
+    assert "游戏、自动驾驶" in quoted.text
+
+
+def test_an_answer_of_several_lines_is_quoted_without_its_explanation():
+    path = NOTES / "003_89ce1d617499cee7.txt"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    text = "\n".join(lines[48:64])
+    quoted = extract_answer("梯度消失和梯度爆炸是什么？", [passage(1, text, "4. 梯度消失", 49)])
+    assert "解析" not in quoted.text and max(q.line for q in quoted.lines) == 56
 
 
 @pytest.mark.parametrize(("question", "names"), [
