@@ -577,14 +577,16 @@ def formulas_of(claim: str) -> list[str | Relation]:
     found = [m.group(0) for m in re.finditer(_MATH, bare, re.DOTALL)]
     bare = re.sub(_MATH, " ", bare, flags=re.DOTALL)
     relations: list[str | Relation] = []
+    equations = []
     for formula in found:
         sides, signs = formula_parts(formula)
         if set(signs) - {"="}:
             relations += [Relation(sides[i], sign, sides[i + 1]) if sign != "="
                           else f"{sides[i]}={sides[i + 1]}" for i, sign in enumerate(signs)
                           if sides[i] and sides[i + 1]]
-    found = [f for f in found if not set(formula_parts(f)[1]) - {"="}]
-    found += [m.group(0) for m in _PLAIN_FORMULA.finditer(bare)]
+        else:
+            equations.append(formula)
+    found = equations + [m.group(0) for m in _PLAIN_FORMULA.finditer(bare)]
     keys = [formula_key(f) for f in found if "=" in f]
     return [k for k in keys if len(k) >= 5 and re.search(r"[a-z]", k)] + relations
 
