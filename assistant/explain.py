@@ -46,7 +46,7 @@ from assistant.extractive import (
     asks_for_code,
     extract_from_passage,
 )
-from assistant.extractive_followup import complete_from_quote, quote_for_answer
+from assistant.extractive_followup import complete_from_quote, copies_quote, quote_for_answer
 from assistant.generator import GenerationStats, Generator, Prompt
 from assistant.language import detect_language
 from assistant.library_profile import LibraryProfile, profile_of
@@ -272,6 +272,8 @@ class Explanation:
                 notice = MESSAGES["nothing_checked"][self.language]
             if quoted is not None:  # never an empty answer: the notes' own lines
                 shown = quoted_answer(quoted)
+        elif not notice and copies_quote(shown, quoted):
+            shown = quoted_answer(quoted)  # the same lines twice teach nothing: shown once
         elif not notice:
             shown = complete_from_quote(shown, quoted, self.language, self.question)
         return Answer(text=shown, citations=self.citations, generated=bool(text.strip()),

@@ -129,8 +129,9 @@ def open_app(page: str | None = None) -> AppTest:
 
 
 def test_chat_shows_sources_and_the_generated_answer(app_home, fake_models):
-    # a sentence passage [1] (004…txt:37-45, 题目 4：什么是梯度裁剪) says: the check keeps it
-    reply = "梯度裁剪是一种限制梯度大小的方法，以避免梯度爆炸或消失[1]。"
+    # passage [1] (004…txt:37-45, 题目 4：什么是梯度裁剪) says it in other words: the check keeps it
+    reply = ("梯度裁剪通过设置阈值，把梯度大小限制在合理的范围内，"
+             "以避免梯度爆炸或消失，让模型稳定收敛[1]。")
     fake_models.enqueue(reply)
     app = open_app()
     app.chat_input[0].set_value("什么是梯度裁剪？").run()  # the page follows the worker to the end
@@ -145,6 +146,19 @@ def test_chat_shows_sources_and_the_generated_answer(app_home, fake_models):
     shown = [m.value.replace("\\", "") for m in app.chat_message[1].markdown]
     assert any(reply in text for text in shown), shown  # the answer with its marker [1]
     assert app.sidebar.get("download_button")
+
+
+def test_chat_shows_an_explanation_that_copies_the_quote_once(app_home, fake_models):
+    # the model repeats the quoted 答案 line word for word: the student reads it once, no notice
+    fake_models.enqueue("梯度裁剪（Gradient Clipping）是一种限制梯度大小的方法，"
+                        "以避免梯度爆炸或消失[1]。")
+    app = open_app()
+    app.chat_input[0].set_value("什么是梯度裁剪？").run()
+    assert not app.exception, app.exception
+    reply = app.session_state["conversation"].exchanges[-1].reply
+    assert reply.generated and reply.only_quotes and not reply.notice
+    shown = "\n".join(m.value.replace("\\", "") for m in app.chat_message[1].markdown)
+    assert shown.count("> 41: ") == 1 and "以避免梯度爆炸或消失[1]" not in shown, shown
 
 
 def test_chat_follow_up_sends_the_conversation(app_home, fake_models):
