@@ -291,6 +291,45 @@ def leans_on_previous(sentence: str) -> bool:
     return bool(_BACK_REFERENCE.match(_MARKER.sub("", sentence)))
 
 
+_CONCLUSION = re.compile(
+    r"^(\s*(?:[-*]\s*)?)(?:因此|所以|因而|故而|由此可见|可见|"
+    r"therefore|thus|hence|consequently|as a result|so)\s*[，,]?\s*", re.IGNORECASE)
+_CAUSAL = re.compile(r"因此|所以|因而|从而|故|由此|可见|导致|使得|因为|由于|为了|"
+                     r"therefore|thus|hence|consequently|as a result|because|since|"
+                     r"\bso\b|leads? to|causes?", re.IGNORECASE)
+
+
+def unstated_conclusion(sentence: str, passage_texts: Sequence[str]) -> str:
+    """``sentence`` without its leading "因此"/"所以"/"Therefore" when the passage sentence
+    it copies (the window sharing most of its character pairs, with the one before it) draws
+    no conclusion: the model's own causal link between two of the notes' statements is not
+    the notes' (dev2:c12: "因此，为了加速模型的训练，…一个优秀的学习率既能加速模型的训练…").
+
+    >>> unstated_conclusion("因此，学习率很重要[1]。", ["学习率是最重要的超参数。模型会震荡。"])
+    '学习率很重要[1]。'
+    >>> unstated_conclusion("所以 tanh 收敛更快[1]。", ["所以tanh收敛速度比sigmoid快。"])
+    '所以 tanh 收敛更快[1]。'
+    >>> unstated_conclusion("Therefore, the rate decays[1].", ["The rate decays by a factor."])
+    'The rate decays[1].'
+    """
+    match = _CONCLUSION.match(sentence)
+    if not match:
+        return sentence
+    said = pairs(sentence[match.end():])
+    best, reason = 0, False
+    for text in passage_texts:
+        windows = passage_windows(text)
+        for k, window in enumerate(windows):
+            shared = len(said & pairs(window))
+            if shared > best:
+                best = shared
+                reason = any(_CAUSAL.search(w) for w in windows[max(k - 1, 0):k + 1])
+    if reason or not best:
+        return sentence
+    rest = sentence[match.end():]
+    return match.group(1) + (rest[:1].upper() + rest[1:] if rest[:1].isascii() else rest)
+
+
 @dataclass(frozen=True)
 class Support:
     """How one passage stands behind one claim (see the module docstring)."""
@@ -716,7 +755,7 @@ def check_citations(
                 checks.append(SentenceCheck(claim, "unsupported", tuple(cited), *_audit(row)))
                 continue
         counts["dropped"] += len(set(cited) - set(good)) if verdict == "supported" else 0
-        bare = _MARKER.sub("", sentence)
+        bare = unstated_conclusion(_MARKER.sub("", sentence), [texts[n] for n in good])
         for number in good:
             bare = with_marker(bare, number)
         lines[i][j] = _keep_leading_space(sentence, bare)

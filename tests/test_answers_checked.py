@@ -319,6 +319,28 @@ def test_a_range_the_passage_does_not_write_is_taken_out_and_its_own_range_kept(
     assert not stated.unsupported and "(0,1)" in stated.text
 
 
+RATE = ("学习率可以说是模型训练最为重要的超参数。"
+        "通常情况下，一个或者一组优秀的学习率既能加速模型的训练，又能得到一个较优甚至最优的精度。"
+        "过大或者过小的学习率会直接影响到模型的收敛。以上两种情况在训练初期以及中期，"
+        "此时若仍然以固定的学习率，会使模型陷入左右来回的震荡或者鞍点，无法继续优化。"
+        "所以，学习率衰减或者增大能帮助模型有效的减少震荡或者逃离鞍点。")
+
+
+def test_a_conclusion_the_passage_does_not_draw_loses_its_therefore():
+    """dev2:c12 (judges r11, r12): "因此" made a line of 14.3.2 the reason to decay the rate;
+    the passage states that line plainly and draws its conclusion ("所以，…") elsewhere."""
+    rate = [passage(1, RATE, "为什么要做学习率调整?")]
+    question = "为什么训练过程中要把学习率慢慢调小？"
+    linked = check_citations(
+        "因此，一个或者一组优秀的学习率既能加速模型的训练，又能得到一个较优的精度[1]。",
+        rate, BigramEmbedder(), question)
+    drawn = check_citations(
+        "因此，学习率衰减能帮助模型有效的减少震荡或者逃离鞍点[1]。",
+        rate, BigramEmbedder(), question)
+    assert linked.text.startswith("一个或者一组优秀的学习率") and not linked.unsupported
+    assert drawn.text.startswith("因此，学习率衰减")
+
+
 def test_list_items_with_their_own_labels_are_kept_and_a_removed_item_leaves_no_gap():
     fusion = passage(1, "1. Image encoding: encode the image data with a pretrained model, "
                         "extracting image features.\n2. Text encoding: encode the text data "
