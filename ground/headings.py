@@ -20,7 +20,8 @@ import re
 
 _CHINESE_DIGITS = "一二三四五六七八九十百"
 _LABELLED = (r"(?:题目|问题|question|chapter|section|lecture|lesson)\s*"
-             r"(?:\d+(?:[.．]\d+)*\s*[:：.．、)）]?|[:：])")  # "题目 4：", "Chapter 3", "题目："
+             rf"(?:\d+(?:[.．]\d+)*\s*[:：.．、)）]?|[{_CHINESE_DIGITS}]+\s*[:：.．、)）]|[:：])")
+# "题目 4：", "题目一：", "Chapter 3", "题目："
 _Q_NUMBER = r"q\d+\s*[:：.．、)）]?"  # "Q3:" — never a bare "Q" ("QKV")
 _CHAPTER = rf"第\s*[\d{_CHINESE_DIGITS}]+\s*[章节课讲篇部]"  # "第2章", "第七节"
 _DOTTED = r"\d+(?:[.．]\d+)+[.．、)）]?(?![A-Za-z0-9.])"  # "3.5.4", "2.5" — not "1.5B"
@@ -36,5 +37,7 @@ def strip_numbering(heading: str) -> str:
 
     >>> strip_numbering("#### 1. 题目 2：为什么？"), strip_numbering("第七章 优化算法")
     ('为什么？', '优化算法')
+    >>> strip_numbering("题目一：什么是微调？"), strip_numbering("问题一般出在数据上")
+    ('什么是微调？', '问题一般出在数据上')
     """
     return NUMBERING.sub("", heading).strip()

@@ -11,7 +11,6 @@ several chunks), or one of its ``also_in`` locations contains the line.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,12 +128,10 @@ def question_of(chunk: Chunk) -> str | None:
     if not chunk.heading_path:
         return None
     heading = chunk.heading_path[-1].strip().strip("*").strip()
-    numbered = bool(re.match(r"^\d+(?:\.\d+)*\s*[.、．)\s]", heading))
-    is_question = (heading.startswith("题目") or numbered
-                   or heading.endswith(("？", "?")))
-    if not is_question:
-        return None
     question = strip_numbering(heading)
+    numbered = question != heading  # read as everywhere else: "1 Introduction" is not
+    if not (numbered or heading.endswith(("？", "?"))):
+        return None
     return question or None
 
 

@@ -38,6 +38,8 @@ CASES = [  # heading, without its numbering
     ("1.5B 模型够用吗？", "1.5B 模型够用吗？"),
     ("1x1 卷积有什么用？", "1x1 卷积有什么用？"),
     ("2017 年的论文", "2017 年的论文"),
+    ("题目一：什么是微调？", "什么是微调？"),
+    ("问题一般出在数据上", "问题一般出在数据上"),
 ]
 
 
@@ -53,6 +55,13 @@ def test_every_caller_reads_the_numbering_the_same_way(heading: str, bare: str) 
 
 def test_the_self_test_keeps_a_question_about_qkv() -> None:
     assert self_test_query(_chunk("QKV 是什么？")) == "QKV 是什么？"
+
+
+def test_the_self_test_asks_what_the_numbering_reading_calls_numbered() -> None:
+    # its own pattern took "1 Introduction" for numbered and searched it with the "1"
+    assert self_test_query(_chunk("1 Introduction")) is None
+    assert self_test_query(_chunk("3.2.5 实例理解反向传播")) == "实例理解反向传播"
+    assert self_test_query(_chunk("题目一：什么是微调？")) == "什么是微调？"
 
 
 def test_a_label_with_nothing_after_it_leaves_the_tag_as_written() -> None:
