@@ -41,7 +41,7 @@ from ground.records import Chunk
 from ground.sentences import split_sentences
 from index.cross_language import language_shares
 
-PROFILE_VERSION = 10  # 10: headings read by ground.headings.strip_numbering
+PROFILE_VERSION = 11  # 11: "题目一：" is numbering too (ground.headings)
 PROFILE_FILE = "assistant-profile.json"
 HEADING_SAMPLES = 40
 BACKGROUND_SENTENCES = 80
