@@ -125,8 +125,8 @@ def question_of(chunk: Chunk) -> str | None:
     >>> question_of(Chunk(1, 1, "a.md", "A", ("A", "3.2.5 实例理解反向传播"), 1, 2, 0, 9, "x", "h"))
     '实例理解反向传播'
     """
-    if not chunk.heading_path:
-        return None
+    if len(chunk.heading_path) < 2:  # a document's own title ("第七章 生成对抗网络") names a
+        return None  # whole file, which every section of it answers: no query with one gold
     heading = chunk.heading_path[-1].strip().strip("*").strip()
     question = strip_numbering(heading)
     numbered = question != heading  # read as everywhere else: "1 Introduction" is not
