@@ -484,14 +484,14 @@ def quoted_answer(quoted: ExtractiveAnswer) -> str:
     as it stands, the marker after its block)."""
     number = quoted.citation.number
     if quoted.kind in ("code", "formula") or \
-            any(_TABLE_ROW.match(line.text) for line in quoted.lines):
+            any(TABLE_ROW.match(line.text) for line in quoted.lines):
         # a marker inside code or a table breaks it
         return with_table_header(quoted.text) + f"\n\n[{number}]"
     return "\n".join(with_marker(line.text, number) if is_claim(line.text) else line.text
                      for line in quoted.lines if not addresses_the_model(line.text))
 
 
-_TABLE_ROW = re.compile(r"^\s*\|")
+TABLE_ROW = re.compile(r"^\s*\|")  # a Markdown table's row
 _TABLE_RULE = re.compile(TABLE_RULE)
 
 
@@ -505,7 +505,7 @@ def with_table_header(text: str) -> str:
     | BN | 按批 |
     """
     lines = text.split("\n")
-    first = next((i for i, line in enumerate(lines) if _TABLE_ROW.match(line)), None)
+    first = next((i for i, line in enumerate(lines) if TABLE_ROW.match(line)), None)
     if first is None or (first + 1 < len(lines) and _TABLE_RULE.match(lines[first + 1])):
         return text
     columns = max(lines[first].strip().strip("|").count("|") + 1, 1)

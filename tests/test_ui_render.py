@@ -5,10 +5,13 @@ these check the Markdown itself, case by case and over generated text."""
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from assistant.extractive import QuotedLine
+from ui.chat_view import quote_markdown
 from ui.note_render import Image, note_blocks, safe_markdown, split_used, used_lines
 
 SAMPLE_FORMULA = (r"- **计算公式：** \( \text{F1} = 2 \times \frac{P \times R}{P + R} \)"
@@ -128,3 +131,18 @@ def test_no_generated_text_yields_html_or_a_link(text):
     assert not re.search(r"(?<!\\)<[A-Za-z/!?]", math_free), (text, out)
     live = r"(?<!\\)(?:\\\\)*!?\[[^\]]*\]\([^)]*\)"  # not after an escaping backslash
     assert not re.search(live, math_free), (text, out)
+
+
+def test_a_quoted_table_shows_as_a_table_and_other_lines_keep_their_numbers():
+    """dev2:c7 (judges r13): the quote of 3.6.11 (a table; the quote skips its rule line) showed
+    as raw "| 名称 | 特点 |" rows after "> 870: " prefixes."""
+    quote = SimpleNamespace(lines=(
+        QuotedLine(868, "BN 与 GN 的比较如下："),
+        QuotedLine(870, "| 名称 | 特点 |"),
+        QuotedLine(872, "| BN | 批量变小时误差迅速增加 |"),
+        QuotedLine(873, "| GN | 与批量大小无关 |")))
+    shown = quote_markdown(quote)
+    assert shown.startswith("> 868: BN 与 GN 的比较如下：")
+    table = shown.split("\n\n", 1)[1].split("\n")
+    assert table == ["| 名称 | 特点 |", "| --- | --- |", "| BN | 批量变小时误差迅速增加 |",
+                     "| GN | 与批量大小无关 |"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from assistant.compare import Comparison, Row
-from assistant.explain import MESSAGES, Answer
+from assistant.explain import MESSAGES, TABLE_ROW, Answer, with_table_header
 from assistant.extractive import ExtractiveAnswer
 from assistant.prompts import COMPARE_ASPECTS
 from assistant.retrieval import Citation, Passage
@@ -111,11 +111,24 @@ def show_extractive(extractive: ExtractiveAnswer | None) -> None:
         return
     st.caption(escape_markdown(f"{t('notes_answer')} [{extractive.citation.number}] "
                                f"{extractive.location()}"))
+    st.markdown(quote_markdown(extractive))
+
+
+def quote_markdown(extractive: ExtractiveAnswer) -> str:
+    """The quoted lines, each after its line number in a block quote; the rows of a table
+    (whose rule line the quote skips) as a table again, not as raw pipes: the caption's range
+    names their lines."""
     ellipsis = "…"
-    st.markdown("\n".join(
-        f"> {q.line}: " + safe_markdown(f"{ellipsis if q.partial else ''}{q.text}"
-                                        f"{ellipsis if q.partial else ''}") + "  "
-        for q in extractive.lines))
+    groups: list[tuple[bool, list[str]]] = []  # (a table?, its Markdown lines)
+    for q in extractive.lines:
+        row = bool(TABLE_ROW.match(q.text))
+        text = safe_markdown(f"{ellipsis if q.partial else ''}{q.text}"
+                             f"{ellipsis if q.partial else ''}")
+        if not groups or groups[-1][0] != row:
+            groups.append((row, []))
+        groups[-1][1].append(text if row else f"> {q.line}: {text}  ")
+    return "\n\n".join(with_table_header("\n".join(lines)) if row else "\n".join(lines)
+                       for row, lines in groups)
 
 
 def show_answer(answer: Answer) -> None:
