@@ -723,7 +723,8 @@ def check_citations(
         # list apart from the one before it
         dangling = removed_before and leans_on_previous(claim)
         labels.add(label)
-        if repeat or vacuous or dangling or is_meta(claim) or addresses_the_model(claim):
+        if repeat or vacuous or dangling or is_meta(claim) or addresses_the_model(claim) \
+                or introduces_a_figure(claim):
             removed_before = dangling  # a sentence after a dangling one dangles too
             seen.append(said)
             non_answers.append(claim)
@@ -766,7 +767,7 @@ def check_citations(
                   if not _emptied(unmask(line, spans))]  # a formula is a claim
     while kept_lines and (not kept_lines[-1].strip() or is_intro(kept_lines[-1])):
         kept_lines.pop()  # "实现步骤：" whose steps were all taken out introduces nothing
-    body = renumber("\n".join(kept_lines))
+    body = unnumber_lone_item(renumber("\n".join(kept_lines)))
     body = re.sub(r"\n{3,}", "\n\n", unmask(body, spans)).strip()
     return CheckedText(body, removed, counts["attached"], tuple(unsupported), tuple(non_answers),
                        counts["repointed"], counts["dropped"], tuple(checks))
@@ -922,6 +923,41 @@ def is_meta(sentence: str) -> bool:
     bare = _MARKER.sub("", sentence).strip()
     return bool(_META.search(bare)) and len(bare) < META_CHARS or \
         bool(_ABOUT_PASSAGE.match(bare))
+
+
+_FIGURE_INTRO = re.compile(
+    r"^\s*(?:[-*]\s*)?(?:如下图|下图|上图|如图|见图|图中|the (?:following |next )?figure|"
+    r"the figure below|see (?:the )?figure)[^。.!?！？]*[：:]\s*$", re.IGNORECASE)
+
+
+def introduces_a_figure(sentence: str) -> bool:
+    """A line that only leads into a picture ("下图是不同隐含层的学习速率：", dev2:c0): the chat
+    shows no note images, so it promises what the student never sees.
+
+    >>> introduces_a_figure("下图是不同隐含层的学习速率[1]：")
+    True
+    >>> introduces_a_figure("如图所示，梯度逐层变小[1]。")
+    False
+    """
+    return bool(_FIGURE_INTRO.match(_MARKER.sub("", sentence)))
+
+
+def unnumber_lone_item(text: str) -> str:
+    """``text`` without the "1. " of a numbered list left with one item (the checker took out
+    the others: "区别在于：\\n1. 任务目标：…" reads as a list cut short).
+
+    >>> unnumber_lone_item("区别在于：\\n1. 任务目标：不同[1]。")
+    '区别在于：\\n任务目标：不同[1]。'
+    >>> unnumber_lone_item("1. a\\n2. b")
+    '1. a\\n2. b'
+    """
+    lines = text.split("\n")
+    numbered = [i for i, line in enumerate(lines)
+                if (match := _NUMBERED.match(line)) and not match.group(1)]
+    if len(numbered) == 1:
+        line = lines[numbered[0]]
+        lines[numbered[0]] = line[_NUMBERED.match(line).end():]
+    return "\n".join(lines)
 
 
 _TO_THE_MODEL = re.compile(
