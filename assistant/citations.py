@@ -292,8 +292,8 @@ def leans_on_previous(sentence: str) -> bool:
 
 
 _CONCLUSION = re.compile(
-    r"^(\s*(?:[-*]\s*)?)(?:因此|所以|因而|故而|由此可见|可见|"
-    r"therefore|thus|hence|consequently|as a result|so)\s*[，,]?\s*", re.IGNORECASE)
+    r"^(\s*(?:[-*]\s*)?)(?:(?:因此|所以|因而|故而|由此可见)\s*[，,]?|可见\s*[，,]|"
+    r"(?:therefore|thus|hence|consequently|as a result|so)\b\s*,?)\s*", re.IGNORECASE)
 _CAUSAL = re.compile(r"因此|所以|因而|从而|故|由此|可见|导致|使得|因为|由于|为了|"
                      r"therefore|thus|hence|consequently|as a result|because|since|"
                      r"\bso\b|leads? to|causes?", re.IGNORECASE)
@@ -311,6 +311,10 @@ def unstated_conclusion(sentence: str, passage_texts: Sequence[str]) -> str:
     '所以 tanh 收敛更快[1]。'
     >>> unstated_conclusion("Therefore, the rate decays[1].", ["The rate decays by a factor."])
     'The rate decays[1].'
+    >>> unstated_conclusion("Some rates decay[1].", ["Some rates decay by a factor."])
+    'Some rates decay[1].'
+    >>> unstated_conclusion("可见光的波长更短[1]。", ["可见光的波长更短。"])
+    '可见光的波长更短[1]。'
     """
     match = _CONCLUSION.match(sentence)
     if not match:
