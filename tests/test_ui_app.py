@@ -72,7 +72,11 @@ def test_chat_answers_with_sources(app_env, sample_library):
     assert "Generation is unavailable" not in texts(app)
     assert marker_numbers(reply.text)  # it cites a passage
     shown = [m.value for m in app.chat_message[1].markdown]
-    assert any("[" in text and text.strip() for text in shown), shown  # the answer is on the page
+    if reply.only_quotes:  # the model only repeated the quoted lines: they are the answer, once
+        first = reply.extractive.lines[0].line
+        assert sum(text.count(f"> {first}: ") for text in shown) == 1, shown
+    else:
+        assert any("[" in text and text.strip() for text in shown), shown  # the answer is shown
     exported = app.sidebar.get("download_button")
     assert exported  # the conversation can be exported once it has an exchange
 
