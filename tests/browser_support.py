@@ -105,6 +105,13 @@ def page_fixture(browser) -> Iterator[object]:
         yield fresh
 
 
+def wait_until_idle(page, timeout_ms: int = 120_000) -> None:
+    """Until the app's script run has ended (the attribute Streamlit's own browser tests wait
+    on): a click made while a run is still drawing the page can be lost with it."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        timeout=timeout_ms)
+
+
 def screenshot(page, tmp_path: Path, name: str, full_page: bool = True) -> Path:
     """Save a screenshot in the test's directory, and in ``$STUDY_SCREENSHOTS`` when set (how
     the README's pictures are made)."""

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
+from browser_support import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy, wait_until_idle
 from conftest import REPO_ROOT
 
 from ground.database import LIBRARY_FILE_NAME
@@ -70,10 +70,22 @@ def answer_one_question(page, topic: str) -> str:
     """Start a practice run on ``topic``, answer its first question; the question's text."""
     page.get_by_test_id("stSidebarNav").get_by_text("Practice").click()
     page.get_by_text("question bank:").wait_for(timeout=120_000)  # the page is drawn whole
+    wait_until_idle(page)
     page.get_by_role("textbox", name="Topic").fill(topic)
-    page.get_by_role("button", name="Start practice").click()
+    start = page.get_by_role("button", name="Start practice")
     caption = page.get_by_text("Question 1 of")
-    caption.wait_for(timeout=120_000)
+    start.click()
+    try:
+        caption.wait_for(timeout=30_000)
+    except Exception:  # the click was lost if the run is over and the form is still shown
+        wait_until_idle(page)
+        if start.is_visible():
+            start.click()
+    try:
+        caption.wait_for(timeout=120_000)
+    except Exception as error:  # say what the page showed instead
+        shown = page.get_by_test_id("stMain").inner_text()
+        raise AssertionError(f"no question for {topic!r}; the page shows: {shown[:800]}") from error
     main = page.get_by_test_id("stMain")
     submit = main.get_by_role("button", name="Submit")
     submit.wait_for(timeout=60_000)  # drawn after the answer widget
