@@ -21,7 +21,9 @@ contributes its lines around the question's terms instead. Prompt reading runs a
 on 2 cores, so the first token costs about (prompt tokens - ~90 cached) / 76 s: two Q&A
 sections are 400-1,000 prompt tokens, 5-12 s. Every sentence of the answer is then checked
 against the passages (``assistant.citations``); when none survives, the answer is the notes'
-quoted lines, never nothing.
+quoted lines, never nothing. A question asked in the notes' other language gets the quote
+translated instead of explained (``assistant.quote_translation``): across languages the checker
+cannot tell a passage's point from a borrowed one.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from assistant.budget import excerpt, query_terms, trim_to_tokens
 from assistant.citations import (
@@ -60,6 +63,12 @@ from assistant.prompts import (
     section_title,
 )
 from assistant.query_translation import search_across_languages
+from assistant.quote_translation import (
+    checked_translation,
+    needs_translation,
+    translation_max_tokens,
+    translation_messages,
+)
 from assistant.retrieval import Citation, Passage, Retriever
 from assistant.session import HISTORY_TOKENS, Turn, history_messages
 from ground.records import Hit
@@ -74,6 +83,7 @@ PROMPT_BUDGET = 600
 notes 600 and above make the same prompts (two Q&A sections fit in 600)."""
 MIN_PART_TOKENS = 80  # what is left below this is not worth a further passage
 EXPLAIN_MAX_TOKENS = 320  # an explanation of 3-6 sentences; a cut one is trimmed
+TRANSLATION_MAX_TOKENS = 480  # the quote translated (five list items in English: ~330)
 OFFLINE_PASSAGE_TOKENS = 160  # per passage shown when no model can run
 SAFETY_TOKENS = 8  # token counts of pieces and of the whole differ by a few at the joins
 
@@ -96,6 +106,7 @@ class Answer:
     repointed_markers: int = 0
     checks: tuple[SentenceCheck, ...] = ()  # one per sentence of the model's text
     untreated: tuple[str, ...] = ()  # names in the question the notes never explain
+    translated: bool = False  # the text translates the quote (asked in the notes' other language)
 
     @property
     def only_quotes(self) -> bool:
@@ -114,7 +125,7 @@ class Answer:
             "nearest_topics": [c.as_json() for c in self.nearest_topics],
             "untreated": list(self.untreated),
             "removed_markers": self.removed_markers, "attached_markers": self.attached_markers,
-            "repointed_markers": self.repointed_markers,
+            "repointed_markers": self.repointed_markers, "translated": self.translated,
         }
 
 
@@ -152,7 +163,8 @@ class Explanation:
     retriever: Retriever
     extractive: ExtractiveAnswer | None = None  # ready before any token
     profile: LibraryProfile | None = None
-    preparation: Callable[[], tuple[list[Passage], Prompt]] | None = None  # see prepare()
+    preparation: Callable[[], Prepared] | None = None  # see prepare()
+    translating: bool = False  # the prompt asks for the quote translated (quote_translation)
     _pieces: list[str] = field(default_factory=list)
     _tokens: Iterator[str] | None = None
     _cancel: threading.Event = field(default_factory=threading.Event)
@@ -164,8 +176,9 @@ class Explanation:
         other language (a model call), the third section, the prompt."""
         if self.preparation is not None:
             preparation, self.preparation = self.preparation, None
-            self.given, self.planned = preparation()
-            self.extractive = renumbered(self.extractive, self.given)
+            self.given, self.planned, quote, self.translating = preparation()
+            self.extractive = quote if self.translating else renumbered(self.extractive,
+                                                                        self.given)
 
     @property
     def passages(self) -> list[Passage]:
@@ -259,6 +272,8 @@ class Explanation:
                           notice=f"generation is unavailable: {self.generator.reason}", **base)
         stats = self.stats
         cut = stats is not None and stats.finish_reason in ("length", "cancelled")
+        if self.translating:
+            return self._translation(text, cut, base)
         checked = check_citations(without_echo(text, EXPLAIN_TASKS.get(self.language, "")),
                                   self.passages, self.retriever.embedder, self.question,
                                   self.profile, cut=cut)
@@ -281,6 +296,20 @@ class Explanation:
                       removed_markers=checked.removed, attached_markers=checked.attached,
                       non_answers=checked.non_answers, repointed_markers=checked.repointed,
                       checks=checked.checks, **base)
+
+
+    def _translation(self, text: str, cut: bool, base: dict) -> Answer:
+        """The quote translated: its lines checked (``quote_translation``), each citing it;
+        when none is left, the quote itself."""
+        quoted = self.extractive
+        shown, dropped = checked_translation(text, quoted, self.language, cut)
+        notice = MESSAGES["cancelled"][self.language] if self._cancel.is_set() else ""
+        if not _has_claim(shown) and not notice:
+            notice = MESSAGES["nothing_checked"][self.language] if text.strip() else ""
+            shown = quoted_answer(quoted)
+        return Answer(text=shown, citations=self.citations, generated=bool(text.strip()),
+                      unsupported=dropped, notice=notice, translated=shown != quoted_answer(quoted),
+                      **base)
 
 
 def start_explanation(
@@ -315,7 +344,7 @@ def start_explanation(
         return Explanation(question, language, passages, coverage, generator, None, retriever,
                            quoted, profile)
 
-    def preparation() -> tuple[list[Passage], Prompt]:
+    def preparation() -> Prepared:
         found = hits
         if search_mode in (None, "hybrid"):
             found = search_across_languages(retriever, generator, query, len(hits),
@@ -326,11 +355,38 @@ def start_explanation(
         passages, messages, tokens = build_prompt(
             generator, sections, question, language, history or [],
             min(max_tokens, EXPLAIN_MAX_TOKENS), prompt_budget, passage_tokens, terms)
-        return passages, Prompt(messages, tokens, temperature)
+        quote = quote_among(quoted, passages, question, terms)
+        if needs_translation(quote, language):
+            return Prepared(passages, Prompt(translation_messages(quote, language),
+                                             translation_max_tokens(quote, generator.count_tokens,
+                                                                    TRANSLATION_MAX_TOKENS),
+                                             temperature), quote, True)
+        return Prepared(passages, Prompt(messages, tokens, temperature), quoted, False)
 
     preview = [Passage(i, hit, hit.chunk.text) for i, hit in enumerate(chosen, start=1)]
     return Explanation(question, language, preview, coverage, generator, None, retriever,
                        quoted, profile, preparation)
+
+
+class Prepared(NamedTuple):
+    """What ``Explanation.prepare`` sets: the prompt's passages, the prompt, the quote, and
+    whether the prompt asks for that quote translated."""
+
+    passages: list[Passage]
+    prompt: Prompt
+    quote: ExtractiveAnswer | None
+    translating: bool
+
+
+def quote_among(quoted: ExtractiveAnswer | None, passages: list[Passage], question: str,
+                terms) -> ExtractiveAnswer | None:
+    """The first quote, numbered as its chunk is among ``passages``; if the prompt's sections
+    left it out (the search in the notes' language found better ones: "what's the difference
+    between pre-training and fine-tuning?" first quoted 题目 1, then read 题目 3, "什么是微调？与
+    预训练有什么区别？"), the quote of passage [1]."""
+    if quoted is not None and any(p.hit.chunk.id == quoted.citation.chunk_id for p in passages):
+        return renumbered(quoted, passages)
+    return quote_of(question, terms, [p.hit for p in passages])
 
 
 def renumbered(quoted: ExtractiveAnswer | None,

@@ -273,7 +273,7 @@ def answer_once(assistant, library, profile, item, design) -> dict:
                          "unsupported": list(answer.unsupported),
                          "non_answers": list(answer.non_answers),
                          "repointed": answer.repointed_markers, "notice": answer.notice,
-                         "only_quotes": answer.only_quotes,
+                         "only_quotes": answer.only_quotes, "translated": answer.translated,
                          "untreated": list(answer.untreated)}
     else:
         hits = library.search(search_query(question, []), k=5)

@@ -13,6 +13,7 @@ from assistant_support import generator_fixture  # noqa: F401 (fixture)
 
 from assistant.citations import marker_numbers
 from assistant.facade import Assistant
+from assistant.language import detect_language
 from ui.cli import main
 
 pytestmark = pytest.mark.slow
@@ -69,6 +70,29 @@ def test_a_bound_on_the_gradient_norm_is_answered_from_gradient_clipping(full_an
     assert headings and any("梯度裁剪" in h for h in headings)
     assert all(check.verdict != "unsupported" or check.sentence not in answer.text
                for check in answer.checks)
+
+
+APPLICATIONS = {"游戏": ("game",), "自动驾驶": ("autonomous", "self-driving"),
+                "机器人": ("robot",), "资源分配": ("resource",)}
+
+
+def test_an_english_question_over_chinese_notes_gets_the_quote_in_english(full_answers):
+    """Asked to explain, the model added robotics to a quote naming games and autonomous
+    driving, and cited it (r13, both judges). The translation of the quote names an application
+    if and only if the quote does, each line citing the quote's passage."""
+    answer = full_answers.explain("what are some real-world uses of reinforcement learning?"
+                                  ).finish()
+    quoted = answer.extractive
+    assert quoted is not None and quoted_lines_are_the_notes(quoted)
+    assert answer.translated and answer.generated and not answer.notice
+    text = answer.text.lower()
+    named = {chinese for chinese, english in APPLICATIONS.items()
+             if any(word in text for word in english)}
+    assert named == {chinese for chinese in APPLICATIONS if chinese in quoted.text}, (
+        answer.text, quoted.text)
+    assert "游戏" in named and "自动驾驶" in named
+    assert set(marker_numbers(answer.text)) == {quoted.citation.number}
+    assert detect_language(answer.text) == "en" and "?" not in answer.text
 
 
 @pytest.mark.parametrize("question", ["朴素贝叶斯为什么叫“朴素”？",

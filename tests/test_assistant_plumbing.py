@@ -613,3 +613,31 @@ def test_an_explanation_that_only_restates_the_question_is_not_called_unsupporte
     answer = explanation.finish()
     assert answer.non_answers and not answer.unsupported and answer.only_quotes
     assert "既能在资料中找到依据、又回答了问题" in answer.notice  # true of a restatement too
+
+
+def test_a_question_in_the_notes_other_language_gets_the_quote_translated(tmp_path, fake_settings):
+    """An English question over Chinese notes: the model is asked to translate the quoted
+    lines (not to explain from its own knowledge); each line of the reply cites the quote's
+    passage, and a line naming what the quote never names (a person, a year) is dropped."""
+    from fakes import FakeModelsLibrary
+
+    note = tmp_path / "clipping.md"
+    note.write_text("# 训练技巧\n\n## gradient clipping\n\n"
+                    "梯度裁剪（gradient clipping）把梯度的范数限制在阈值以内。\n"
+                    "它用来防止梯度爆炸。\n", encoding="utf-8")
+    with FakeModelsLibrary.open(fake_settings.replace(home=tmp_path / "home")) as library:
+        library.ingest([note])
+        generator = ScriptedGenerator()
+        generator.enqueue("什么是梯度裁剪（gradient clipping）？",  # the question, translated
+                          "Gradient clipping limits the norm of the gradient to a threshold.\n"
+                          "It is used to prevent exploding gradients.\n"
+                          "It was proposed by Pascanu et al. in 2013.")
+        explanation = start_explanation(library, generator, "What is gradient clipping?")
+        assert explanation.extractive is not None and "阈值" in explanation.extractive.text
+        answer = explanation.finish()
+    task = generator.prompts[-1].messages[-1].content
+    assert "Translate passage [1]" in task and "把梯度的范数限制在阈值以内" in task
+    assert answer.translated and answer.generated and not answer.notice
+    assert answer.text == ("Gradient clipping limits the norm of the gradient to a threshold[1].\n"
+                           "It is used to prevent exploding gradients[1].")
+    assert answer.unsupported == ("It was proposed by Pascanu et al. in 2013.",)

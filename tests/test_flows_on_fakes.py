@@ -161,6 +161,32 @@ def test_chat_shows_an_explanation_that_copies_the_quote_once(app_home, fake_mod
     assert shown.count("> 41: ") == 1 and "以避免梯度爆炸或消失[1]" not in shown, shown
 
 
+def test_chat_shows_an_english_question_the_quote_translated(tmp_path, fake_models, monkeypatch,
+                                                             capsys):
+    # Chinese notes, an English question: searched in Chinese too, then the quote translated
+    note = tmp_path / "notes" / "clipping.md"
+    note.parent.mkdir()
+    note.write_text("# 训练技巧\n\n## gradient clipping\n\n"
+                    "梯度裁剪（gradient clipping）把梯度的范数限制在阈值以内。\n", encoding="utf-8")
+    home = tmp_path / "home"
+    assert main(["--home", str(home), "ingest", str(note)]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("STUDY_HOME", str(home))
+    monkeypatch.setenv("STUDY_UI_LANGUAGE", "en")
+    fake_models.enqueue("什么是梯度裁剪（gradient clipping）？",
+                        "Gradient clipping limits the norm of the gradient to a threshold.")
+    app = open_app()
+    app.chat_input[0].set_value("What is gradient clipping?").run()
+    assert not app.exception, app.exception
+    reply = app.session_state["conversation"].exchanges[-1].reply
+    assert reply.translated and not reply.only_quotes and not reply.notice
+    assert "Translate passage [1]" in fake_models.prompts[-1].messages[-1].content
+    shown = "\n".join(m.value.replace("\\", "") for m in app.chat_message[1].markdown)
+    assert "> 5: " in shown and "to a threshold[1]." in shown, shown
+    captions = " ".join(c.value for c in app.chat_message[1].caption)
+    assert "translated line by line" in captions, captions
+
+
 def test_chat_follow_up_sends_the_conversation(app_home, fake_models):
     fake_models.enqueue("梯度裁剪限制梯度的大小[1]。", "它防止梯度爆炸[1]。")
     app = open_app()

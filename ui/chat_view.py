@@ -134,6 +134,8 @@ def quote_markdown(extractive: ExtractiveAnswer) -> str:
 def show_answer(answer: Answer) -> None:
     if not answer.only_quotes:  # else the quote above is the answer: its lines, once
         st.markdown(model_markdown(answer_text(answer)))
+    if answer.translated:
+        st.caption(t("translated"))
     if answer.notice and answer.notice not in ("（已停止）", "(stopped)"):
         st.caption(escape_markdown(notice_text(answer.notice)))
     if answer.unsupported:

@@ -78,11 +78,13 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
         explanation.cancel()
     answer = explanation.finish()
     changed = answer.attached_markers or answer.removed_markers or answer.repointed_markers or \
-        answer.unsupported or answer.non_answers
+        answer.unsupported or answer.non_answers or answer.translated
     if (not streaming or changed) and not answer.only_quotes:  # else: the quote, once
         if streaming:
             print("\nchecked:")
         print(answer.text)
+        if answer.translated:
+            print("(the quoted lines above, translated)")
     if answer.extractive is not None and first_quote is not None and \
             answer.extractive.location() != first_quote.location():
         print()  # the answer rests on another section: its own lines

@@ -1,0 +1,149 @@
+"""The notes' quoted lines translated, for a question asked in the notes' other language.
+
+An English question over Chinese notes (or the reverse) was answered by a free explanation in
+the question's language, and the claim checker cannot check it: across languages it has only
+the embedder's cosine, which barely tells a passage's point from a borrowed one (r13, sample:c12:
+"In robotics, RL can help robots…", lead 0.033 over the background, was kept as a citation of a
+passage that never names robotics, as were the lines that did come from it, leads 0.027-0.036).
+Two judges counted every bad citation of that round on such answers.
+
+So the explanation becomes a translation of the quote the student already sees: the 1.5B model
+translates a few lines of its notes faithfully (sample:c1, c5, c10, c12 read by hand, 4-14 s on 2
+cores), where asked to explain it pads with what it knows. Every line of the translation cites
+the quote's passage; a line naming what the quote never names (a Latin name, an acronym, a
+number) is dropped, and so is a line cut by the token limit; a preface ("Sure, here is the
+translation"), the section's title translated ("What is fine-tuning?") and a source line copied
+back are left out.
+
+>>> from assistant.extractive import ExtractiveAnswer, QuotedLine
+>>> from assistant.retrieval import Citation
+>>> quote = ExtractiveAnswer(Citation(2, 7, "a.md", "RL", 1, 3, None),
+...     (QuotedLine(1, "强化学习适用于游戏、自动驾驶等。"), QuotedLine(2, "例如 AlphaGo。")),
+...     "answer")
+>>> checked_translation("What is RL? It suits games and autonomous driving.\\n"
+...                     "For example, AlphaGo and OpenAI Five.\\n", quote, "en")
+('It suits games and autonomous driving[2].', ('For example, AlphaGo and OpenAI Five.',))
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.citations import _LATIN_NAME, is_claim, with_marker
+from assistant.extractive import ExtractiveAnswer
+from assistant.generator import Message
+from assistant.language import detect_language
+from assistant.prompts import SYSTEM, compact, defuse, tag_section
+
+TASKS = {
+    "en": ("Translate passage [{n}], lines from the student's notes, into English, line by line, "
+           "in the same order. Translate only: keep every point and example it gives, add "
+           "nothing, and use the standard English term for each technical term. Reply with the "
+           "translation only."),
+    "zh": ("把资料[{n}]（学生笔记中的几行）逐行翻译成简体中文，顺序不变。"
+           "只翻译：保留其中每个要点和例子，不添加任何内容，术语用该领域的标准中文译名。只回复译文。"),
+}
+MAX_TOKENS_PER_SOURCE_TOKEN = 2.5  # an English line is longer in tokens than its Chinese source
+EXTRA_TOKENS = 40
+_MARKER = re.compile(r"\s*[\[【［]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]】］]")
+_NUMBERING = re.compile(r"^\s*(?:[-*•]\s*|\d+[.、)）]\s*|[（(]\d+[)）]\s*)")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_QUESTIONS = re.compile(r"^(?:\s*[^.!?。！？\n]*[?？])+\s*")  # the section title, translated
+_PREFACE = re.compile(r"\s*(?:[-*]\s*)?(?:sure\b|here is|here's|below is|(?:the )?(?:english )?"
+                      r"translation\b|以下是|下面是|译文)", re.IGNORECASE)
+_COMPLETE = re.compile(r"[。！？.!?:：；;）)\"”]\s*$")
+
+
+def needs_translation(quoted: ExtractiveAnswer | None, language: str) -> bool:
+    """The quote is prose in another language than the question's (code, formulas and tables
+    read the same in any language, and a marker would break them)."""
+    return (quoted is not None and quoted.kind not in ("code", "formula")
+            and not any(line.text.lstrip().startswith("|") for line in quoted.lines)
+            and detect_language(quoted.text) != language)
+
+
+def source_text(quoted: ExtractiveAnswer) -> str:
+    """The quoted lines as the model reads them: no Markdown marks, no images."""
+    return compact(quoted.text)
+
+
+def translation_messages(quoted: ExtractiveAnswer, language: str) -> tuple[Message, ...]:
+    """The system prompt (kept first for the KV cache), the quote as data under its section,
+    the task last. The question stays out: given for its terms, before or after the task, the
+    model translated it instead of the quote."""
+    number = quoted.citation.number
+    section = tag_section(quoted.citation.heading.split(" > ")[-1]).replace('"', "'")
+    task = TASKS.get(language, TASKS["en"]).format(n=number)
+    return (SYSTEM, Message("user", f'<passage id={number} section="{defuse(section)}">\n'
+                                    f"{defuse(source_text(quoted))}\n</passage>\n\n{task}"))
+
+
+def translation_max_tokens(quoted: ExtractiveAnswer, count, cap: int) -> int:
+    """Room for a translation of the quote, at most ``cap``."""
+    return min(cap, int(count(source_text(quoted)) * MAX_TOKENS_PER_SOURCE_TOKEN) + EXTRA_TOKENS)
+
+
+def names_of(line: str) -> set[str]:
+    """What a translation line may only copy: Latin names (lower-cased) and numbers, its list
+    numbering aside.
+
+    >>> sorted(names_of("2. Select a model pretrained on ImageNet, such as a CNN (2012)."))
+    ['2012', 'cnn', 'imagenet', 'model', 'pretrained', 'select', 'such']
+    """
+    bare = _NUMBERING.sub("", line)
+    return ({m.group(0).lower() for m in _LATIN_NAME.finditer(bare)}
+            | set(_NUMBER.findall(bare)))
+
+
+_PROPER = re.compile(  # an acronym, a CamelCase or digit-bearing name, a capitalized word
+    r"\b[A-Z]{2,}s?\b|\b[A-Za-z]*[a-z][A-Z][A-Za-z0-9]*\b|\b[A-Za-z]+\d[A-Za-z0-9]*\b"
+    r"|(?<![.:!?;]\s)(?<!^)\b[A-Z][a-z]+\b")
+
+
+def adds_a_name(line: str, source: str, language: str) -> bool:
+    """A line naming what the source never names: in Chinese, any Latin word or number the
+    source lacks; in English, where every word is Latin, a number or a name (an acronym, a
+    CamelCase or digit-bearing name, a capitalized word inside a sentence).
+
+    >>> adds_a_name("It is used in robotics, as in AlphaGo.", "强化学习用于游戏。", "en")
+    True
+    >>> adds_a_name("It helps robots learn, as Waymo showed.", "强化学习用于游戏。", "en")
+    True
+    >>> adds_a_name("1. Image encoding: Extract CNN features.", "1. 图像编码：用 CNN 提取特征。",
+    ...             "en")
+    False
+    >>> adds_a_name("LSTM solves the vanishing gradients of RNNs.", "LSTM 解决 RNN 的问题", "en")
+    False
+    >>> adds_a_name("例如 divergence 问题。", "avoids exploding gradients", "zh")
+    True
+    """
+    lowered = source.lower()
+    bare = _NUMBERING.sub("", line).strip()
+    if language == "en":
+        names = {re.sub(r"(?<=[A-Z])s$", "", m.group(0)).lower()  # RNNs: the RNN
+                 for m in _PROPER.finditer(bare)}
+        names |= set(_NUMBER.findall(bare))
+    else:
+        names = names_of(bare)
+    return any(name not in lowered for name in names)
+
+
+def checked_translation(text: str, quoted: ExtractiveAnswer,
+                        language: str, cut: bool = False) -> tuple[str, tuple[str, ...]]:
+    """The translation's lines that name nothing new, each citing the quote's passage, and
+    the lines dropped. A line cut by the token limit (``cut``, no closing mark) is dropped."""
+    source = source_text(quoted)
+    lines = [_QUESTIONS.sub("", _MARKER.sub("", line)).rstrip()
+             for line in text.strip().split("\n")]
+    lines = [line for line in lines if line.strip()]
+    if cut and lines and not _COMPLETE.search(lines[-1]):
+        lines.pop()
+    kept, dropped = [], []
+    for line in lines:
+        if _PREFACE.match(line) or detect_language(line) != language:
+            continue  # "Sure, here is the translation:", or a source line copied back
+        if adds_a_name(line, source, language):
+            dropped.append(line.strip())
+        else:
+            kept.append(with_marker(line, quoted.citation.number) if is_claim(line) else line)
+    return "\n".join(kept), tuple(dropped)
