@@ -94,6 +94,12 @@ def load_questions(library: str, data: Path = DATA) -> list[dict]:
     return rows
 
 
+def notes_languages(item: dict) -> list[str]:
+    """The languages of the notes holding a question's gold sections."""
+    languages = item.get("notes_lang", [])
+    return languages if isinstance(languages, list) else [languages]
+
+
 def open_library(home: str):
     from index.library import Library
 
@@ -240,6 +246,9 @@ def run_answers(args) -> None:
     items = [i for i in load_questions(args.library, args.data) if i["id"] not in done]
     if args.only_covered:
         items = [i for i in items if i["covered"]]
+    if args.cross_language:
+        items = [i for i in items if i.get("lang") in ("zh", "en")
+                 and i["lang"] not in notes_languages(i)]
     items = items[args.start: args.start + args.count] if args.start else items[: args.count]
     library.search("warm up", k=1)
     if args.design == "new":
@@ -384,6 +393,8 @@ def main() -> None:
     parser.add_argument("--tag", default="", help="appended to the run file names (_r3)")
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--only-covered", action="store_true")
+    parser.add_argument("--cross-language", action="store_true",
+                        help="only questions asked in another language than their notes'")
     parser.add_argument("--budgets", type=int, nargs="+", default=[300, 600, 900, 1200])
     parser.add_argument("--max-tokens", type=int, default=160)
     parser.add_argument("--questions", nargs="+", default=["梯度消失和梯度爆炸是什么？"])

@@ -184,7 +184,7 @@ def test_chat_shows_an_english_question_the_quote_translated(tmp_path, fake_mode
     shown = "\n".join(m.value.replace("\\", "") for m in app.chat_message[1].markdown)
     assert "> 5: " in shown and "to a threshold[1]." in shown, shown
     captions = " ".join(c.value for c in app.chat_message[1].caption)
-    assert "translated line by line" in captions, captions
+    assert "translation of the quoted lines" in captions, captions
 
 
 def test_chat_follow_up_sends_the_conversation(app_home, fake_models):

@@ -136,9 +136,10 @@ LABELS: dict[str, tuple[str, str]] = {
     # explain: the notes' own answer above the model's explanation
     "notes_answer": ("笔记原文", "From your notes"),
     "non_answers": ("以下句子只是复述了问题，已删去：", "Removed, restating the question:"),
-    "translated": ("上面是笔记原文的译文，每行出自引用的原文；没有另加解释。",
-                   "Above: the quoted lines of your notes, translated line by line; nothing "
-                   "is added to them."),
+    "translated": ("上面是模型对引用原文的逐行翻译，每行都引用原文；"
+                   "名称和数字已与原文核对，措辞没有核对。",
+                   "Above: the model's translation of the quoted lines, each citing them; its "
+                   "names and numbers are checked against the quote, its wording is not."),
     # chat: state, sources, loading (issue 14)
     "welcome_compare": ("输入 2 到 4 个要比较的概念，例如：L1 正则化 vs L2 正则化",
                         "Name 2 to 4 concepts to compare, e.g. L1 regularization vs L2"),

@@ -84,7 +84,7 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
             print("\nchecked:")
         print(answer.text)
         if answer.translated:
-            print("(the quoted lines above, translated)")
+            print("(the quoted lines above, translated by the model)")
     if answer.extractive is not None and first_quote is not None and \
             answer.extractive.location() != first_quote.location():
         print()  # the answer rests on another section: its own lines
