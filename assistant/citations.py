@@ -117,6 +117,15 @@ def clean_markers(text: str, valid: set[int]) -> tuple[str, int]:
     return _MARKER_AFTER_END.sub(lambda m: m.group(3) + m.group(1) + m.group(2), cleaned), removed
 
 
+def without_markers(text: str) -> str:
+    """``text`` with its ``[n]`` markers (any bracket style) taken out.
+
+    >>> without_markers("它限制梯度[1]。见【2, 3】")
+    '它限制梯度。见'
+    """
+    return _MARKER.sub("", text)
+
+
 def is_claim(sentence: str) -> bool:
     letters = sum(1 for c in _MARKER.sub("", sentence) if c.isalnum() or is_han(c))
     return letters >= MIN_CLAIM_LETTERS
@@ -453,7 +462,7 @@ def support_matrix(
 
 
 _CLAUSE_BREAK = re.compile(r"[，,；;：:、。！？!?\n]")
-_LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9\-]{2,}")
+LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9\-]{2,}")
 _GLOSS = re.compile(r"[（(][^（()）]*[)）]")
 
 
@@ -500,7 +509,7 @@ def latin_names(claim: str, question: str) -> list[str]:
     """
     bare = _GLOSS.sub(" ", _MARKER.sub("", claim))
     asked = question.lower()
-    return [n for n in dict.fromkeys(m.group(0).lower() for m in _LATIN_NAME.finditer(bare))
+    return [n for n in dict.fromkeys(m.group(0).lower() for m in LATIN_NAME.finditer(bare))
             if n not in asked]
 
 

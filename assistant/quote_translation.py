@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.citations import _LATIN_NAME, is_claim, with_marker
+from assistant.citations import LATIN_NAME, is_claim, with_marker, without_markers
 from assistant.extractive import ExtractiveAnswer
 from assistant.generator import Message
 from assistant.language import detect_language
@@ -45,7 +45,6 @@ TASKS = {
 }
 MAX_TOKENS_PER_SOURCE_TOKEN = 2.5  # an English line is longer in tokens than its Chinese source
 EXTRA_TOKENS = 40
-_MARKER = re.compile(r"\s*[\[【［]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]】］]")
 _NUMBERING = re.compile(r"^\s*(?:[-*•]\s*|\d+[.、)）]\s*|[（(]\d+[)）]\s*)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _QUESTIONS = re.compile(r"^(?:\s*[^.!?。！？\n]*[?？])+\s*")  # the section title, translated
@@ -91,7 +90,7 @@ def names_of(line: str) -> set[str]:
     ['2012', 'cnn', 'imagenet', 'model', 'pretrained', 'select', 'such']
     """
     bare = _NUMBERING.sub("", line)
-    return ({m.group(0).lower() for m in _LATIN_NAME.finditer(bare)}
+    return ({m.group(0).lower() for m in LATIN_NAME.finditer(bare)}
             | set(_NUMBER.findall(bare)))
 
 
@@ -133,7 +132,7 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     """The translation's lines that name nothing new, each citing the quote's passage, and
     the lines dropped. A line cut by the token limit (``cut``, no closing mark) is dropped."""
     source = source_text(quoted)
-    lines = [_QUESTIONS.sub("", _MARKER.sub("", line)).rstrip()
+    lines = [_QUESTIONS.sub("", without_markers(line)).rstrip()
              for line in text.strip().split("\n")]
     lines = [line for line in lines if line.strip()]
     if cut and lines and not _COMPLETE.search(lines[-1]):
