@@ -44,6 +44,7 @@ from assistant.citations import (
 )
 from assistant.coverage import Coverage, assess_coverage, best_similarity
 from assistant.extractive import (
+    TABLE_ROW,
     TABLE_RULE,
     ExtractiveAnswer,
     asks_for_code,
@@ -297,19 +298,17 @@ class Explanation:
                       non_answers=checked.non_answers, repointed_markers=checked.repointed,
                       checks=checked.checks, **base)
 
-
     def _translation(self, text: str, cut: bool, base: dict) -> Answer:
         """The quote translated: its lines checked (``quote_translation``), each citing it;
         when none is left, the quote itself."""
-        quoted = self.extractive
-        shown, dropped = checked_translation(text, quoted, self.language, cut)
+        shown, dropped = checked_translation(text, self.extractive, self.language, cut)
         notice = MESSAGES["cancelled"][self.language] if self._cancel.is_set() else ""
-        if not _has_claim(shown) and not notice:
+        translated = _has_claim(shown) or bool(notice)
+        if not translated:
             notice = MESSAGES["nothing_checked"][self.language] if text.strip() else ""
-            shown = quoted_answer(quoted)
+            shown = quoted_answer(self.extractive)
         return Answer(text=shown, citations=self.citations, generated=bool(text.strip()),
-                      unsupported=dropped, notice=notice, translated=shown != quoted_answer(quoted),
-                      **base)
+                      unsupported=dropped, notice=notice, translated=translated, **base)
 
 
 def start_explanation(
@@ -539,15 +538,12 @@ def quoted_answer(quoted: ExtractiveAnswer) -> str:
     """The notes' quoted lines as the answer text, each line citing its passage (code is left
     as it stands, the marker after its block)."""
     number = quoted.citation.number
-    if quoted.kind in ("code", "formula") or \
-            any(TABLE_ROW.match(line.text) for line in quoted.lines):
-        # a marker inside code or a table breaks it
+    if quoted.keeps_its_form:  # a marker inside code or a table breaks it
         return with_table_header(quoted.text) + f"\n\n[{number}]"
     return "\n".join(with_marker(line.text, number) if is_claim(line.text) else line.text
                      for line in quoted.lines if not addresses_the_model(line.text))
 
 
-TABLE_ROW = re.compile(r"^\s*\|")  # a Markdown table's row
 _TABLE_RULE = re.compile(TABLE_RULE)
 
 

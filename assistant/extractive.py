@@ -102,6 +102,13 @@ class ExtractiveAnswer:
         return "\n".join(q.text for q in self.lines)
 
     @property
+    def keeps_its_form(self) -> bool:
+        """Code, a formula or a table: a marker inside would break it, and it reads the same
+        in any language."""
+        return self.kind in ("code", "formula") or \
+            any(TABLE_ROW.match(line.text) for line in self.lines)
+
+    @property
     def first_line(self) -> int:
         return self.lines[0].line
 
@@ -289,6 +296,7 @@ def _best_list(lines: list[str], terms: Sequence[str]) -> list[int]:
 
 _TOP_ITEM = re.compile(r"^(?:\d{1,2}[.)、]|[（(]\d{1,2}[）)])\s*\S")
 TABLE_RULE = r"^\s*\|?\s*:?-{3,}"  # a Markdown table's rule line ("| --- | :-- |")
+TABLE_ROW = re.compile(r"^\s*\|")  # a Markdown table's row
 _IMAGE_ONLY = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)\s*)+$|" + TABLE_RULE)
 
 

@@ -56,8 +56,7 @@ _COMPLETE = re.compile(r"[。！？.!?:：；;）)\"”]\s*$")
 def needs_translation(quoted: ExtractiveAnswer | None, language: str) -> bool:
     """The quote is prose in another language than the question's (code, formulas and tables
     read the same in any language, and a marker would break them)."""
-    return (quoted is not None and quoted.kind not in ("code", "formula")
-            and not any(line.text.lstrip().startswith("|") for line in quoted.lines)
+    return (quoted is not None and not quoted.keeps_its_form
             and detect_language(quoted.text) != language)
 
 

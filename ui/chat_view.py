@@ -13,8 +13,8 @@ from pathlib import Path
 import streamlit as st
 
 from assistant.compare import Comparison, Row
-from assistant.explain import MESSAGES, TABLE_ROW, Answer, with_table_header
-from assistant.extractive import ExtractiveAnswer
+from assistant.explain import MESSAGES, Answer, with_table_header
+from assistant.extractive import TABLE_ROW, ExtractiveAnswer
 from assistant.prompts import COMPARE_ASPECTS
 from assistant.retrieval import Citation, Passage
 from ground.records import Chunk, Hit
