@@ -641,3 +641,34 @@ def test_a_question_in_the_notes_other_language_gets_the_quote_translated(tmp_pa
     assert answer.text == ("Gradient clipping limits the norm of the gradient to a threshold[1].\n"
                            "It is used to prevent exploding gradients[1].")
     assert answer.unsupported == ("It was proposed by Pascanu et al. in 2013.",)
+
+
+def test_the_quote_comes_from_the_section_the_search_in_the_notes_language_puts_first(
+        tmp_path, fake_settings):
+    """An English question over Chinese notes is searched in English first (the quote the
+    student sees at once) and then, translated, in Chinese; when the Chinese search puts
+    another section first, that section's lines replace the first quote, so the quote, the
+    translation and the model's passage [1] are the same section."""
+    from fakes import FakeModelsLibrary
+
+    note = tmp_path / "notes.md"
+    note.write_text("# 训练技巧\n\n## 学习率\n\n"
+                    "学习率决定每一步更新的大小，和 gradient clipping 不是一回事。\n\n"
+                    "## 梯度裁剪\n\n"
+                    "梯度裁剪把梯度的范数限制在阈值以内。\n"
+                    "它用来防止梯度爆炸。\n", encoding="utf-8")
+    with FakeModelsLibrary.open(fake_settings.replace(home=tmp_path / "home")) as library:
+        library.ingest([note])
+        generator = ScriptedGenerator()
+        generator.enqueue("梯度裁剪是什么？",  # the question, translated
+                          "Gradient clipping limits the norm of the gradient to a threshold.\n"
+                          "It is used to prevent exploding gradients.")
+        explanation = start_explanation(library, generator, "What is gradient clipping?")
+        first = explanation.extractive
+        assert first is not None and "学习率" in first.text  # the English word matched
+        answer = explanation.finish()
+    assert answer.extractive is not None and "阈值" in answer.extractive.text
+    assert answer.extractive.citation.number == 1
+    task = generator.prompts[-1].messages[-1].content
+    assert "把梯度的范数限制在阈值以内" in task and "学习率决定" not in task
+    assert answer.text.startswith("Gradient clipping limits the norm")

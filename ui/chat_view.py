@@ -202,14 +202,16 @@ def follow_pending(pending: PendingReply, finished: Callable[[], bool],
         st.button(t("stop"), key="stop", on_click=pending.stop,
                   disabled=pending.stop_requested.is_set())
         sources_slot = st.empty()
-        drawn_text, sources_drawn, extractive_drawn = None, False, False
+        drawn_text, sources_drawn, drawn_quote = None, False, _NOT_DRAWN
         while True:
             done = finished()
             explanation = pending.explanation
-            if not extractive_drawn and explanation is not None:
+            # the quote goes out before the model reads, and is drawn again if the prompt's
+            # first section (the search in the notes' other language too) has another one
+            if explanation is not None and quote_key(explanation.extractive) != drawn_quote:
+                drawn_quote = quote_key(explanation.extractive)
                 with extractive_slot.container():
-                    show_extractive(explanation.extractive)  # before the model reads
-                extractive_drawn = True
+                    show_extractive(explanation.extractive)
             text = pending.text
             if text != drawn_text:
                 text_slot.markdown(model_markdown(text) + " ▌" if text else "")
@@ -222,6 +224,14 @@ def follow_pending(pending: PendingReply, finished: Callable[[], bool],
             if done:
                 return
             time.sleep(every)
+
+
+_NOT_DRAWN = ("not drawn",)
+
+
+def quote_key(quoted: ExtractiveAnswer | None) -> tuple | None:
+    """What a drawn quote shows: a new object with the same lines is not redrawn."""
+    return None if quoted is None else (quoted.citation.number, quoted.location(), quoted.text)
 
 
 def pending_status(pending: PendingReply) -> str:
