@@ -297,7 +297,10 @@ def _best_list(lines: list[str], terms: Sequence[str]) -> list[int]:
 _TOP_ITEM = re.compile(r"^(?:\d{1,2}[.)、]|[（(]\d{1,2}[）)])\s*\S")
 TABLE_RULE = r"^\s*\|?\s*:?-{3,}"  # a Markdown table's rule line ("| --- | :-- |")
 TABLE_ROW = re.compile(r"^\s*\|")  # a Markdown table's row
-_IMAGE_ONLY = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)\s*)+$|" + TABLE_RULE)
+DIRECTIVE = r"^\s*:[A-Za-z_-]+:(?:`[^`]*`)?\s*$"
+"""A line that is only a textbook directive (d2l's ``:label:`sec_dropout```, ``:end_tab:``):
+markup, never an answer (a Chinese question once got ":label:`sec_dropout`" as its quote)."""
+_NOT_TEXT = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)\s*)+$|" + TABLE_RULE + "|" + DIRECTIVE)
 
 
 def _outline(lines: list[str]) -> list[int]:
@@ -310,7 +313,7 @@ def _outline(lines: list[str]) -> list[int]:
     for item in items[: MAX_LINES // 2]:
         picked.append(item)
         after = next((i for i in range(item + 1, len(lines)) if lines[i].strip()
-                      and not _IMAGE_ONLY.match(lines[i])), None)
+                      and not _NOT_TEXT.match(lines[i])), None)
         if after is not None and not _TOP_ITEM.match(lines[after]) and \
                 not _HEADING.match(lines[after]) and len(plain(lines[item])) <= SUB_LABEL_CHARS:
             picked.append(after)
@@ -491,7 +494,8 @@ def _definition_block(lines: list[str], terms: Sequence[str]) -> list[int]:
 
 
 def _best_paragraph(lines: list[str], terms: Sequence[str]) -> list[int]:
-    runs = _paragraphs(lines, 0)
+    runs = [run for run in _paragraphs(lines, 0)
+            if not all(_NOT_TEXT.match(lines[i]) for i in run)]
     if not runs:
         return []
     scores = [term_hits(" ".join(lines[i] for i in run), terms) for run in runs]
@@ -509,7 +513,7 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
         text = lines[index].rstrip()
         partial = False
         code ^= bool(_FENCE.match(text))
-        if not code and (not text.strip() or _IMAGE_ONLY.match(text)):
+        if not code and (not text.strip() or _NOT_TEXT.match(text)):
             continue
         if not code and not is_list_item(text):  # "​\t梯度消失是指…": the book's indent
             text = text.lstrip(INDENT_CHARS)

@@ -50,6 +50,8 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _QUESTIONS = re.compile(r"^(?:\s*[^.!?。！？\n]*[?？])+\s*")  # the section title, translated
 _PREFACE = re.compile(r"\s*(?:[-*]\s*)?(?:sure\b|here is|here's|below is|(?:the )?(?:english )?"
                       r"translation\b|以下是|下面是|译文)", re.IGNORECASE)
+_ANNOUNCES_TRANSLATION = re.compile(r".*(?:翻译|译成|译为|translat).*[：:]\s*$", re.IGNORECASE)
+"""A line that introduces the translation ("学生笔记中的几行翻译成简体中文如下：")."""
 _COMPLETE = re.compile(r"[。！？.!?:：；;）)\"”]\s*$")
 
 
@@ -129,7 +131,16 @@ def adds_a_name(line: str, source: str, language: str) -> bool:
 def checked_translation(text: str, quoted: ExtractiveAnswer,
                         language: str, cut: bool = False) -> tuple[str, tuple[str, ...]]:
     """The translation's lines that name nothing new, each citing the quote's passage, and
-    the lines dropped. A line cut by the token limit (``cut``, no closing mark) is dropped."""
+    the lines dropped. A line cut by the token limit (``cut``, no closing mark) is dropped.
+
+    >>> from assistant.extractive import ExtractiveAnswer, QuotedLine
+    >>> from assistant.retrieval import Citation
+    >>> quote = ExtractiveAnswer(Citation(1, 3, "d.md", "Dropout", 9, 9, None),
+    ...     (QuotedLine(9, "Dropout zeroes out some neurons during training."),), "passage")
+    >>> checked_translation("学生笔记中的几行翻译成简体中文如下：\\n"
+    ...                     "在训练时，dropout 会把一些神经元置零。", quote, "zh")
+    ('在训练时，dropout 会把一些神经元置零[1]。', ())
+    """
     source = source_text(quoted)
     lines = [_QUESTIONS.sub("", without_markers(line)).rstrip()
              for line in text.strip().split("\n")]
@@ -138,7 +149,8 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
         lines.pop()
     kept, dropped = [], []
     for line in lines:
-        if _PREFACE.match(line) or detect_language(line) != language:
+        if _PREFACE.match(line) or _ANNOUNCES_TRANSLATION.match(line) or \
+                detect_language(line) != language:
             continue  # "Sure, here is the translation:", or a source line copied back
         if adds_a_name(line, source, language):
             dropped.append(line.strip())

@@ -591,3 +591,14 @@ def test_a_lone_numbered_item_and_a_line_leading_into_a_hidden_figure_are_not_sh
         [notes], BigramEmbedder(), "网络一深就很难训练，难在哪？")
     assert checked.text.startswith("梯度消失\n梯度消失是指")
     assert "下图" not in checked.text and any("下图" in s for s in checked.non_answers)
+
+
+def test_a_textbook_directive_line_is_never_the_quote():
+    """A d2l section opens with ``:label:`sec_dropout```: markup, not an answer (a Chinese
+    question over the dev2 library was once shown that line as its notes' answer)."""
+    text = ("# Dropout\n:label:`sec_dropout`\n\n"
+            "Let's think briefly about what we expect from a good predictive model.\n"
+            "We want it to perform well on unseen data.\n")
+    quoted = extract_answer("为什么要用 dropout？", [passage(1, text, "Dropout", 6)])
+    assert quoted is not None and ":label:" not in quoted.text
+    assert quoted.text.startswith("Let's think briefly")
