@@ -615,26 +615,35 @@ def test_an_explanation_that_only_restates_the_question_is_not_called_unsupporte
     assert "既能在资料中找到依据、又回答了问题" in answer.notice  # true of a restatement too
 
 
+def _ask_in_english(tmp_path, fake_settings, notes: str, translated_question: str, reply: str):
+    """"What is gradient clipping?" asked over ``notes`` (Chinese) on the fake models: the
+    first quote, the finished answer and the generator (the model translates the question,
+    then writes ``reply``)."""
+    from fakes import FakeModelsLibrary
+
+    note = tmp_path / "notes.md"
+    note.write_text(notes, encoding="utf-8")
+    with FakeModelsLibrary.open(fake_settings.replace(home=tmp_path / "home")) as library:
+        library.ingest([note])
+        generator = ScriptedGenerator()
+        generator.enqueue(translated_question, reply)
+        explanation = start_explanation(library, generator, "What is gradient clipping?")
+        first = explanation.extractive
+        return first, explanation.finish(), generator
+
+
 def test_a_question_in_the_notes_other_language_gets_the_quote_translated(tmp_path, fake_settings):
     """An English question over Chinese notes: the model is asked to translate the quoted
     lines (not to explain from its own knowledge); each line of the reply cites the quote's
     passage, and a line naming what the quote never names (a person, a year) is dropped."""
-    from fakes import FakeModelsLibrary
-
-    note = tmp_path / "clipping.md"
-    note.write_text("# 训练技巧\n\n## gradient clipping\n\n"
-                    "梯度裁剪（gradient clipping）把梯度的范数限制在阈值以内。\n"
-                    "它用来防止梯度爆炸。\n", encoding="utf-8")
-    with FakeModelsLibrary.open(fake_settings.replace(home=tmp_path / "home")) as library:
-        library.ingest([note])
-        generator = ScriptedGenerator()
-        generator.enqueue("什么是梯度裁剪（gradient clipping）？",  # the question, translated
-                          "Gradient clipping limits the norm of the gradient to a threshold.\n"
-                          "It is used to prevent exploding gradients.\n"
-                          "It was proposed by Pascanu et al. in 2013.")
-        explanation = start_explanation(library, generator, "What is gradient clipping?")
-        assert explanation.extractive is not None and "阈值" in explanation.extractive.text
-        answer = explanation.finish()
+    notes = ("# 训练技巧\n\n## gradient clipping\n\n"
+             "梯度裁剪（gradient clipping）把梯度的范数限制在阈值以内。\n它用来防止梯度爆炸。\n")
+    first, answer, generator = _ask_in_english(
+        tmp_path, fake_settings, notes, "什么是梯度裁剪（gradient clipping）？",
+        "Gradient clipping limits the norm of the gradient to a threshold.\n"
+        "It is used to prevent exploding gradients.\n"
+        "It was proposed by Pascanu et al. in 2013.")
+    assert first is not None and "阈值" in first.text
     task = generator.prompts[-1].messages[-1].content
     assert "Translate passage [1]" in task and "把梯度的范数限制在阈值以内" in task
     assert answer.translated and answer.generated and not answer.notice
@@ -649,24 +658,14 @@ def test_the_quote_comes_from_the_section_the_search_in_the_notes_language_puts_
     student sees at once) and then, translated, in Chinese; when the Chinese search puts
     another section first, that section's lines replace the first quote, so the quote, the
     translation and the model's passage [1] are the same section."""
-    from fakes import FakeModelsLibrary
-
-    note = tmp_path / "notes.md"
-    note.write_text("# 训练技巧\n\n## 学习率\n\n"
-                    "学习率决定每一步更新的大小，和 gradient clipping 不是一回事。\n\n"
-                    "## 梯度裁剪\n\n"
-                    "梯度裁剪把梯度的范数限制在阈值以内。\n"
-                    "它用来防止梯度爆炸。\n", encoding="utf-8")
-    with FakeModelsLibrary.open(fake_settings.replace(home=tmp_path / "home")) as library:
-        library.ingest([note])
-        generator = ScriptedGenerator()
-        generator.enqueue("梯度裁剪是什么？",  # the question, translated
-                          "Gradient clipping limits the norm of the gradient to a threshold.\n"
-                          "It is used to prevent exploding gradients.")
-        explanation = start_explanation(library, generator, "What is gradient clipping?")
-        first = explanation.extractive
-        assert first is not None and "学习率" in first.text  # the English word matched
-        answer = explanation.finish()
+    notes = ("# 训练技巧\n\n## 学习率\n\n"
+             "学习率决定每一步更新的大小，和 gradient clipping 不是一回事。\n\n"
+             "## 梯度裁剪\n\n梯度裁剪把梯度的范数限制在阈值以内。\n它用来防止梯度爆炸。\n")
+    first, answer, generator = _ask_in_english(
+        tmp_path, fake_settings, notes, "梯度裁剪是什么？",
+        "Gradient clipping limits the norm of the gradient to a threshold.\n"
+        "It is used to prevent exploding gradients.")
+    assert first is not None and "学习率" in first.text  # the English word matched
     assert answer.extractive is not None and "阈值" in answer.extractive.text
     assert answer.extractive.citation.number == 1
     task = generator.prompts[-1].messages[-1].content
