@@ -36,11 +36,17 @@ against a section without the word: ``latin_names``; a gloss in parentheses only
 Supported when ``lexical >= LEXICAL_STRONG`` (most of the claim's words are the passage's), or
 ``lexical >= LEXICAL_WEAK``, the passage beats the background and no clause of the claim is
 scattered over the passage (``is_scattered``: the words of "X 会导致 Y" taken from different
-sentences of the right section are not the passage saying that X causes Y), or (a claim in
-another language than the passage, whose words cannot match) the passage beats the background
-by ``COSINE_LEAD`` and is the claim's nearest passage (``nearest``: embedding similarity is the
-only evidence across languages, so a passage that another one outscores does not stand behind
-the claim on it alone).
+sentences of the right section are not the passage saying that X causes Y).
+
+A claim in another language than its passage has no words to match, and embedding similarity
+alone does not tell the passage's point from one the model added: the robotics lines of an
+English answer over Chinese notes led their passage's background by 0.033, the answer's true
+lines by 0.027-0.036 (session 10). Such a claim is not supported. The assistant avoids writing
+them: a question in the notes' other language gets the quote translated line by line
+(``assistant.quote_translation``, checked on its own terms). Replayed on the session-11 runs
+(``benchmarks.recheck_citations``, the untranslated records), the cosine path this replaced had
+kept 4 sentences, all 4 judged bad (a Chinese explanation citing an English batch-norm passage
+for "减少过拟合的风险"), and no sentence a judge found fine.
 """
 
 from __future__ import annotations
@@ -58,7 +64,6 @@ from ground.sentences import split_sentences
 
 LEXICAL_STRONG = 0.6  # most of the claim's own (rarity-weighted) terms are in the passage
 LEXICAL_WEAK = 0.3  # some are, and the passage is closer to the claim than the background
-COSINE_LEAD = 0.02  # across languages: the passage beats the background by this much
 BACKGROUND_PERCENTILE = 90  # the claim must be closer to its passage than to 90 % of the notes
 MIN_NEW_CHARS = 4  # a claim adding fewer content characters to the question says nothing
 MIN_CLAIM_LETTERS = 6  # shorter pieces ("答案：", "1.") make no claim worth checking
@@ -350,10 +355,8 @@ class Support:
     lexical: float
     cosine: float
     background: float
-    cross_language: bool = False
     contradicted: bool = False  # a comparison, formula or name of the claim is not the passage's
     scattered: bool = False  # a clause's words are in the passage, but not in one sentence
-    nearest: bool = True  # no other passage is closer to the claim (cosine over background)
 
     @property
     def supported(self) -> bool:
@@ -362,10 +365,7 @@ class Support:
         if self.lexical >= LEXICAL_STRONG:
             return True
         beats = self.cosine > self.background
-        if self.lexical >= LEXICAL_WEAK and beats and not self.scattered:
-            return True
-        return (self.cross_language and self.nearest
-                and self.cosine >= self.background + COSINE_LEAD)
+        return self.lexical >= LEXICAL_WEAK and beats and not self.scattered
 
     @property
     def strength(self) -> float:
@@ -444,19 +444,14 @@ def support_matrix(
         formulas = formulas_of(claim)
         names = latin_names(_PROTECTED.sub(" ", claim), question) if language == "zh" else []
         clauses = clause_terms(claim, question)
-        leads = [float(cosine[i, j]) - (float(backgrounds[notes_language[j]][i])
-                                        if notes_language[j] in backgrounds else float("inf"))
-                 for j in range(len(passages))]
         result.append([Support(1.0 if not terms and formulas and  # a formula, copied
                                states_the_same((), formulas, texts[j])
                                else weighted_share(terms, texts[j], idf), float(cosine[i, j]),
                                float(backgrounds[notes_language[j]][i])
                                if notes_language[j] in backgrounds else float("inf"),
-                               language != notes_language[j],
                                not states_the_same(compared, formulas, texts[j])
                                or not names_in(names, texts[j]),
-                               is_scattered(clauses, sentences[j], idf),
-                               leads[j] >= max(leads))
+                               is_scattered(clauses, sentences[j], idf))
                        for j in range(len(passages))])
     return result
 
