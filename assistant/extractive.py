@@ -523,7 +523,35 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
             break
         quoted.append(QuotedLine(start_line + index, text, partial))
         used += len(text)
+    if quoted and not code:
+        quoted = _to_sentence_end(quoted, lines, start_line)
     return tuple(quoted)
+
+
+_SENTENCE_END = re.compile(r"[.。!?！？:：;；…]\s*[\"'”’」』)）*_`$]*\s*$")
+
+
+def _to_sentence_end(quoted: list[QuotedLine], lines: list[str],
+                     start_line: int) -> list[QuotedLine]:
+    """``quoted`` without its last lines when they stop inside a sentence that the next line of
+    the notes goes on with (a textbook writes one clause a line: a quote of d2l's dropout section
+    ended "Simplicity can come in the form", and its translation made up the rest). Kept as it
+    is when no quoted line ends a sentence, or the next line starts something new (a list item,
+    a heading, a blank line).
+
+    >>> lines = ["We aim for a simple model.", "Simplicity can come in the form", "of few dims."]
+    >>> [q.text for q in _to_sentence_end([QuotedLine(1, lines[0]), QuotedLine(2, lines[1])],
+    ...                                   lines, 1)]
+    ['We aim for a simple model.']
+    """
+    after = quoted[-1].line - start_line + 1
+    following = lines[after] if after < len(lines) else ""
+    if not following.strip() or _HEADING.match(following) or is_list_item(following) or \
+            _FENCE.match(following) or _SENTENCE_END.search(quoted[-1].text) or \
+            is_list_item(quoted[-1].text):
+        return quoted
+    ends = [i for i, q in enumerate(quoted) if _SENTENCE_END.search(q.text)]
+    return quoted[: ends[-1] + 1] if ends else quoted
 
 
 def best_sentences(line: str, terms: Sequence[str], limit: int) -> str:

@@ -600,3 +600,15 @@ def test_a_textbook_directive_line_is_never_the_quote():
     quoted = extract_answer("为什么要用 dropout？", [passage(1, text, "Dropout", 6)])
     assert quoted is not None and ":label:" not in quoted.text
     assert quoted.text.startswith("Let's think briefly")
+
+
+def test_a_quote_of_a_textbook_paragraph_ends_at_the_end_of_a_sentence():
+    """d2l writes one clause a line; a quote cut at its line limit ended "Simplicity can come
+    in the form", which the model's translation then finished by itself."""
+    text = ("# Dropout\n\nLet's think briefly about what we\nexpect from a good predictive model.\n"
+            "We want it to peform well on unseen data.\nClassical generalization theory\n"
+            "suggests that to close the gap between\ntrain and test performance,\n"
+            "we should aim for a simple model.\nSimplicity can come in the form\n"
+            "of a small number of dimensions.\n")
+    quoted = extract_answer("why does dropout help?", [passage(1, text, "Dropout", 1)])
+    assert quoted is not None and quoted.text.endswith("we should aim for a simple model.")
