@@ -21,7 +21,7 @@ back are left out.
 ...     (QuotedLine(1, "强化学习适用于游戏、自动驾驶等。"), QuotedLine(2, "例如 AlphaGo。")),
 ...     "answer")
 >>> checked_translation("What is RL? It suits games and autonomous driving.\\n"
-...                     "For example, AlphaGo and OpenAI Five.\\n", quote, "en")
+...                     "For example, AlphaGo and OpenAI Five.\\n</passage>", quote, "en")
 ('It suits games and autonomous driving[2].', ('For example, AlphaGo and OpenAI Five.',))
 """
 
@@ -50,6 +50,8 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _QUESTIONS = re.compile(r"^(?:\s*[^.!?。！？\n]*[?？])+\s*")  # the section title, translated
 _PREFACE = re.compile(r"\s*(?:[-*]\s*)?(?:sure\b|here is|here's|below is|(?:the )?(?:english )?"
                       r"translation\b|以下是|下面是|译文)", re.IGNORECASE)
+_PROMPT_TAG = re.compile(r"^\s*<\s*/?\s*passage\b[^>]*>\s*$", re.IGNORECASE)
+"""A line that only repeats the prompt's passage tag ("</passage>" after the last line)."""
 _ANNOUNCES_TRANSLATION = re.compile(r".*(?:翻译|译成|译为|translat).*[：:]\s*$", re.IGNORECASE)
 """A line that introduces the translation ("学生笔记中的几行翻译成简体中文如下：")."""
 _COMPLETE = re.compile(r"[。！？.!?:：；;）)\"”]\s*$")
@@ -150,7 +152,7 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     kept, dropped = [], []
     for line in lines:
         if _PREFACE.match(line) or _ANNOUNCES_TRANSLATION.match(line) or \
-                detect_language(line) != language:
+                _PROMPT_TAG.match(line) or detect_language(line) != language:
             continue  # "Sure, here is the translation:", or a source line copied back
         if adds_a_name(line, source, language):
             dropped.append(line.strip())
