@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+from streamlit import config as streamlit_config
 
 from ground.errors import ModelError
 from ground.settings import Settings, default_model_cache
@@ -32,6 +33,7 @@ hypothesis_settings.register_profile("explore", derandomize=False)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+streamlit_config.set_option("runner.magicEnabled", False)  # as ``study ui`` (ui_cmd.MAGIC_OFF)
 SAMPLE_NOTES = REPO_ROOT / "examples" / "notes"
 GUARD_DIR = Path(__file__).resolve().parent / "model_guard"
 

@@ -33,7 +33,14 @@ def streamlit_command(settings: Settings) -> list[str]:
         "--server.fileWatcherType", "none",
         "--server.maxUploadSize", str(max(1, math.ceil(settings.max_file_mb))),
         "--client.toolbarMode", "minimal",
+        "--runner.magicEnabled", "false",  # see MAGIC_OFF
     ]
+
+
+MAGIC_OFF = """The app writes nothing through Streamlit's "magic" (a bare expression shown on the
+page), and magic parses each script run with ``ast.parse`` in the session's thread: on
+CPython 3.11.7, two parses at once can fail with "AST constructor recursion depth mismatch"
+(gh-106905), seen as a script compilation error in the app's tests."""
 
 
 def is_loopback(host: str) -> bool:
