@@ -40,7 +40,7 @@ from assistant.budget import query_terms
 from assistant.retrieval import Citation, Embedder, Passage
 from ground.sentences import split_sentences
 
-MAX_LINES = 8  # an answer block longer than this is cut at a line end
+MAX_LINES = 8  # quoted lines (blank ones not counted): a longer answer block is cut at a line end
 MAX_CHARS = 800
 SUB_LABEL_CHARS = 12  # a bold line this short ending in a colon names a part of an answer
 CODE_MAX_LINES = 40  # a code block is quoted whole up to this
@@ -48,6 +48,8 @@ CODE_MAX_CHARS = 2000
 INDENT_CHARS = " \t\u3000\u200b\ufeff"  # what a prose line may open with (the books indent)
 INTRO_CHARS = 40  # a line this short ending in a colon introduces the list after it
 LONG_LINE_CHARS = 480
+LIST_MAX_LINES = 12  # a list the quote has begun is finished up to this many lines …
+LIST_MAX_CHARS = 1000  # … and characters (a quote that stops at item 5 of 7 misleads)
 """A longer line (a textbook paragraph) is cut to its best sentences. At 320, 10 of the 73 first
 quotes on dev2 were cut, one before the sentence that answers ("学习率衰减…能帮助模型有效的减少
 震荡", 366 characters into its paragraph); at 480, 1 (sample notes: none either way)."""
@@ -141,7 +143,18 @@ def plain(line: str) -> str:
 
 
 def is_list_item(line: str) -> bool:
-    return bool(_BULLET.match(line)) and bool(plain(line))
+    """A bulleted or numbered line, or a bold numbered label with its text after it.
+
+    >>> is_list_item("**6. 数据合成（Data Synthesis）：** 使用 GAN 生成新数据。")
+    True
+    >>> is_list_item("**1. Sigmoid 函数**")  # a part's title: its sub-list follows
+    False
+    """
+    return (bool(_BULLET.match(line)) and bool(plain(line))) or bool(_BOLD_ITEM.match(line))
+
+
+_BOLD_ITEM = re.compile(r"^\s*\*\*\s*\d{1,2}[.)、]\s*[^*\n]+\*\*\s*\S")
+""""**6. 数据合成（Data Synthesis）：** 使用…": an item whose name is bold."""
 
 
 def term_hits(text: str, terms: Sequence[str]) -> int:
@@ -368,15 +381,28 @@ def _block_from(lines: list[str], start: int, own_text: bool) -> list[int]:
         return []  # a bare label followed by another label: nothing to quote
     block = _until_label(lines, runs[0], skip_first=own_text)
     whole_run = len(block) == len(runs[0])
-    is_list = all(is_list_item(lines[i]) for i in block)
-    if whole_run and not is_list and len(runs) > 1 and \
-            all(is_list_item(lines[i]) for i in runs[1]):
-        block += _until_label(lines, runs[1], skip_first=False)
+    if whole_run and len(runs) > 1 and all(is_list_item(lines[i]) for i in runs[1]):
+        block += _list_runs(lines, runs[1:])
     elif whole_run and len(runs) > 1 and _introduces_list(lines, runs[1][:1], runs[1][1:]):
-        block += runs[1][:1] + _until_label(lines, runs[1][1:], skip_first=False)
+        block += runs[1][:1] + _until_label(lines, runs[1][1:], skip_first=False) + \
+            _list_runs(lines, runs[2:])
     elif whole_run and len(runs) > 2 and _introduces_list(lines, runs[1], runs[2]):
-        block += runs[1] + _until_label(lines, runs[2], skip_first=False)  # "区别在于：" + list
+        block += runs[1] + _list_runs(lines, runs[2:])  # "区别在于：" + list
     return block
+
+
+def _list_runs(lines: list[str], runs: list[list[int]]) -> list[int]:
+    """The list that starts at ``runs[0]``, across the blank lines of a loose list, to its
+    last item or the next label."""
+    kept: list[int] = []
+    for run in runs:
+        if not all(is_list_item(lines[i]) for i in run):
+            break
+        items = _until_label(lines, run, skip_first=False)
+        kept += items
+        if len(items) < len(run):
+            break
+    return kept
 
 
 def _with_explanation(lines: list[str], block: list[int]) -> list[int]:
@@ -509,7 +535,7 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
     quoted: list[QuotedLine] = []
     used = 0
     code = False
-    for index in indexes[:max_lines]:
+    for index in indexes:
         text = lines[index].rstrip()
         partial = False
         code ^= bool(_FENCE.match(text))
@@ -519,7 +545,11 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
             text = text.lstrip(INDENT_CHARS)
         if len(text) > LONG_LINE_CHARS and not code:
             text, partial = best_sentences(text, terms, LONG_LINE_CHARS), True
-        if quoted and used + len(text) > max_chars:
+        finishes_list = bool(quoted) and not code and is_list_item(text) and \
+            is_list_item(quoted[-1].text)
+        lines_left, chars_left = ((LIST_MAX_LINES, LIST_MAX_CHARS) if finishes_list
+                                  else (max_lines, max_chars))
+        if quoted and (len(quoted) >= lines_left or used + len(text) > chars_left):
             break
         quoted.append(QuotedLine(start_line + index, text, partial))
         used += len(text)

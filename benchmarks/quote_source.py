@@ -7,6 +7,7 @@ translations come from ``tests/data/translations.json``.
 
 For each question: is the first quote's section gold, and is the quote ``Explanation`` ends
 with (``assistant.explain.quote_among`` over the prompt's sections) gold; by language pair.
+``--dump F`` writes each final quote (location, kind, text) as JSONL, to diff two versions.
 """
 
 from __future__ import annotations
@@ -42,7 +43,10 @@ def main() -> None:
     parser.add_argument("--notes", type=Path, required=True)
     parser.add_argument("--questions", type=Path, required=True)
     parser.add_argument("--translations", type=Path, default=Path("tests/data/translations.json"))
+    parser.add_argument("--dump", type=Path,
+                        help="write each question's final quote (location, kind, text) as JSONL")
     args = parser.parse_args()
+    dumped: list[str] = []
     stored = json.loads(args.translations.read_text(encoding="utf-8"))
     raws = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines()
             if line.strip()]
@@ -67,12 +71,18 @@ def main() -> None:
             pool = {hit.chunk.id: hit for hit in hits + sections}
             first_gold = is_gold(first, pool, question.gold)
             final_gold = is_gold(final, pool, question.gold)
+            dumped.append(json.dumps({"query": query, "gold": final_gold,
+                                      "location": final and final.location(),
+                                      "kind": final and final.kind,
+                                      "text": final and final.text}, ensure_ascii=False))
             for key in (pair_of(raw), "all"):
                 counts = tally[key]
                 counts[0] += 1
                 counts[1] += first_gold
                 counts[2] += final_gold
                 counts[3] += (first and first.location()) != (final and final.location())
+    if args.dump:
+        args.dump.write_text("".join(line + "\n" for line in dumped), encoding="utf-8")
     print("| question -> notes | n | first quote gold | final quote gold | changed |")
     print("| --- | --- | --- | --- | --- |")
     for key in sorted(tally, key=lambda k: (k != "all", k)):

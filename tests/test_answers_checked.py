@@ -612,3 +612,17 @@ def test_a_quote_of_a_textbook_paragraph_ends_at_the_end_of_a_sentence():
             "of a small number of dimensions.\n")
     quoted = extract_answer("why does dropout help?", [passage(1, text, "Dropout", 1)])
     assert quoted is not None and quoted.text.endswith("we should aim for a simple model.")
+
+
+def test_a_list_the_quote_begins_is_quoted_to_its_last_item():
+    """A list of seven bold-named items, a blank line between each (the sample notes' data
+    augmentation answer): the quote used to count the blank lines and stop after item 5, so a
+    student read five tricks as the notes' whole answer."""
+    items = [f"**{n}. 方法{n}（Method {n}）：** 对图像做第{n}种随机变换，增加数据多样性。"
+             for n in range(1, 8)]
+    text = "### 10. 数据增强\n\n**答案：**\n\n常见的数据增强方法：\n\n" + "\n\n".join(items) + \
+        "\n\n**解析：**\n\n数据增强提高泛化能力。\n"
+    quoted = extract_answer("常用的数据增强方法有哪些？", [passage(1, text, "10. 数据增强", 305)])
+    assert quoted is not None
+    assert [line.text for line in quoted.lines][-1] == items[-1]
+    assert "解析" not in quoted.text
