@@ -63,7 +63,7 @@ from assistant.prompts import (
     passage_header,
     section_title,
 )
-from assistant.query_translation import search_across_languages
+from assistant.query_translation import coverage_in_translation, search_across_languages
 from assistant.quote_translation import (
     checked_translation,
     needs_translation,
@@ -330,6 +330,8 @@ def start_explanation(
                                 search_mode)
     profile = profile_of(retriever)
     coverage = assess_coverage(query, dense_hits, retriever, profile)
+    coverage, translations = coverage_in_translation(retriever, generator, query, coverage,
+                                                     profile)
     if not coverage.covered:
         return Explanation(question, language, [], coverage, generator, None, retriever,
                            profile=profile)
@@ -345,7 +347,8 @@ def start_explanation(
         found = hits
         if search_mode in (None, "hybrid"):
             found = search_across_languages(retriever, generator, query, len(hits),
-                                            profile.passage_languages, searched=hits) or hits
+                                            profile.passage_languages, translations or None,
+                                            searched=hits) or hits
         sections = choose_passages(found, prompt_passages)
         sections += closer_section(found, sections, getattr(retriever, "embedder", None),
                                    question, terms)

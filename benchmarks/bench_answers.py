@@ -1,6 +1,7 @@
 """Answers, old design against new, on two libraries; writes results/answers.md.
 
     python -m benchmarks.bench_answers refusal --library sample --home H    # no LLM: seconds
+    python -m benchmarks.bench_answers refusal --library dev2 --home H --translate  # + the LLM
     python -m benchmarks.bench_answers answers --library dev2 --home H --design new --count 8
     python -m benchmarks.bench_answers curve --library sample --home H      # prompt budgets
     python -m benchmarks.bench_answers report                                # answers.md
@@ -50,6 +51,7 @@ from assistant.generator import Message, Prompt
 from assistant.language import detect_language
 from assistant.library_profile import profile_of
 from assistant.prompts import compact, defuse, format_passage, section_title
+from assistant.query_translation import coverage_in_translation
 from assistant.retrieval import Passage
 from ground.records import Hit
 from ground.sentences import split_sentences
@@ -218,11 +220,19 @@ def run_refusal(args) -> None:
     path = RUNS / f"refusal_{args.library}{args.tag}.jsonl"
     path.unlink(missing_ok=True)
     library.search("warm up", k=1)
+    generator = None
+    if args.translate:  # a refusal for a phrase is judged again in translation, as shipped
+        from assistant.generator import open_generator
+
+        generator = open_generator(settings)
     for item in load_questions(args.library, args.data):
         question = item["query"]
         start = time.perf_counter()
         hits = library.search(question, k=8)
         coverage = assess_coverage(question, hits, library, profile)
+        if generator is not None:
+            coverage, _ = coverage_in_translation(library, generator, question, coverage,
+                                                  profile)
         quoted = quote_of(question, query_terms(question), choose_passages(hits, PROMPT_PASSAGES)) \
             if coverage.covered else None
         elapsed = time.perf_counter() - start
@@ -393,6 +403,8 @@ def main() -> None:
     parser.add_argument("--tag", default="", help="appended to the run file names (_r3)")
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--only-covered", action="store_true")
+    parser.add_argument("--translate", action="store_true",
+                        help="refusal: load the LLM to re-judge phrase refusals in translation")
     parser.add_argument("--cross-language", action="store_true",
                         help="only questions asked in another language than their notes'")
     parser.add_argument("--budgets", type=int, nargs="+", default=[300, 600, 900, 1200])

@@ -3,7 +3,9 @@ and the translation reply's cleaning (assistant.query_translation)."""
 
 from __future__ import annotations
 
+import pytest
 from assistant_support import generator_fixture  # noqa: F401
+from conftest import SAMPLE_NOTES
 
 from assistant.query_translation import clean_translation, search_across_languages
 from ground.records import Chunk, Hit
@@ -109,3 +111,77 @@ def test_the_answer_after_a_translation_finds_its_system_prompt_cached(generator
     system_tokens = generator.count_prompt((SYSTEM,))
     assert stream.stats.cached_tokens >= system_tokens - 8, (stream.stats.cached_tokens,
                                                            system_tokens)
+
+
+TEXTBOOK = {
+    "Residual Blocks": "In a residual block the input skips over two layers and is added to their "
+    "output, so the layers only learn the residual. If the identity mapping is the desired "
+    "function, the block just drives the weights of the residual towards zero, which is easy.",
+    "Batch Normalization": "Batch normalization standardizes the inputs of a layer over the "
+    "minibatch and then rescales them with a learned scale and offset, which speeds training.",
+    "Dropout": "Dropout zeroes out each hidden unit with probability p during training and "
+    "rescales the remaining ones, which injects noise and reduces overfitting.",
+    "Weight Decay": "Weight decay adds the squared norm of the weights to the loss, so the "
+    "optimizer keeps the weights small and the model simpler.",
+    "Momentum": "Momentum keeps a leaky average of past gradients and steps along it, which "
+    "damps oscillations on ill-conditioned problems and speeds up convergence.",
+    "Long Short-Term Memory": "An LSTM cell keeps an internal memory state that is updated "
+    "additively through input, forget and output gates, so information survives many steps.",
+    "Attention": "Attention pools the values with weights given by the similarity of a query "
+    "with each key; scaled dot-product attention divides the scores by the square root of d.",
+    "Adam": "Adam keeps leaky averages of the gradient and of its square and corrects their "
+    "bias towards zero in the first steps before dividing one by the root of the other.",
+    "Learning Rate Warmup": "Warmup increases the learning rate linearly during the first "
+    "epochs, which prevents divergence while the parameters are still random.",
+    "Convolutions": "A convolutional layer slides a small kernel over the image and computes "
+    "a weighted sum at every position, sharing the same weights across positions.",
+    "Pooling": "Max pooling reports the largest value in each window, which makes the "
+    "representation less sensitive to small translations of the input.",
+    "Gated Recurrent Units": "A GRU merges the gates of an LSTM into a reset gate and an "
+    "update gate; the reset gate controls how much of the previous state is used.",
+}
+
+
+@pytest.fixture(scope="module")
+def bilingual_library(tmp_path_factory, model_settings, embedding_model_dir):
+    """Three Chinese sample notes (none says 残差块) and an English textbook of twelve sections
+    (one on residual blocks): a library in two languages, as a student's often is."""
+    import shutil
+
+    from index.library import Library
+
+    notes = tmp_path_factory.mktemp("bilingual-notes")
+    for name in sorted(p.name for p in SAMPLE_NOTES.iterdir())[:3]:
+        shutil.copy(SAMPLE_NOTES / name, notes / name)
+    (notes / "textbook.md").write_text(
+        "".join(f"## {title}\n\n{text}\n\n" for title, text in TEXTBOOK.items()),
+        encoding="utf-8")
+    library = Library.open(model_settings.replace(home=tmp_path_factory.mktemp("bilingual")))
+    library.ingest([notes])
+    yield library
+    library.close()
+
+
+def test_a_phrase_the_notes_write_in_their_other_language_is_judged_in_translation(
+        bilingual_library, generator):
+    """"残差块" is in no Chinese note, so the question was refused; the English section says
+    "residual block", and the question translated into English is judged covered there. A
+    near-domain question the notes do not cover (support vector machines) stays refused."""
+    from assistant.coverage import assess_coverage
+    from assistant.library_profile import profile_of
+    from assistant.query_translation import coverage_in_translation
+
+    profile = profile_of(bilingual_library)
+    covered = "残差块为什么更容易学到恒等映射？"
+    first = assess_coverage(covered, bilingual_library.search(covered, k=8), bilingual_library,
+                            profile)
+    assert not first.covered  # no Chinese note is close, and none names 残差块
+    coverage, made = coverage_in_translation(bilingual_library, generator, covered, first,
+                                             profile)
+    assert coverage.covered and "en" in made
+
+    uncovered = "支持向量机的核技巧是怎么把数据映射到高维空间的？"
+    first = assess_coverage(uncovered, bilingual_library.search(uncovered, k=8),
+                            bilingual_library, profile)
+    coverage, _ = coverage_in_translation(bilingual_library, generator, uncovered, first, profile)
+    assert not coverage.covered
