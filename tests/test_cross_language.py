@@ -185,3 +185,9 @@ def test_a_phrase_the_notes_write_in_their_other_language_is_judged_in_translati
                             bilingual_library, profile)
     coverage, _ = coverage_in_translation(bilingual_library, generator, uncovered, first, profile)
     assert not coverage.covered
+
+    from assistant.explain import start_explanation
+
+    explanation = start_explanation(bilingual_library, generator, covered)
+    assert explanation.coverage.covered  # the first quote comes from the notes that cover it
+    assert explanation.extractive.citation.source.endswith("textbook.md")
