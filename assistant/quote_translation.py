@@ -54,6 +54,11 @@ _PROMPT_TAG = re.compile(r"^\s*<\s*/?\s*passage\b[^>]*>\s*$", re.IGNORECASE)
 """A line that only repeats the prompt's passage tag ("</passage>" after the last line)."""
 _ANNOUNCES_TRANSLATION = re.compile(r".*(?:翻译|译成|译为|translat).*[：:]\s*$", re.IGNORECASE)
 """A line that introduces the translation ("学生笔记中的几行翻译成简体中文如下：")."""
+_RESTATES_TASK = re.compile(r"^\s*(?:好的|当然|ok(?:ay)?|sure)\s*[，,。.!！]|"
+                            r"(?:我将|我会|我来|i will|i'll|let me).{0,40}(?:翻译|译|translat)",
+                            re.IGNORECASE)
+"""A line that answers the task instead of doing it ("好的，我将逐行翻译资料中的内容，保留其中每个
+要点和例子……": the whole reply of one translation, shown citing the notes)."""
 _COMPLETE = re.compile(r"[。！？.!?:：；;）)\"”]\s*$")
 
 
@@ -142,6 +147,8 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     >>> checked_translation("学生笔记中的几行翻译成简体中文如下：\\n"
     ...                     "在训练时，dropout 会把一些神经元置零。", quote, "zh")
     ('在训练时，dropout 会把一些神经元置零[1]。', ())
+    >>> checked_translation("好的，我将逐行翻译资料中的内容，保留其中每个要点。", quote, "zh")
+    ('', ())
     """
     source = source_text(quoted)
     lines = [_QUESTIONS.sub("", without_markers(line)).rstrip()
@@ -152,7 +159,8 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     kept, dropped = [], []
     for line in lines:
         if _PREFACE.match(line) or _ANNOUNCES_TRANSLATION.match(line) or \
-                _PROMPT_TAG.match(line) or detect_language(line) != language:
+                _RESTATES_TASK.search(line) or _PROMPT_TAG.match(line) or \
+                detect_language(line) != language:
             continue  # "Sure, here is the translation:", or a source line copied back
         if adds_a_name(line, source, language):
             dropped.append(line.strip())

@@ -652,6 +652,20 @@ def test_a_question_in_the_notes_other_language_gets_the_quote_translated(tmp_pa
     assert answer.unsupported == ("It was proposed by Pascanu et al. in 2013.",)
 
 
+def test_a_translation_that_restates_its_task_is_not_shown_as_the_notes(tmp_path, fake_settings):
+    """The bundled model once answered a translation task with the task itself ("好的，我将逐行
+    翻译资料中的内容……", its whole reply): shown citing [1], it read as if the notes said it.
+    Such a line is dropped; with nothing left the student reads the quote and a notice."""
+    notes = ("# 训练技巧\n\n## gradient clipping\n\n"
+             "梯度裁剪（gradient clipping）把梯度的范数限制在阈值以内。\n")
+    _, answer, generator = _ask_in_english(
+        tmp_path, fake_settings, notes, "什么是梯度裁剪（gradient clipping）？",
+        "Okay, I will translate the lines of the notes one by one, keeping every point.")
+    assert "Translate passage [1]" in generator.prompts[-1].messages[-1].content
+    assert not answer.translated and "translate" not in answer.text
+    assert "阈值" in answer.text and answer.notice
+
+
 def test_the_quote_comes_from_the_section_the_search_in_the_notes_language_puts_first(
         tmp_path, fake_settings):
     """An English question over Chinese notes is searched in English first (the quote the
