@@ -260,6 +260,9 @@ def run_answers(args) -> None:
         items = [i for i in items if i.get("lang") in ("zh", "en")
                  and i["lang"] not in notes_languages(i)]
     items = items[args.start: args.start + args.count] if args.start else items[: args.count]
+    if args.ids:
+        items = [i for i in load_questions(args.library, args.data)
+                 if i["id"] in args.ids and i["id"] not in done]
     library.search("warm up", k=1)
     if args.design == "new":
         assistant.warm()
@@ -402,6 +405,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10)
     parser.add_argument("--tag", default="", help="appended to the run file names (_r3)")
     parser.add_argument("--start", type=int, default=0)
+    parser.add_argument("--ids", nargs="+", help="answers: these question ids only (sample:c18)")
     parser.add_argument("--only-covered", action="store_true")
     parser.add_argument("--translate", action="store_true",
                         help="refusal: load the LLM to re-judge phrase refusals in translation")
