@@ -373,7 +373,7 @@ def _paragraphs(lines: list[str], start: int) -> list[list[int]]:
     return runs
 
 
-def _block_from(lines: list[str], start: int, own_text: bool) -> list[int]:
+def _block_from(lines: list[str], start: int, own_text: bool, question: str = "") -> list[int]:
     """The paragraph starting at ``start`` (after it, for a bare label) and the list that
     directly follows it, stopping at the next label (``解析：``)."""
     runs = _paragraphs(lines, start if own_text else start + 1)
@@ -382,21 +382,24 @@ def _block_from(lines: list[str], start: int, own_text: bool) -> list[int]:
     block = _until_label(lines, runs[0], skip_first=own_text)
     whole_run = len(block) == len(runs[0])
     if whole_run and len(runs) > 1 and all(is_list_item(lines[i]) for i in runs[1]):
-        block += _list_runs(lines, runs[1:])
+        block += _list_runs(lines, runs[1:], question)
     elif whole_run and len(runs) > 1 and _introduces_list(lines, runs[1][:1], runs[1][1:]):
         block += runs[1][:1] + _until_label(lines, runs[1][1:], skip_first=False) + \
-            _list_runs(lines, runs[2:])
+            _list_runs(lines, runs[2:], question)
     elif whole_run and len(runs) > 2 and _introduces_list(lines, runs[1], runs[2]):
-        block += runs[1] + _list_runs(lines, runs[2:])  # "区别在于：" + list
+        block += runs[1] + _list_runs(lines, runs[2:], question)  # "区别在于：" + list
     return block
 
 
-def _list_runs(lines: list[str], runs: list[list[int]]) -> list[int]:
+def _list_runs(lines: list[str], runs: list[list[int]], question: str = "") -> list[int]:
     """The list that starts at ``runs[0]``, across the blank lines of a loose list, to its
-    last item or the next label."""
+    last item, the next label, or an item opening a part the question does not ask for
+    (``- **应用：** …`` under "LSTM 里遗忘门、输入门、输出门分别管什么": the gates, not their
+    uses)."""
     kept: list[int] = []
-    for run in runs:
-        if not all(is_list_item(lines[i]) for i in run):
+    for position, run in enumerate(runs):
+        if not all(is_list_item(lines[i]) for i in run) or \
+                position and _unasked_part(lines[run[0]], question):
             break
         items = _until_label(lines, run, skip_first=False)
         kept += items
@@ -447,7 +450,7 @@ def _labelled_block(lines: list[str], label: re.Pattern, question: str = "") -> 
             parts = _sub_blocks(lines, index + 1)
             if parts:
                 return _pick_part(parts, lines, question)
-        block = _block_from(lines, index, has_text)
+        block = _block_from(lines, index, has_text, question)
         if block:
             return block
     return []
@@ -483,11 +486,32 @@ _PART_CUES = (
     (re.compile(r"代码|code", re.IGNORECASE), re.compile(r"代码|示例")),
     (re.compile(r"实现|怎么|如何|步骤|做法|implement|how", re.IGNORECASE),
      re.compile(r"实现|步骤|方法|做法")),
-    (re.compile(r"应用|用在|场景|uses|applications", re.IGNORECASE), re.compile(r"应用|场景")),
+    (re.compile(r"应用|用在|用来|能做|场景|\buses?\b|\bused\b|applications?|good for",
+                re.IGNORECASE), re.compile(r"应用|场景")),
     (re.compile(r"优点|好处|优势|advantage", re.IGNORECASE), re.compile(r"优点|好处|优势")),
     (re.compile(r"缺点|坏处|不足|drawback|disadvantage", re.IGNORECASE),
      re.compile(r"缺点|坏处|不足")),
 )
+
+
+def _unasked_part(line: str, question: str) -> bool:
+    """``line`` is a list item opening a named part of an answer (``- **应用：** …``) that no cue
+    of ``question`` asks for.
+
+    >>> _unasked_part("- **应用：** LSTM 在序列数据中有广泛的应用，包括：", "LSTM 的门分别管什么")
+    True
+    >>> _unasked_part("- **应用：** BERT 在 NLP 中有广泛的应用，包括：", "BERT 能做哪些 NLP 任务")
+    False
+    """
+    label = _ITEM_LABEL.match(line)
+    if label is None:
+        return False
+    return any(named.search(label.group(1)) and not (question and asked.search(question))
+               for asked, named in _PART_CUES)
+
+
+_ITEM_LABEL = re.compile(r"^\s*[-*+]\s+\*\*([^*：:]{1,12})[：:]\s*\*\*")
+"""A bulleted item that opens with a short bold label: ``- **应用：** …``."""
 
 
 def _pick_part(parts: list[list[int]], lines: list[str], question: str) -> list[int]:

@@ -40,6 +40,11 @@ STATED_SHARE = 1.0
 """An answer stating at least this share of the quote's items is left as it is. Half (0.5)
 left "网络一深就很难训练，难在哪几个地方" with two of the notes' three difficulties; replayed on
 the 30 answers of run r7, 1.0 adds items to that answer only (the third difficulty)."""
+LIST_ANSWER_SHARE = 0.5
+"""An answer stating fewer than this share of the quote's items is not a list answer that
+stopped short: the quote shown above it already gives the list, and appending its items showed
+them twice (r16, "BERT 是怎么先预训练再微调的，能做哪些 NLP 任务": 7 of the quote's 10 lines
+again under a two-sentence answer, once quotes finished their lists)."""
 COPY_SHARE = 0.9
 """An explanation sentence with at least this share of its character pairs in the quote is a
 copy of the quote's lines (markers, bullets and punctuation aside): a sameness test, not a
@@ -109,14 +114,14 @@ def complete_from_quote(text: str, quoted: ExtractiveAnswer | None, language: st
                         question: str = "") -> str:
     """``text`` with the quote's list items it does not state appended (see the module
     docstring); ``text`` unchanged when it states enough of them, the quote is no list or
-    the question does not ask for one (``wants_items``)."""
+    the question does not ask for one (``wants_items``), or it states under half of them."""
     if quoted is None or not text.strip() or (question and not wants_items(question)):
         return text
     items = [q.text for q in quoted.lines if is_list_item(q.text) and not q.partial]
     if len(items) < MIN_LIST_ITEMS or detect_language(quoted.text) != language:
         return text
     stated = covered_points([plain(i).replace("**", "") for i in items], text)
-    if sum(stated) >= STATED_SHARE * len(items):
+    if sum(stated) >= STATED_SHARE * len(items) or sum(stated) < LIST_ANSWER_SHARE * len(items):
         return text
     number = quoted.citation.number
     missing = [with_marker(_NOTE_REFERENCE.sub("", plain(item).replace("**", "")), number)
