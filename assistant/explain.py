@@ -335,9 +335,10 @@ def start_explanation(
     if not coverage.covered:
         return Explanation(question, language, [], coverage, generator, None, retriever,
                            profile=profile)
-    if translations and search_mode in (None, "hybrid"):  # covered in translation only: the
-        hits = search_across_languages(retriever, generator, query, len(hits),  # first quote
-                                       profile.passage_languages, translations)  # from there
+    if translations and search_mode in (None, "hybrid"):
+        # covered in translation only: the first quote comes from the notes that cover it
+        hits = search_across_languages(retriever, generator, query, len(hits),
+                                       profile.passage_languages, translations)
     terms = query_terms(query)
     chosen = choose_passages(hits, prompt_passages)
     quoted = quote_of(question, terms, chosen)

@@ -48,11 +48,11 @@ CODE_MAX_CHARS = 2000
 INDENT_CHARS = " \t\u3000\u200b\ufeff"  # what a prose line may open with (the books indent)
 INTRO_CHARS = 40  # a line this short ending in a colon introduces the list after it
 LONG_LINE_CHARS = 480
-LIST_MAX_LINES = 12  # a list the quote has begun is finished up to this many lines …
-LIST_MAX_CHARS = 1000  # … and characters (a quote that stops at item 5 of 7 misleads)
 """A longer line (a textbook paragraph) is cut to its best sentences. At 320, 10 of the 73 first
 quotes on dev2 were cut, one before the sentence that answers ("学习率衰减…能帮助模型有效的减少
 震荡", 366 characters into its paragraph); at 480, 1 (sample notes: none either way)."""
+LIST_MAX_LINES = 12  # a list the quote has begun is finished up to this many lines …
+LIST_MAX_CHARS = 1000  # … and characters (a quote that stops at item 5 of 7 misleads)
 CANDIDATE_PASSAGES = 4  # quoted blocks of this many passages compete for the question
 
 _MARKUP = re.compile(r"\*\*|__|`|^\s{0,3}>\s?")
