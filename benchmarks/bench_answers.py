@@ -259,10 +259,10 @@ def run_answers(args) -> None:
     if args.cross_language:
         items = [i for i in items if i.get("lang") in ("zh", "en")
                  and i["lang"] not in notes_languages(i)]
-    items = items[args.start: args.start + args.count] if args.start else items[: args.count]
     if args.ids:
-        items = [i for i in load_questions(args.library, args.data)
-                 if i["id"] in args.ids and i["id"] not in done]
+        items = [i for i in items if i["id"] in args.ids]
+    else:
+        items = items[args.start: args.start + args.count] if args.start else items[: args.count]
     library.search("warm up", k=1)
     if args.design == "new":
         assistant.warm()
