@@ -48,14 +48,14 @@ EXTRA_TOKENS = 40
 _NUMBERING = re.compile(r"^\s*(?:[-*•]\s*|\d+[.、)）]\s*|[（(]\d+[)）]\s*)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _QUESTIONS = re.compile(r"^(?:\s*[^.!?。！？\n]*[?？])+\s*")  # the section title, translated
-_PREFACE = re.compile(r"\s*(?:[-*]\s*)?(?:sure\b|here is|here's|below is|(?:the )?(?:english )?"
-                      r"translation\b|以下是|下面是|译文)", re.IGNORECASE)
+_PREFACE = re.compile(r"\s*(?:[-*]\s*)?(?:sure\b|(?:好的|当然|ok(?:ay)?)\s*[，,。.!！]|here is|"
+                      r"here's|below is|(?:the )?(?:english )?translation\b|以下是|下面是|译文)",
+                      re.IGNORECASE)
 _PROMPT_TAG = re.compile(r"^\s*<\s*/?\s*passage\b[^>]*>\s*$", re.IGNORECASE)
 """A line that only repeats the prompt's passage tag ("</passage>" after the last line)."""
 _ANNOUNCES_TRANSLATION = re.compile(r".*(?:翻译|译成|译为|translat).*[：:]\s*$", re.IGNORECASE)
 """A line that introduces the translation ("学生笔记中的几行翻译成简体中文如下：")."""
-_RESTATES_TASK = re.compile(r"^\s*(?:好的|当然|ok(?:ay)?|sure)\s*[，,。.!！]|"
-                            r"(?:我将|我会|我来|i will|i'll|let me).{0,40}(?:翻译|译|translat)",
+_RESTATES_TASK = re.compile(r"(?:我将|我会|我来|i will|i'll|let me).{0,40}(?:翻译|译|translat)",
                             re.IGNORECASE)
 """A line that answers the task instead of doing it ("好的，我将逐行翻译资料中的内容，保留其中每个
 要点和例子……": the whole reply of one translation, shown citing the notes)."""
