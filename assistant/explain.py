@@ -349,10 +349,9 @@ def start_explanation(
 
     def preparation() -> Prepared:
         found = hits
-        if search_mode in (None, "hybrid"):
+        if search_mode in (None, "hybrid") and not translations:  # else searched above
             found = search_across_languages(retriever, generator, query, len(hits),
-                                            profile.passage_languages, translations or None,
-                                            searched=hits) or hits
+                                            profile.passage_languages, searched=hits) or hits
         sections = choose_passages(found, prompt_passages)
         sections += closer_section(found, sections, getattr(retriever, "embedder", None),
                                    question, terms)
