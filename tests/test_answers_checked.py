@@ -17,7 +17,9 @@ import pytest
 
 from assistant.citations import check_citations, marker_numbers
 from assistant.coverage import subject_terms
+from assistant.explain import without_echo
 from assistant.extractive import extract_answer
+from assistant.prompts import EXPLAIN_TASKS, explain_task
 from assistant.retrieval import Passage
 from ground.records import Chunk, Hit
 
@@ -194,6 +196,18 @@ def test_a_loop_of_numbered_and_bulleted_repeats_and_echo_lines_is_said_once():
     checked = check_citations(text, PASSAGES, BigramEmbedder(), "什么是梯度裁剪？")
     assert checked.text == "梯度裁剪是一种限制梯度大小的方法，以避免梯度爆炸或消失[1]。"
     assert len(checked.non_answers) == 3
+
+
+def test_an_answer_that_goes_on_to_write_out_its_prompt_again_ends_where_the_echo_begins():
+    # seen in r15/r16c (sample:c26): the answer, then the task copied, then "问题：<a heading>？";
+    # the checker had kept "不遗漏，如[1]。问题：如何进行多任务微调[2]？" from the copy
+    question = "什么是梯度裁剪？"
+    raw = ("第一句：梯度裁剪是一种限制梯度大小的方法，以避免梯度爆炸或消失。\n"
+           + explain_task("如何进行多任务微调？", "zh"))
+    checked = check_citations(without_echo(raw, EXPLAIN_TASKS["zh"]), PASSAGES,
+                              BigramEmbedder(), question)
+    assert checked.text == "梯度裁剪是一种限制梯度大小的方法，以避免梯度爆炸或消失[1]。"
+    assert "不遗漏" not in checked.text + "".join(checked.unsupported + checked.non_answers)
 
 
 CODE_NOTE = ("使用 Keras 实现：\n\n```python\nbase = VGG16(weights='imagenet', include_top=False)\n"
