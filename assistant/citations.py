@@ -776,9 +776,29 @@ def check_citations(
     while kept_lines and (not kept_lines[-1].strip() or is_intro(kept_lines[-1])):
         kept_lines.pop()  # "实现步骤：" whose steps were all taken out introduces nothing
     body = unnumber_lone_item(renumber("\n".join(kept_lines)))
-    body = re.sub(r"\n{3,}", "\n\n", unmask(body, spans)).strip()
+    body = re.sub(r"\n{3,}", "\n\n", fence_markers_below(unmask(body, spans))).strip()
     return CheckedText(body, removed, counts["attached"], tuple(unsupported), tuple(non_answers),
                        counts["repointed"], counts["dropped"], tuple(checks))
+
+
+_FENCE_MARKERS = re.compile(r"^([ \t]*\$\$)[ \t]*((?:\[\d+\])+)[ \t]*$", re.MULTILINE)
+
+
+def fence_markers_below(text: str) -> str:
+    """Markers after a display formula's closing ``$$`` moved to a line below it: Markdown's
+    math fence closes only on a line of its own, so "$$[1]" left the formula open (the rest
+    of the answer shown as a formula error).
+
+    >>> print(fence_markers_below("公式是：\\n$$\\nx = 1\\n$$[1]"))
+    公式是：
+    $$
+    x = 1
+    $$
+    [1]
+    >>> fence_markers_below("梯度 $$g$$[1] 裁剪。")
+    '梯度 $$g$$[1] 裁剪。'
+    """
+    return _FENCE_MARKERS.sub(lambda m: f"{m.group(1)}\n{m.group(2)}", text)
 
 
 _ITEM_LABEL = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)、])?\s*(?:\*\*)?([^：:，,。.]{2,30}?)"
