@@ -56,10 +56,10 @@ from assistant.language import detect_language
 from assistant.library_profile import LibraryProfile, profile_of
 from assistant.passage_extra import closer_section, same_section
 from assistant.prompts import (
-    EXPLAIN_TASKS,
     PASSAGE_FOOTER,
     compact,
     explain_messages,
+    explain_task,
     passage_header,
     section_title,
 )
@@ -273,7 +273,7 @@ class Explanation:
         cut = stats is not None and stats.finish_reason in ("length", "cancelled")
         if self.translating:
             return self._translation(text, cut, base)
-        checked = check_citations(without_echo(text, EXPLAIN_TASKS.get(self.language, "")),
+        checked = check_citations(without_task_echo(text, self.language),
                                   self.passages, self.retriever.embedder, self.question,
                                   self.profile, cut=cut)
         notice = MESSAGES["cancelled"][self.language] if self._cancel.is_set() else ""
@@ -603,6 +603,11 @@ def without_echo(text: str, task: str) -> str:
         if text[:start].strip():
             return text[:start].rstrip()
         text = re.sub(re.escape(clause) + r"[，。；：:,;]?\s*", "", text, count=1)
+
+
+def without_task_echo(text: str, language: str) -> str:
+    """``text`` without what it copied of the task its prompt gave it (``explain_task``)."""
+    return without_echo(text, explain_task("", language))
 
 
 def _offline_passages(hits, terms, generator) -> list[Passage]:

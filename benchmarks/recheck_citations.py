@@ -29,10 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.citations import check_citations
-from assistant.explain import without_echo
+from assistant.explain import without_task_echo
 from assistant.language import detect_language
 from assistant.library_profile import profile_of
-from assistant.prompts import EXPLAIN_TASKS
 from assistant.retrieval import Passage
 from ground.records import Chunk, Hit
 
@@ -91,9 +90,8 @@ def passages_of(record: dict, texts: dict) -> list[Passage] | None:
 
 
 def recheck(record: dict, passages: list[Passage], embedder, profile) -> list[Outcome]:
-    task = EXPLAIN_TASKS.get(detect_language(record["question"]), "")
-    checked = check_citations(without_echo(record["raw"], task), passages, embedder,
-                              record["question"], profile,
+    raw = without_task_echo(record["raw"], detect_language(record["question"]))
+    checked = check_citations(raw, passages, embedder, record["question"], profile,
                               cut=record.get("finish_reason") in ("length", "cancelled"))
     return [Outcome(record["id"], c.sentence, c.verdict, tuple(c.cited), c.support, c.lead)
             for c in checked.checks]

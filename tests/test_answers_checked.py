@@ -17,9 +17,9 @@ import pytest
 
 from assistant.citations import check_citations, marker_numbers
 from assistant.coverage import subject_terms
-from assistant.explain import without_echo
+from assistant.explain import without_task_echo
 from assistant.extractive import extract_answer
-from assistant.prompts import EXPLAIN_TASKS, explain_task
+from assistant.prompts import explain_task
 from assistant.retrieval import Passage
 from ground.records import Chunk, Hit
 
@@ -204,8 +204,8 @@ def test_an_answer_that_goes_on_to_write_out_its_prompt_again_ends_where_the_ech
     question = "什么是梯度裁剪？"
     raw = ("第一句：梯度裁剪是一种限制梯度大小的方法，以避免梯度爆炸或消失。\n"
            + explain_task("如何进行多任务微调？", "zh"))
-    checked = check_citations(without_echo(raw, EXPLAIN_TASKS["zh"]), PASSAGES,
-                              BigramEmbedder(), question)
+    checked = check_citations(without_task_echo(raw, "zh"), PASSAGES, BigramEmbedder(),
+                              question)
     assert checked.text == "梯度裁剪是一种限制梯度大小的方法，以避免梯度爆炸或消失[1]。"
     assert "不遗漏" not in checked.text + "".join(checked.unsupported + checked.non_answers)
 
