@@ -41,7 +41,7 @@ from ground.records import Chunk
 from ground.sentences import split_sentences
 from index.cross_language import language_shares
 
-PROFILE_VERSION = 11  # 11: "题目一：" is numbering too (ground.headings)
+PROFILE_VERSION = 12  # 12: dense cosines see long passages' windows (index.passage_windows)
 PROFILE_FILE = "assistant-profile.json"
 HEADING_SAMPLES = 40
 BACKGROUND_SENTENCES = 80

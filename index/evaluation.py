@@ -24,6 +24,7 @@ from index import hybrid
 from index.chunk_shape import prior_of
 from index.index_state import IndexState, SearchIndexes
 from index.lexical import LexicalIndex
+from index.passage_windows import Windows
 from index.vector_index import create_vector_index
 
 K_VALUES = (1, 5)
@@ -161,7 +162,9 @@ def self_test(
     vectors = create_vector_index("flat", dim)
     vectors.add(ids, embed_passages(texts))
     lexical = LexicalIndex.build(ids, texts)
-    indexes = SearchIndexes(vectors, lexical, IndexState("self-test", "", len(chunks)))
+    # whole-passage vectors only: the heading test measures the chunking and the fusion
+    indexes = SearchIndexes(vectors, lexical, IndexState("self-test", "", len(chunks)),
+                            Windows.empty(dim))
     group_of = {c.id: c.group_id for c in chunks}
     priors = {c.id: prior_of(c.heading_path, c.text) for c in chunks}
     section_of = {c.id: (c.doc_id, c.heading_path) for c in chunks}

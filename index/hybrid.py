@@ -77,7 +77,7 @@ def _rank_once(
 ) -> RankedIds:
     dense: list[ScoredId] = []
     if mode != "lexical" and query_vector is not None and len(indexes.vectors):
-        dense = indexes.vectors.search_one(query_vector, candidates)
+        dense = indexes.dense(query_vector, candidates)
     lexical: list[ScoredId] = []
     if mode != "dense":
         lexical = indexes.lexical.search(query, candidates)

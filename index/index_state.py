@@ -25,6 +25,8 @@ from ground.errors import LibraryStateError
 from ground.records import Chunk
 from index.lexical import LexicalIndex
 from index.manifest import check_content, read_manifest
+from index.passage_windows import Windows, open_windows, pool_size, save_windows
+from index.scored import ScoredId
 from index.vector_index import (
     VectorIndex,
     choose_index_kind,
@@ -40,8 +42,9 @@ LEFTOVER_PATTERNS = (".*.tmp", ".staging.*")
 """Names our atomic writers give files and folders before renaming them into place."""
 
 _REUSE_CHECKS = 8
-VectorsFor = Callable[[Sequence[Chunk]], np.ndarray]
-"""Returns the passage embeddings of the given chunks (from the cache, or freshly computed)."""
+VectorsFor = Callable[[Sequence[Chunk]], tuple[np.ndarray, Windows]]
+"""Returns the passage embeddings of the given chunks and of their windows
+(``index.passage_windows``), from the cache or freshly computed."""
 
 
 def chunk_fingerprint(chunks: Sequence[Chunk]) -> str:
@@ -63,12 +66,19 @@ class IndexState:
 
 @dataclass
 class SearchIndexes:
-    """An in-memory pair of indexes plus the state they reflect; replaced whole, never mutated
-    while a search may be reading it."""
+    """The in-memory indexes plus the state they reflect; replaced whole, never mutated while
+    a search may be reading it."""
 
     vectors: VectorIndex
     lexical: LexicalIndex
     state: IndexState
+    windows: Windows
+
+    def dense(self, query_vector: np.ndarray, k: int) -> list[ScoredId]:
+        """The ``k`` passages nearest ``query_vector``: found by their whole vectors, ranked
+        with their windows (``index.passage_windows``)."""
+        hits = self.vectors.search_one(query_vector, pool_size(k))
+        return self.windows.rescore(hits, query_vector, k)
 
 
 def index_dir(home: Path) -> Path:
@@ -79,7 +89,7 @@ def leftover_files(home: Path) -> list[Path]:
     """Temporary files of index writes that were killed midway (no manifest names them)."""
     root = index_dir(home)
     found: set[Path] = set()
-    for folder in (root, root / "vectors", root / "lexical"):
+    for folder in (root, root / "vectors", root / "lexical", root / "windows"):
         if folder.is_dir():
             for pattern in LEFTOVER_PATTERNS:
                 found.update(folder.glob(pattern))
@@ -125,7 +135,8 @@ def load_indexes(home: Path, model_id: str, dim: int, chunks: Sequence[Chunk]) -
     vectors = open_vector_index(root / "vectors", model_id, dim, expected_count=len(chunks))
     lexical = LexicalIndex.open(root / "lexical", expected_count=len(chunks))
     check_contents(root, fingerprint)
-    return SearchIndexes(vectors, lexical, state)
+    windows = open_windows(root / "windows", model_id, dim, fingerprint)
+    return SearchIndexes(vectors, lexical, state, windows)
 
 
 def check_contents(root: Path, fingerprint: str) -> None:
@@ -153,8 +164,9 @@ def sync_indexes(
     root = index_dir(home)
     remove_leftovers(home)
     base = previous.vectors if previous is not None else None
+    base_windows = previous.windows if previous is not None else None
     if base is None and reuse_saved:
-        base = _try_open_vectors(root, model_id, dim)
+        base, base_windows = _try_open_saved(root, model_id, dim)
         if base is not None and not _same_vectors(base, chunks, vectors_for):
             base = None  # another library's index (same ids, other passages): embed afresh
     vectors = create_vector_index(choose_index_kind(len(chunks)), dim)
@@ -167,9 +179,12 @@ def sync_indexes(
         if len(reused_ids):
             vectors.add(reused_ids, old_vectors[keep])
     reused = set(reused_ids.tolist())
+    windows = base_windows.only(reused_ids) if base_windows is not None else Windows.empty(dim)
     missing = [chunk for chunk in chunks if chunk.id not in reused]
     if missing:
-        vectors.add(np.array([c.id for c in missing], dtype=np.int64), vectors_for(missing))
+        fresh, fresh_windows = vectors_for(missing)
+        vectors.add(np.array([c.id for c in missing], dtype=np.int64), fresh)
+        windows = windows.joined(fresh_windows)
     if vectors.kind != choose_index_kind(len(vectors)):
         vectors = rebuild_as(vectors, choose_index_kind(len(vectors)))
     ordered = sorted(chunks, key=lambda c: c.id)
@@ -178,9 +193,10 @@ def sync_indexes(
     fingerprint = chunk_fingerprint(chunks)
     save_vector_index(vectors, root / "vectors", model_id, fingerprint)
     lexical.save(root / "lexical", fingerprint)
+    save_windows(windows, root / "windows", model_id, fingerprint)
     state = IndexState(model_id, fingerprint, len(chunks))
     atomic_write_bytes(root / STATE_FILE_NAME, json.dumps(state.__dict__).encode())
-    return SearchIndexes(vectors, lexical, state)
+    return SearchIndexes(vectors, lexical, state, windows)
 
 
 def _same_vectors(base: VectorIndex, chunks: Sequence[Chunk], vectors_for: VectorsFor) -> bool:
@@ -192,14 +208,17 @@ def _same_vectors(base: VectorIndex, chunks: Sequence[Chunk], vectors_for: Vecto
     sample = shared[:: max(1, len(shared) // _REUSE_CHECKS)][:_REUSE_CHECKS]
     if not sample:
         return True
-    expected = vectors_for(sample)
+    expected, _ = vectors_for(sample)
     saved = old_vectors[[row_of[chunk.id] for chunk in sample]]
     return bool(np.all(np.sum(expected * saved, axis=1) > 0.99))
 
 
-def _try_open_vectors(root: Path, model_id: str, dim: int) -> VectorIndex | None:
-    """The saved vectors, if readable and from the same model: reused to avoid re-embedding."""
+def _try_open_saved(root: Path, model_id: str, dim: int
+                    ) -> tuple[VectorIndex | None, Windows | None]:
+    """The saved vectors and windows, if both are readable and from the same model: reused to
+    avoid re-embedding (an index saved before windows existed is embedded afresh)."""
     try:
-        return open_vector_index(root / "vectors", model_id, dim)
+        return (open_vector_index(root / "vectors", model_id, dim),
+                open_windows(root / "windows", model_id, dim))
     except LibraryStateError:
-        return None
+        return None, None

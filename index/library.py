@@ -34,7 +34,7 @@ from ground.settings import Settings
 from ground.storage_errors import storage_errors
 from index import evaluation, evidence, hybrid
 from index.chunk_shape import prior_of
-from index.embedding_cache import EmbeddingCache, embed_passages_counted
+from index.embedding_cache import EmbeddingCache, content_hash, embed_passages_counted
 from index.index_state import (
     STATE_FILE_NAME,
     SearchIndexes,
@@ -43,6 +43,7 @@ from index.index_state import (
     load_indexes,
     sync_indexes,
 )
+from index.passage_windows import Windows, window_texts
 from index.self_eval import save_self_eval
 from ingest.pipeline import ingest_paths
 from ingest.report import IngestReport
@@ -94,7 +95,7 @@ class Library:
         self._snapshot: _Snapshot | None = None
         self._saved_stamp: tuple[int, int, int] | None = None  # of the state.json in memory
         self._load_lock = threading.RLock()
-        self._embedding_counts = (0, 0)  # (embedded, from the cache) by the last sync
+        self._embedding_counts = (0, 0, 0)  # (embedded, from the cache, windows) by the last sync
         self._listeners: list[Callable[[Library], None]] = []
 
     def on_change(self, listener: Callable[[Library], None]) -> None:
@@ -162,11 +163,11 @@ class Library:
                 report = ingest_paths(self.store, list(paths), self.settings, counter,
                                       progress=progress, prune=prune, max_tokens=counter.window)
             with storage_errors(home, "updating the search index", "run 'study reindex'"):
-                self._embedding_counts = (0, 0)
+                self._embedding_counts = (0, 0, 0)
                 self._sync(embed_progress)
         self._changed()
-        return replace(report, embedded=self._embedding_counts[0],
-                       from_cache=self._embedding_counts[1],
+        embedded, from_cache, windows = self._embedding_counts
+        return replace(report, embedded=embedded, from_cache=from_cache, windows=windows,
                        seconds=time.perf_counter() - started)
 
     def remove(self, ref: str | int) -> RemovedDocument:
@@ -196,15 +197,26 @@ class Library:
         self._install(indexes, chunks, view)
         self._saved_stamp = self._state_stamp()  # our own save: nothing to adopt
 
-    def _vectors_for(self, chunks: Sequence[Chunk], progress: Progress | None) -> np.ndarray:
+    def _vectors_for(self, chunks: Sequence[Chunk], progress: Progress | None
+                     ) -> tuple[np.ndarray, Windows]:
+        """The chunks' vectors and their windows' (``index.passage_windows``), embedded in one
+        pass so that one progress bar counts both."""
         embedder = self.embedder
+        owners: list[int] = []
+        window_texts_all: list[str] = []
+        for chunk in chunks:
+            texts = window_texts(chunk, lambda texts: embedder.token_counts(texts, "passage"))
+            owners += [chunk.id] * len(texts)
+            window_texts_all += texts
         with EmbeddingCache.open(self.settings.home, embedder.model_id, embedder.dim) as cache:
             vectors, embedded, cached = embed_passages_counted(
-                embedder, cache, [c.embed_text for c in chunks],
-                [c.content_hash for c in chunks], progress)
-        done, reused = self._embedding_counts
-        self._embedding_counts = (done + embedded, reused + cached)
-        return vectors
+                embedder, cache, [c.embed_text for c in chunks] + window_texts_all,
+                [c.content_hash for c in chunks] + [content_hash(t) for t in window_texts_all],
+                progress)
+        done, reused, windows = self._embedding_counts
+        self._embedding_counts = (done + embedded, reused + cached,
+                                  windows + len(window_texts_all))
+        return vectors[:len(chunks)], Windows.of(owners, vectors[len(chunks):])
 
     def _install(self, indexes: SearchIndexes, chunks: list[Chunk], view: Store) -> None:
         """Swap in a new snapshot; the old view closes when its last search lets go of it."""
@@ -214,7 +226,7 @@ class Library:
                                                  embedder.dim, chunks)
         level = evidence.content_free_level(
             lambda queries: embedder.embed_batch(queries, "query"),
-            lambda vector: next((h.score for h in indexes.vectors.search_one(vector, 1)), None),
+            lambda vector: next((h.score for h in indexes.dense(vector, 1)), None),
             background)
         with self._load_lock:
             self._snapshot = _Snapshot(indexes, group_of, view, background, level, {})

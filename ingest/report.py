@@ -40,6 +40,7 @@ class IngestReport:
     seconds: float
     embedded: int = 0  # passages the embedding model ran on in this call
     from_cache: int = 0  # passages whose vectors came from the embedding cache instead
+    windows: int = 0  # of those vectors, windows of long passages (index.passage_windows)
 
     @property
     def noticed(self) -> tuple[FileOutcome, ...]:
@@ -68,4 +69,4 @@ class IngestReport:
         ) + (
             f"; vectors: {self.embedded} embedded, {self.from_cache} from the cache"
             if self.embedded or self.from_cache else ""
-        )
+        ) + (f" ({self.windows} of them windows of long passages)" if self.windows else "")

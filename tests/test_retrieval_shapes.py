@@ -21,6 +21,7 @@ from index.chunk_shape import (
 from index.fusion import apply_priors
 from index.index_state import IndexState, SearchIndexes
 from index.lexical import LexicalIndex
+from index.passage_windows import Windows
 from index.scored import ScoredId
 from index.vector_index import create_vector_index
 
@@ -88,7 +89,8 @@ def _indexes(chunks, vectors):
     index = create_vector_index("flat", vectors.shape[1])
     index.add(ids, vectors.astype(np.float32))
     lexical = LexicalIndex.build(ids, [c.embed_text for c in chunks])
-    return SearchIndexes(index, lexical, IndexState("test", "", len(chunks)))
+    return SearchIndexes(index, lexical, IndexState("test", "", len(chunks)),
+                         Windows.empty(vectors.shape[1]))
 
 
 def test_reference_list_ranked_first_by_both_retrievers_drops_below_the_answer():
