@@ -215,10 +215,13 @@ def _same_vectors(base: VectorIndex, chunks: Sequence[Chunk], vectors_for: Vecto
 
 def _try_open_saved(root: Path, model_id: str, dim: int
                     ) -> tuple[VectorIndex | None, Windows | None]:
-    """The saved vectors and windows, if both are readable and from the same model: reused to
-    avoid re-embedding (an index saved before windows existed is embedded afresh)."""
+    """The saved vectors and windows, if both are readable, from the same model and saved by
+    the same sync (a kill between the two saves leaves older windows beside newer vectors):
+    reused to avoid re-embedding. Otherwise both come from the embedding cache afresh, as for
+    an index saved before windows existed."""
     try:
+        content_digest = read_manifest(root / "vectors", "vector index").content_digest
         return (open_vector_index(root / "vectors", model_id, dim),
-                open_windows(root / "windows", model_id, dim))
+                open_windows(root / "windows", model_id, dim, content_digest))
     except LibraryStateError:
         return None, None

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -125,6 +126,12 @@ class Windows:
         return Windows.of(np.concatenate([self.owners, other.owners]),
                           np.concatenate([self.vectors, other.vectors]))
 
+    @cached_property
+    def _groups(self) -> tuple[list[int], np.ndarray]:
+        """Each owner once, and the row where its windows start (rows are grouped by owner)."""
+        owners, starts = np.unique(self.owners, return_index=True)
+        return owners.tolist(), starts
+
     def rescore(self, hits: list[ScoredId], query_vector: np.ndarray, k: int) -> list[ScoredId]:
         """``hits`` (whole-passage cosines) with each passage lifted towards its best window's
         cosine when that is higher, best first, cut to ``k``.
@@ -137,9 +144,8 @@ class Windows:
         if not len(self.owners) or not hits:
             return hits[:k]
         cosines = self.vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
-        owners, starts = np.unique(self.owners, return_index=True)
-        best = dict(zip(owners.tolist(), np.maximum.reduceat(cosines, starts).tolist(),
-                        strict=True))
+        owners, starts = self._groups
+        best = dict(zip(owners, np.maximum.reduceat(cosines, starts).tolist(), strict=True))
         lifted = []
         for hit in hits:
             window = best.get(hit.id)

@@ -90,6 +90,32 @@ def test_an_index_saved_before_windows_existed_gains_them_without_re_embedding_p
     assert np.allclose(upgraded.windows.vectors, saved.windows.vectors)
 
 
+def test_windows_left_from_an_earlier_sync_are_not_reused_beside_newer_vectors(
+        tmp_path, fake_settings, sample_notes_dir):
+    """A kill between saving the vectors and saving the windows leaves the older windows beside
+    the newer vectors: the next open must not keep them, or the passages first indexed by the
+    killed sync would stay without windows. They come back whole, from the embedding cache."""
+    notes = sorted(sample_notes_dir.iterdir())
+    home = tmp_path / "home"
+    windows_dir = index_dir(home) / "windows"
+    with FakeModelsLibrary.open(fake_settings.replace(home=home)) as library:
+        library.ingest(notes[:-1])
+        older = {path.name: path.read_bytes() for path in windows_dir.iterdir()}
+        library.ingest(notes[-1:])
+    for name, data in older.items():  # as if killed before the new windows were written
+        (windows_dir / name).write_bytes(data)
+    with FakeModelsLibrary.open(fake_settings.replace(home=home)) as reopened:
+        embedder = reopened.embedder
+        assert reopened.search(SAMPLE_QUESTION, k=3)
+        chunks = reopened.chunks()
+        healed = load_indexes(home, embedder.model_id, embedder.dim, chunks)
+        assert not [call for call in embedder.calls if call[0] == "passage"]
+    long_ids = {c.id for c in chunks if window_texts(c, _token_counts(embedder))}
+    last_note = {c.id for c in chunks if c.source == str(notes[-1].resolve())} & long_ids
+    assert last_note, "the last note should have long passages"
+    assert set(healed.windows.owners.tolist()) == long_ids
+
+
 def test_corrupt_window_vectors_are_refused_and_healed_from_the_library(fake_home_library):
     library = fake_home_library
     home, embedder = library.settings.home, library.embedder
