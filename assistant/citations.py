@@ -311,13 +311,23 @@ _CONCLUSION = re.compile(
 _CAUSAL = re.compile(r"因此|所以|因而|从而|故|由此|可见|导致|使得|因为|由于|为了|"
                      r"therefore|thus|hence|consequently|as a result|because|since|"
                      r"\bso\b|leads? to|causes?", re.IGNORECASE)
+_PURPOSE = re.compile(
+    r"^(\s*(?:[-*]\s*)?)为了[^，,。；;！？!?\n]{1,30}[，,]\s*|"
+    r"^(\s*(?:[-*]\s*)?)(?:in order to|so as to)\b[^,.;!?\n]{1,80},\s*", re.IGNORECASE)
+_PURPOSE_STATED = re.compile(r"为了|以便|以免|为此|目的|旨在|用于|用来|"
+                             r"in order to|so as to|so that|purpose|\baims? to", re.IGNORECASE)
+_FRAMES = ((_CONCLUSION, _CAUSAL), (_PURPOSE, _PURPOSE_STATED))
+"""A leading frame the model may add to a sentence it copies, and what in the passage (in the
+copied sentence or the one before it) would make that frame the notes' own."""
 
 
 def unstated_conclusion(sentence: str, passage_texts: Sequence[str]) -> str:
-    """``sentence`` without its leading "因此"/"所以"/"Therefore" when the passage sentence
-    it copies (the window sharing most of its character pairs, with the one before it) draws
-    no conclusion: the model's own causal link between two of the notes' statements is not
-    the notes' (dev2:c12: "因此，为了加速模型的训练，…一个优秀的学习率既能加速模型的训练…").
+    """``sentence`` without a leading frame the passage sentence it copies does not give (the
+    window sharing most of its character pairs, with the one before it): a "因此"/"所以"/
+    "Therefore" where the notes draw no conclusion, or a "为了…，"/"In order to …," purpose
+    where they state none. The model's own causal link or purpose between the notes'
+    statements is not the notes' (dev2:c12: "因此，为了加速模型的训练，…一个优秀的学习率既能加速
+    模型的训练…": the notes say a good rate speeds training, not that it is set for that).
 
     >>> unstated_conclusion("因此，学习率很重要[1]。", ["学习率是最重要的超参数。模型会震荡。"])
     '学习率很重要[1]。'
@@ -329,8 +339,23 @@ def unstated_conclusion(sentence: str, passage_texts: Sequence[str]) -> str:
     'Some rates decay[1].'
     >>> unstated_conclusion("可见光的波长更短[1]。", ["可见光的波长更短。"])
     '可见光的波长更短[1]。'
+    >>> unstated_conclusion("因此，为了加速训练，好的学习率能加速训练[1]。",
+    ...                     ["好的学习率能加速训练。"])
+    '好的学习率能加速训练[1]。'
+    >>> unstated_conclusion("为了防止过拟合，训练时随机丢弃神经元[1]。",
+    ...                     ["为了防止过拟合，训练时随机丢弃一部分神经元。"])
+    '为了防止过拟合，训练时随机丢弃神经元[1]。'
+    >>> unstated_conclusion("In order to converge, the rate decays[1].", ["The rate decays."])
+    'The rate decays[1].'
     """
-    match = _CONCLUSION.match(sentence)
+    for frame, stated in _FRAMES:
+        sentence = _without_unstated_frame(sentence, passage_texts, frame, stated)
+    return sentence
+
+
+def _without_unstated_frame(sentence: str, passage_texts: Sequence[str],
+                            frame: re.Pattern[str], stated: re.Pattern[str]) -> str:
+    match = frame.match(sentence)
     if not match:
         return sentence
     said = pairs(sentence[match.end():])
@@ -341,11 +366,12 @@ def unstated_conclusion(sentence: str, passage_texts: Sequence[str]) -> str:
             shared = len(said & pairs(window))
             if shared > best:
                 best = shared
-                reason = any(_CAUSAL.search(w) for w in windows[max(k - 1, 0):k + 1])
+                reason = any(stated.search(w) for w in windows[max(k - 1, 0):k + 1])
     if reason or not best:
         return sentence
+    lead = next((group for group in match.groups() if group is not None), "")
     rest = sentence[match.end():]
-    return match.group(1) + (rest[:1].upper() + rest[1:] if rest[:1].isascii() else rest)
+    return lead + (rest[:1].upper() + rest[1:] if rest[:1].isascii() else rest)
 
 
 @dataclass(frozen=True)

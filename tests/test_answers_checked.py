@@ -355,6 +355,22 @@ def test_a_conclusion_the_passage_does_not_draw_loses_its_therefore():
     assert drawn.text.startswith("因此，学习率衰减")
 
 
+def test_a_purpose_the_passage_does_not_state_is_taken_off_the_line_it_frames():
+    """dev2:c12 (judges r19): "为了加速模型的训练，" made speed the purpose of a line of 14.3.2
+    that only says a good rate speeds training; a purpose the notes state stays."""
+    rate = [passage(1, RATE, "为什么要做学习率调整?")]
+    question = "为什么训练过程中要把学习率慢慢调小？"
+    framed = check_citations(
+        "为了加速模型的训练，通常情况下，一个或者一组优秀的学习率既能加速模型的训练，"
+        "又能得到一个较优甚至最优的精度[1]。", rate, BigramEmbedder(), question)
+    assert framed.text.startswith("通常情况下，一个或者一组优秀的学习率") and not framed.unsupported
+    dropout = [passage(1, "为了防止过拟合，训练时以概率 p 随机丢弃一部分神经元。",
+                       "什么是 dropout?")]
+    stated = check_citations("为了防止过拟合，训练时以概率 p 随机丢弃一部分神经元[1]。", dropout,
+                             BigramEmbedder(), "dropout 是做什么的？")
+    assert stated.text.startswith("为了防止过拟合") and not stated.unsupported
+
+
 def test_list_items_with_their_own_labels_are_kept_and_a_removed_item_leaves_no_gap():
     fusion = passage(1, "1. Image encoding: encode the image data with a pretrained model, "
                         "extracting image features.\n2. Text encoding: encode the text data "
