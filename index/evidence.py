@@ -52,14 +52,28 @@ def stand_out(
 
     Empty when the background is too small to say anything (a library of a few passages).
     """
-    if len(background) < _MIN_BACKGROUND or not similarity:
+    to_z = z_scale(query_vector, background) if similarity else None
+    if to_z is None:
         return {}
+    return {chunk_id: to_z(cosine) for chunk_id, cosine in similarity.items()}
+
+
+def z_scale(query_vector: np.ndarray, background: np.ndarray) -> Callable[[float], float] | None:
+    """Turns the query's cosine to a passage into standard deviations above the query's mean
+    cosine to the background; None when the background is too small to say anything.
+
+    >>> to_z = z_scale(np.array([1.0, 0.0]), np.array([[1.0, 0.0], [0.0, 1.0]] * 4))
+    >>> to_z(1.0), to_z(0.5)
+    (1.0, 0.0)
+    """
+    if len(background) < _MIN_BACKGROUND:
+        return None
     cosines = background @ np.asarray(query_vector, dtype=np.float32)
     spread = float(cosines.std())
     if spread <= 1e-6:
-        return {}
+        return None
     mean = float(cosines.mean())
-    return {chunk_id: (cosine - mean) / spread for chunk_id, cosine in similarity.items()}
+    return lambda cosine: (cosine - mean) / spread
 
 
 def content_free_level(

@@ -318,16 +318,25 @@ class Library:
             wanted_docs = set(doc_ids)
             doc_of = {c.id: c.doc_id for c in snapshot.view.chunks()}
             keep = lambda chunk_id: doc_of.get(chunk_id) in wanted_docs  # noqa: E731
-        ranked = hybrid.rank(snapshot.indexes, query, query_vector, k, mode, snapshot.group_of,
-                             keep, snapshot.priors_of)
-        z_scores = {}
+        to_z = None
         if query_vector is not None:
-            z_scores = evidence.stand_out(query_vector, snapshot.background, ranked.similarity)
+            to_z = evidence.z_scale(query_vector, snapshot.background)
+        dense_is_weak = None
+        if to_z is not None and snapshot.weak_level is not None:
+            dense_is_weak = lambda cosine: evidence.is_weak(to_z(cosine), snapshot.weak_level)  # noqa: E731
+        ranked = hybrid.rank(snapshot.indexes, query, query_vector, k, mode, snapshot.group_of,
+                             keep, snapshot.priors_of, dense_is_weak)
+        z_scores = {}
+        if to_z is not None:
+            z_scores = {chunk_id: to_z(cosine) for chunk_id, cosine in ranked.similarity.items()}
         return self._hits(ranked, snapshot.view, z_scores, snapshot.weak_level)
 
     def _hits(self, ranked: hybrid.RankedIds, view: Store, z_scores: dict[int, float],
               weak_level: float | None) -> list[Hit]:
+        """A hit the dense search did not return (found by keywords alone) has no stand-out of
+        its own, but no more than the least of the dense candidates: weak when that is."""
         chunks = {c.id: c for c in view.chunks_by_id([h.id for h in ranked.kept])}
+        below_dense = min(z_scores.values(), default=None)
         hits = []
         for scored in ranked.kept:
             chunk = chunks.get(scored.id)
@@ -340,6 +349,7 @@ class Library:
                     if location != chunk.location
                 )
             z = z_scores.get(scored.id)
+            weak = evidence.is_weak(z if z is not None else below_dense, weak_level)
             hits.append(Hit(chunk, scored.score, also_in, ranked.similarity.get(scored.id), z,
-                            evidence.is_weak(z, weak_level)))
+                            weak))
         return hits

@@ -91,3 +91,24 @@ def test_the_cli_says_when_a_match_is_weak(tmp_path, sample_library):
     as_json = run_study(settings, "search", "--json", "今天天气怎么样")
     hits = json.loads(as_json.stdout)["hits"]
     assert hits[0]["weak"] is True and hits[0]["similarity"] > 0.5  # a high cosine, yet weak
+
+
+NORM_BOUND_QUERY = "为什么训练时要给梯度的范数设一个上限？"
+
+
+def test_when_no_dense_hit_stands_out_the_keyword_list_counts_as_much(sample_library):
+    """For this paraphrase every dense cosine lies within 0.005 of the others (weak: no more
+    than a content-free query's best hit stands out). Min-max fusion spread that noise over
+    0-1 and weighed it 0.7, so both 梯度裁剪 sections, first and second by keywords, fell to
+    8th and below. A query whose dense hit stands out keeps the 0.7 / 0.3 order."""
+    library = sample_library
+    assert library.search(NORM_BOUND_QUERY, k=1, mode="dense")[0].weak
+    by_keywords = library.search(NORM_BOUND_QUERY, k=2, mode="lexical")
+    assert all("梯度裁剪" in hit.chunk.heading for hit in by_keywords)
+    assert any("梯度裁剪" in hit.chunk.heading for hit in library.search(NORM_BOUND_QUERY, k=3))
+    snapshot = library._current()
+    vector = library.embedder.embed_query(CLIPPING_QUERY)
+    plain = hybrid.rank(snapshot.indexes, CLIPPING_QUERY, vector, 5, "hybrid",
+                        snapshot.group_of, priors=snapshot.priors_of)
+    assert [hit.chunk.id for hit in library.search(CLIPPING_QUERY, k=5)] == [
+        scored.id for scored in plain.kept]
