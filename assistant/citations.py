@@ -312,13 +312,17 @@ _CAUSAL = re.compile(r"因此|所以|因而|从而|故|由此|可见|导致|使�
                      r"therefore|thus|hence|consequently|as a result|because|since|"
                      r"\bso\b|leads? to|causes?", re.IGNORECASE)
 _PURPOSE = re.compile(
-    r"^(\s*(?:[-*]\s*)?)为了[^，,。；;！？!?\n]{1,30}[，,]\s*|"
-    r"^(\s*(?:[-*]\s*)?)(?:in order to|so as to)\b[^,.;!?\n]{1,80},\s*", re.IGNORECASE)
+    r"^(\s*(?:[-*]\s*)?)为了(?P<aim>[^，,。；;！？!?\n]{1,30})[，,]\s*|"
+    r"^(\s*(?:[-*]\s*)?)(?:in order to|so as to)\b(?P<goal>[^,.;!?\n]{1,80}),\s*",
+    re.IGNORECASE)
 _PURPOSE_STATED = re.compile(r"为了|以便|以免|为此|目的|旨在|用于|用来|"
                              r"in order to|so as to|so that|purpose|\baims? to", re.IGNORECASE)
 _FRAMES = ((_CONCLUSION, _CAUSAL), (_PURPOSE, _PURPOSE_STATED))
 """A leading frame the model may add to a sentence it copies, and what in the passage (in the
-copied sentence or the one before it) would make that frame the notes' own."""
+copied sentence or the one before it) would make that frame the notes' own. A purpose is taken
+off only when the rest of the sentence says its aim again ("为了加速训练，…能加速训练"): one
+with an aim of its own would leave a fragment, and its words are the support check's to judge."""
+RESTATED_AIM = 0.5  # share of the aim's character pairs that the rest of the sentence repeats
 
 
 def unstated_conclusion(sentence: str, passage_texts: Sequence[str]) -> str:
@@ -345,8 +349,11 @@ def unstated_conclusion(sentence: str, passage_texts: Sequence[str]) -> str:
     >>> unstated_conclusion("为了防止过拟合，训练时随机丢弃神经元[1]。",
     ...                     ["为了防止过拟合，训练时随机丢弃一部分神经元。"])
     '为了防止过拟合，训练时随机丢弃神经元[1]。'
-    >>> unstated_conclusion("In order to converge, the rate decays[1].", ["The rate decays."])
+    >>> unstated_conclusion("In order to decay it, the rate decays[1].", ["The rate decays."])
     'The rate decays[1].'
+    >>> unstated_conclusion("为了利用知识，减少数据需求[1]。",
+    ...                     ["迁移学习能利用知识，减少数据需求。"])
+    '为了利用知识，减少数据需求[1]。'
     """
     for frame, stated in _FRAMES:
         sentence = _without_unstated_frame(sentence, passage_texts, frame, stated)
@@ -359,6 +366,9 @@ def _without_unstated_frame(sentence: str, passage_texts: Sequence[str],
     if not match:
         return sentence
     said = pairs(sentence[match.end():])
+    aim = match.groupdict().get("aim") or match.groupdict().get("goal")
+    if aim and len(pairs(aim) & said) < RESTATED_AIM * len(pairs(aim)):
+        return sentence
     best, reason = 0, False
     for text in passage_texts:
         windows = passage_windows(text)
