@@ -59,8 +59,8 @@ def test_vanishing_and_exploding_gradients_are_both_explained(full_answers):
     "dense list is weak for this paraphrase, so the fusion weighs the keyword list evenly: "
     "index/hybrid.py "
     "EVEN_WEIGHTS), but the model speaks of '梯度范数的上限', which the notes never name: "
-    "the checker rightly removes its sentences, and the closest quoted block by cosine is "
-    "正则化 002:341.",
+    "the checker rightly removes its sentences, and the quote, which comes from the first "
+    "section, is 正则化 002:341.",
 )
 def test_a_bound_on_the_gradient_norm_is_answered_from_gradient_clipping(full_answers):
     explanation = full_answers.explain("为什么训练时要给梯度的范数设一个上限？")
