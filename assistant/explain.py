@@ -50,7 +50,12 @@ from assistant.extractive import (
     asks_for_code,
     extract_from_passage,
 )
-from assistant.extractive_followup import complete_from_quote, copies_quote, quote_for_answer
+from assistant.extractive_followup import (
+    complete_from_quote,
+    copies_quote,
+    quote_for_answer,
+    quote_leaned_on,
+)
 from assistant.generator import GenerationStats, Generator, Prompt
 from assistant.language import detect_language
 from assistant.library_profile import LibraryProfile, profile_of
@@ -284,6 +289,9 @@ class Explanation:
         if not _has_claim(shown) and not notice:
             if text.strip():  # unsupported, or no answer ("差为0"), or the question again
                 notice = MESSAGES["nothing_checked"][self.language]
+                quoted = quote_leaned_on(checked.checks, self.passages, quoted,
+                                         query_terms(self.question), self.question)
+                base["extractive"] = quoted
             if quoted is not None:  # never an empty answer: the notes' own lines
                 shown = quoted_answer(quoted)
         elif not notice and copies_quote(shown, quoted):

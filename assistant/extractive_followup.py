@@ -15,11 +15,12 @@ missing items are added after the answer, as the notes write them, each citing t
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
 
-from assistant.citations import is_claim, marker_numbers, pairs, with_marker
+from assistant.citations import SentenceCheck, is_claim, marker_numbers, pairs, with_marker
 from assistant.extractive import (
     KINDS,
     ExtractiveAnswer,
@@ -68,7 +69,39 @@ def quote_for_answer(text: str, passages: Sequence[Passage], quoted: ExtractiveA
                      terms: Sequence[str], question: str) -> ExtractiveAnswer | None:
     """``quoted``, or the answer block of the section the answer cites more than the quoted
     one's."""
-    counts = Counter(marker_numbers(text))
+    return quote_for_counts(Counter(marker_numbers(text)), passages, quoted, terms, question)
+
+
+def quote_leaned_on(checks: Sequence[SentenceCheck], passages: Sequence[Passage],
+                    quoted: ExtractiveAnswer | None, terms: Sequence[str],
+                    question: str) -> ExtractiveAnswer | None:
+    """When no sentence of the explanation passed the check: ``quoted``, or the answer block
+    of the section its removed sentences lean on more than on the quoted one's. Each removed
+    sentence counts for the passage that comes closest to supporting it (lexical share plus
+    cosine lead, as ``Support.strength``); what decides is how many sentences lean on each
+    section, as markers decide in ``quote_for_answer``.
+
+    "为什么训练时要给梯度的范数设一个上限？" (sample notes): the search put 正则化 first, and
+    the model's two sentences about "梯度范数的上限", both removed (the notes never say 范数
+    or 上限 for clipping), leant on 题目 4：什么是梯度裁剪 (lexical 0.25 and 0.44 against 0.11
+    and 0.05): the reply quoted the 正则化 lines under "the closest lines in your notes"."""
+    votes: Counter = Counter()
+    for check in checks:
+        if check.verdict != "unsupported" or len(check.support) != len(passages):
+            continue
+        strengths = [lexical + lead if math.isfinite(lead) else lexical
+                     for lexical, lead in zip(check.support, check.lead or
+                                              (0.0,) * len(passages), strict=True)]
+        if max(strengths) > 0:
+            votes[passages[strengths.index(max(strengths))].number] += 1
+    return quote_for_counts(votes, passages, quoted, terms, question)
+
+
+def quote_for_counts(counts: Counter, passages: Sequence[Passage],
+                     quoted: ExtractiveAnswer | None, terms: Sequence[str],
+                     question: str) -> ExtractiveAnswer | None:
+    """``quoted``, or the answer block of the section ``counts`` (passage number -> times
+    the answer relies on it) names more than the quoted one's."""
     relied = relied_passage(counts, passages)
     if relied is None:
         return quoted

@@ -434,6 +434,33 @@ def test_the_quote_follows_the_section_the_answer_cites_and_is_not_repeated_unde
     assert complete_from_quote(answer, quoted, "zh", "为什么要多任务微调？") == answer
 
 
+REGULARIZATION = ("**答案：** 正则化通过在损失函数中添加惩罚项，限制模型复杂度，防止过拟合。"
+                  "常见方法有 L1、L2 范数惩罚和 Dropout。")
+CLIPPING = ("**答案：** 梯度裁剪是一种限制梯度大小的方法，以避免梯度爆炸或消失。\n"
+            "通过设置梯度裁剪阈值，可以将梯度大小限制在一个合理的范围内，有助于模型稳定收敛。")
+
+
+@pytest.mark.parametrize("first_text, first_heading, moves", [
+    (REGULARIZATION, "什么是正则化？", True), (CLIPPING, "梯度裁剪的作用", False)])
+def test_when_nothing_passes_the_check_the_quote_is_the_section_the_removed_lines_lean_on(
+        first_text, first_heading, moves):
+    """The model's sentences about "梯度范数的上限" are removed (the notes never say 范数 or
+    上限 for clipping), but they lean on the 梯度裁剪 passage: the notes' lines shown in their
+    place are that section's, not those of passage [1] when [1] is another topic."""
+    from assistant.extractive_followup import quote_leaned_on
+
+    question = "为什么训练时要给梯度的范数设一个上限？"
+    first, first_quote = _quote(first_text, first_heading, 1)
+    second, _ = _quote(CLIPPING, "什么是梯度裁剪？", 2)
+    checked = check_citations(
+        "为了防止梯度爆炸，训练时需要给梯度的范数设一个上限。梯度范数的上限可以限制梯度的"
+        "大小，使其在合理范围内变化，从而避免梯度爆炸[1]。", [first, second], BigramEmbedder(),
+        question)
+    assert not checked.text and checked.unsupported
+    quoted = quote_leaned_on(checked.checks, [first, second], first_quote, [], question)
+    assert (quoted.citation.number == 2) == moves and "梯度裁剪" in quoted.text
+
+
 def test_an_answer_that_stops_one_item_short_gets_the_notes_last_item():
     from assistant.extractive_followup import complete_from_quote
 

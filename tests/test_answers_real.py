@@ -53,24 +53,35 @@ def test_vanishing_and_exploding_gradients_are_both_explained(full_answers):
     assert answer.text.rstrip().endswith(("。", "]", "."))  # never cut mid-sentence
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 13 (30 Nov): 题目 4：什么是梯度裁剪 now reaches the model as [2] (the "
-    "dense list is weak for this paraphrase, so the fusion weighs the keyword list evenly: "
-    "index/hybrid.py "
-    "EVEN_WEIGHTS), but the model speaks of '梯度范数的上限', which the notes never name: "
-    "the checker rightly removes its sentences, and the quote, which comes from the first "
-    "section, is 正则化 002:341.",
-)
 def test_a_bound_on_the_gradient_norm_is_answered_from_gradient_clipping(full_answers):
+    """The dense list is weak for this paraphrase, so the fusion weighs the keywords evenly
+    (index/hybrid.py EVEN_WEIGHTS) and 题目 4：什么是梯度裁剪 reaches the model. Whatever the
+    model writes, the reply shows nothing unsupported and rests on a 梯度裁剪 section: its
+    explanation citing one, or, when the checker removes every sentence (the model speaks of
+    "梯度范数的上限", which the notes never name), that section's own lines."""
     explanation = full_answers.explain("为什么训练时要给梯度的范数设一个上限？")
     assert any("梯度裁剪" in p.citation.heading for p in explanation.passages)
-    assert explanation.extractive is not None and "梯度" in explanation.extractive.text
     answer = explanation.finish()
     headings = cited_headings(answer)
     assert headings and any("梯度裁剪" in h for h in headings)
+    assert answer.extractive is not None and "梯度裁剪" in answer.extractive.citation.heading
+    assert "梯度" in answer.extractive.text
     assert all(check.verdict != "unsupported" or check.sentence not in answer.text
                for check in answer.checks)
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="issue 13 (30 Nov): the quote shown within 0.3 s comes from the search's first "
+    "section, and for this paraphrase that is 正则化 (002:341: the keywords 范数 and 梯度 "
+    "weigh evenly with a weak dense list); the reply's quote becomes 梯度裁剪 only once the "
+    "model's sentences are checked (test above).",
+)
+def test_the_first_quote_for_a_bound_on_the_gradient_norm_is_gradient_clipping(full_answers):
+    explanation = full_answers.explain("为什么训练时要给梯度的范数设一个上限？")
+    explanation.prepare()
+    assert explanation.extractive is not None
+    assert "梯度裁剪" in explanation.extractive.citation.heading
 
 
 APPLICATIONS = {"游戏": ("game",), "自动驾驶": ("autonomous", "self-driving"),
