@@ -287,6 +287,29 @@ def is_circular(claim: str) -> bool:
     return longest >= CIRCULAR_CHARS and longest >= CIRCULAR_SHARE * len(subject)
 
 
+_EQUATES = re.compile(r"^(.+?)(?:等于|等同于|相当于|就是|\bequals?\b"
+                      r"|\bis (?:equal to|the same as)\b)(.+)$", re.IGNORECASE | re.DOTALL)
+
+
+def is_tautology(claim: str) -> bool:
+    """A line equating a thing with itself: it states nothing. A translation wrote one for
+    "the sum of derivatives equals the derivative of the sum" (r20, dev2:c1).
+
+    >>> is_tautology("各个导数的和等于各个导数的和[1]。")
+    True
+    >>> is_tautology("The sum of the derivatives equals the sum of the derivatives.")
+    True
+    >>> is_tautology("导数的和等于和的导数[1]。")
+    False
+    """
+    match = _EQUATES.match(_MARKER.sub("", claim))
+    if not match:
+        return False
+    sides = ["".join(c for c in side.lower() if is_han(c) or c.isalnum())
+             for side in match.groups()]
+    return bool(sides[0]) and sides[0] == sides[1]
+
+
 _BACK_REFERENCE = re.compile(
     r"^\s*(?:[-*]\s*)?(?:其中|其|这|此|该|上述|以上|上式|下式|因此|所以|"
     r"where\b|here\b|this\b|these\b|thus\b|therefore\b)", re.IGNORECASE)
@@ -763,7 +786,7 @@ def check_citations(
         vacuous = (says_nothing_new(claim, question) and not is_intro(claim)
                    and not names_a_topic(claim, question, headings)
                    or is_empty_contrast(claim, question)
-                   or is_circular(claim))  # an intro ("步骤如下：") keeps a
+                   or is_circular(claim) or is_tautology(claim))  # an intro ("步骤如下：") keeps a
         # list apart from the one before it
         dangling = removed_before and leans_on_previous(claim)
         labels.add(label)

@@ -11,9 +11,10 @@ So the explanation becomes a translation of the quote the student already sees: 
 translates a few lines of its notes faithfully (sample:c1, c5, c10, c12 read by hand, 4-14 s on 2
 cores), where asked to explain it pads with what it knows. Every line of the translation cites
 the quote's passage; a line naming what the quote never names (a Latin name, an acronym, a
-number) is dropped, and so is a line cut by the token limit; a preface ("Sure, here is the
-translation"), the section's title translated ("What is fine-tuning?") and a source line copied
-back are left out.
+number) is dropped, and so are a line equating a thing with itself (``is_tautology``:
+"各个导数的和等于各个导数的和" for "the sum of derivatives equals the derivative of the sum") and a
+line cut by the token limit; a preface ("Sure, here is the translation"), the section's title
+translated ("What is fine-tuning?") and a source line copied back are left out.
 
 >>> from assistant.extractive import ExtractiveAnswer, QuotedLine
 >>> from assistant.retrieval import Citation
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.citations import LATIN_NAME, is_claim, with_marker, without_markers
+from assistant.citations import LATIN_NAME, is_claim, is_tautology, with_marker, without_markers
 from assistant.extractive import ExtractiveAnswer
 from assistant.generator import Message
 from assistant.language import detect_language
@@ -149,6 +150,8 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     ('在训练时，dropout 会把一些神经元置零[1]。', ())
     >>> checked_translation("好的，我将逐行翻译资料中的内容，保留其中每个要点。", quote, "zh")
     ('', ())
+    >>> checked_translation("导数的和等于导数的和。", quote, "zh")
+    ('', ('导数的和等于导数的和。',))
     """
     source = source_text(quoted)
     lines = [_QUESTIONS.sub("", without_markers(line)).rstrip()
@@ -162,7 +165,7 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
                 _RESTATES_TASK.search(line) or _PROMPT_TAG.match(line) or \
                 detect_language(line) != language:
             continue  # "Sure, here is the translation:", or a source line copied back
-        if adds_a_name(line, source, language):
+        if adds_a_name(line, source, language) or is_tautology(line):
             dropped.append(line.strip())
         else:
             kept.append(with_marker(line, quoted.citation.number) if is_claim(line) else line)
