@@ -29,8 +29,16 @@ translated ("What is fine-tuning?") and a source line copied back are left out.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from assistant.citations import LATIN_NAME, is_claim, is_tautology, with_marker, without_markers
+from assistant.citations import (
+    LATIN_NAME,
+    is_claim,
+    is_tautology,
+    renumber,
+    with_marker,
+    without_markers,
+)
 from assistant.extractive import ExtractiveAnswer
 from assistant.generator import Message
 from assistant.language import detect_language
@@ -159,14 +167,37 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     lines = [line for line in lines if line.strip()]
     if cut and lines and not _COMPLETE.search(lines[-1]):
         lines.pop()
+    lines = [line for line in lines
+             if not (_PREFACE.match(line) or _ANNOUNCES_TRANSLATION.match(line) or
+                     _RESTATES_TASK.search(line) or _PROMPT_TAG.match(line) or
+                     detect_language(line) != language)]  # "Sure, here is the
+    # translation:", or a source line copied back
+    made_items = new_items(lines, source)
     kept, dropped = [], []
-    for line in lines:
-        if _PREFACE.match(line) or _ANNOUNCES_TRANSLATION.match(line) or \
-                _RESTATES_TASK.search(line) or _PROMPT_TAG.match(line) or \
-                detect_language(line) != language:
-            continue  # "Sure, here is the translation:", or a source line copied back
-        if adds_a_name(line, source, language) or is_tautology(line):
+    for index, line in enumerate(lines):
+        if adds_a_name(line, source, language) or is_tautology(line) or index in made_items:
             dropped.append(line.strip())
         else:
             kept.append(with_marker(line, quoted.citation.number) if is_claim(line) else line)
-    return "\n".join(kept), tuple(dropped)
+    return renumber("\n".join(kept)), tuple(dropped)
+
+
+def new_items(lines: Sequence[str], source: str) -> set[int]:
+    """The translated lines (by index) that are list items where their source line is none:
+    the model numbered the list's lead-in as its first item and wrote an item of its own in
+    its place ("…可以从以下几个方面入手：" became "1. Pre-trained models handle image and text
+    data by encoding them", r20 sample:c10). Lines are paired by position, only when the
+    translation has as many lines as the source.
+
+    >>> sorted(new_items(["1. Models handle it by encoding.", "2. Image encoding."],
+    ...                  "答案： 模型处理它可以从以下方面入手：\\n1. 图像编码。"))
+    [0]
+    >>> sorted(new_items(["Models handle it as follows:", "1. Image encoding."],
+    ...                  "答案： 模型处理它可以从以下方面入手：\\n1. 图像编码。"))
+    []
+    """
+    sources = [line for line in source.split("\n") if line.strip()]
+    if len(sources) != len(lines):
+        return set()
+    return {index for index, (line, original) in enumerate(zip(lines, sources, strict=True))
+            if _NUMBERING.match(line) and not _NUMBERING.match(original)}
