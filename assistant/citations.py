@@ -329,14 +329,14 @@ def leans_on_previous(sentence: str) -> bool:
 
 
 _CONCLUSION = re.compile(
-    r"^(\s*(?:[-*]\s*)?)(?:(?:因此|所以|因而|故而|由此可见)\s*[，,]?|可见\s*[，,]|"
+    r"^(?P<lead>\s*(?:[-*]\s*)?)(?:(?:因此|所以|因而|故而|由此可见)\s*[，,]?|可见\s*[，,]|"
     r"(?:therefore|thus|hence|consequently|as a result|so)\b\s*,?)\s*", re.IGNORECASE)
 _CAUSAL = re.compile(r"因此|所以|因而|从而|故|由此|可见|导致|使得|因为|由于|为了|"
                      r"therefore|thus|hence|consequently|as a result|because|since|"
                      r"\bso\b|leads? to|causes?", re.IGNORECASE)
 _PURPOSE = re.compile(
-    r"^(\s*(?:[-*]\s*)?)为了(?P<aim>[^，,。；;！？!?\n]{1,30})[，,]\s*|"
-    r"^(\s*(?:[-*]\s*)?)(?:in order to|so as to)\b(?P<goal>[^,.;!?\n]{1,80}),\s*",
+    r"^(?P<lead>\s*(?:[-*]\s*)?)(?:为了(?P<aim>[^，,。；;！？!?\n]{1,30})[，,]|"
+    r"(?:in order to|so as to)\b(?P<goal>[^,.;!?\n]{1,80}),)\s*",
     re.IGNORECASE)
 _PURPOSE_STATED = re.compile(r"为了|以便|以免|为此|目的|旨在|用于|用来|"
                              r"in order to|so as to|so that|purpose|\baims? to", re.IGNORECASE)
@@ -402,9 +402,8 @@ def _without_unstated_frame(sentence: str, passage_texts: Sequence[str],
                 reason = any(stated.search(w) for w in windows[max(k - 1, 0):k + 1])
     if reason or not best:
         return sentence
-    lead = next((group for group in match.groups() if group is not None), "")
     rest = sentence[match.end():]
-    return lead + (rest[:1].upper() + rest[1:] if rest[:1].isascii() else rest)
+    return match.group("lead") + (rest[:1].upper() + rest[1:] if rest[:1].isascii() else rest)
 
 
 @dataclass(frozen=True)
