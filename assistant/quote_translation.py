@@ -68,6 +68,7 @@ _RESTATES_TASK = re.compile(r"(?:我将|我会|我来|i will|i'll|let me).{0,40}
                             re.IGNORECASE)
 """A line that answers the task instead of doing it ("好的，我将逐行翻译资料中的内容，保留其中每个
 要点和例子……": the whole reply of one translation, shown citing the notes)."""
+_INTRODUCES = re.compile(r"[：:]\s*$")  # a line ending in a colon introduces what follows
 _COMPLETE = re.compile(r"[。！？.!?:：；;）)\"”]\s*$")
 
 
@@ -158,7 +159,7 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     ('在训练时，dropout 会把一些神经元置零[1]。', ())
     >>> checked_translation("好的，我将逐行翻译资料中的内容，保留其中每个要点。", quote, "zh")
     ('', ())
-    >>> checked_translation("导数的和等于导数的和。", quote, "zh")
+    >>> checked_translation("这让导数容易计算：\\n导数的和等于导数的和。", quote, "zh")
     ('', ('导数的和等于导数的和。',))
     """
     source = source_text(quoted)
@@ -179,6 +180,8 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
             dropped.append(line.strip())
         else:
             kept.append(with_marker(line, quoted.citation.number) if is_claim(line) else line)
+    while kept and _INTRODUCES.search(without_markers(kept[-1])):
+        kept.pop()  # what it introduced was dropped (or never written)
     return renumber("\n".join(kept)), tuple(dropped)
 
 
