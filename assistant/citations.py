@@ -340,21 +340,29 @@ _PURPOSE = re.compile(
     re.IGNORECASE)
 _PURPOSE_STATED = re.compile(r"为了|以便|以免|为此|目的|旨在|用于|用来|"
                              r"in order to|so as to|so that|purpose|\baims? to", re.IGNORECASE)
-_FRAMES = ((_CONCLUSION, _CAUSAL), (_PURPOSE, _PURPOSE_STATED))
+_REASON = re.compile(
+    r"^(?P<lead>\s*(?:[-*]\s*)?)(?:[^，,。；;！？!?\n]{2,40}?的?(?:主要)?原因(?:是|在于)[，,：:]|"
+    r"the (?:main )?reason (?:why |that )?[^,.;!?\n]{2,80}? is(?: that)?[,:]?)\s*", re.IGNORECASE)
+_REASON_STATED = re.compile(_CAUSAL.pattern + r"|原因|reason", re.IGNORECASE)
+_FRAMES = ((_CONCLUSION, _CAUSAL), (_PURPOSE, _PURPOSE_STATED), (_REASON, _REASON_STATED))
 """A leading frame the model may add to a sentence it copies, and what in the passage (in the
-copied sentence or the one before it) would make that frame the notes' own. A purpose is taken
-off only when the rest of the sentence says its aim again ("为了加速训练，…能加速训练"): one
-with an aim of its own would leave a fragment, and its words are the support check's to judge."""
+copied sentence or the one before it) would make that frame the notes' own: a conclusion
+("因此，"), a purpose ("为了…，") or a reason ("…慢慢调小的原因是，": r21 dev2:c12 put it
+before the notes' description of a Hessian at a plateau, which the notes give as a premise).
+A purpose is taken off only when the rest of the sentence says its aim again ("为了加速训练，…
+能加速训练"): one with an aim of its own would leave a fragment, and its words are the support
+check's to judge."""
 RESTATED_AIM = 0.5  # share of the aim's character pairs that the rest of the sentence repeats
 
 
 def unstated_conclusion(sentence: str, passage_texts: Sequence[str]) -> str:
     """``sentence`` without a leading frame the passage sentence it copies does not give (the
     window sharing most of its character pairs, with the one before it): a "因此"/"所以"/
-    "Therefore" where the notes draw no conclusion, or a "为了…，"/"In order to …," purpose
-    where they state none. The model's own causal link or purpose between the notes'
-    statements is not the notes' (dev2:c12: "因此，为了加速模型的训练，…一个优秀的学习率既能加速
-    模型的训练…": the notes say a good rate speeds training, not that it is set for that).
+    "Therefore" where the notes draw no conclusion, a "为了…，"/"In order to …," purpose
+    where they state none, or a "…的原因是，"/"The reason … is that" where they give no
+    reason. The model's own causal link or purpose between the notes' statements is not the
+    notes' (dev2:c12: "因此，为了加速模型的训练，…一个优秀的学习率既能加速模型的训练…": the
+    notes say a good rate speeds training, not that it is set for that).
 
     >>> unstated_conclusion("因此，学习率很重要[1]。", ["学习率是最重要的超参数。模型会震荡。"])
     '学习率很重要[1]。'
@@ -374,6 +382,15 @@ def unstated_conclusion(sentence: str, passage_texts: Sequence[str]) -> str:
     '为了防止过拟合，训练时随机丢弃神经元[1]。'
     >>> unstated_conclusion("In order to decay it, the rate decays[1].", ["The rate decays."])
     'The rate decays[1].'
+    >>> unstated_conclusion("学习率要调小的原因是，当损失不再减少时梯度接近零[1]。",
+    ...                     ["我们知道，当损失不再减少时梯度接近零。"])
+    '当损失不再减少时梯度接近零[1]。'
+    >>> unstated_conclusion("学习率要调小的原因是，学习率过大会震荡[1]。",
+    ...                     ["学习率过大会震荡，因此要调小。"])
+    '学习率要调小的原因是，学习率过大会震荡[1]。'
+    >>> unstated_conclusion("The reason the rate decays is that it oscillates[1].",
+    ...                     ["Near the end, the rate oscillates."])
+    'It oscillates[1].'
     >>> unstated_conclusion("为了利用知识，减少数据需求[1]。",
     ...                     ["迁移学习能利用知识，减少数据需求。"])
     '为了利用知识，减少数据需求[1]。'
