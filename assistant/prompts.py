@@ -72,11 +72,39 @@ def passage_header(passage: Passage, concept: str | None = None) -> str:
 
 
 _MARKUP = re.compile(r"^\s{0,3}#{1,6}\s+|\*\*|__", re.MULTILINE)
+_ROLE = r":(?:numref|eqref|ref|cite|citep|citet|label|eqlabel):`[^`]*`"
+_ROLE_ASIDE = re.compile(r"\s*\([^()]*" + _ROLE + r"[^()]*\)")
+_TEXT_CITATION = re.compile(r":citet:`([^`]*)`")
+_ROLE_ANYWHERE = re.compile(r"\s*" + _ROLE)
+
+
+def without_cross_references(line: str) -> str:
+    """``line`` without the Sphinx / MyST cross-references of textbook notes (":numref:`sec_x`",
+    ":cite:`Ioffe.Szegedy.2015`", ":label:`eq_x`"): a reader of the passage sees keys, and a
+    translation copied them as they stand (r20, dev2:c5: "（：numref:`sec_kaggle_house`）",
+    "friedman1987exploratory"). An aside holding one goes whole; a textual citation keeps its
+    authors and year.
+
+    >>> without_cross_references("Recall the MLP (see :numref:`sec_mlp`). Fit it :cite:`A.2015`.")
+    'Recall the MLP. Fit it.'
+    >>> without_cross_references("as shown by :citet:`Ioffe.Szegedy.2015`, it helps")
+    'as shown by Ioffe and Szegedy (2015), it helps'
+    """
+    line = _ROLE_ASIDE.sub("", line)
+    line = _TEXT_CITATION.sub(lambda m: _authors(m.group(1)), line)
+    return _ROLE_ANYWHERE.sub("", line)
+
+
+def _authors(key: str) -> str:
+    parts = [part for part in key.split(".") if part]
+    if len(parts) >= 2 and parts[-1].isdigit():
+        return " and ".join(parts[:-1]) + f" ({parts[-1]})"
+    return " ".join(parts)
 
 
 def compact(text: str, title: str = "") -> str:
-    """Passage text without Markdown emphasis, heading marks, images, blank lines or its own
-    title.
+    """Passage text without Markdown emphasis, heading marks, images, cross-reference keys,
+    blank lines or its own title.
 
     The model reads the same words in fewer tokens (and has no image path to copy into its
     answer); what the user sees is the original.
@@ -92,7 +120,7 @@ def compact(text: str, title: str = "") -> str:
             kept.append(line.rstrip())
             code = code != fence
             continue
-        line = drop_images(_MARKUP.sub("", line)).strip()
+        line = without_cross_references(drop_images(_MARKUP.sub("", line))).strip()
         if line and line != title.strip():
             kept.append(line)
     return "\n".join(kept)
