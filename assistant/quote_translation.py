@@ -189,18 +189,25 @@ def new_items(lines: Sequence[str], source: str) -> set[int]:
     """The translated lines (by index) that are list items where their source line is none:
     the model numbered the list's lead-in as its first item and wrote an item of its own in
     its place ("…可以从以下几个方面入手：" became "1. Pre-trained models handle image and text
-    data by encoding them", r20 sample:c10). Lines are paired by position, only when the
-    translation has as many lines as the source.
+    data by encoding them", r20 sample:c10). Lines are paired by position when the
+    translation has as many lines as the source; otherwise, when the source holds no list
+    item at all, every numbered line is the model's own ("标准化输入特征的步骤如下：1. … 3. 将方差
+    为1的特征的方差设置为1" for two sentences of prose, r23 dev2:c5).
 
     >>> sorted(new_items(["1. Models handle it by encoding.", "2. Image encoding."],
     ...                  "答案： 模型处理它可以从以下方面入手：\\n1. 图像编码。"))
     [0]
+    >>> sorted(new_items(["We standardize.", "Steps:", "1. Zero mean.", "2. Unit variance."],
+    ...                  "我们把特征标准化，\\n使均值为零、方差为一。"))
+    [2, 3]
     >>> sorted(new_items(["Models handle it as follows:", "1. Image encoding."],
     ...                  "答案： 模型处理它可以从以下方面入手：\\n1. 图像编码。"))
     []
     """
     sources = [line for line in source.split("\n") if line.strip()]
     if len(sources) != len(lines):
-        return set()
+        if any(_NUMBERING.match(line) for line in sources):
+            return set()
+        return {index for index, line in enumerate(lines) if _NUMBERING.match(line)}
     return {index for index, (line, original) in enumerate(zip(lines, sources, strict=True))
             if _NUMBERING.match(line) and not _NUMBERING.match(original)}
