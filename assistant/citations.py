@@ -276,11 +276,10 @@ def is_circular(claim: str) -> bool:
     >>> is_circular("批归一化（BN）是对每个批次的数据做归一化的方法[1]。")
     False
     """
-    match = _DEFINED.match(_MARKER.sub("", claim))
-    if not match:
+    sides = _two_sides(_DEFINED, claim)
+    if sides is None:
         return False
-    subject = "".join(c for c in match.group(1) if is_han(c) or c.isalnum())
-    predicate = "".join(c for c in match.group(2) if is_han(c) or c.isalnum())
+    subject, predicate = sides
     longest = max((size for size in range(len(subject), 0, -1)
                    for start in range(len(subject) - size + 1)
                    if subject[start:start + size] in predicate), default=0)
@@ -302,12 +301,19 @@ def is_tautology(claim: str) -> bool:
     >>> is_tautology("导数的和等于和的导数[1]。")
     False
     """
-    match = _EQUATES.match(_MARKER.sub("", claim))
+    sides = _two_sides(_EQUATES, claim)
+    return sides is not None and bool(sides[0]) and sides[0] == sides[1]
+
+
+def _two_sides(pattern: re.Pattern[str], claim: str) -> tuple[str, str] | None:
+    """The two sides ``pattern`` splits ``claim`` into (a subject and what is said of it),
+    letters and digits only, lower-cased; None when it does not match."""
+    match = pattern.match(_MARKER.sub("", claim))
     if not match:
-        return False
-    sides = ["".join(c for c in side.lower() if is_han(c) or c.isalnum())
-             for side in match.groups()]
-    return bool(sides[0]) and sides[0] == sides[1]
+        return None
+    left, right = ("".join(c for c in side.lower() if is_han(c) or c.isalnum())
+                   for side in match.groups()[:2])
+    return left, right
 
 
 _BACK_REFERENCE = re.compile(
