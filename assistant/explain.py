@@ -283,14 +283,14 @@ class Explanation:
                                   self.profile, cut=cut)
         notice = MESSAGES["cancelled"][self.language] if self._cancel.is_set() else ""
         shown = checked.text
-        quoted = quote_for_answer(shown, self.passages, self.extractive,
-                                  query_terms(self.question), self.question)
+        terms = query_terms(self.question)
+        quoted = quote_for_answer(shown, self.passages, self.extractive, terms, self.question)
         base["extractive"] = quoted
         if not _has_claim(shown) and not notice:
             if text.strip():  # unsupported, or no answer ("差为0"), or the question again
                 notice = MESSAGES["nothing_checked"][self.language]
-                quoted = quote_leaned_on(checked.checks, self.passages, quoted,
-                                         query_terms(self.question), self.question)
+                quoted = quote_leaned_on(checked.checks, self.passages, quoted, terms,
+                                         self.question)
                 base["extractive"] = quoted
             if quoted is not None:  # never an empty answer: the notes' own lines
                 shown = quoted_answer(quoted)

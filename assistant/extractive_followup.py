@@ -90,8 +90,7 @@ def quote_leaned_on(checks: Sequence[SentenceCheck], passages: Sequence[Passage]
         if check.verdict != "unsupported" or len(check.support) != len(passages):
             continue
         strengths = [lexical + lead if math.isfinite(lead) else lexical
-                     for lexical, lead in zip(check.support, check.lead or
-                                              (0.0,) * len(passages), strict=True)]
+                     for lexical, lead in zip(check.support, check.lead, strict=True)]
         if max(strengths) > 0:
             votes[passages[strengths.index(max(strengths))].number] += 1
     return quote_for_counts(votes, passages, quoted, terms, question)

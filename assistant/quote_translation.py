@@ -168,11 +168,11 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     lines = [line for line in lines if line.strip()]
     if cut and lines and not _COMPLETE.search(lines[-1]):
         lines.pop()
+    # left out: "Sure, here is the translation:", or a source line copied back
     lines = [line for line in lines
              if not (_PREFACE.match(line) or _ANNOUNCES_TRANSLATION.match(line) or
                      _RESTATES_TASK.search(line) or _PROMPT_TAG.match(line) or
-                     detect_language(line) != language)]  # "Sure, here is the
-    # translation:", or a source line copied back
+                     detect_language(line) != language)]
     made_items = new_items(lines, source)
     kept, dropped = [], []
     for index, line in enumerate(lines):
