@@ -63,6 +63,8 @@ class GenerationStats:
     first_token_at: float | None = None
     finished_at: float | None = None
     finish_reason: str = ""  # "stop", "length" or "cancelled"
+    drafted_tokens: int = 0  # guessed from the prompt's text (lookup decoding)
+    accepted_tokens: int = 0  # of those, kept: each saved a one-token pass
 
     @property
     def decode_tokens_per_second(self) -> float:

@@ -66,6 +66,10 @@ class Settings:
     max_tokens: int = _setting(512, "longest answer the LLM may write, in tokens")
     n_ctx: int = _setting(4096, "LLM context window in tokens")
     n_threads: int = _setting(0, "CPU threads for the LLM and embedder; 0 means physical cores")
+    draft_tokens: int = _setting(
+        3, "at temperature 0, tokens the bundled LLM guesses ahead from the prompt's own text "
+        "and checks in one pass (lookup decoding, about a third faster); 0 turns it off"
+    )
     llm_url: str = _setting(
         "", "base URL of an OpenAI-compatible LLM server, e.g. http://127.0.0.1:8080/v1; "
         "empty means the GGUF runs in this process"

@@ -1,0 +1,53 @@
+"""Lookup decoding with the real model: the greedy text, fewer passes, a KV cache left whole."""
+
+from __future__ import annotations
+
+import pytest
+from assistant_support import assistant_settings, generator_fixture, real_generator  # noqa: F401
+
+from assistant.generator import Message, Prompt
+from assistant.prompts import SYSTEM
+
+PASSAGE = (
+    "梯度裁剪是一种防止梯度爆炸的技术：当梯度的范数超过设定的阈值时，"
+    "把梯度按比例缩小到阈值以内，再用缩小后的梯度更新参数。"
+)
+
+
+def _copy_prompt(text: str) -> Prompt:
+    task = f"<passage id=\"1\">\n{text}\n</passage>\n把上面的资料原样抄写一遍，不要改动任何字。"
+    return Prompt((SYSTEM, Message("user", task)), max_tokens=96, temperature=0.0)
+
+
+@pytest.fixture(scope="module")
+def plain_generator(model_settings):
+    """The same model decoding token by token (its own context)."""
+    return real_generator(assistant_settings(model_settings).replace(draft_tokens=0))
+
+
+def test_drafts_from_the_passage_are_kept_and_the_text_is_the_greedy_text(generator,
+                                                                         plain_generator):
+    prompt = _copy_prompt(PASSAGE)
+    drafted = generator.stream(prompt)
+    text = "".join(drafted)
+    plain = plain_generator.stream(prompt)
+    assert text == "".join(plain)
+    assert PASSAGE[:20] in text
+    assert plain.stats.drafted_tokens == 0
+    # a copy is mostly guessed right: over half the tokens came from drafts
+    assert drafted.stats.accepted_tokens * 2 > drafted.stats.completion_tokens
+
+
+def test_after_rejected_drafts_the_next_prompt_reuses_a_clean_cache(generator, plain_generator):
+    first = generator.stream(_copy_prompt(PASSAGE + "它常用于循环神经网络。"))
+    "".join(first)
+    assert first.stats.drafted_tokens > first.stats.accepted_tokens  # some guesses were wrong
+    llm = generator.model.llm
+    assert generator.config.draft_tokens > 0
+    assert llm.n_tokens <= first.stats.prompt_tokens + first.stats.completion_tokens
+
+    second_prompt = _copy_prompt("学习率衰减：训练后期把学习率调小，让参数在最优点附近稳定下来。")
+    second = generator.stream(second_prompt)
+    text = "".join(second)
+    assert 0 < second.stats.cached_tokens < second.stats.prompt_tokens  # the shared head only
+    assert text == "".join(plain_generator.stream(second_prompt))
