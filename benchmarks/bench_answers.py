@@ -317,6 +317,8 @@ def answer_once(assistant, library, profile, item, design) -> dict:
         record["first_token_s"] = round(stats.first_token_at - start, 2)
         record["prompt_tokens"], record["cached_tokens"] = stats.prompt_tokens, stats.cached_tokens
         record["completion_tokens"] = stats.completion_tokens
+        record["drafted_tokens"] = stats.drafted_tokens  # lookup decoding's guesses, kept
+        record["accepted_tokens"] = stats.accepted_tokens
         record["finish_reason"] = stats.finish_reason
     record["passages"] = [{"number": p.number, "location": p.citation.location,
                            "heading": p.citation.heading, "text": p.hit.chunk.text,
@@ -386,14 +388,20 @@ def run_ask_wall(args) -> None:
 
     path = RUNS / "ask_wall.jsonl"
     for question in args.questions:
-        load = load_average()
-        start = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "ui.cli", "--home", args.home, "ask",
-                                 question], capture_output=True, text=True, timeout=600)
-        append(path, {"id": question, "wall_s": round(time.perf_counter() - start, 1),
-                      "load": load, "stdout": result.stdout[-3000:],
-                      "returncode": result.returncode})
-        print(question, round(time.perf_counter() - start, 1), flush=True)
+        for draft_tokens in args.draft_tokens or [None]:  # None: the configured default
+            env = dict(os.environ)
+            if draft_tokens is not None:
+                env["STUDY_DRAFT_TOKENS"] = str(draft_tokens)
+            load = load_average()
+            start = time.perf_counter()
+            result = subprocess.run([sys.executable, "-m", "ui.cli", "--home", args.home, "ask",
+                                     question], capture_output=True, text=True, timeout=600,
+                                    env=env)
+            wall = round(time.perf_counter() - start, 1)
+            append(path, {"id": question, "wall_s": wall, "draft_tokens": draft_tokens,
+                          "load": load, "stdout": result.stdout[-3000:],
+                          "returncode": result.returncode})
+            print(question, draft_tokens, wall, flush=True)
 
 
 def main() -> None:
@@ -413,6 +421,9 @@ def main() -> None:
                         help="only questions asked in another language than their notes'")
     parser.add_argument("--budgets", type=int, nargs="+", default=[300, 600, 900, 1200])
     parser.add_argument("--max-tokens", type=int, default=160)
+    parser.add_argument("--draft-tokens", type=int, nargs="+",
+                        help="ask: run each question with each of these draft sizes "
+                        "(0: token by token), for a baseline in the same run")
     parser.add_argument("--questions", nargs="+", default=["梯度消失和梯度爆炸是什么？"])
     parser.add_argument("--data", type=Path, default=DATA,
                         help="the folder of the question files (dev2: helper 13r's branch)")
