@@ -147,10 +147,10 @@ MESSAGES = {
     "cancelled": {"zh": "（已停止）", "en": "(stopped)"},
     "nothing_checked": {
         "zh": "模型的解释没有通过核对：没有一句既能在资料中找到依据、又回答了问题。"
-              "上面是笔记中最接近的原文，请看它是否回答了你的问题。",
+              "上面是搜索排在最前的笔记原文，它不一定回答了你的问题：请对照下面列出的其他来源。",
         "en": "The model's explanation did not pass the check: no sentence was both supported by "
-              "the passages and an answer to the question. Above are the closest lines in your "
-              "notes: check whether they answer your question.",
+              "the passages and an answer to the question. Above are the lines the search "
+              "ranked first; they may not answer your question: check the sources listed below.",
     },
     "untreated": {"zh": "笔记中没有讲解：", "en": "Not explained in your notes: "},
 }
