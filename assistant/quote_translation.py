@@ -80,8 +80,47 @@ def needs_translation(quoted: ExtractiveAnswer | None, language: str) -> bool:
 
 
 def source_text(quoted: ExtractiveAnswer) -> str:
-    """The quoted lines as the model reads them: no Markdown marks, no images."""
-    return compact(quoted.text)
+    """The quoted lines as the model reads them: no Markdown marks, no images, no pointers
+    back to the textbook's earlier pages."""
+    lines = (without_back_references(line) for line in compact(quoted.text).split("\n"))
+    return "\n".join(line for line in lines if line.strip())
+
+
+_POINTER = re.compile(  # a sentence that only points back: "Recall our MLP for house prices."
+    r"(?:^|(?<=[.!?]\s))\s*Recall\b(?!\s+that\b)[^.!?]*[.!?]?\s*")
+_BACK_REFERENCE = re.compile(  # a sentence's opening phrase that points back
+    r"(?:^|(?<=[.!?]\s)|(?<=[。！？]))\s*(?:(?:As (?:before|(?:we )?(?:saw|discussed|mentioned|"
+    r"noted|described)(?: (?:earlier|above|before|previously))?)|Recall that),?\s+"
+    r"|(?:如前所述|如上所述|前面提到过?|回顾一下)[，,]\s*)")
+
+
+def without_back_references(line: str) -> str:
+    """``line`` without what points back to earlier pages, which a quote does not hold: the
+    model translated "As before we add a small offset" as "在层归一化之前，我们添加一个小偏置"
+    and "Recall our application of MLPs to predicting house prices" as the claim
+    "我们应用多层感知器来预测房价" (r24 dev2:c6 and c5). A sentence that only points back goes.
+
+    >>> without_back_references("As before we add an offset. As we saw earlier, it helps.")
+    'We add an offset. It helps.'
+    >>> without_back_references("Recall our application of MLPs to house prices. We scale.")
+    'We scale.'
+    >>> without_back_references("Recall that the loss is convex.")
+    'The loss is convex.'
+    >>> without_back_references("如前所述，批归一化加快收敛。")
+    '批归一化加快收敛。'
+    >>> without_back_references("We recall the items as before, with care.")
+    'We recall the items as before, with care.'
+    """
+    pieces, last = [], 0
+    line = _POINTER.sub("", line)
+    for match in _BACK_REFERENCE.finditer(line):
+        pieces.append(line[last:match.start()])
+        last = match.end()
+        if last < len(line):  # the sentence it opened starts with a capital
+            pieces.append(line[last].upper())
+            last += 1
+    pieces.append(line[last:])
+    return "".join(pieces).strip()
 
 
 def translation_messages(quoted: ExtractiveAnswer, language: str) -> tuple[Message, ...]:
