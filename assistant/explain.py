@@ -147,10 +147,11 @@ MESSAGES = {
     "cancelled": {"zh": "（已停止）", "en": "(stopped)"},
     "nothing_checked": {
         "zh": "模型的解释没有通过核对：没有一句既能在资料中找到依据、又回答了问题。"
-              "上面是搜索排在最前的笔记原文，它不一定回答了你的问题：请对照下面列出的其他来源。",
+              "上面是搜索排在最前的笔记原文：请对照它和下面列出的来源，看是否回答了你的问题。",
         "en": "The model's explanation did not pass the check: no sentence was both supported by "
               "the passages and an answer to the question. Above are the lines the search "
-              "ranked first; they may not answer your question: check the sources listed below.",
+              "ranked first: compare them with the sources listed below to see whether they "
+              "answer your question.",
     },
     "untreated": {"zh": "笔记中没有讲解：", "en": "Not explained in your notes: "},
 }
