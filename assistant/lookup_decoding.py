@@ -54,13 +54,11 @@ def draft(history: list[int], count: int) -> list[int]:
 
 def greedy_tokens(llm: Any, prompt: list[int], draft_size: int,
                   stats: GenerationStats) -> Iterator[int]:
-    """Greedy tokens after ``prompt`` (end-of-generation included, then stop), with drafts of
-    ``draft_size``. ``llm`` is a ``llama_cpp.Llama``; its KV cache may hold a prefix of the
-    prompt (reused, as ``Llama.generate`` does), and afterwards holds the prompt and every
-    token yielded, so the next prompt reuses them."""
-    import llama_cpp
-
-    vocab = llm._model.vocab
+    """Greedy tokens after ``prompt``, with drafts of ``draft_size``, until the caller stops
+    (at end-of-generation or its token limit, as with ``Llama.generate``). ``llm`` is a
+    ``llama_cpp.Llama``; its KV cache may hold a prefix of the prompt (reused, as
+    ``Llama.generate`` does), and afterwards holds a prefix of the prompt and the tokens
+    yielded, so the next prompt reuses it."""
     n_vocab = llm.n_vocab()
     reuse = common_prefix(llm._input_ids, prompt)
     if reuse == len(prompt):
@@ -72,8 +70,6 @@ def greedy_tokens(llm: Any, prompt: list[int], draft_size: int,
     history = list(prompt)
     while True:
         yield token
-        if llama_cpp.llama_vocab_is_eog(vocab, token):
-            return
         history.append(token)
         guess = draft(history, min(draft_size, llm.n_ctx() - position - 1))
         batch = [token, *guess]
@@ -82,18 +78,13 @@ def greedy_tokens(llm: Any, prompt: list[int], draft_size: int,
         llm.input_ids[position:position + len(batch)] = batch
         stats.drafted_tokens += len(guess)
         kept = 0
-        while True:
+        token = _argmax(llm, 0, n_vocab)
+        while kept < len(guess) and token == guess[kept]:  # the model's own next token
+            yield token
+            history.append(token)
+            kept += 1
+            stats.accepted_tokens += 1
             token = _argmax(llm, kept, n_vocab)
-            if kept < len(guess) and token == guess[kept]:
-                yield token
-                if llama_cpp.llama_vocab_is_eog(vocab, token):
-                    _keep(llm, position + kept + 1)
-                    return
-                history.append(token)
-                kept += 1
-                stats.accepted_tokens += 1
-                continue
-            break
         position += kept + 1
         _keep(llm, position)
 

@@ -67,8 +67,8 @@ class Settings:
     n_ctx: int = _setting(4096, "LLM context window in tokens")
     n_threads: int = _setting(0, "CPU threads for the LLM and embedder; 0 means physical cores")
     draft_tokens: int = _setting(
-        3, "at temperature 0, tokens the bundled LLM guesses ahead from the prompt's own text "
-        "and checks in one pass (lookup decoding, about a third faster); 0 turns it off"
+        3, "at temperature 0, tokens the in-process LLM (a GGUF) guesses ahead from the prompt's "
+        "own text and checks in one pass (lookup decoding, about a third faster); 0 turns it off"
     )
     llm_url: str = _setting(
         "", "base URL of an OpenAI-compatible LLM server, e.g. http://127.0.0.1:8080/v1; "
