@@ -55,6 +55,7 @@ from assistant.extractive_followup import (
     copies_quote,
     quote_for_answer,
     quote_leaned_on,
+    without_quote_copies,
 )
 from assistant.generator import GenerationStats, Generator, Prompt
 from assistant.language import detect_language
@@ -298,7 +299,9 @@ class Explanation:
         elif not notice and copies_quote(shown, quoted):
             shown = quoted_answer(quoted)  # the same lines twice teach nothing: shown once
         elif not notice:
-            shown = complete_from_quote(shown, quoted, self.language, self.question)
+            completed = complete_from_quote(shown, quoted, self.language, self.question)
+            shown = completed if completed != shown else \
+                without_quote_copies(shown, quoted) or quoted_answer(quoted)
         return Answer(text=shown, citations=self.citations, generated=bool(text.strip()),
                       unsupported=checked.unsupported, notice=notice,
                       removed_markers=checked.removed, attached_markers=checked.attached,

@@ -50,6 +50,7 @@ COPY_SHARE = 0.9
 """An explanation sentence with at least this share of its character pairs in the quote is a
 copy of the quote's lines (markers, bullets and punctuation aside): a sameness test, not a
 fitted weight. On run r12 every shown sentence of 6 of 30 explanations was such a copy."""
+MIN_BLOCK_PAIRS = 4  # a formula or code block this short ("$$ x $$") says too little to match
 _HOW = re.compile(r"怎么|如何|怎样|实现|举个例子|举例|\bhow (?:do|does|to|can|is|are)\b|"
                   r"\bexamples?\b", re.IGNORECASE)
 _NOTE_REFERENCE = re.compile(r"\[\d+\]|\$\^\{\[\d+\]\}\$")  # the notes' own "[2]": not ours
@@ -134,6 +135,81 @@ def copies_quote(text: str, quoted: ExtractiveAnswer | None) -> bool:
     quote = pairs(quoted.text)
     claims = [pairs(s) for line in text.split("\n") for s in split_sentences(line) if is_claim(s)]
     return bool(claims) and all(len(said & quote) >= COPY_SHARE * len(said) for said in claims)
+
+
+def without_quote_copies(text: str, quoted: ExtractiveAnswer | None) -> str:
+    """``text`` without its lines that repeat the quote shown above it, and without a lead-in
+    ("实现方法包括[1]：") whose lines all went: the explanation keeps what the quote does not
+    already say. A formula or code block counts as one line. "" when only lead-ins would be
+    left (the caller then shows the quote once, as for ``copies_quote``).
+
+    Run r26: 5 of 30 explanations repeated 1-5 quoted lines before their own ("l.57-61 shown
+    twice", the judges).
+
+    >>> from assistant.extractive import QuotedLine
+    >>> line = QuotedLine(3, "1. 模型更新：根据任务性能调整模型参数。")
+    >>> quote = ExtractiveAnswer(None, (line,), "answer")
+    >>> print(without_quote_copies("方法包括[1]：\\n1. 模型更新：根据任务性能调整模型参数[1]。\\n"
+    ...                            "步骤：\\n1. 定义环境：确定状态空间和奖励[1]。", quote))
+    步骤：
+    1. 定义环境：确定状态空间和奖励[1]。
+    """
+    if quoted is None:
+        return text
+    quote = pairs(quoted.text)
+    units = _units(text.split("\n"))
+    dropped = [_repeats(unit, quote) for unit in units]
+    for index, unit in enumerate(units):
+        if not dropped[index] and _LEAD_IN.search(unit):
+            body = _body(units, index)
+            dropped[index] = bool(body) and all(dropped[k] for k in body)
+    kept = "\n".join(u for u, gone in zip(units, dropped, strict=True) if not gone)
+    kept = re.sub(r"\n{3,}", "\n\n", kept).strip()
+    claims = [u for u in kept.split("\n") if is_claim(u) and not _LEAD_IN.search(u)]
+    return kept if claims else ""
+
+
+_LEAD_IN = re.compile(r"[：:]\s*(?:\[\d+\])?\s*$")
+_BLOCK_FENCE = re.compile(r"^\s*(```|~~~|\$\$)")
+
+
+def _units(lines: list[str]) -> list[str]:
+    """The lines of an answer, a fenced code block or a ``$$`` formula kept as one unit."""
+    units: list[str] = []
+    index = 0
+    while index < len(lines):
+        fence = _BLOCK_FENCE.match(lines[index])
+        end = index
+        closes_itself = fence and fence.group(1) == "$$" and lines[index].strip() != "$$" \
+            and lines[index].rstrip().endswith("$$")
+        if fence and not closes_itself:
+            end = next((k for k in range(index + 1, len(lines))
+                        if lines[k].lstrip().startswith(fence.group(1))), len(lines) - 1)
+        units.append("\n".join(lines[index:end + 1]))
+        index = end + 1
+    return units
+
+
+def _repeats(unit: str, quote: set[str]) -> bool:
+    """Every claim of the line (or the block's text) is a copy of the quote's lines."""
+    if _BLOCK_FENCE.match(unit):
+        said = pairs(unit)
+        return len(said) >= MIN_BLOCK_PAIRS and len(said & quote) >= COPY_SHARE * len(said)
+    claims = [pairs(s) for s in split_sentences(unit) if is_claim(s)]
+    return bool(claims) and all(len(c & quote) >= COPY_SHARE * len(c) for c in claims)
+
+
+def _body(units: list[str], lead: int) -> list[int]:
+    """The units a lead-in introduces: those after it (blank lines before them skipped) up
+    to the next blank line or lead-in."""
+    index = lead + 1
+    while index < len(units) and not units[index].strip():
+        index += 1
+    body = []
+    while index < len(units) and units[index].strip() and not _LEAD_IN.search(units[index]):
+        body.append(index)
+        index += 1
+    return body
 
 
 def wants_items(question: str) -> bool:

@@ -17,7 +17,7 @@ import threading
 import pytest
 from fakes import ScriptedGenerator
 
-from assistant.citations import check_citations, marker_numbers
+from assistant.citations import check_citations, marker_numbers, with_marker
 from assistant.compare import compare
 from assistant.explain import start_explanation
 from assistant.extractive import plain
@@ -603,6 +603,27 @@ def test_an_explanation_the_check_empties_gives_the_notes_lines_not_nothing(fake
     assert answer.notice and quoted.lines[0].text.rstrip("。") in answer.text
     assert marker_numbers(answer.text)[0] == quoted.citation.number
     assert answer.only_quotes  # the chat and `ask` show these lines once, as the quote
+
+
+def test_the_explanation_leaves_out_the_lines_the_quote_above_already_shows(fake_assistant,
+                                                                            scripted):
+    explanation = start_explanation(fake_assistant.library, scripted, QUESTION, max_tokens=400)
+    quoted = explanation.extractive
+    assert quoted is not None
+    number = quoted.citation.number
+    copied = [plain(line.text).replace("**", "").rstrip("。.") + f"[{number}]。"
+              for line in quoted.lines if len(plain(line.text)) > 12][:2]
+    other = next(p for p in explanation.passages if p.number != number)
+    said = next(plain(line).replace("**", "").split("：", 1)[-1].strip()
+                for line in other.text.splitlines() if "答案" in line)
+    new = with_marker(said, other.number)  # the other section's answer: not in the quote
+    scripted.enqueue("要点如下：\n" + "\n".join(f"- {c}" for c in copied) + "\n\n" + new)
+    list(explanation.stream())
+    answer = explanation.finish()
+    assert copied and not answer.unsupported
+    assert all(c.rstrip("。") not in answer.text for c in copied)  # shown once, in the quote
+    assert "要点如下" not in answer.text  # its list went with it
+    assert new.rstrip("。") in answer.text and not answer.only_quotes
 
 
 def test_an_explanation_that_only_restates_the_question_is_not_called_unsupported(
