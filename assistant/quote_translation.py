@@ -196,6 +196,8 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     >>> checked_translation("学生笔记中的几行翻译成简体中文如下：\\n"
     ...                     "在训练时，dropout 会把一些神经元置零。", quote, "zh")
     ('在训练时，dropout 会把一些神经元置零[1]。', ())
+    >>> checked_translation("训练时的做法：\\n在训练时，dropout 会把一些神经元置零。", quote, "zh")
+    ('训练时的做法：\\n在训练时，dropout 会把一些神经元置零[1]。', ())
     >>> checked_translation("好的，我将逐行翻译资料中的内容，保留其中每个要点。", quote, "zh")
     ('', ())
     >>> checked_translation("这让导数容易计算：\\n导数的和等于导数的和。", quote, "zh")
@@ -218,7 +220,8 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
         if adds_a_name(line, source, language) or is_tautology(line) or index in made_items:
             dropped.append(line.strip())
         else:
-            kept.append(with_marker(line, quoted.citation.number) if is_claim(line) else line)
+            says = is_claim(line) and not _INTRODUCES.search(line)  # "Basic principles:": a label
+            kept.append(with_marker(line, quoted.citation.number) if says else line)
     while kept and _INTRODUCES.search(without_markers(kept[-1])):
         kept.pop()  # what it introduced was dropped (or never written)
     return renumber("\n".join(kept)), tuple(dropped)
