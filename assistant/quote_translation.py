@@ -57,6 +57,9 @@ EXTRA_TOKENS = 40
 _NUMBERING = re.compile(r"^\s*(?:[-*•]\s*|\d+[.、)）]\s*|[（(]\d+[)）]\s*)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _QUESTIONS = re.compile(r"^(?:\s*[^.!?。！？\n]*[?？])+\s*")  # the section title, translated
+_ASKED = re.compile(r"(?:what (?:is|are) (?:an? |the )?|什么是)"
+                    r"(?P<subject>[^?？]{2,60}?)\s*[?？]\s*$", re.IGNORECASE)
+_PRONOUN = re.compile(r"^(?:it|they|它们|它)(?=\s|是|的|\b)", re.IGNORECASE)
 _PREFACE = re.compile(r"\s*(?:[-*]\s*)?(?:sure\b|(?:好的|当然|ok(?:ay)?)\s*[，,。.!！]|here is|"
                       r"here's|below is|(?:the )?(?:english )?translation\b|以下是|下面是|译文)",
                       re.IGNORECASE)
@@ -204,7 +207,7 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     ('', ('导数的和等于导数的和。',))
     """
     source = source_text(quoted)
-    lines = [_QUESTIONS.sub("", without_markers(line)).rstrip()
+    lines = [without_title(without_markers(line), source, language).rstrip()
              for line in text.strip().split("\n")]
     lines = [line for line in lines if line.strip()]
     if cut and lines and not _COMPLETE.search(lines[-1]):
@@ -225,6 +228,33 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     while kept and _INTRODUCES.search(without_markers(kept[-1])):
         kept.pop()  # what it introduced was dropped (or never written)
     return renumber("\n".join(kept)), tuple(dropped)
+
+
+def without_title(line: str, source: str, language: str) -> str:
+    """``line`` without the section title the model put before it as a question; a pronoun
+    that then opens the line ("It is …") becomes the title's subject, so the reply does not
+    start with a dangling "It" (r26 sample:c12), unless the subject names what the quoted
+    ``source`` never does (the line would then be dropped for it).
+
+    >>> source = "强化学习（Reinforcement Learning，RL）是一种方法。"
+    >>> without_title("What is reinforcement learning (RL)? It is a method.", source, "en")
+    'Reinforcement learning (RL) is a method.'
+    >>> without_title("What is RLHF? It is a method.", source, "en")
+    'It is a method.'
+    >>> without_title("什么是梯度裁剪？它是一种限制梯度的方法。", "Clipping caps them.", "zh")
+    '梯度裁剪是一种限制梯度的方法。'
+    >>> without_title("Why clip? Clipping keeps gradients small.", source, "en")
+    'Clipping keeps gradients small.'
+    """
+    title = _QUESTIONS.match(line)
+    if not title:
+        return line
+    rest = line[title.end():]
+    asked, pronoun = _ASKED.search(title.group(0).strip()), _PRONOUN.match(rest)
+    if not (asked and pronoun) or adds_a_name(asked.group("subject"), source, language):
+        return rest
+    subject = asked.group("subject").strip()
+    return subject[:1].upper() + subject[1:] + rest[pronoun.end():]
 
 
 def new_items(lines: Sequence[str], source: str) -> set[int]:
