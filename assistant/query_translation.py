@@ -55,8 +55,9 @@ rank it low in the other)."""
 
 
 def translation_prompt(query: str, target: str) -> Prompt:
-    return Prompt((SYSTEM, Message("user", f"{TASK[target]}\n\n{query}")),
-                  max_tokens=translation_max_tokens(query))
+    head = f"{TASK[target]}\n\n"  # the same for every question: its state is kept
+    return Prompt((SYSTEM, Message("user", head + query)),
+                  max_tokens=translation_max_tokens(query), head=head)
 
 
 def translation_max_tokens(query: str) -> int:
