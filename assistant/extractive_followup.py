@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from assistant.citations import SentenceCheck, is_claim, marker_numbers, pairs, with_marker
 from assistant.extractive import (
     KINDS,
+    TABLE_ROW,
+    TABLE_RULE,
     ExtractiveAnswer,
     asks_for_list,
     extract_from_passage,
@@ -139,12 +141,14 @@ def copies_quote(text: str, quoted: ExtractiveAnswer | None) -> bool:
 
 def without_quote_copies(text: str, quoted: ExtractiveAnswer | None) -> str:
     """``text`` without its lines that repeat the quote shown above it, and without a lead-in
-    ("实现方法包括[1]：") whose lines all went: the explanation keeps what the quote does not
-    already say. A formula or code block counts as one line. "" when only lead-ins would be
-    left (the caller then shows the quote once, as for ``copies_quote``).
+    ("实现方法包括[1]：", a heading) whose lines all went or that introduces nothing: the
+    explanation keeps what the quote does not already say. A formula, code block or table
+    counts as one line. "" when only lead-ins would be left (the caller then shows the quote
+    once, as for ``copies_quote``).
 
     Run r26: 5 of 30 explanations repeated 1-5 quoted lines before their own ("l.57-61 shown
-    twice", the judges).
+    twice", the judges). Replayed on the shown texts of runs r10-r27 (259 explanations, neither
+    translations nor fallbacks): 122 lose lines, 47 of them everything but lead-ins.
 
     >>> from assistant.extractive import QuotedLine
     >>> line = QuotedLine(3, "1. 模型更新：根据任务性能调整模型参数。")
@@ -153,6 +157,10 @@ def without_quote_copies(text: str, quoted: ExtractiveAnswer | None) -> str:
     ...                            "步骤：\\n1. 定义环境：确定状态空间和奖励[1]。", quote))
     步骤：
     1. 定义环境：确定状态空间和奖励[1]。
+    >>> table = ("### 对比\\n| 方法 | 做法 |\\n| --- | --- |\\n"
+    ...          "| 模型更新 | 根据任务性能调整模型参数 |")
+    >>> without_quote_copies(table + "\\n\\n经验回放避免重复学习相同的知识[2]。", quote)
+    '经验回放避免重复学习相同的知识[2]。'
     """
     if quoted is None:
         return text
@@ -162,24 +170,28 @@ def without_quote_copies(text: str, quoted: ExtractiveAnswer | None) -> str:
     for index, unit in enumerate(units):
         if not dropped[index] and _LEAD_IN.search(unit):
             body = _body(units, index)
-            dropped[index] = bool(body) and all(dropped[k] for k in body)
+            dropped[index] = all(dropped[k] for k in body)  # none left, or none at all
     kept = "\n".join(u for u, gone in zip(units, dropped, strict=True) if not gone)
     kept = re.sub(r"\n{3,}", "\n\n", kept).strip()
     claims = [u for u in kept.split("\n") if is_claim(u) and not _LEAD_IN.search(u)]
     return kept if claims else ""
 
 
-_LEAD_IN = re.compile(r"[：:]\s*(?:\[\d+\])?\s*$")
+_LEAD_IN = re.compile(r"[：:]\s*(?:\[\d+\])?\s*$|^\s*#{1,6}\s")  # "步骤：", "### 步骤"
 _BLOCK_FENCE = re.compile(r"^\s*(```|~~~|\$\$)")
 
 
 def _units(lines: list[str]) -> list[str]:
-    """The lines of an answer, a fenced code block or a ``$$`` formula kept as one unit."""
+    """The lines of an answer, a fenced code block, a ``$$`` formula or a table kept as one
+    unit (a row or a formula line left alone would break what renders)."""
     units: list[str] = []
     index = 0
     while index < len(lines):
         fence = _BLOCK_FENCE.match(lines[index])
         end = index
+        while TABLE_ROW.match(lines[index]) and end + 1 < len(lines) and \
+                TABLE_ROW.match(lines[end + 1]):
+            end += 1
         closes_itself = fence and fence.group(1) == "$$" and lines[index].strip() != "$$" \
             and lines[index].rstrip().endswith("$$")
         if fence and not closes_itself:
@@ -192,6 +204,11 @@ def _units(lines: list[str]) -> list[str]:
 
 def _repeats(unit: str, quote: set[str]) -> bool:
     """Every claim of the line (or the block's text) is a copy of the quote's lines."""
+    if TABLE_ROW.match(unit):  # its rows under the header the explanation made up
+        rows = unit.split("\n")
+        body = rows[2:] if len(rows) > 2 and re.match(TABLE_RULE, rows[1]) else rows
+        said = [pairs(row) for row in body if is_claim(row)]
+        return bool(said) and all(len(r & quote) >= COPY_SHARE * len(r) for r in said)
     if _BLOCK_FENCE.match(unit):
         said = pairs(unit)
         return len(said) >= MIN_BLOCK_PAIRS and len(said & quote) >= COPY_SHARE * len(said)
