@@ -32,6 +32,9 @@ class HeadStates:
     def __init__(self) -> None:
         self._saved: OrderedDict[tuple[int, ...], bytes] = OrderedDict()
 
+    def __len__(self) -> int:
+        return len(self._saved)
+
     def ready(self, llm: Any, head: list[int]) -> int:
         """Make ``llm``'s cache start with ``head`` (restored, or evaluated and saved) and
         return how many of its tokens were not evaluated now (the prompt's reused tokens)."""
@@ -42,9 +45,8 @@ class HeadStates:
         saved = self._saved.get(key)
         if saved is not None:
             self._saved.move_to_end(key)
-            if _restore(llm, head, saved):
-                return len(head)
-            reuse = 0  # llama.cpp refused it (another model's state?): evaluated again
+            _restore(llm, head, saved)
+            return len(head)
         llm.n_tokens = reuse
         llm.eval(head[reuse:])
         self._saved[key] = _save(llm)
@@ -68,15 +70,12 @@ def _save(llm: Any) -> bytes:
     return bytes(buffer)[:written]
 
 
-def _restore(llm: Any, head: list[int], saved: bytes) -> bool:
-    """``saved`` put back as the whole cache; False (and an empty cache) if llama.cpp refuses."""
+def _restore(llm: Any, head: list[int], saved: bytes) -> None:
     import llama_cpp
 
     keep_tokens(llm, 0)
     buffer = (ctypes.c_uint8 * len(saved)).from_buffer_copy(saved)
     if llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, buffer, len(saved), SEQUENCE) == 0:
-        keep_tokens(llm, 0)
-        return False
+        raise RuntimeError("llama.cpp refused a saved prompt head")
     llm.input_ids[:len(head)] = head
     llm.n_tokens = len(head)
-    return True
