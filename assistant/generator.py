@@ -18,7 +18,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from ground.errors import ModelError
@@ -44,12 +44,9 @@ class Prompt:
     max_tokens: int
     temperature: float = 0.0
     json_schema: str | None = None
-    head: str = ""
-    """The start of the last message that recurs across prompts of this kind (a task given
-    before its data): a local model keeps its evaluated state (``assistant.prompt_heads``)."""
 
     def with_schema(self, schema: dict) -> Prompt:
-        return replace(self, json_schema=json.dumps(schema))
+        return Prompt(self.messages, self.max_tokens, self.temperature, json.dumps(schema))
 
 
 @dataclass

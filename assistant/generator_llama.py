@@ -35,7 +35,6 @@ from assistant.generator import (
     fit_to_context,
 )
 from assistant.lookup_decoding import common_prefix, greedy_tokens
-from assistant.prompt_heads import HeadStates, head_tokens
 from ground.errors import ModelError
 from ground.settings import Settings
 
@@ -135,7 +134,6 @@ class LlamaGenerator(Generator):
         self.config = config
         self.model = _LoadedModel(config)
         self.n_ctx = self.model.llm.n_ctx()
-        self.heads = HeadStates()
 
     @property
     def label(self) -> str:
@@ -164,7 +162,6 @@ class LlamaGenerator(Generator):
         tokens = self.model.tokens(self.model.render(prompt.messages))
         tokens, max_tokens = fit_to_context(tokens, prompt.max_tokens, self.n_ctx)
         stats.prompt_tokens, stats.max_tokens = len(tokens), max_tokens
-        head = head_tokens(tokens, self._head(prompt))
         grammar = _grammar(prompt.json_schema)
         while not GENERATION_LOCK.acquire(timeout=QUEUE_POLL_SECONDS):
             if cancel.is_set():
@@ -175,27 +172,16 @@ class LlamaGenerator(Generator):
             if cancel.is_set():
                 stats.phase = stats.finish_reason = "cancelled"
                 return
-            yield from self._decode(tokens, head, max_tokens, prompt, grammar, cancel, stats)
+            yield from self._decode(tokens, max_tokens, prompt, grammar, cancel, stats)
         finally:
             stats.finished_at = time.perf_counter()
             GENERATION_LOCK.release()
 
-    def _head(self, prompt: Prompt) -> list[int]:
-        """The tokens of the rendered prompt up to the end of ``prompt.head`` ([] for none)."""
-        if not prompt.head:
-            return []
-        rendered = self.model.render(prompt.messages)
-        end = rendered.rfind(prompt.head)
-        return self.model.tokens(rendered[:end + len(prompt.head)]) if end >= 0 else []
-
-    def _decode(self, tokens, head, max_tokens, prompt, grammar, cancel, stats):
+    def _decode(self, tokens, max_tokens, prompt, grammar, cancel, stats):
         import llama_cpp
 
         llm = self.model.llm
-        reused = common_prefix(llm._input_ids, tokens)
-        if len(head) > reused:  # restored (all of it reused), or evaluated now and saved
-            reused = self.heads.ready(llm, head)
-        stats.cached_tokens = reused
+        stats.cached_tokens = common_prefix(llm._input_ids, tokens)
         stats.phase = "prompt"
         llm.set_seed(SEED)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")

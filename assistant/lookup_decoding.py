@@ -86,10 +86,10 @@ def greedy_tokens(llm: Any, prompt: list[int], draft_size: int,
             stats.accepted_tokens += 1
             token = _argmax(llm, kept, n_vocab)
         position += kept + 1
-        keep_tokens(llm, position)
+        _keep(llm, position)
 
 
-def keep_tokens(llm: Any, length: int) -> None:
+def _keep(llm: Any, length: int) -> None:
     """The KV cache and ``input_ids`` hold the first ``length`` tokens, nothing after; the
     logits ``Llama`` keeps are stale, so an identical next prompt is evaluated again."""
     llm._ctx.kv_cache_seq_rm(-1, length, -1)

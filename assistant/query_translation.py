@@ -55,9 +55,8 @@ rank it low in the other)."""
 
 
 def translation_prompt(query: str, target: str) -> Prompt:
-    head = f"{TASK[target]}\n\n"  # the same for every question: its state is kept
-    return Prompt((SYSTEM, Message("user", head + query)),
-                  max_tokens=translation_max_tokens(query), head=head)
+    return Prompt((SYSTEM, Message("user", f"{TASK[target]}\n\n{query}")),
+                  max_tokens=translation_max_tokens(query))
 
 
 def translation_max_tokens(query: str) -> int:
