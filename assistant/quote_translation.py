@@ -59,7 +59,7 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _QUESTIONS = re.compile(r"^(?:\s*[^.!?。！？\n]*[?？])+\s*")  # the section title, translated
 _ASKED = re.compile(r"(?:what (?:is|are) (?:an? |the )?|什么是)"
                     r"(?P<subject>[^?？]{2,60}?)\s*[?？]\s*$", re.IGNORECASE)
-_PRONOUN = re.compile(r"^(?:it|they|它们|它)(?=\s|是|的|\b)", re.IGNORECASE)
+_PRONOUN = re.compile(r"^(?:(?:it|they)(?=\s)|它们|它)", re.IGNORECASE)  # not "It's", "Items"
 _PREFACE = re.compile(r"\s*(?:[-*]\s*)?(?:sure\b|(?:好的|当然|ok(?:ay)?)\s*[，,。.!！]|here is|"
                       r"here's|below is|(?:the )?(?:english )?translation\b|以下是|下面是|译文)",
                       re.IGNORECASE)
@@ -241,6 +241,8 @@ def without_title(line: str, source: str, language: str) -> str:
     'Reinforcement learning (RL) is a method.'
     >>> without_title("What is RLHF? It is a method.", source, "en")
     'It is a method.'
+    >>> without_title("What is reinforcement learning? It's a method.", source, "en")
+    "It's a method."
     >>> without_title("什么是梯度裁剪？它是一种限制梯度的方法。", "Clipping caps them.", "zh")
     '梯度裁剪是一种限制梯度的方法。'
     >>> without_title("Why clip? Clipping keeps gradients small.", source, "en")
