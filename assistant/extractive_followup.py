@@ -136,7 +136,12 @@ def copies_quote(text: str, quoted: ExtractiveAnswer | None) -> bool:
         return False
     quote = pairs(quoted.text)
     claims = [pairs(s) for line in text.split("\n") for s in split_sentences(line) if is_claim(s)]
-    return bool(claims) and all(len(said & quote) >= COPY_SHARE * len(said) for said in claims)
+    return bool(claims) and all(_copied(said, quote) for said in claims)
+
+
+def _copied(said: set[str], quote: set[str]) -> bool:
+    """A sentence's character pairs (``pairs``) are, all but ``1 - COPY_SHARE``, the quote's."""
+    return len(said & quote) >= COPY_SHARE * len(said)
 
 
 def without_quote_copies(text: str, quoted: ExtractiveAnswer | None) -> str:
@@ -208,12 +213,12 @@ def _repeats(unit: str, quote: set[str]) -> bool:
         rows = unit.split("\n")
         body = rows[2:] if len(rows) > 2 and re.match(TABLE_RULE, rows[1]) else rows
         said = [pairs(row) for row in body if is_claim(row)]
-        return bool(said) and all(len(r & quote) >= COPY_SHARE * len(r) for r in said)
+        return bool(said) and all(_copied(row, quote) for row in said)
     if _BLOCK_FENCE.match(unit):
         said = pairs(unit)
-        return len(said) >= MIN_BLOCK_PAIRS and len(said & quote) >= COPY_SHARE * len(said)
+        return len(said) >= MIN_BLOCK_PAIRS and _copied(said, quote)
     claims = [pairs(s) for s in split_sentences(unit) if is_claim(s)]
-    return bool(claims) and all(len(c & quote) >= COPY_SHARE * len(c) for c in claims)
+    return bool(claims) and all(_copied(c, quote) for c in claims)
 
 
 def _body(units: list[str], lead: int) -> list[int]:
