@@ -11,7 +11,9 @@ so a long run is done in pieces of a few minutes (the machine is shared) and res
 
 Libraries: ``sample`` = ``examples/notes`` with ``tests/data/dev_questions.jsonl`` and
 ``tests/data/sample_uncovered.jsonl``; ``dev2`` = the public notes in ``/work/devnotes/dev2``
-with ``tests/data/dev2_questions.jsonl`` and ``dev2_uncovered.jsonl`` (see tests/data).
+with ``tests/data/dev2_questions.jsonl`` and ``dev2_uncovered.jsonl`` (see tests/data); ``dev3`` =
+the held-out English notes in ``/work/devnotes/dev3`` (``dev3_questions.jsonl``,
+``dev3_uncovered.jsonl``), written after every setting here was chosen and never tuned on.
 
 Designs (both in one process, same retrieval):
 
@@ -65,6 +67,7 @@ DATA = ROOT.parent / "tests" / "data"
 QUESTION_FILES = {
     "sample": ("dev_questions.jsonl", "sample_uncovered.jsonl"),
     "dev2": ("dev2_questions.jsonl", "dev2_uncovered.jsonl"),
+    "dev3": ("dev3_questions.jsonl", "dev3_uncovered.jsonl"),
 }
 OLD_THRESHOLDS = {"zh": 0.855, "en": 0.791}
 OLD_SYSTEM = Message("system", (
@@ -323,8 +326,8 @@ def answer_once(assistant, library, profile, item, design) -> dict:
     record["passages"] = [{"number": p.number, "location": p.citation.location,
                            "heading": p.citation.heading, "text": p.hit.chunk.text,
                            "prompt_chars": len(p.excerpt)} for p in passages]
-    if item["id"].startswith("dev2:"):  # public notes stay out of the repository
-        append(RUNS.parent / "answers_dev2_texts.tmp",
+    if not item["id"].startswith("sample:"):  # public notes stay out of the repository
+        append(RUNS.parent / f"answers_{item['id'].split(':')[0]}_texts.tmp",
                {"id": item["id"], "passages": record["passages"]})
         record["passages"] = [{k: v for k, v in p.items() if k != "text"}
                               for p in record["passages"]]
