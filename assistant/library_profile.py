@@ -40,8 +40,9 @@ from ground.headings import strip_numbering
 from ground.records import Chunk
 from ground.sentences import split_sentences
 from index.cross_language import language_shares
+from index.hubness import OFFTOPIC_QUESTIONS
 
-PROFILE_VERSION = 12  # 12: dense cosines see long passages' windows (index.passage_windows)
+PROFILE_VERSION = 13  # 13: the dense order demotes cross-language hubs (index.hubness)
 PROFILE_FILE = "assistant-profile.json"
 HEADING_SAMPLES = 40
 BACKGROUND_SENTENCES = 80
@@ -49,13 +50,6 @@ MIN_BACKGROUND = 12
 MAX_HEADINGS = 2000  # headings kept for the name check (spread over a larger library)
 HEADING_PERCENTILE = 90
 MIN_HEADING_CHARS = 4
-OFFTOPIC_QUESTIONS = (
-    "如何做红烧肉？", "今天天气怎么样？", "去北京旅游有哪些景点？", "足球比赛的越位规则是什么？",
-    "怎样缓解感冒症状？", "唐朝是哪一年建立的？", "How do I bake sourdough bread?",
-    "What is the best time to visit Japan?", "How does a mortgage work?",
-    "Who won the 1998 football World Cup?", "How do I change a car tyre?",
-    "What are the symptoms of the flu?",
-)
 _HAN_TEXT = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 HAN_CHARS_PER_WORD = 1.7  # the mean length of a Chinese word in characters

@@ -58,18 +58,21 @@ def rank(
     keep: Callable[[int], bool] | None = None,
     priors: Callable[[list[int]], Mapping[int, float]] | None = None,
     dense_is_weak: Callable[[float], bool] | None = None,
+    demote: Callable[[list[ScoredId]], list[ScoredId]] | None = None,
 ) -> RankedIds:
     """Top ``k`` chunk ids for ``query`` by ``mode``; duplicate groups collapse to one id.
 
     ``priors`` gives candidate ids their score multipliers (``index.chunk_shape``), so that
     reference lists, exercises and empty headings sink below real answers. ``dense_is_weak``
     tells whether the best dense cosine stands out of the library no more than chance
-    (``index.evidence``); then both lists count equally (``EVEN_WEIGHTS``)."""
+    (``index.evidence``); then both lists count equally (``EVEN_WEIGHTS``). ``demote``
+    re-orders the dense candidates before fusion (``index.hubness``); the cosines reported
+    in ``similarity`` stay the raw ones."""
     size = max(len(indexes.vectors), len(indexes.lexical))
     candidates = max(k * CANDIDATES_PER_HIT, MIN_CANDIDATES)
     while True:
         ranked = _rank_once(indexes, query, query_vector, k, mode, group_of, keep, candidates,
-                            priors, dense_is_weak)
+                            priors, dense_is_weak, demote)
         if len(ranked.kept) >= k or candidates >= size:
             return ranked
         candidates = min(size, candidates * GROWTH)
@@ -86,10 +89,15 @@ def _rank_once(
     candidates: int,
     priors: Callable[[list[int]], Mapping[int, float]] | None = None,
     dense_is_weak: Callable[[float], bool] | None = None,
+    demote: Callable[[list[ScoredId]], list[ScoredId]] | None = None,
 ) -> RankedIds:
     dense: list[ScoredId] = []
     if mode != "lexical" and query_vector is not None and len(indexes.vectors):
         dense = indexes.dense(query_vector, candidates)
+    similarity = {hit.id: hit.score for hit in dense}
+    weak = bool(dense) and dense_is_weak is not None and dense_is_weak(dense[0].score)
+    if demote is not None and dense:
+        dense = demote(dense)
     lexical: list[ScoredId] = []
     if mode != "dense":
         lexical = indexes.lexical.search(query, candidates)
@@ -98,7 +106,6 @@ def _rank_once(
     elif mode == "lexical":
         ranked = lexical
     else:
-        weak = bool(dense) and dense_is_weak is not None and dense_is_weak(dense[0].score)
         weights = EVEN_WEIGHTS if weak else (DENSE_WEIGHT, LEXICAL_WEIGHT)
         ranked = weighted_score_fusion([dense, lexical], list(weights))
     if keep is not None:
@@ -107,5 +114,4 @@ def _rank_once(
         ranked = apply_priors(ranked, priors([hit.id for hit in ranked]))
     kept, others = collapse_groups(ranked, group_of)
     kept = kept[:k]
-    similarity = {hit.id: hit.score for hit in dense}
     return RankedIds(kept, {i: others.get(i, []) for i in (h.id for h in kept)}, similarity)

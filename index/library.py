@@ -34,7 +34,9 @@ from ground.settings import Settings
 from ground.storage_errors import storage_errors
 from index import evaluation, evidence, hybrid
 from index.chunk_shape import prior_of
+from index.cross_language import passage_language
 from index.embedding_cache import EmbeddingCache, content_hash, embed_passages_counted
+from index.hubness import Hubs, measure_hubs, probe_vectors
 from index.index_state import (
     STATE_FILE_NAME,
     SearchIndexes,
@@ -65,6 +67,7 @@ class _Snapshot:
     view: Store  # read-only, pinned at the state the indexes reflect (``Store.snapshot``)
     background: np.ndarray  # a sample of passage vectors (``index.evidence``)
     weak_level: float | None  # stand-out of a content-free query's best hit
+    hubs: Hubs  # passages near every question of a language (``index.hubness``)
     priors: dict[int, float]  # shape prior of each chunk id seen so far (an id's text never
     # changes: an edited passage gets a new id), filled lazily by searches
 
@@ -228,8 +231,11 @@ class Library:
             lambda queries: embedder.embed_batch(queries, "query"),
             lambda vector: next((h.score for h in indexes.dense(vector, 1)), None),
             background)
+        ids, vectors = indexes.vectors.items()
+        hubs = measure_hubs(ids, vectors, {c.id: passage_language(c.text) for c in chunks},
+                            probe_vectors(lambda queries: embedder.embed_batch(queries, "query")))
         with self._load_lock:
-            self._snapshot = _Snapshot(indexes, group_of, view, background, level, {})
+            self._snapshot = _Snapshot(indexes, group_of, view, background, level, hubs, {})
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -325,7 +331,8 @@ class Library:
         if to_z is not None and snapshot.weak_level is not None:
             dense_is_weak = lambda cosine: evidence.is_weak(to_z(cosine), snapshot.weak_level)  # noqa: E731
         ranked = hybrid.rank(snapshot.indexes, query, query_vector, k, mode, snapshot.group_of,
-                             keep, snapshot.priors_of, dense_is_weak)
+                             keep, snapshot.priors_of, dense_is_weak,
+                             lambda dense: snapshot.hubs.demote(dense, query))
         z_scores = {}
         if to_z is not None:
             z_scores = {chunk_id: to_z(cosine) for chunk_id, cosine in ranked.similarity.items()}
