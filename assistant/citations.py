@@ -212,6 +212,19 @@ def content_words(text: str) -> set[str]:
     return {w for w in query_terms(text) if not is_han(w[0]) and w not in GENERIC_WORDS}
 
 
+_CHOICE = re.compile(r"^\s*(?:should|shall|is|are|can|could|does|do|will|would|must)\b|"
+                     r"还是|是否|要不要|该不该|能不能|是不是|可不可以|吗\s*[？?]?\s*$",
+                     re.IGNORECASE)
+"""A yes/no or either-or question: a verdict on it, in its own words, answers it."""
+_VERDICT = re.compile(r"\b(?:mistake|wrong|incorrect|correct|right|better|worse|never|avoid|"
+                      r"fine|yes|no|not)\b|错误|正确|更好|更差|不要|不应|不该|不能|应该|可以|不必|不需要|不用|不会|不是",
+                      re.IGNORECASE)
+
+
+def _verdicts(text: str) -> set[str]:
+    return {match.group(0).lower() for match in _VERDICT.finditer(text)}
+
+
 def says_nothing_new(claim: str, question: str) -> bool:
     """A claim that only restates the question (or adds a word like 不同) is not an answer.
 
@@ -219,10 +232,18 @@ def says_nothing_new(claim: str, question: str) -> bool:
     True
     >>> says_nothing_new("GRU 只有更新门和重置门两个门[1]。", "GRU 和 LSTM 有什么区别？")
     False
+
+    A yes/no or either-or question is answered by a verdict in the question's own words
+    (dev3:c16, held out):
+    >>> says_nothing_new("To compute the mean over the whole dataset is a mistake[2].",
+    ...                  "Should I compute the mean over the whole dataset or the training split?")
+    False
     """
     if not question:
         return False
     bare = _MARKER.sub("", claim)
+    if _CHOICE.search(question) and _verdicts(bare) - _verdicts(question):
+        return False
     new_chars = content_chars(bare) - content_chars(question) - set("的了是在和与或及把被将就也都")
     new_words = content_words(bare) - content_words(question)
     return len(new_chars) + 2 * len(new_words) < MIN_NEW_CHARS
