@@ -13,7 +13,9 @@ Libraries: ``sample`` = ``examples/notes`` with ``tests/data/dev_questions.jsonl
 ``tests/data/sample_uncovered.jsonl``; ``dev2`` = the public notes in ``/work/devnotes/dev2``
 with ``tests/data/dev2_questions.jsonl`` and ``dev2_uncovered.jsonl`` (see tests/data); ``dev3`` =
 the held-out English notes in ``/work/devnotes/dev3`` (``dev3_questions.jsonl``,
-``dev3_uncovered.jsonl``), written after every setting here was chosen and never tuned on.
+``dev3_uncovered.jsonl``), written after every setting here was chosen and never tuned on;
+``dev4`` = held-out Chinese interview notes in ``/work/devnotes/dev4`` (``dev4_*.jsonl``), the
+same.
 
 Designs (both in one process, same retrieval):
 
@@ -68,6 +70,7 @@ QUESTION_FILES = {
     "sample": ("dev_questions.jsonl", "sample_uncovered.jsonl"),
     "dev2": ("dev2_questions.jsonl", "dev2_uncovered.jsonl"),
     "dev3": ("dev3_questions.jsonl", "dev3_uncovered.jsonl"),
+    "dev4": ("dev4_questions.jsonl", "dev4_uncovered.jsonl"),
 }
 OLD_THRESHOLDS = {"zh": 0.855, "en": 0.791}
 OLD_SYSTEM = Message("system", (
