@@ -192,13 +192,16 @@ _LATIN_TOKEN = re.compile(
 def token_names(question: str) -> list[str]:
     """The proper names in ``question`` wherever they stand, not only as its subject: Latin
     tokens with a capital after the first letter or a digit ("（比如 FCOS、CenterNet）",
-    "BiLSTM 后面为什么还要接一层 CRF", "Q-learning"). A lowercase word ("stacking",
-    "fine-tune", "real-world") may be one the notes write in other words, so it is not one.
+    "BiLSTM 后面为什么还要接一层 CRF", "U-Net"). A lowercase word ("stacking", "fine-tune",
+    "real-world") may be one the notes write in other words, so it is not one; nor is a word
+    whose only capital is its first letter ("Q-learning", "Adam": a sentence may start with it).
 
     >>> token_names("不用 anchor 的检测器（比如 FCOS、CenterNet）是怎么预测的？")
     ['FCOS', 'CenterNet']
     >>> token_names("How do U-Net skip connections help with mini-batch training?")
     ['U-Net']
+    >>> token_names("强化学习里的 Q-learning 是怎么更新 Q 值的？")
+    []
     """
     return list(dict.fromkeys(w for w in _LATIN_TOKEN.findall(question) if len(w) >= 2 and (
         any(c.isupper() for c in w[1:]) or any(c.isdigit() for c in w))))
