@@ -23,8 +23,9 @@ Two pieces of evidence, both relative to the library (``LibraryProfile``):
    closeness < 0.5.
 
 A proper name given anywhere in the question (``token_names``: "（比如 FCOS、CenterNet）",
-"BiLSTM 后面为什么还要接一层 CRF") that the notes never use refuses it too, unless a subject of the
-question is treated (then the name is an example of it). Held-out libraries nobody tuned on
+"BiLSTM 后面为什么还要接一层 CRF", "单边梯度采样（GOSS）") that the notes never use refuses it too,
+unless it is given as an example (``given_as_example``: "比如 PPO") of a subject the notes
+treat. Held-out libraries nobody tuned on
 (dev3, dev4) showed that the subject grammar alone misses such questions.
 
 Near-domain questions (classic ML over deep-learning notes) are caught by the names: their
@@ -207,6 +208,27 @@ def token_names(question: str) -> list[str]:
         any(c.isupper() for c in w[1:]) or any(c.isdigit() for c in w))))
 
 
+_EXAMPLE_MARK = re.compile(r"比如|例如|譬如|诸如|像是|\b(?:such as|e\.g\.|for example|"
+                           r"for instance|including|like)\b", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[。？?！!；;，,]")
+
+
+def given_as_example(name: str, question: str) -> bool:
+    """``name`` stands after 比如 / such as ... in its clause: an example of what is asked, not
+    the thing asked ("比如 Q-learning、PPO"; not the gloss "单边梯度采样（GOSS）").
+
+    >>> given_as_example("PPO", "强化学习的两类方法，比如 Q-learning、PPO，具体怎么实现？")
+    True
+    >>> given_as_example("GOSS", "LightGBM 里的单边梯度采样（GOSS）是怎么加速训练的？")
+    False
+    """
+    at = question.find(name)
+    if at < 0:
+        return False
+    before = _CLAUSE_END.split(question[:at])[-1]
+    return _EXAMPLE_MARK.search(before) is not None
+
+
 def judgeable(name: str, profile: LibraryProfile) -> bool:
     """Can a phrase's letters be looked for? Only in a library written largely in the phrase's
     script (English words over Chinese notes, which name things in English only now and then,
@@ -263,11 +285,10 @@ def assess_coverage(question: str, hits: list[Hit], retriever: Retriever | None 
     status = {name: name_status(name, retriever, profile) for name in subject_terms(question)
               if is_token_name(name, chinese) or judgeable(name, profile)}
     treated = [n for n, state in status.items() if state == "treated"]
-    if not treated:  # a name given beside a subject the notes treat is an example of it
-        for name in token_names(question):
-            if name not in status and (state := name_status(name, retriever, profile)) == \
-                    "absent":
-                status[name] = state
+    for name in token_names(question):  # one given as an example of a treated subject is one
+        if name not in status and not (treated and given_as_example(name, question)) and \
+                (state := name_status(name, retriever, profile)) == "absent":
+            status[name] = state
     refusing = [n for n, state in status.items() if refuses(
         n, state, close, _heading_lead(n, state, retriever, profile, chinese), chinese)]
     if refusing and (any(status[n] == "absent" for n in refusing) or not treated):

@@ -69,7 +69,11 @@ from assistant.prompts import (
     passage_header,
     section_title,
 )
-from assistant.query_translation import coverage_in_translation, search_across_languages
+from assistant.query_translation import (
+    coverage_in_translation,
+    refusal_in_translation,
+    search_across_languages,
+)
 from assistant.quote_translation import (
     checked_translation,
     needs_translation,
@@ -181,10 +185,13 @@ class Explanation:
 
     def prepare(self) -> None:
         """What may take a second, done after the quote is out: the search in the notes'
-        other language (a model call), the third section, the prompt."""
+        other language (a model call), the third section, the prompt -- or a refusal, when
+        the question's translation shows the notes do not cover it (``Prepared``): the quote
+        then goes (``extractive`` is None) and the reply is the fixed "not covered" one."""
         if self.preparation is not None:
             preparation, self.preparation = self.preparation, None
-            self.given, self.planned, self.extractive, self.translating = preparation()
+            self.given, self.planned, self.extractive, self.translating, self.coverage = \
+                preparation()
 
     @property
     def passages(self) -> list[Passage]:
@@ -362,8 +369,13 @@ def start_explanation(
     def preparation() -> Prepared:
         found = hits
         if search_mode in (None, "hybrid") and not translations:  # else searched above
+            made: dict[str, str] = {}
             found = search_across_languages(retriever, generator, query, len(hits),
-                                            profile.passage_languages, searched=hits) or hits
+                                            profile.passage_languages, searched=hits,
+                                            made=made) or hits
+            judged = refusal_in_translation(retriever, query, coverage, made, profile)
+            if not judged.covered:  # the quote out already was only the closest passage
+                return Prepared([], None, None, False, judged)
         sections = choose_passages(found, prompt_passages)
         sections += closer_section(found, sections, getattr(retriever, "embedder", None),
                                    question, terms)
@@ -375,8 +387,8 @@ def start_explanation(
             return Prepared(passages, Prompt(translation_messages(quote, language),
                                              translation_max_tokens(quote, generator.count_tokens,
                                                                     TRANSLATION_MAX_TOKENS),
-                                             temperature), quote, True)
-        return Prepared(passages, Prompt(messages, tokens, temperature), quote, False)
+                                             temperature), quote, True, coverage)
+        return Prepared(passages, Prompt(messages, tokens, temperature), quote, False, coverage)
 
     preview = [Passage(i, hit, hit.chunk.text) for i, hit in enumerate(chosen, start=1)]
     return Explanation(question, language, preview, coverage, generator, None, retriever,
@@ -384,13 +396,15 @@ def start_explanation(
 
 
 class Prepared(NamedTuple):
-    """What ``Explanation.prepare`` sets: the prompt's passages, the prompt, the quote, and
-    whether the prompt asks for that quote translated."""
+    """What ``Explanation.prepare`` sets: the prompt's passages, the prompt (None: a refusal
+    judged on the question's translation, ``refusal_in_translation``), the quote, whether the
+    prompt asks for that quote translated, and the coverage."""
 
     passages: list[Passage]
-    prompt: Prompt
+    prompt: Prompt | None
     quote: ExtractiveAnswer | None
     translating: bool
+    coverage: Coverage
 
 
 def quote_among(quoted: ExtractiveAnswer | None, passages: list[Passage], question: str,

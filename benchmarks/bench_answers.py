@@ -15,7 +15,8 @@ with ``tests/data/dev2_questions.jsonl`` and ``dev2_uncovered.jsonl`` (see tests
 the held-out English notes in ``/work/devnotes/dev3`` (``dev3_questions.jsonl``,
 ``dev3_uncovered.jsonl``), written after every setting here was chosen and never tuned on;
 ``dev4`` = held-out Chinese interview notes in ``/work/devnotes/dev4`` (``dev4_*.jsonl``), the
-same.
+same; ``dev5`` (``/work/devnotes/dev5``, ``dev5_*.jsonl``) was built in session 20 and kept
+unread while the refusal rules of that session were written.
 
 Designs (both in one process, same retrieval):
 
@@ -55,7 +56,11 @@ from assistant.generator import Message, Prompt
 from assistant.language import detect_language
 from assistant.library_profile import profile_of
 from assistant.prompts import compact, defuse, format_passage, section_title
-from assistant.query_translation import coverage_in_translation
+from assistant.query_translation import (
+    coverage_in_translation,
+    refusal_in_translation,
+    search_across_languages,
+)
 from assistant.retrieval import Passage
 from ground.records import Hit
 from ground.sentences import split_sentences
@@ -71,6 +76,7 @@ QUESTION_FILES = {
     "dev2": ("dev2_questions.jsonl", "dev2_uncovered.jsonl"),
     "dev3": ("dev3_questions.jsonl", "dev3_uncovered.jsonl"),
     "dev4": ("dev4_questions.jsonl", "dev4_uncovered.jsonl"),
+    "dev5": ("dev5_questions.jsonl", "dev5_uncovered.jsonl"),
 }
 OLD_THRESHOLDS = {"zh": 0.855, "en": 0.791}
 OLD_SYSTEM = Message("system", (
@@ -242,11 +248,19 @@ def run_refusal(args) -> None:
         quoted = quote_of(question, query_terms(question), choose_passages(hits, PROMPT_PASSAGES)) \
             if coverage.covered else None
         elapsed = time.perf_counter() - start
+        late = False
+        if generator is not None and coverage.covered:  # as the reply's preparation does
+            made: dict[str, str] = {}
+            search_across_languages(library, generator, question, 8, profile.passage_languages,
+                                    searched=hits, made=made)
+            judged = refusal_in_translation(library, question, coverage, made, profile)
+            late = not judged.covered
+            coverage = judged
         append(path, {"id": item["id"], "question": question, "covered": item["covered"],
                       "new": coverage.covered, "old": old_covered(question, hits),
                       "reason": coverage.reason, "untreated": list(coverage.untreated),
                       "score": round(coverage.score, 4), "threshold": round(coverage.threshold, 4),
-                      "extractive_s": round(elapsed, 4),
+                      "extractive_s": round(elapsed, 4), "refused_after_quote": late,
                       "extractive": quoted.as_json() if quoted else None,
                       "load": load_average()})
     print(f"wrote {path}")

@@ -191,3 +191,40 @@ def test_a_phrase_the_notes_write_in_their_other_language_is_judged_in_translati
     explanation = start_explanation(bilingual_library, generator, covered)
     assert explanation.coverage.covered  # the first quote comes from the notes that cover it
     assert explanation.extractive.citation.source.endswith("textbook.md")
+
+
+@pytest.fixture(scope="module")
+def english_library(tmp_path_factory, model_settings, embedding_model_dir):
+    """The English textbook alone: a Chinese question's names cannot be looked for here."""
+    from index.library import Library
+
+    notes = tmp_path_factory.mktemp("english-notes")
+    (notes / "textbook.md").write_text(
+        "".join(f"## {title}\n\n{text}\n\n" for title, text in TEXTBOOK.items()),
+        encoding="utf-8")
+    library = Library.open(model_settings.replace(home=tmp_path_factory.mktemp("english")))
+    library.ingest([notes])
+    yield library
+    library.close()
+
+
+def test_a_question_in_a_script_the_notes_lack_is_judged_on_its_translation(
+        english_library, generator):
+    """Over English notes a Chinese question is covered by its cosine alone; its translation
+    (made for the search anyway) names Q-learning, which the notes never use: the reply
+    becomes a refusal, and the quote shown first goes. A covered question stays covered."""
+    from assistant.explain import start_explanation
+
+    uncovered = "强化学习里的 Q-learning 是怎么更新 Q 值的？"
+    explanation = start_explanation(english_library, generator, uncovered)
+    assert explanation.coverage.covered  # by the cosine: no Chinese word can be looked for
+    explanation.prepare()
+    assert not explanation.coverage.covered
+    assert explanation.extractive is None and not explanation.will_generate
+    assert "Q-learning" in explanation.finish().text
+
+    covered = "残差块为什么更容易学到恒等映射？"
+    explanation = start_explanation(english_library, generator, covered)
+    explanation.prepare()
+    assert explanation.coverage.covered and explanation.will_generate
+    explanation.cancel()

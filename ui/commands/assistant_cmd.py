@@ -104,6 +104,8 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
         for sentence in answer.non_answers:
             print("  - " + sentence)
     if not answer.covered:
+        if first_quote is not None:  # refused on the question's translation, after the quote
+            print("(the lines quoted first are only the closest passage, not an answer)")
         for citation in answer.nearest_topics:
             print("  " + citation.label())
     return 0
