@@ -38,6 +38,7 @@ import numpy as np
 
 from assistant.budget import query_terms
 from assistant.retrieval import Citation, Embedder, Passage
+from ground.markup import is_figure_markup
 from ground.sentences import split_sentences
 
 MAX_LINES = 8  # quoted lines (blank ones not counted): a longer answer block is cut at a line end
@@ -316,6 +317,16 @@ markup, never an answer (a Chinese question once got ":label:`sec_dropout`" as i
 _NOT_TEXT = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)\s*)+$|" + TABLE_RULE + "|" + DIRECTIVE)
 
 
+def no_text(line: str) -> bool:
+    """A line with nothing to read: an image, a table's rule, a directive, or HTML markup
+    (``ground.markup``: a figure's ``<div>`` / ``<img>`` / ``<svg>``). A caption is text.
+
+    >>> no_text('<img src="/assets/loss.jpeg" width="49%">'), no_text("<b>Left:</b> low rates")
+    (True, False)
+    """
+    return bool(_NOT_TEXT.match(line)) or is_figure_markup(line)
+
+
 def _outline(lines: list[str]) -> list[int]:
     """A long section numbered in parts ("1. 梯度消失" … "3. 权重矩阵的退化", each followed by
     paragraphs): each numbered line with the first line of text under it."""
@@ -326,7 +337,7 @@ def _outline(lines: list[str]) -> list[int]:
     for item in items[: MAX_LINES // 2]:
         picked.append(item)
         after = next((i for i in range(item + 1, len(lines)) if lines[i].strip()
-                      and not _NOT_TEXT.match(lines[i])), None)
+                      and not no_text(lines[i])), None)
         if after is not None and not _TOP_ITEM.match(lines[after]) and \
                 not _HEADING.match(lines[after]) and len(plain(lines[item])) <= SUB_LABEL_CHARS:
             picked.append(after)
@@ -545,7 +556,7 @@ def _definition_block(lines: list[str], terms: Sequence[str]) -> list[int]:
 
 def _best_paragraph(lines: list[str], terms: Sequence[str]) -> list[int]:
     runs = [run for run in _paragraphs(lines, 0)
-            if not all(_NOT_TEXT.match(lines[i]) for i in run)]
+            if not all(no_text(lines[i]) for i in run)]
     if not runs:
         return []
     scores = [term_hits(" ".join(lines[i] for i in run), terms) for run in runs]
@@ -563,7 +574,7 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
         text = lines[index].rstrip()
         partial = False
         code ^= bool(_FENCE.match(text))
-        if not code and (not text.strip() or _NOT_TEXT.match(text)):
+        if not code and (not text.strip() or no_text(text)):
             continue
         if not code and not is_list_item(text):  # "​\t梯度消失是指…": the book's indent
             text = text.lstrip(INDENT_CHARS)

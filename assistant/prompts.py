@@ -16,6 +16,7 @@ from assistant.generator import Message
 from assistant.language import LANGUAGE_NAMES
 from assistant.retrieval import Passage
 from ground.headings import strip_numbering
+from ground.markup import is_figure_markup, strip_tags
 
 SYSTEM_PROMPT = (
     "You are a study assistant. Each user message quotes passages from the user's notes "
@@ -103,14 +104,16 @@ def _authors(key: str) -> str:
 
 
 def compact(text: str, title: str = "") -> str:
-    """Passage text without Markdown emphasis, heading marks, images, cross-reference keys,
-    blank lines or its own title.
+    """Passage text without Markdown emphasis, heading marks, images, HTML figures and tags,
+    cross-reference keys, blank lines or its own title.
 
     The model reads the same words in fewer tokens (and has no image path to copy into its
     answer); what the user sees is the original.
 
     >>> compact("#### 5. 梯度裁剪？\\n\\n**答案：** 限制梯度。\\n", "5. 梯度裁剪？")
     '答案： 限制梯度。'
+    >>> compact('<div class="fig">\\n<img src="a.png">\\n<b>Left:</b> the loss falls.\\n</div>')
+    'Left: the loss falls.'
     """
     kept: list[str] = []
     code = False
@@ -120,7 +123,9 @@ def compact(text: str, title: str = "") -> str:
             kept.append(line.rstrip())
             code = code != fence
             continue
-        line = without_cross_references(drop_images(_MARKUP.sub("", line))).strip()
+        if is_figure_markup(line):  # a figure's HTML: nothing for the model to read
+            continue
+        line = strip_tags(without_cross_references(drop_images(_MARKUP.sub("", line)))).strip()
         if line and line != title.strip():
             kept.append(line)
     return "\n".join(kept)

@@ -674,6 +674,20 @@ def test_a_textbook_directive_line_is_never_the_quote():
     assert quoted.text.startswith("Let's think briefly")
 
 
+def test_a_figure_written_in_html_is_not_quoted_only_its_caption():
+    """CS231n's notes embed figures as HTML (dev3): a quote began with ``<div class="fig ...">``
+    and ``<img src=...>`` lines, raw markup before the caption that answers."""
+    text = ("# Loss function\n\nBelow is a cartoon diagram of the loss over time:\n\n"
+            '<div class="fig figcenter fighighlight">\n<img src="/assets/nn3/loss.jpeg" '
+            'width="49%">\n<div class="figcaption">\n'
+            "<b>Left:</b> With low learning rates the improvements will be linear. With high "
+            "learning rates the loss will look more exponential.\n</div>\n</div>\n")
+    quoted = extract_answer("what does a learning rate that is too high do to the loss?",
+                            [passage(1, text, "Loss function", 104)])
+    assert quoted is not None and "<img" not in quoted.text and "<div" not in quoted.text
+    assert "With high learning rates" in quoted.text
+
+
 def test_a_quote_of_a_textbook_paragraph_ends_at_the_end_of_a_sentence():
     """d2l writes one clause a line; a quote cut at its line limit ended "Simplicity can come
     in the form", which the model's translation then finished by itself."""
