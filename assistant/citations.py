@@ -238,15 +238,57 @@ def says_nothing_new(claim: str, question: str) -> bool:
     >>> says_nothing_new("To compute the mean over the whole dataset is a mistake[2].",
     ...                  "Should I compute the mean over the whole dataset or the training split?")
     False
+
+    So is one that takes a side of an either-or in the question's words
+    (``picks_alternative``), and numbers the question does not give are new (dev5, held out):
+    >>> says_nothing_new("默认超参数一般设为$\\beta_1 = 0.9$和$\\beta_2 = 0.999$。",
+    ...                  "Adam 更新时为什么要做偏差修正？默认超参数一般设多少？")
+    False
     """
     if not question:
         return False
     bare = _MARKER.sub("", claim)
-    if _CHOICE.search(question) and _verdicts(bare) - _verdicts(question):
+    if _CHOICE.search(question) and (_verdicts(bare) - _verdicts(question) or
+                                     picks_alternative(bare, question)):
         return False
     new_chars = content_chars(bare) - content_chars(question) - set("的了是在和与或及把被将就也都")
     new_words = content_words(bare) - content_words(question)
-    return len(new_chars) + 2 * len(new_words) < MIN_NEW_CHARS
+    new_numbers = set(_NUMBER.findall(bare)) - set(_NUMBER.findall(question))
+    return len(new_chars) + 2 * (len(new_words) + len(new_numbers)) < MIN_NEW_CHARS
+
+
+_NUMBER = re.compile(r"(?<![A-Za-z_])\d+(?:\.\d+)?")
+_EITHER_OR = re.compile(r"([^\s，,。？?；;、]{2,12})还是([^\s，,。？?；;、]{2,12})|"
+                        r"(\w+)\s+or\s+(?:the\s+|a\s+|an\s+)?(\w+)", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[，,；;。.!?！？]")
+
+
+def picks_alternative(claim: str, question: str) -> bool:
+    """A clause of ``claim`` names one side of the question's either-or and not the other: it
+    takes a side, in the question's own words (dev5:c34, held out).
+
+    >>> picks_alternative("模型偏差大对应欠拟合，模型方差大对应过拟合。",
+    ...                   "模型偏差大和方差大分别对应欠拟合还是过拟合？")
+    True
+    >>> picks_alternative("偏差和方差都和拟合有关。", "偏差大和方差大分别对应欠拟合还是过拟合？")
+    False
+    >>> picks_alternative("Compute it over the training split only.",
+    ...                   "Should I compute the mean over the whole dataset or the training split?")
+    True
+    """
+    match = _EITHER_OR.search(question)
+    if match is None:
+        return False
+    clauses = [c.lower() for c in _CLAUSE_BREAK.split(claim) if c.strip()]
+    if not match.group(1):  # English: the words either side of "or"
+        sides = [(match.group(3).lower(), match.group(4).lower())]
+    else:  # Chinese: the shortest ends that tell the two sides apart (欠拟合 / 过拟合)
+        left, right = match.group(1), match.group(2)
+        sides = [(left[-size:], right[:size]) for size in range(2, 5)
+                 if size <= min(len(left), len(right))
+                 and left[-size:] not in right and right[:size] not in left]
+    return any((one in clause) != (other in clause)
+               for one, other in sides[:1] for clause in clauses)
 
 
 _CONTRAST = re.compile(r"[，,；;]\s*(?:而|但是|但|whereas|while|but)\s*", re.IGNORECASE)
@@ -877,6 +919,8 @@ def check_citations(
                   if not _emptied(unmask(line, spans))]  # a formula is a claim
     while kept_lines and (not kept_lines[-1].strip() or is_intro(kept_lines[-1])):
         kept_lines.pop()  # "实现步骤：" whose steps were all taken out introduces nothing
+    if kept_lines:  # nor does one ending the last line ("…称作死区[4]。可以考虑以下改进版：")
+        kept_lines[-1] = without_trailing_intro(kept_lines[-1])
     body = unnumber_lone_item(renumber("\n".join(kept_lines)))
     body = re.sub(r"\n{3,}", "\n\n", fence_markers_below(unmask(body, spans))).strip()
     return CheckedText(body, removed, counts["attached"], tuple(unsupported), tuple(non_answers),
@@ -1137,6 +1181,20 @@ def addresses_the_model(sentence: str) -> bool:
     False
     """
     return bool(_TO_THE_MODEL.search(_MARKER.sub("", sentence)))
+
+
+def without_trailing_intro(line: str) -> str:
+    """``line`` without a last sentence that introduces a list nothing follows (dev5:c8).
+
+    >>> without_trailing_intro("这种现象被称作死区[4]。为了避免这种情况，可以考虑以下改进版：")
+    '这种现象被称作死区[4]。'
+    >>> without_trailing_intro("这种现象被称作死区[4]。")
+    '这种现象被称作死区[4]。'
+    """
+    sentences = split_sentences(line)
+    if len(sentences) > 1 and is_intro(sentences[-1]):
+        return "".join(sentences[:-1]).rstrip()
+    return line
 
 
 def is_intro(sentence: str) -> bool:
