@@ -368,8 +368,8 @@ def start_explanation(
 
     def preparation() -> Prepared:
         found = hits
+        made: dict[str, str] = dict(translations)
         if search_mode in (None, "hybrid") and not translations:  # else searched above
-            made: dict[str, str] = {}
             found = search_across_languages(retriever, generator, query, len(hits),
                                             profile.passage_languages, searched=hits,
                                             made=made) or hits
@@ -382,7 +382,8 @@ def start_explanation(
         passages, messages, tokens = build_prompt(
             generator, sections, question, language, history or [],
             min(max_tokens, EXPLAIN_MAX_TOKENS), prompt_budget, passage_tokens, terms)
-        quote = quote_among(quoted, passages, question, terms)
+        asked = asked_in_notes_language(question, made, passages)
+        quote = quote_among(quoted, passages, asked, query_terms(asked))
         if needs_translation(quote, language):
             return Prepared(passages, Prompt(translation_messages(quote, language),
                                              translation_max_tokens(quote, generator.count_tokens,
@@ -405,6 +406,21 @@ class Prepared(NamedTuple):
     quote: ExtractiveAnswer | None
     translating: bool
     coverage: Coverage
+
+
+def asked_in_notes_language(question: str, translations: dict[str, str],
+                            passages: list[Passage]) -> str:
+    """The question as the quote is looked for: in the language of the prompt's first section
+    when that is not the question's and the search translated the question into it. A Chinese
+    question's terms name nothing in English notes, so the quote fell on the section's first
+    paragraph ("Unroll the loop in time" for why RNNs' gradients vanish); the translation's
+    terms find the lines that answer (benchmarks/results/answers.md, session 20)."""
+    if not passages:
+        return question
+    language = detect_language(passages[0].hit.chunk.text)
+    if language == detect_language(question):
+        return question
+    return translations.get(language) or question
 
 
 def quote_among(quoted: ExtractiveAnswer | None, passages: list[Passage], question: str,

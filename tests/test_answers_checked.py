@@ -728,3 +728,26 @@ def test_a_quoted_list_stops_at_a_part_the_question_does_not_ask_for():
     assert gates is not None and "输出门" in gates.text and "应用" not in gates.text
     uses = extract_answer("LSTM 能用来做什么？", [passage(1, text, "21. LSTM", 290)])
     assert uses is not None and "股票预测" in uses.text
+
+
+def test_a_question_in_the_other_language_is_quoted_by_its_translation():
+    """A Chinese question over an English section: its terms name nothing there, so the quote
+    fell on the first paragraph (dev5: "Unroll the loop in time" for why an RNN's gradients
+    vanish); the translation the search made finds the lines that answer."""
+    from assistant.budget import query_terms
+    from assistant.explain import asked_in_notes_language, quote_among
+
+    text = ("# Recurrent networks\n\nUnroll the loop in time. The input is a sequence x_1 ... "
+            "x_T.\n\nOn long sequences the gradients vanish or explode, because backpropagation "
+            "multiplies by the same weight matrix at every step. Gradient clipping and LSTM "
+            "gates mitigate it.\n")
+    passages = [passage(1, text, "Recurrent networks", 36)]
+    question = "普通的循环神经网络为什么在长序列上容易梯度消失？"
+    translations = {"en": "Why do plain RNNs suffer from vanishing gradients on long sequences?"}
+    asked = asked_in_notes_language(question, translations, passages)
+    assert asked == translations["en"]
+    assert asked_in_notes_language(question, {}, passages) == question
+    before = quote_among(None, passages, question, query_terms(question))
+    after = quote_among(None, passages, asked, query_terms(asked))
+    assert before.text.startswith("Unroll the loop")
+    assert "gradients vanish" in after.text
