@@ -118,7 +118,7 @@ def name_status(name: str, retriever: Retriever, profile: LibraryProfile | None 
                 return "treated"
             mentioned = True
             continue
-        mentions = _mentions(wanted, chunk.text, text)
+        mentions = _mentions(wanted, chunk.text, text) + _spaced_mentions(name, chunk.text)
         if _mentions(wanted, chunk.heading, heading) or mentions >= MIN_MENTIONS or \
                 _defines(chunk.text, name):
             return "treated"
@@ -157,6 +157,29 @@ def _mentions(wanted: str, raw: str, normal: str) -> int:
     if wanted.isascii() and wanted.isalnum():
         return len(re.findall(rf"(?<![a-z0-9]){re.escape(wanted)}", raw.lower()))
     return normal.count(wanted)
+
+
+_CAMEL_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def _spaced_mentions(name: str, raw: str) -> int:
+    """How often a name written in parts (``InstanceNorm``, ``ResNet50``) occurs with its parts
+    apart, as words: "Instance norm", "ResNet-50" (dev5: the notes never write "InstanceNorm"),
+    not "efficient networks" for EfficientNet.
+
+    >>> _spaced_mentions("InstanceNorm", "Instance norm, instance-norm; instance normalization")
+    2
+    >>> _spaced_mentions("EfficientNet", "efficient networks"), _spaced_mentions("AdamW", "Adam w")
+    (0, 0)
+    >>> _spaced_mentions("GELU", "GELU")
+    0
+    """
+    parts = _CAMEL_PART.findall(name)
+    if len(parts) < 2 or not name.isascii() or "".join(parts) != name or \
+            any(len(part) < 2 and not part.isdigit() for part in parts):
+        return 0  # AdamW is not "Adam w…"
+    spaced = r"[\s\-_]+".join(re.escape(part.lower()) for part in parts)
+    return len(re.findall(rf"(?<![a-z0-9]){spaced}(?![a-z])", raw.lower()))
 
 
 def _defines(text: str, name: str) -> bool:

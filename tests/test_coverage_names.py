@@ -30,3 +30,33 @@ def test_a_name_the_notes_never_use_decides_wherever_it_stands(sample_library, q
     _, dense = retrieve(sample_library, question, 8, None)
     coverage = assess_coverage(question, dense, sample_library, profile)
     assert coverage.covered is covered, coverage
+
+
+@pytest.fixture(scope="module")
+def norm_library(tmp_path_factory, model_settings, embedding_model_dir):
+    """Lecture notes that write the normalization layers as words ("Instance norm")."""
+    from index.library import Library
+
+    notes = tmp_path_factory.mktemp("norm-notes") / "normalization.md"
+    notes.write_text(
+        "# Normalization\n\n## Which dimensions are normalized\n\n"
+        "Batch norm averages over the batch and the spatial positions, for each channel. "
+        "Layer norm averages over the channels and positions of one sample. Instance norm "
+        "averages over the positions of one channel of one sample. Group norm splits the "
+        "channels into groups and averages within each group.\n\n"
+        "## Why normalize\n\nNormalization keeps the activations in a stable range, so a "
+        "larger learning rate can be used.\n", encoding="utf-8")
+    library = Library.open(model_settings.replace(home=tmp_path_factory.mktemp("norm")))
+    library.ingest([notes])
+    yield library
+    library.close()
+
+
+def test_a_name_written_in_parts_is_found_with_its_parts_apart(norm_library):
+    """dev5 (held out): "InstanceNorm" was absent from notes that write "Instance norm", and a
+    covered question was refused; "EfficientNet" stays absent."""
+    from assistant.coverage import name_status
+
+    profile = profile_of(norm_library)
+    assert name_status("InstanceNorm", norm_library, profile) != "absent"
+    assert name_status("EfficientNet", norm_library, profile) == "absent"
