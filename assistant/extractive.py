@@ -561,7 +561,27 @@ def _best_paragraph(lines: list[str], terms: Sequence[str]) -> list[int]:
         return []
     scores = [term_hits(" ".join(lines[i] for i in run), terms) for run in runs]
     best = runs[scores.index(max(scores))]
-    return best
+    return best + _what_it_introduces(lines, best)
+
+
+def _what_it_introduces(lines: list[str], run: list[int]) -> list[int]:
+    """The paragraph, list or formula right after ``run`` when ``run`` ends by introducing it
+    ("… looks as follows:", "计算公式如下："): a lead-in alone answers nothing (the judges of
+    dev3 and dev5). Not across a figure: the text after an image is about something else.
+
+    >>> _what_it_introduces(["The formula is as follows:", "", "$$", "o = (n - k) / s + 1", "$$"],
+    ...                     [0])
+    [2, 3, 4]
+    >>> _what_it_introduces(["示意图如下：", "", "![](a.png)", "", "其他内容。"], [0])
+    []
+    """
+    if not plain(lines[run[-1]]).rstrip("*").rstrip().endswith(("：", ":")):
+        return []
+    after = _paragraphs(lines, run[-1] + 1)
+    if not after or any(no_text(lines[i]) for i in after[0]) or \
+            _ANY_LABEL.match(lines[after[0][0]]):
+        return []
+    return after[0]
 
 
 def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequence[str],

@@ -751,3 +751,14 @@ def test_a_question_in_the_other_language_is_quoted_by_its_translation():
     after = quote_among(None, passages, asked, query_terms(asked))
     assert before.text.startswith("Unroll the loop")
     assert "gradients vanish" in after.text
+
+
+def test_a_paragraph_that_introduces_a_formula_is_quoted_with_it():
+    """A textbook paragraph that ends "as follows:" answers nothing by itself (dev3, dev5 judges:
+    lead-ins quoted instead of what they introduce)."""
+    text = ("# Convolution\n\nThe output size depends on the input size, the kernel, the padding "
+            "and the stride, as follows:\n\n$$\no = \\lfloor (n + 2p - k) / s \\rfloor + 1\n$$\n\n"
+            "Other remarks on convolution come later.\n")
+    quoted = extract_answer("how do I get the output size from the kernel, padding and stride?",
+                            [passage(1, text, "Convolution", 1)])
+    assert quoted is not None and "lfloor" in quoted.text
