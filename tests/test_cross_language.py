@@ -148,15 +148,20 @@ def bilingual_library(tmp_path_factory, model_settings, embedding_model_dir):
     (one on residual blocks): a library in two languages, as a student's often is."""
     import shutil
 
-    from index.library import Library
-
     notes = tmp_path_factory.mktemp("bilingual-notes")
     for name in sorted(p.name for p in SAMPLE_NOTES.iterdir())[:3]:
         shutil.copy(SAMPLE_NOTES / name, notes / name)
+    yield from textbook_library(notes, tmp_path_factory.mktemp("bilingual"), model_settings)
+
+
+def textbook_library(notes, home, model_settings):
+    """A library of ``notes`` with the English textbook added to them, closed after use."""
+    from index.library import Library
+
     (notes / "textbook.md").write_text(
         "".join(f"## {title}\n\n{text}\n\n" for title, text in TEXTBOOK.items()),
         encoding="utf-8")
-    library = Library.open(model_settings.replace(home=tmp_path_factory.mktemp("bilingual")))
+    library = Library.open(model_settings.replace(home=home))
     library.ingest([notes])
     yield library
     library.close()
@@ -196,16 +201,8 @@ def test_a_phrase_the_notes_write_in_their_other_language_is_judged_in_translati
 @pytest.fixture(scope="module")
 def english_library(tmp_path_factory, model_settings, embedding_model_dir):
     """The English textbook alone: a Chinese question's names cannot be looked for here."""
-    from index.library import Library
-
-    notes = tmp_path_factory.mktemp("english-notes")
-    (notes / "textbook.md").write_text(
-        "".join(f"## {title}\n\n{text}\n\n" for title, text in TEXTBOOK.items()),
-        encoding="utf-8")
-    library = Library.open(model_settings.replace(home=tmp_path_factory.mktemp("english")))
-    library.ingest([notes])
-    yield library
-    library.close()
+    yield from textbook_library(tmp_path_factory.mktemp("english-notes"),
+                                tmp_path_factory.mktemp("english"), model_settings)
 
 
 def test_a_question_in_a_script_the_notes_lack_is_judged_on_its_translation(
