@@ -257,9 +257,10 @@ def says_nothing_new(claim: str, question: str) -> bool:
     return len(new_chars) + 2 * (len(new_words) + len(new_numbers)) < MIN_NEW_CHARS
 
 
-_NUMBER = re.compile(r"(?<![A-Za-z_])\d+(?:\.\d+)?")
-_EITHER_OR = re.compile(r"([^\s，,。？?；;、]{2,12})还是([^\s，,。？?；;、]{2,12})|"
-                        r"(\w+)\s+or\s+(?:the\s+|a\s+|an\s+)?(\w+)", re.IGNORECASE)
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:\.\d+)?")  # not the 50 of ResNet50
+_EITHER_OR = re.compile(r"([^\s，,。？?；;、]{1,12})\s*还是\s*([^\s，,。？?；;、]{1,12})|"
+                        r"((?:\w+\s+){0,2}\w+)\s+or\s+(?:the\s+|a\s+|an\s+)?"
+                        r"((?:\w+\s+){0,2}\w+)", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[，,；;。.!?！？]")
 
 
@@ -275,18 +276,26 @@ def picks_alternative(claim: str, question: str) -> bool:
     >>> picks_alternative("Compute it over the training split only.",
     ...                   "Should I compute the mean over the whole dataset or the training split?")
     True
+    >>> picks_alternative("Use layer norm.", "Should I use batch norm or layer norm?")
+    True
+    >>> picks_alternative("Transformer 用 LN。", "Transformer 用 BN 还是 LN？")
+    True
     """
     match = _EITHER_OR.search(question)
     if match is None:
         return False
     clauses = [c.lower() for c in _CLAUSE_BREAK.split(claim) if c.strip()]
-    if not match.group(1):  # English: the words either side of "or"
-        sides = [(match.group(3).lower(), match.group(4).lower())]
-    else:  # Chinese: the shortest ends that tell the two sides apart (欠拟合 / 过拟合)
-        left, right = match.group(1), match.group(2)
-        sides = [(left[-size:], right[:size]) for size in range(2, 5)
-                 if size <= min(len(left), len(right))
-                 and left[-size:] not in right and right[:size] not in left]
+    if not match.group(1):  # English: the words that differ either side of "or"
+        left, right = match.group(3).lower().split(), match.group(4).lower().split()
+        own = [w for w in left if w not in right], [w for w in right if w not in left]
+        sides = [(own[0][-1], own[1][0])] if own[0] and own[1] else []
+        return any((re.search(rf"\b{re.escape(sides[0][0])}\b", clause) is None) !=
+                   (re.search(rf"\b{re.escape(sides[0][1])}\b", clause) is None)
+                   for clause in clauses) if sides else False
+    left, right = match.group(1).lower(), match.group(2).lower()
+    sides = [(left[-size:], right[:size]) for size in range(1, 5)  # 欠拟合 / 过拟合, bn / ln
+             if size <= min(len(left), len(right)) and (size > 1 or len(left) == 1)
+             and left[-size:] not in right and right[:size] not in left]
     return any((one in clause) != (other in clause)
                for one, other in sides[:1] for clause in clauses)
 

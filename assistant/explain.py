@@ -382,7 +382,7 @@ def start_explanation(
         passages, messages, tokens = build_prompt(
             generator, sections, question, language, history or [],
             min(max_tokens, EXPLAIN_MAX_TOKENS), prompt_budget, passage_tokens, terms)
-        asked = asked_in_notes_language(question, made, passages)
+        asked = asked_in_notes_language(question, made if query == question else {}, passages)
         quote = quote_among(quoted, passages, asked, query_terms(asked))
         if needs_translation(quote, language):
             return Prepared(passages, Prompt(translation_messages(quote, language),

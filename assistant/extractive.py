@@ -574,13 +574,24 @@ def _what_it_introduces(lines: list[str], run: list[int]) -> list[int]:
     [2, 3, 4]
     >>> _what_it_introduces(["示意图如下：", "", "![](a.png)", "", "其他内容。"], [0])
     []
+    >>> _what_it_introduces(["计算公式如下：", "## 下一节", "其他主题的内容。"], [0])
+    []
+    >>> _what_it_introduces(["as follows:", "", "```", "for x in d:", "", "    f(x)", "```"], [0])
+    [2, 3, 4, 5, 6]
     """
     if not plain(lines[run[-1]]).rstrip("*").rstrip().endswith(("：", ":")):
         return []
-    after = _paragraphs(lines, run[-1] + 1)
+    start = next((i for i in range(run[-1] + 1, len(lines)) if lines[i].strip()), None)
+    if start is None or _HEADING.match(lines[start]):
+        return []  # the next section's text is not what this one introduces
+    after = _paragraphs(lines, start)
     if not after or any(no_text(lines[i]) for i in after[0]) or \
             _ANY_LABEL.match(lines[after[0][0]]):
         return []
+    if _FENCE.match(lines[after[0][0]]):  # code: to its closing fence, blank lines and all
+        end = next((i for i in range(after[0][0] + 1, len(lines)) if _FENCE.match(lines[i])),
+                   None)
+        return list(range(after[0][0], end + 1)) if end is not None else []
     return after[0]
 
 

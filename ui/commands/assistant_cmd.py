@@ -58,6 +58,10 @@ def _unavailable_note(assistant: Assistant) -> None:
               "showing passages from your notes instead", file=sys.stderr)
 
 
+CLOSEST_ONLY = {"zh": "（上面引用的只是最接近的一段笔记，并不是答案）",
+                "en": "(the lines quoted first are only the closest passage, not an answer)"}
+
+
 def ask_command(args: argparse.Namespace, settings: Settings) -> int:
     assistant = open_assistant(settings)
     explanation = assistant.explain(args.question)
@@ -105,7 +109,7 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
             print("  - " + sentence)
     if not answer.covered:
         if first_quote is not None:  # refused on the question's translation, after the quote
-            print("(the lines quoted first are only the closest passage, not an answer)")
+            print(CLOSEST_ONLY.get(explanation.language, CLOSEST_ONLY["en"]))
         for citation in answer.nearest_topics:
             print("  " + citation.label())
     return 0
