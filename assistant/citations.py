@@ -288,16 +288,16 @@ def picks_alternative(claim: str, question: str) -> bool:
     if not match.group(1):  # English: the words that differ either side of "or"
         left, right = match.group(3).lower().split(), match.group(4).lower().split()
         own = [w for w in left if w not in right], [w for w in right if w not in left]
-        sides = [(own[0][-1], own[1][0])] if own[0] and own[1] else []
-        return any((re.search(rf"\b{re.escape(sides[0][0])}\b", clause) is None) !=
-                   (re.search(rf"\b{re.escape(sides[0][1])}\b", clause) is None)
-                   for clause in clauses) if sides else False
+        if not own[0] or not own[1]:
+            return False
+        one, other = (re.compile(rf"\b{re.escape(word)}\b") for word in (own[0][-1], own[1][0]))
+        return any(bool(one.search(clause)) != bool(other.search(clause)) for clause in clauses)
     left, right = match.group(1).lower(), match.group(2).lower()
-    sides = [(left[-size:], right[:size]) for size in range(1, 5)  # 欠拟合 / 过拟合, bn / ln
-             if size <= min(len(left), len(right)) and (size > 1 or len(left) == 1)
-             and left[-size:] not in right and right[:size] not in left]
-    return any((one in clause) != (other in clause)
-               for one, other in sides[:1] for clause in clauses)
+    sides = next(((left[-size:], right[:size]) for size in range(1, 5)  # 欠拟合 / 过拟合, bn / ln
+                  if size <= min(len(left), len(right)) and (size > 1 or len(left) == 1)
+                  and left[-size:] not in right and right[:size] not in left), None)
+    return sides is not None and any((sides[0] in clause) != (sides[1] in clause)
+                                     for clause in clauses)
 
 
 _CONTRAST = re.compile(r"[，,；;]\s*(?:而|但是|但|whereas|while|but)\s*", re.IGNORECASE)

@@ -166,15 +166,15 @@ def _mentions(name: str, wanted: str, raw: str, normal: str) -> int:
     >>> _mentions("fine-tune", "finetun", "fine-tuning", _normal("fine-tuning"))
     1
     """
-    if wanted.isascii() and wanted.isalnum() and _HYPHEN.search(name):  # U-Net, fine-tune
+    if not (wanted.isascii() and wanted.isalnum()):
+        return normal.count(wanted)
+    if _HYPHEN.search(name):  # U-Net, fine-tune
         parts = [part for part in _HYPHEN.split(name.lower()) if part]
         parts[-1] = parts[-1] if len(parts[-1]) <= 3 else _STEM.sub("", parts[-1])
         joined = r"[\s\-_–]?".join(re.escape(part) for part in parts)
         return len(re.findall(rf"(?<![a-z0-9]){joined}", raw.lower()))
-    if wanted.isascii() and wanted.isalnum():
-        whole = len(re.findall(rf"(?<![a-z0-9]){re.escape(wanted)}", raw.lower()))
-        return max(whole, _spaced_mentions(name, raw))
-    return normal.count(wanted)
+    whole = len(re.findall(rf"(?<![a-z0-9]){re.escape(wanted)}", raw.lower()))
+    return max(whole, _spaced_mentions(name, raw))
 
 
 _HYPHEN = re.compile(r"[\-_–]")

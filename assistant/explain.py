@@ -71,8 +71,8 @@ from assistant.prompts import (
 )
 from assistant.query_translation import (
     coverage_in_translation,
-    refusal_in_translation,
     search_across_languages,
+    search_judged,
 )
 from assistant.quote_translation import (
     checked_translation,
@@ -367,13 +367,11 @@ def start_explanation(
                            quoted, profile)
 
     def preparation() -> Prepared:
-        found = hits
-        made: dict[str, str] = dict(translations)
+        found, known = hits, translations
         if search_mode in (None, "hybrid") and not translations:  # else searched above
-            found = search_across_languages(retriever, generator, query, len(hits),
-                                            profile.passage_languages, searched=hits,
-                                            made=made) or hits
-            judged = refusal_in_translation(retriever, query, coverage, made, profile)
+            found, known, judged = search_judged(retriever, generator, query, len(hits),
+                                                 coverage, profile, hits)
+            found = found or hits
             if not judged.covered:  # the quote out already was only the closest passage
                 return Prepared([], None, None, False, judged)
         sections = choose_passages(found, prompt_passages)
@@ -382,7 +380,7 @@ def start_explanation(
         passages, messages, tokens = build_prompt(
             generator, sections, question, language, history or [],
             min(max_tokens, EXPLAIN_MAX_TOKENS), prompt_budget, passage_tokens, terms)
-        asked = asked_in_notes_language(question, made if query == question else {}, passages)
+        asked = asked_in_notes_language(question, known if query == question else {}, passages)
         quote = quote_among(quoted, passages, asked, query_terms(asked))
         if needs_translation(quote, language):
             return Prepared(passages, Prompt(translation_messages(quote, language),
@@ -398,7 +396,7 @@ def start_explanation(
 
 class Prepared(NamedTuple):
     """What ``Explanation.prepare`` sets: the prompt's passages, the prompt (None: a refusal
-    judged on the question's translation, ``refusal_in_translation``), the quote, whether the
+    judged on the question's translation, ``search_judged``), the quote, whether the
     prompt asks for that quote translated, and the coverage."""
 
     passages: list[Passage]

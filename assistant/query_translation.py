@@ -25,6 +25,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from assistant.coverage import (
     MIN_SCRIPT_SHARE,
@@ -86,6 +87,13 @@ def translate_query(generator: Generator, query: str, target: str) -> str | None
     return clean_translation(reply, target, query)
 
 
+class Translated(NamedTuple):
+    """The question translated into one of the library's languages, and what it found."""
+
+    text: str
+    hits: Sequence[Hit]
+
+
 def search_across_languages(
     retriever: Retriever,
     generator: Generator,
@@ -94,7 +102,7 @@ def search_across_languages(
     language_shares: dict[str, float],
     translations: dict[str, str] | None = None,
     searched: list[Hit] | None = None,
-    made: dict[str, str] | None = None,
+    made: dict[str, Translated] | None = None,
 ) -> list[Hit]:
     """The best ``k`` passages for ``query`` in every language the library holds.
 
@@ -102,7 +110,7 @@ def search_across_languages(
     (compute it once per library state). ``translations`` (language -> text) skips the model,
     e.g. for a benchmark replaying stored ones. ``searched``: the caller's own hits for
     ``query``, returned as they are when no translation is needed (no second search).
-    ``made`` receives the translations used.
+    ``made`` receives each translation used, with what it found.
     """
     query_language = detect_language(query)
     targets = languages_to_translate_into(query_language, language_shares)
@@ -118,7 +126,7 @@ def search_across_languages(
         if text:
             translated[target] = retriever.search(text, k=max(k, CANDIDATES))
             if made is not None:
-                made[target] = text
+                made[target] = Translated(text, translated[target])
     return merge_routed(original, translated, query_language, k)
 
 
@@ -174,14 +182,15 @@ def refusal_in_translation(
     retriever: Retriever,
     query: str,
     coverage: Coverage,
-    translations: dict[str, str],
+    translated: dict[str, Translated],
     profile: LibraryProfile,
 ) -> Coverage:
     """A question covered by its cosine alone (``judged_in_translation_only``), judged again on
-    its translation (the one the search across languages makes anyway) for the evidence that
-    does not depend on wording: the translation is unrelated to the notes, or names a token
-    name the notes never use. Phrases are not trusted here: a translation words a covered
-    question its own way ("default values" for what the notes call the recommended settings).
+    its translation (the one the search across languages makes anyway, with what it found) for
+    the evidence that does not depend on wording: the translation is unrelated to the notes, or
+    names a token name the notes never use. Phrases are not trusted here: a translation words a
+    covered question its own way ("default values" for what the notes call the recommended
+    settings).
 
     On the held-out dev3 (English notes), 3 of its 9 Chinese uncovered questions were answered
     and are now refused ("Q-learning" never named; focal loss and relative entropy unrelated),
@@ -189,9 +198,28 @@ def refusal_in_translation(
     """
     if not coverage.covered or not judged_in_translation_only(query, profile):
         return coverage
-    for target, text in translations.items():
-        again = assess_coverage(text, retriever.search(text, k=CANDIDATES), retriever, profile)
+    for target, (text, hits) in translated.items():
+        again = assess_coverage(text, list(hits), retriever, profile)
         if not again.covered and (again.reason == "unrelated" or any(
                 is_token_name(name, target == "zh") for name in again.untreated)):
             return again
     return coverage
+
+
+def search_judged(
+    retriever: Retriever,
+    generator: Generator,
+    query: str,
+    k: int,
+    coverage: Coverage,
+    profile: LibraryProfile,
+    searched: list[Hit],
+) -> tuple[list[Hit], dict[str, str], Coverage]:
+    """``search_across_languages`` and then ``refusal_in_translation`` on the translations it
+    made, each searched once: the hits, the translations (language -> text) and the coverage to
+    use. What a reply's preparation does, and the refusal benchmark with it."""
+    made: dict[str, Translated] = {}
+    found = search_across_languages(retriever, generator, query, k, profile.passage_languages,
+                                    searched=searched, made=made)
+    judged = refusal_in_translation(retriever, query, coverage, made, profile)
+    return found, {language: t.text for language, t in made.items()}, judged

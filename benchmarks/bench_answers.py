@@ -56,11 +56,7 @@ from assistant.generator import Message, Prompt
 from assistant.language import detect_language
 from assistant.library_profile import profile_of
 from assistant.prompts import compact, defuse, format_passage, section_title
-from assistant.query_translation import (
-    coverage_in_translation,
-    refusal_in_translation,
-    search_across_languages,
-)
+from assistant.query_translation import coverage_in_translation, search_judged
 from assistant.retrieval import Passage
 from ground.records import Hit
 from ground.sentences import split_sentences
@@ -250,10 +246,7 @@ def run_refusal(args) -> None:
         elapsed = time.perf_counter() - start
         late = False
         if generator is not None and coverage.covered:  # as the reply's preparation does
-            made: dict[str, str] = {}
-            search_across_languages(library, generator, question, 8, profile.passage_languages,
-                                    searched=hits, made=made)
-            judged = refusal_in_translation(library, question, coverage, made, profile)
+            _, _, judged = search_judged(library, generator, question, 8, coverage, profile, hits)
             late = not judged.covered
             coverage = judged
         append(path, {"id": item["id"], "question": question, "covered": item["covered"],
