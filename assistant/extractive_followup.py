@@ -166,6 +166,9 @@ def without_quote_copies(text: str, quoted: ExtractiveAnswer | None) -> str:
     ...          "| 模型更新 | 根据任务性能调整模型参数 |")
     >>> without_quote_copies(table + "\\n\\n经验回放避免重复学习相同的知识[2]。", quote)
     '经验回放避免重复学习相同的知识[2]。'
+    >>> without_quote_copies("具体步骤如下[1]：\\n1. 模型更新：根据任务性能调整模型参数[1]。\\n"
+    ...                      "多任务微调能利用预训练模型中的知识[1]。", quote)  # sample:c4, r32
+    '多任务微调能利用预训练模型中的知识[1]。'
     """
     if quoted is None:
         return text
@@ -223,12 +226,15 @@ def _repeats(unit: str, quote: set[str]) -> bool:
 
 def _body(units: list[str], lead: int) -> list[int]:
     """The units a lead-in introduces: those after it (blank lines before them skipped) up
-    to the next blank line or lead-in."""
+    to the next blank line or lead-in; when the first is a list item, its run of items only
+    (a paragraph after the list is not what "步骤如下：" introduced)."""
     index = lead + 1
     while index < len(units) and not units[index].strip():
         index += 1
+    items = index < len(units) and is_list_item(units[index])
     body = []
-    while index < len(units) and units[index].strip() and not _LEAD_IN.search(units[index]):
+    while index < len(units) and units[index].strip() and not _LEAD_IN.search(units[index]) \
+            and (not items or is_list_item(units[index])):
         body.append(index)
         index += 1
     return body
