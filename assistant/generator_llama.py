@@ -8,7 +8,9 @@ queued. The prompt is evaluated in one uninterruptible ``llama_decode`` pass bef
 token (``PROMPT_INTERRUPTIBLE`` is False, so a UI can say "stopping after the prompt is read").
 
 llama.cpp keeps the KV cache of the last prompt and reuses its longest matching token prefix,
-so prompts put the fixed system prompt first; ``prime`` evaluates it once at start-up.
+so prompts put their fixed head first (the system prompt; for a question's translation, its
+task too); ``prime`` evaluates a head once at start-up and keeps its state
+(``assistant.kv_prefix``), put back when another prompt has taken the cache in between.
 At temperature 0 (no grammar) the answer is decoded with drafts looked up in the prompt's own
 text (``assistant.lookup_decoding``), about a third faster on the passages' copied phrases.
 """
@@ -34,6 +36,7 @@ from assistant.generator import (
     UnavailableGenerator,
     fit_to_context,
 )
+from assistant.kv_prefix import PrefixStates
 from assistant.lookup_decoding import common_prefix, greedy_tokens
 from ground.errors import ModelError
 from ground.settings import Settings
@@ -134,6 +137,7 @@ class LlamaGenerator(Generator):
         self.config = config
         self.model = _LoadedModel(config)
         self.n_ctx = self.model.llm.n_ctx()
+        self.heads = PrefixStates()  # primed prompt heads, restored after other prompts
 
     @property
     def label(self) -> str:
@@ -146,13 +150,25 @@ class LlamaGenerator(Generator):
         return len(self.model.tokens(self.model.render(messages)))
 
     def prime(self, messages: tuple[Message, ...]) -> None:
-        """Evaluate the fixed leading messages now, so the first real prompt reuses them."""
-        tokens = self.model.tokens(self.model.render(messages, add_generation_prompt=False))
+        """Evaluate the fixed leading messages now and keep their state: the first prompt that
+        starts with them reuses it, and so does any later one, whatever ran in between."""
+        self._keep_head(self.model.tokens(self.model.render(messages, add_generation_prompt=False)))
+
+    def prime_shared(self, prompts: tuple[tuple[Message, ...], ...]) -> None:
+        """``prime`` for the tokens every one of ``prompts`` starts with: a task that opens the
+        user turn, before the text that varies (a question to translate)."""
+        rendered = [self.model.tokens(self.model.render(messages)) for messages in prompts]
+        head = rendered[0][:min(common_prefix(rendered[0], other) for other in rendered[1:])]
+        self._keep_head(head)
+
+    def _keep_head(self, tokens: list[int]) -> None:
         with GENERATION_LOCK:
             llm = self.model.llm
-            if list(llm._input_ids[: len(tokens)]) != tokens:
-                llm.reset()
-                llm.eval(tokens)
+            if tokens in self.heads:
+                return
+            llm.n_tokens = min(common_prefix(llm._input_ids, tokens), len(tokens) - 1)
+            llm.eval(tokens[llm.n_tokens:])  # what an earlier head shares is not read again
+            self.heads.save(llm, tokens)
 
     def stream(self, prompt: Prompt, cancel: threading.Event | None = None) -> TokenStream:
         stats = GenerationStats(max_tokens=prompt.max_tokens)
@@ -181,7 +197,7 @@ class LlamaGenerator(Generator):
         import llama_cpp
 
         llm = self.model.llm
-        stats.cached_tokens = common_prefix(llm._input_ids, tokens)
+        stats.cached_tokens = self.heads.restore(llm, tokens)
         stats.phase = "prompt"
         llm.set_seed(SEED)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")

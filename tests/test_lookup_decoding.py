@@ -1,4 +1,5 @@
-"""Lookup decoding with the real model: the greedy text, fewer passes, a KV cache left whole."""
+"""Lookup decoding and kept prompt heads with the real model: the greedy text, fewer passes, a KV
+cache left whole, a primed head put back after another prompt."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import pytest
 from assistant_support import assistant_settings, generator_fixture, real_generator  # noqa: F401
 
 from assistant.generator import Message, Prompt
+from assistant.lookup_decoding import common_prefix
 from assistant.prompts import SYSTEM
+from assistant.query_translation import translation_prompt
 
 PASSAGE = (
     "梯度裁剪是一种防止梯度爆炸的技术：当梯度的范数超过设定的阈值时，"
@@ -51,3 +54,24 @@ def test_after_rejected_drafts_the_next_prompt_reuses_a_clean_cache(generator, p
     text = "".join(second)
     assert 0 < second.stats.cached_tokens < second.stats.prompt_tokens  # the shared head only
     assert text == "".join(plain_generator.stream(second_prompt))
+
+
+
+def test_a_primed_head_is_put_back_after_another_prompt_and_reads_the_same(generator,
+                                                                          plain_generator):
+    generator.prime_shared(tuple(translation_prompt(probe, "en").messages
+                                 for probe in ("梯度", "激活函数")))
+    question = translation_prompt("梯度裁剪是做什么用的？", "en")
+    head = common_prefix(*(generator.model.tokens(generator.model.render(p.messages))
+                           for p in (question, translation_prompt("激活函数", "en"))))
+    first = generator.stream(question)
+    text = "".join(first)
+    assert first.stats.cached_tokens >= head
+    answer = generator.stream(_copy_prompt(PASSAGE))  # shares the system prompt only
+    "".join(answer)
+    assert answer.stats.cached_tokens < head
+
+    again = generator.stream(question)
+    assert "".join(again) == text
+    assert again.stats.cached_tokens >= head  # the head was put back, not read again
+    assert text == "".join(plain_generator.stream(question))  # as if read in one pass
