@@ -217,9 +217,13 @@ def _candidates(lines: list[str], terms: Sequence[str], question: str):
     yield _best_paragraph(lines, terms), "passage"
 
 
-_CODE_QUESTION = re.compile(r"代码|怎么写|如何写|写法|示例程序|\bcode\b|\bsnippet\b|\bkeras\b|"
-                            r"\bpytorch\b|\btensorflow\b|\bimplement(?:ation)? in\b",
+_FRAMEWORK = r"(?:keras|pytorch|tensorflow)\b"
+_CODE_QUESTION = re.compile(r"代码|怎么写|如何写|写法|示例程序|\bcode\b|\bsnippet\b|"
+                            r"\bimplement(?:ation)? in\b|(?:用|使用|\bin|\bwith)\s*" + _FRAMEWORK
+                            + r"|\b" + _FRAMEWORK + r"\s*(?:实现|搭建|写)",
                             re.IGNORECASE)
+"""Code asked for. A framework's name alone is not ("PyTorch 的 CrossEntropyLoss 前面还要不要先加
+一层 softmax？" asks a fact, dev5:c5; its quote was a numpy example); with 用 / 实现 it is."""
 _LIST_QUESTION = re.compile(r"哪些|哪几|几种|几类|有什么(?:优点|缺点|好处|坏处|用|应用|方法)|"
                             r"优点|缺点|好处|坏处|步骤|方法有|应用|用在|注意|坑|"
                             r"\bwhat are\b|\bwhich\b|\buses\b|\bsteps\b|\bways\b|\bkinds\b|"
