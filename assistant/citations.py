@@ -281,71 +281,23 @@ def picks_alternative(claim: str, question: str) -> bool:
     >>> picks_alternative("Transformer 用 LN。", "Transformer 用 BN 还是 LN？")
     True
     """
-    return bool(_taken_sides(claim, question))
-
-
-def _either_or_sides(question: str) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
-    """The two sides of the question's either-or, as patterns: the words that differ either
-    side of "or", or the shortest ends that tell the Chinese sides apart (欠拟合 / 过拟合)."""
     match = _EITHER_OR.search(question)
     if match is None:
-        return None
+        return False
+    clauses = [c.lower() for c in _CLAUSE_BREAK.split(claim) if c.strip()]
     if not match.group(1):  # English: the words that differ either side of "or"
         left, right = match.group(3).lower().split(), match.group(4).lower().split()
         own = [w for w in left if w not in right], [w for w in right if w not in left]
         if not own[0] or not own[1]:
-            return None
-        return tuple(re.compile(rf"\b{re.escape(word)}\b") for word in (own[0][-1], own[1][0]))
+            return False
+        one, other = (re.compile(rf"\b{re.escape(word)}\b") for word in (own[0][-1], own[1][0]))
+        return any(bool(one.search(clause)) != bool(other.search(clause)) for clause in clauses)
     left, right = match.group(1).lower(), match.group(2).lower()
     sides = next(((left[-size:], right[:size]) for size in range(1, 5)  # 欠拟合 / 过拟合, bn / ln
                   if size <= min(len(left), len(right)) and (size > 1 or len(left) == 1)
                   and left[-size:] not in right and right[:size] not in left), None)
-    return None if sides is None else tuple(re.compile(re.escape(side)) for side in sides)
-
-
-def _taken_sides(claim: str, question: str) -> list[tuple[str, re.Pattern[str], re.Pattern[str]]]:
-    """(clause, side taken, side left) for each clause of ``claim`` naming one side only."""
-    sides = _either_or_sides(question)
-    if sides is None:
-        return []
-    one, other = sides
-    clauses = [c.lower() for c in _CLAUSE_BREAK.split(claim) if c.strip()]
-    return [(clause, *((one, other) if one.search(clause) else (other, one)))
-            for clause in clauses if bool(one.search(clause)) != bool(other.search(clause))]
-
-
-def states_the_pairing(claim: str, question: str, windows: Sequence[str]) -> bool:
-    """``claim`` pairs things with both sides of the question's either-or ("X 对应 A，Y 对应 B"),
-    and each pairing is said by one sentence of the passage: one naming the side taken and
-    not the other, with a term of its clause that the clause taking the other side lacks
-    (X, not what both clauses share, "模型"). Such an answer is written in the question's own
-    words, so its own terms are few and only a boundary's ("偏差大对应" gives 大对): a true
-    one scored no support at all (dev5:c34). A clause taking one side alone is not judged
-    so: nothing then tells its subject from the words around it.
-
-    >>> q = "模型偏差大和方差大分别对应欠拟合还是过拟合？"
-    >>> windows = ["这就会导致偏差的增大（欠拟合）；", "这就会导致方差的增大（过拟合）；",
-    ...            "容量小时欠拟合，大时过拟合：偏差随之减小，方差随之增大。"]
-    >>> states_the_pairing("模型偏差大对应欠拟合，模型方差大对应过拟合。", q, windows)
-    True
-    >>> states_the_pairing("模型偏差大对应过拟合，模型方差大对应欠拟合。", q, windows)
-    False
-    >>> states_the_pairing("偏差和方差都和拟合有关。", q, windows)
-    False
-    >>> states_the_pairing("模型偏差大对应过拟合。", q, windows)  # 模型 is in every sentence
-    False
-    """
-    taken = _taken_sides(claim, question)
-    if len({side.pattern for _, side, _ in taken}) < 2:
-        return False
-    terms = [set(query_terms(side.sub(" ", clause))) for clause, side, _ in taken]
-    for index, (_, side, rival) in enumerate(taken):
-        others = [t for k, t in enumerate(terms) if k != index]
-        own = terms[index] - set.intersection(*others) if others else terms[index]
-        if not any(side.search(w.lower()) and not rival.search(w.lower())
-                   and any(term in w.lower() for term in own) for w in windows):
-            return False
-    return True
+    return sides is not None and any((sides[0] in clause) != (sides[1] in clause)
+                                     for clause in clauses)
 
 
 _CONTRAST = re.compile(r"[，,；;]\s*(?:而|但是|但|whereas|while|but)\s*", re.IGNORECASE)
@@ -645,10 +597,9 @@ def support_matrix(
         formulas = formulas_of(claim)
         names = latin_names(_PROTECTED.sub(" ", claim), question) if language == "zh" else []
         clauses = clause_terms(claim, question)
-        pairing = picks_alternative(claim, question)
-        result.append([Support(_lexical(claim, question, terms, formulas, pairing, texts[j],
-                                        sentences[j], idf),
-                               float(cosine[i, j]),
+        result.append([Support(1.0 if not terms and formulas and  # a formula, copied
+                               states_the_same((), formulas, texts[j])
+                               else weighted_share(terms, texts[j], idf), float(cosine[i, j]),
                                float(backgrounds[notes_language[j]][i])
                                if notes_language[j] in backgrounds else float("inf"),
                                not states_the_same(compared, formulas, texts[j])
@@ -656,19 +607,6 @@ def support_matrix(
                                is_scattered(clauses, sentences[j], idf))
                        for j in range(len(passages))])
     return result
-
-
-def _lexical(claim: str, question: str, terms: Sequence[str], formulas, pairing: bool,
-             text: str, windows: Sequence[str], idf) -> float:
-    """A formula the passage writes the same: 1.0; an either-or answer whose pairing one of
-    its sentences states (``states_the_pairing``): at least ``LEXICAL_STRONG``; else the
-    weighted share of the claim's own terms in the passage."""
-    if not terms and formulas and states_the_same((), formulas, text):
-        return 1.0
-    share = weighted_share(terms, text, idf)
-    if pairing and states_the_pairing(claim, question, windows):
-        return max(share, LEXICAL_STRONG)
-    return share
 
 
 _CLAUSE_BREAK = re.compile(r"[，,；;：:、。！？!?\n]")
