@@ -217,10 +217,11 @@ def _candidates(lines: list[str], terms: Sequence[str], question: str):
     yield _best_paragraph(lines, terms), "passage"
 
 
-_FRAMEWORK = r"(?:keras|pytorch|tensorflow)\b"
+_FRAMEWORK = r"(?<![A-Za-z])(?:keras|pytorch|tensorflow)(?![A-Za-z])"
 _CODE_QUESTION = re.compile(r"代码|怎么写|如何写|写法|示例程序|\bcode\b|\bsnippet\b|"
-                            r"\bimplement(?:ation)? in\b|(?:用|使用|\bin|\bwith)\s*" + _FRAMEWORK
-                            + r"|\b" + _FRAMEWORK + r"\s*(?:实现|搭建|写)",
+                            r"\bimplement(?:ation)? in\b|(?:(?<![常通惯])用|使用|\bin|\bwith)\s*"
+                            + _FRAMEWORK + r"|" + _FRAMEWORK
+                            + r"\s*(?:里|中)?\s*(?:怎么|如何|怎样)?\s*(?:实现|搭建|写|用)",
                             re.IGNORECASE)
 """Code asked for. A framework's name alone is not ("PyTorch 的 CrossEntropyLoss 前面还要不要先加
 一层 softmax？" asks a fact, dev5:c5; its quote was a numpy example); with 用 / 实现 it is."""
@@ -275,6 +276,12 @@ def _formula_block(lines: list[str]) -> list[int]:
 
 
 def asks_for_code(question: str) -> bool:
+    """A question asking for code (a framework's name alone does not).
+
+    >>> [asks_for_code(q) for q in ("PyTorch 的 CrossEntropyLoss 前面要不要加 softmax？",
+    ...     "用PyTorch实现LSTM", "PyTorch 如何实现 dropout", "常用 PyTorch 还是 TensorFlow")]
+    [False, True, True, False]
+    """
     return bool(_CODE_QUESTION.search(question))
 
 

@@ -169,6 +169,11 @@ def without_quote_copies(text: str, quoted: ExtractiveAnswer | None) -> str:
     >>> without_quote_copies("具体步骤如下[1]：\\n1. 模型更新：根据任务性能调整模型参数[1]。\\n"
     ...                      "多任务微调能利用预训练模型中的知识[1]。", quote)  # sample:c4, r32
     '多任务微调能利用预训练模型中的知识[1]。'
+    >>> print(without_quote_copies("步骤如下：\\n1. 模型更新：根据任务性能调整模型参数[1]。\\n"
+    ...                            "   先算梯度。\\n2. 回放：重放旧样本[1]。", quote))
+    步骤如下：
+       先算梯度。
+    2. 回放：重放旧样本[1]。
     """
     if quoted is None:
         return text
@@ -234,10 +239,15 @@ def _body(units: list[str], lead: int) -> list[int]:
     items = index < len(units) and is_list_item(units[index])
     body = []
     while index < len(units) and units[index].strip() and not _LEAD_IN.search(units[index]) \
-            and (not items or is_list_item(units[index])):
+            and (not items or _in_list(units[index])):
         body.append(index)
         index += 1
     return body
+
+
+def _in_list(unit: str) -> bool:
+    """An item, or what continues one: an indented line, a formula or code block."""
+    return is_list_item(unit) or unit[:1].isspace() or bool(_BLOCK_FENCE.match(unit))
 
 
 def wants_items(question: str) -> bool:

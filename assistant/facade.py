@@ -14,7 +14,6 @@ from assistant.explain import PROMPT_PASSAGES, Explanation, start_explanation
 from assistant.generator import Generator, LlamaGenerator, open_generator
 from assistant.grading import Grade, grade
 from assistant.model_demand import Interactive
-from assistant.prompts import SYSTEM
 from assistant.query_translation import TASK, translation_prompt
 from assistant.quiz import QuizLog, QuizRequest, generate_items
 from assistant.quiz_schema import QuizItem
@@ -40,14 +39,13 @@ class Assistant:
         return self.generator.available
 
     def warm(self) -> None:
-        """Evaluate the fixed prompt heads now and keep them (``assistant.kv_prefix``): the
-        question-translation task in both languages and the shared system prompt, so a question
-        pays only for its own text."""
+        """Evaluate the question-translation heads now and keep them (``assistant.kv_prefix``):
+        a question pays only for its own text. The system prompt they start with is shared by
+        every prompt, so any cache holds it already."""
         if isinstance(self.generator, LlamaGenerator):
             for target in TASK:  # two probes: the head is what they share
                 self.generator.prime_shared(tuple(translation_prompt(probe, target).messages
                                                   for probe in ("梯度", "gradient")))
-            self.generator.prime((SYSTEM,))
 
     def explain(self, question: str, history: list[Turn] | None = None) -> Explanation:
         """Sources at once (``.passages``); ``.stream()`` the text; ``.finish()`` the Answer.

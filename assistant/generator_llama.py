@@ -22,6 +22,7 @@ import codecs
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,6 +97,7 @@ class _LoadedModel:
         self.formatter = Jinja2ChatFormatter(
             template, self.eos_text, model.token_get_text(bos) if bos >= 0 else ""
         )
+        self._rendering = threading.Lock()
         _LOADED_MODELS.add(self)
 
     def close(self) -> None:
@@ -103,9 +105,10 @@ class _LoadedModel:
         self.llm.close()
 
     def render(self, messages: tuple[Message, ...], add_generation_prompt: bool = True) -> str:
-        self.formatter.add_generation_prompt = add_generation_prompt
         payload = [{"role": m.role, "content": m.content} for m in messages]
-        return self.formatter(messages=payload).prompt
+        with self._rendering:  # the formatter's flag is shared: one render at a time
+            self.formatter.add_generation_prompt = add_generation_prompt
+            return self.formatter(messages=payload).prompt
 
     def tokens(self, rendered: str) -> list[int]:
         return self.llm.tokenize(rendered.encode("utf-8"), add_bos=self.add_bos, special=True)
@@ -152,19 +155,27 @@ class LlamaGenerator(Generator):
     def prime(self, messages: tuple[Message, ...]) -> None:
         """Evaluate the fixed leading messages now and keep their state: the first prompt that
         starts with them reuses it, and so does any later one, whatever ran in between."""
-        self._keep_head(self.model.tokens(self.model.render(messages, add_generation_prompt=False)))
+        self._keep_head(lambda: self.model.tokens(
+            self.model.render(messages, add_generation_prompt=False)))
 
     def prime_shared(self, prompts: tuple[tuple[Message, ...], ...]) -> None:
-        """``prime`` for the tokens every one of ``prompts`` starts with: a task that opens the
-        user turn, before the text that varies (a question to translate)."""
-        rendered = [self.model.tokens(self.model.render(messages)) for messages in prompts]
-        head = rendered[0][:min(common_prefix(rendered[0], other) for other in rendered[1:])]
+        """``prime`` for the tokens every one of ``prompts`` (two or more) starts with: a task
+        that opens the user turn, before the text that varies (a question to translate)."""
+        def head() -> list[int]:
+            rendered = [self.model.tokens(self.model.render(messages)) for messages in prompts]
+            return rendered[0][:min((common_prefix(rendered[0], other) for other in rendered[1:]),
+                                    default=0)]  # one prompt alone: no head is known
         self._keep_head(head)
 
-    def _keep_head(self, tokens: list[int]) -> None:
+    def _keep_head(self, head: Callable[[], list[int]]) -> None:
+        """Under the lock, tokenizing too: a warm-up thread may still run when the process
+        exits, and the model must not be read once ``close_loaded_models`` has freed it."""
         with GENERATION_LOCK:
+            if _EXITING.is_set():
+                return
+            tokens = head()
             llm = self.model.llm
-            if tokens in self.heads:
+            if len(tokens) < 2 or tokens in self.heads:
                 return
             llm.n_tokens = min(common_prefix(llm._input_ids, tokens), len(tokens) - 1)
             llm.eval(tokens[llm.n_tokens:])  # what an earlier head shares is not read again

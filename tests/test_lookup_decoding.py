@@ -56,7 +56,6 @@ def test_after_rejected_drafts_the_next_prompt_reuses_a_clean_cache(generator, p
     assert text == "".join(plain_generator.stream(second_prompt))
 
 
-
 def test_a_primed_head_is_put_back_after_another_prompt_and_reads_the_same(generator,
                                                                           plain_generator):
     generator.prime_shared(tuple(translation_prompt(probe, "en").messages
