@@ -53,7 +53,7 @@ def _open_library(key: tuple[str, ...], _settings: Settings) -> Library:
 def _open_generator(key: tuple[str, ...], _settings: Settings) -> Generator:
     generator = open_generator(_settings)
     if isinstance(generator, LlamaGenerator):
-        # the prompt heads, evaluated once (~5 s) while the page is drawn; a question asked
+        # the prompt heads, evaluated once (~2.5 s) while the page is drawn; a question asked
         # meanwhile queues behind them on the generation lock
         warm = Assistant(None, generator, _settings).warm
         threading.Thread(target=warm, daemon=True, name="warm-model").start()
