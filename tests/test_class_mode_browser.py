@@ -106,6 +106,7 @@ def progress_topics(page) -> list[str]:
     """The topics the Progress page lists under "weakest" (one row per practised topic)."""
     page.get_by_test_id("stSidebarNav").get_by_text("Progress").click()
     page.get_by_test_id("stMetric").first.wait_for(timeout=60_000)
+    wait_until_idle(page)  # the metrics are drawn before the topic names and their rows
     buttons = page.get_by_role("button", name="Practise")
     rows = page.get_by_test_id("stHorizontalBlock").filter(has=buttons)
     return [row.get_by_test_id("stMarkdown").first.inner_text().strip()
