@@ -150,13 +150,12 @@ MESSAGES = {
         "en": "Generation is unavailable ({reason}). The most relevant passages in your notes:",
     },
     "cancelled": {"zh": "（已停止）", "en": "(stopped)"},
-    "nothing_checked": {
-        "zh": "模型的解释没有通过核对：没有一句既能在资料中找到依据、又回答了问题。"
-              "上面是搜索排在最前的笔记原文：请对照它和下面列出的来源，看是否回答了你的问题。",
-        "en": "The model's explanation did not pass the check: no sentence was both supported by "
-              "the passages and an answer to the question. Above are the lines the search "
-              "ranked first: compare them with the sources listed below to see whether they "
-              "answer your question.",
+    "nothing_checked": {  # said of the model's text only: the quote may well answer
+        "zh": "模型写的解释没有一句能用检索到的段落核实，所以这里只显示笔记原文（上面引用的几行，"
+              "来源见下）。如果它们没有回答你的问题，你的笔记可能没有讲到它。",
+        "en": "No sentence of the model's explanation could be confirmed by the retrieved "
+              "passages, so only your notes' own lines are shown (quoted above, sources "
+              "below). If they do not answer your question, your notes may not cover it.",
     },
     "untreated": {"zh": "笔记中没有讲解：", "en": "Not explained in your notes: "},
 }
