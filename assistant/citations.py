@@ -29,7 +29,9 @@ library, not against a cosine fitted on one set of notes:
 
 A passage never supports a claim that compares differently ("更小" where it says "比 … 轻"),
 writes an equation the passage does not have (``states_the_same``: a miscopied formula) or a
-relation it does not write ("$tanh'(x) > 0$" where it says "= … ∈ (0,1)"), or,
+relation it does not write ("$tanh'(x) > 0$" where it says "= … ∈ (0,1)"), negates what
+the passage states ("均方误差不能保证区间内单调" where it says "交叉熵函数可以保证区间内单调":
+``polarity``), or,
 written in Chinese, names in Latin script what the passage never mentions ("防止 divergence"
 against a section without the word: ``latin_names``; a gloss in parentheses only translates).
 
@@ -59,6 +61,7 @@ import numpy as np
 
 from assistant.budget import query_terms
 from assistant.language import detect_language, is_han
+from assistant.polarity import negates_the_passage
 from assistant.retrieval import Embedder, Passage
 from ground.sentences import split_sentences
 
@@ -603,7 +606,8 @@ def support_matrix(
                                float(backgrounds[notes_language[j]][i])
                                if notes_language[j] in backgrounds else float("inf"),
                                not states_the_same(compared, formulas, texts[j])
-                               or not names_in(names, texts[j]),
+                               or not names_in(names, texts[j])
+                               or language == "zh" and negates_the_passage(worded[i], texts[j]),
                                is_scattered(clauses, sentences[j], idf))
                        for j in range(len(passages))])
     return result

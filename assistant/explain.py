@@ -151,11 +151,12 @@ MESSAGES = {
     },
     "cancelled": {"zh": "（已停止）", "en": "(stopped)"},
     "nothing_checked": {  # said of the model's text only: the quote may well answer
-        "zh": "模型写的解释没有一句能用检索到的段落核实，所以这里只显示笔记原文（上面引用的几行，"
-              "来源见下）。如果它们没有回答你的问题，你的笔记可能没有讲到它。",
-        "en": "No sentence of the model's explanation could be confirmed by the retrieved "
-              "passages, so only your notes' own lines are shown (quoted above, sources "
-              "below). If they do not answer your question, your notes may not cover it.",
+        "zh": "模型写的解释里没有一句既有检索到的段落为依据、又回答了问题，所以这里只显示笔记原文"
+              "（上面引用的几行，来源见下）。如果它们没有回答你的问题，你的笔记可能没有讲到它。",
+        "en": "No sentence of the model's explanation was both confirmed by the retrieved "
+              "passages and an answer to the question, so only your notes' own lines are shown "
+              "(quoted above, sources below). If they do not answer your question, your notes "
+              "may not cover it.",
     },
     "untreated": {"zh": "笔记中没有讲解：", "en": "Not explained in your notes: "},
 }

@@ -762,3 +762,21 @@ def test_a_paragraph_that_introduces_a_formula_is_quoted_with_it():
     quoted = extract_answer("how do I get the output size from the kernel, padding and stride?",
                             [passage(1, text, "Convolution", 1)])
     assert quoted is not None and "lfloor" in quoted.text
+
+
+MSE = ("回归问题通常用均方差损失函数，可以保证损失函数是个凸函数，即可以得到最优解。"
+       "而分类问题如果用均方差的话，损失函数的表现不是凸函数，就很难得到最优解。"
+       "而交叉熵函数可以保证区间内单调。")
+
+
+def test_a_claim_negating_what_its_passage_states_is_taken_out():
+    """dev5:c3 (judged a bad citation in session 21): the passage says cross-entropy keeps the
+    loss monotonic; "MSE cannot" is the model's, written with the passage's own words."""
+    mse = [passage(1, MSE, "为什么不能使用均方差做为分类问题的损失函数？")]
+    question = "做分类的时候为什么一般不用均方误差当损失，而要用交叉熵？"
+    turned = check_citations("均方误差不能保证区间内单调，而交叉熵函数可以保证区间内单调[1]。",
+                             mse, BigramEmbedder(), question)
+    stated = check_citations("分类问题用均方差时，损失函数不是凸函数，很难得到最优解[1]。",
+                             mse, BigramEmbedder(), question)
+    assert turned.unsupported and "单调" not in turned.text
+    assert not stated.unsupported and "凸函数" in stated.text

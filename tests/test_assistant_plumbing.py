@@ -633,7 +633,7 @@ def test_an_explanation_that_only_restates_the_question_is_not_called_unsupporte
     list(explanation.stream())
     answer = explanation.finish()
     assert answer.non_answers and not answer.unsupported and answer.only_quotes
-    assert "既能在资料中找到依据、又回答了问题" in answer.notice  # true of a restatement too
+    assert "既有检索到的段落为依据、又回答了问题" in answer.notice  # true of a restatement too
 
 
 def _ask_in_english(tmp_path, fake_settings, notes: str, translated_question: str, reply: str):
