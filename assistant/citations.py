@@ -77,6 +77,7 @@ STRENGTH_MARGIN = 0.15  # a cited passage this much weaker than the best support
 REPEAT_SHARE = 0.8  # character pairs shared with an earlier sentence (Jaccard): a repeat
 META_CHARS = 60  # a longer sentence about "the passages" may still say something
 INTRO_CHARS = 30  # a short unsupported line ending in a colon introduces what follows
+MIN_HAN_TERMS = 3  # a Chinese claim with this many Han terms is judged on them too
 _MARKER = re.compile(r"\s*[\[【［]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】］]")
 _SIMPLE_MARKER = re.compile(r"\s*\[(\d+)\]")
 _MARKER_AFTER_END = re.compile(r"([。！？；.!?;])([ \t]*)((?:\[\d+\])+)")
@@ -542,6 +543,23 @@ def weighted_share(claim_terms: Sequence[str], passage_text: str, idf) -> float:
     return found / sum(weights) if sum(weights) else 0.0
 
 
+def own_words_share(terms: Sequence[str], passage_text: str, idf, language: str) -> float:
+    """``weighted_share``, and for a Chinese claim with ``MIN_HAN_TERMS`` Han terms or more no
+    more than its Han terms' share: the Latin names of a passage's code cannot carry a Chinese
+    sentence that glosses them ("`global_step`是当前的全局步数" against a bare
+    ``cosine_decay(learning_rate, global_step, decay_steps)``; dev2:c11, judged bad).
+
+    >>> own_words_share(["global", "step", "当前", "全局", "步数"], "f(global_step)", lambda t: 1.0,
+    ...                 "zh")
+    0.0
+    """
+    share = weighted_share(terms, passage_text, idf)
+    han = [term for term in terms if is_han(term[0])]
+    if language != "zh" or len(han) < MIN_HAN_TERMS:
+        return share
+    return min(share, weighted_share(han, passage_text, idf))
+
+
 def passage_windows(text: str) -> list[str]:
     """The passage's sentences (short ones joined to the next), for the closest-sentence cosine."""
     windows: list[str] = []
@@ -602,7 +620,8 @@ def support_matrix(
         clauses = clause_terms(claim, question)
         result.append([Support(1.0 if not terms and formulas and  # a formula, copied
                                states_the_same((), formulas, texts[j])
-                               else weighted_share(terms, texts[j], idf), float(cosine[i, j]),
+                               else own_words_share(terms, texts[j], idf, language),
+                               float(cosine[i, j]),
                                float(backgrounds[notes_language[j]][i])
                                if notes_language[j] in backgrounds else float("inf"),
                                not states_the_same(compared, formulas, texts[j])
