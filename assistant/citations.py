@@ -265,7 +265,6 @@ _NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:\.\d+)?")  # not the 50 of ResNet
 _EITHER_OR = re.compile(r"([^\s，,。？?；;、]{1,12})\s*还是\s*([^\s，,。？?；;、]{1,12})|"
                         r"((?:\w+\s+){0,2}\w+)\s+or\s+(?:the\s+|a\s+|an\s+)?"
                         r"((?:\w+\s+){0,2}\w+)", re.IGNORECASE)
-_CLAUSE_BREAK = re.compile(r"[，,；;。.!?！？]")
 
 
 def picks_alternative(claim: str, question: str) -> bool:
@@ -632,6 +631,7 @@ def support_matrix(
     return result
 
 
+# also what picks_alternative splits on (an earlier, shadowed definition was removed)
 _CLAUSE_BREAK = re.compile(r"[，,；;：:、。！？!?\n]")
 LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9\-]{2,}")
 _GLOSS = re.compile(r"[（(][^（()）]*[)）]")
