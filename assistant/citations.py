@@ -29,9 +29,10 @@ library, not against a cosine fitted on one set of notes:
 
 A passage never supports a claim that compares differently ("更小" where it says "比 … 轻"),
 writes an equation the passage does not have (``states_the_same``: a miscopied formula) or a
-relation it does not write ("$tanh'(x) > 0$" where it says "= … ∈ (0,1)"), negates what
-the passage states ("均方误差不能保证区间内单调" where it says "交叉熵函数可以保证区间内单调":
-``polarity``), or,
+relation it does not write ("$tanh'(x) > 0$" where it says "= … ∈ (0,1)"), adds the negated
+half of a contrast ("交叉熵可以保证区间内单调，而均方误差不能…" where it says only "交叉熵函数可以
+保证区间内单调": ``polarity``), gives a Latin name a meaning the passage does not say
+(``name_glosses``), or,
 written in Chinese, names in Latin script what the passage never mentions ("防止 divergence"
 against a section without the word: ``latin_names``; a gloss in parentheses only translates).
 
@@ -599,7 +600,7 @@ def support_matrix(
         formulas = formulas_of(claim)
         names = latin_names(_PROTECTED.sub(" ", claim), question) if language == "zh" else []
         clauses = clause_terms(claim, question)
-        glosses = [name_glosses(claim, question)] * len(passages)
+        glosses = name_glosses(claim, question)
         result.append([Support(1.0 if not terms and formulas and  # a formula, copied
                                states_the_same((), formulas, texts[j])
                                else weighted_share(terms, texts[j], idf), float(cosine[i, j]),
@@ -608,8 +609,8 @@ def support_matrix(
                                not states_the_same(compared, formulas, texts[j])
                                or not names_in(names, texts[j])
                                or language == "zh" and (negates_the_passage(worded[i], texts[j])
-                                                        or not glosses_stated(glosses[j], texts[j],
-                                                                              idf)),
+                                                        or is_scattered(glosses, sentences[j],
+                                                                        idf)),
                                is_scattered(clauses, sentences[j], idf))
                        for j in range(len(passages))])
     return result
@@ -681,8 +682,11 @@ _NAME_MEANING = re.compile(r"`?[A-Za-z_][A-Za-z0-9_{}\\.]*`?\s*(?:是|表示|指
 
 def name_glosses(claim: str, question: str) -> list[list[str]]:
     """The Han terms of each meaning a Chinese claim gives a Latin name ("`global_step`是当前的
-    全局步数" → 当前, 全局, 局步, 步数), less the question's; meanings of fewer than two terms
-    are left to the other checks.
+    全局步数" → 当前, 全局, 局步, 步数), less the question's; meanings of fewer than
+    ``MIN_CLAUSE_TERMS`` terms are left to the other checks. Each must be said in one sentence
+    of the passage (``is_scattered``, as a clause): a passage that only lists a function's
+    arguments (``cosine_decay(learning_rate, global_step, decay_steps)``) does not say what
+    they mean (dev2:c11, judged bad in session 21).
 
     >>> name_glosses("其中，`alpha`是衰减的参数，`decay_steps`是总步数", "余弦衰减的公式？")
     [['总步', '步数']]
@@ -691,21 +695,9 @@ def name_glosses(claim: str, question: str) -> list[list[str]]:
     found = []
     for match in _NAME_MEANING.finditer(_MARKER.sub("", claim)):
         terms = [t for t in query_terms(match.group(1)) if is_han(t[0]) and t not in asked]
-        if len(terms) >= 2:
+        if len(terms) >= MIN_CLAUSE_TERMS:
             found.append(terms)
     return found
-
-
-def glosses_stated(glosses: Sequence[Sequence[str]], passage: str, idf) -> bool:
-    """Every meaning the claim gives a name has ``CLAUSE_SHARE`` of its terms in one sentence
-    of the passage: a passage that only lists a function's arguments
-    (``cosine_decay(learning_rate, global_step, decay_steps)``) does not say what they mean
-    (dev2:c11, judged bad in session 21)."""
-    if not glosses:
-        return True
-    sentences = passage_windows(passage)
-    return all(max(weighted_share(terms, s, idf) for s in sentences) >= CLAUSE_SHARE
-               for terms in glosses)
 
 
 _MORE_CHARS = "小大快慢多少高低好差强弱长短深浅稳轻重易难优劣"
