@@ -22,7 +22,8 @@ import codecs
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,12 +112,47 @@ class _LoadedModel:
             return self.formatter(messages=payload).prompt
 
     def tokens(self, rendered: str) -> list[int]:
-        return self.llm.tokenize(rendered.encode("utf-8"), add_bos=self.add_bos, special=True)
+        with _TOKENIZING.hold():
+            return self.llm.tokenize(rendered.encode("utf-8"), add_bos=self.add_bos, special=True)
+
+    def count(self, text: str) -> int:
+        with _TOKENIZING.hold():
+            return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+
+class ModelUsers:
+    """Callers reading the model outside the generation lock: tokenizing a prompt takes
+    milliseconds and must not queue behind a running completion, but it reads the model, so
+    exit waits for those in progress (``wait_idle``) and refuses new ones before freeing it."""
+
+    def __init__(self, closing: threading.Event):
+        self._closing = closing
+        self._idle = threading.Condition()
+        self._count = 0
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        with self._idle:
+            if self._closing.is_set():
+                raise ModelError("the model is closing: the app is stopping")
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._count -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._count == 0, timeout)
 
 
 GENERATION_LOCK = threading.Lock()  # one completion at a time, across every session
 EXIT_WAIT_SECONDS = 30.0  # exit waits this long for a prompt being read before closing anyway
+TOKENIZE_WAIT_SECONDS = 5.0  # and this long for a prompt being tokenized (milliseconds)
 _EXITING = threading.Event()  # set at exit: a running completion stops at its next token
+_TOKENIZING = ModelUsers(_EXITING)  # tokenizers outside the lock, waited for at exit
 
 _LOADED_MODELS: weakref.WeakSet[_LoadedModel] = weakref.WeakSet()
 
@@ -125,10 +161,14 @@ _LOADED_MODELS: weakref.WeakSet[_LoadedModel] = weakref.WeakSet()
 def close_loaded_models() -> None:
     """Stop any completion still running (a daemon thread), then close every loaded model.
 
-    The generation lock is kept once taken: nothing may decode on a closed model.
+    The generation lock is kept once taken: nothing may decode on a closed model; nor may a
+    prompt be tokenized on it (a reply's preparation counts its passages outside the lock).
     """
+    if _EXITING.is_set():  # closed already (or closing on another thread)
+        return
     _EXITING.set()
-    if GENERATION_LOCK.acquire(timeout=EXIT_WAIT_SECONDS):
+    if GENERATION_LOCK.acquire(timeout=EXIT_WAIT_SECONDS) and \
+            _TOKENIZING.wait_idle(TOKENIZE_WAIT_SECONDS):
         for model in list(_LOADED_MODELS):
             model.close()
 
@@ -147,7 +187,7 @@ class LlamaGenerator(Generator):
         return self.config.path
 
     def count_tokens(self, text: str) -> int:
-        return len(self.model.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+        return self.model.count(text)
 
     def count_prompt(self, messages: tuple[Message, ...]) -> int:
         return len(self.model.tokens(self.model.render(messages)))
