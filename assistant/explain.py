@@ -71,6 +71,7 @@ from assistant.prompts import (
 )
 from assistant.query_translation import (
     coverage_in_translation,
+    judged_again_in_translation,
     search_across_languages,
     search_judged,
 )
@@ -177,6 +178,8 @@ class Explanation:
     profile: LibraryProfile | None = None
     preparation: Callable[[], Prepared] | None = None  # see prepare()
     translating: bool = False  # the prompt asks for the quote translated (quote_translation)
+    checking: bool = False  # refused in the question's words: the quote is the closest
+    # passage's while prepare() judges the question again in translation, and goes if refused
     _pieces: list[str] = field(default_factory=list)
     _tokens: Iterator[str] | None = None
     _cancel: threading.Event = field(default_factory=threading.Event)
@@ -192,6 +195,7 @@ class Explanation:
             preparation, self.preparation = self.preparation, None
             self.given, self.planned, self.extractive, self.translating, self.coverage = \
                 preparation()
+            self.checking = False
 
     @property
     def passages(self) -> list[Passage]:
@@ -349,15 +353,10 @@ def start_explanation(
                                 search_mode)
     profile = profile_of(retriever)
     coverage = assess_coverage(query, dense_hits, retriever, profile)
-    coverage, translations = coverage_in_translation(retriever, generator, query, coverage,
-                                                     profile)
-    if not coverage.covered:
+    checking = judged_again_in_translation(generator, query, coverage, profile)
+    if not coverage.covered and not checking:
         return Explanation(question, language, [], coverage, generator, None, retriever,
                            profile=profile)
-    if translations and search_mode in (None, "hybrid"):
-        # covered in translation only: the first quote comes from the notes that cover it
-        hits = search_across_languages(retriever, generator, query, len(hits),
-                                       profile.passage_languages, translations)
     terms = query_terms(query)
     chosen = choose_passages(hits, prompt_passages)
     quoted = quote_of(question, terms, chosen)
@@ -367,13 +366,19 @@ def start_explanation(
                            quoted, profile)
 
     def preparation() -> Prepared:
-        found, known = hits, translations
-        if search_mode in (None, "hybrid") and not translations:  # else searched above
+        found, known, judged = hits, {}, coverage
+        if checking:  # refused for a phrase the notes may write in their other language
+            judged, known = coverage_in_translation(retriever, generator, query, coverage,
+                                                    profile)
+            if known and judged.covered and search_mode in (None, "hybrid"):
+                found = search_across_languages(retriever, generator, query, len(hits),
+                                                profile.passage_languages, known)
+        elif search_mode in (None, "hybrid"):
             found, known, judged = search_judged(retriever, generator, query, len(hits),
                                                  coverage, profile, hits)
             found = found or hits
-            if not judged.covered:  # the quote out already was only the closest passage
-                return Prepared([], None, None, False, judged)
+        if not judged.covered:  # the quote out already was only the closest passage
+            return Prepared([], None, None, False, judged)
         sections = choose_passages(found, prompt_passages)
         sections += closer_section(found, sections, getattr(retriever, "embedder", None),
                                    question, terms)
@@ -386,12 +391,12 @@ def start_explanation(
             return Prepared(passages, Prompt(translation_messages(quote, language),
                                              translation_max_tokens(quote, generator.count_tokens,
                                                                     TRANSLATION_MAX_TOKENS),
-                                             temperature), quote, True, coverage)
-        return Prepared(passages, Prompt(messages, tokens, temperature), quote, False, coverage)
+                                             temperature), quote, True, judged)
+        return Prepared(passages, Prompt(messages, tokens, temperature), quote, False, judged)
 
     preview = [Passage(i, hit, hit.chunk.text) for i, hit in enumerate(chosen, start=1)]
     return Explanation(question, language, preview, coverage, generator, None, retriever,
-                       quoted, profile, preparation)
+                       quoted, profile, preparation, checking=checking)
 
 
 class Prepared(NamedTuple):

@@ -146,17 +146,15 @@ def coverage_in_translation(
     textbook as the library's own headings get. Only a refusal for a phrase (a ``XGBoost`` the
     notes never name is refused in every language) or for a question far from every passage in
     its own language, in a library with enough passages in another language, is re-judged: one
-    translation (about a second, in the reply's thread) before the reply. The translation must
+    translation (1-3 s) in the reply's preparation, after the closest passage's quote is out
+    (``judged_again_in_translation``; the quote goes if the refusal stands). The translation must
     do better than pass: name a subject the notes treat, or come at least halfway from the
     off-topic level to the headings' self-test (``PASSING_CLOSENESS``); on dev2 a bare pass let
     8 of 27 uncovered questions through ("support vector machines" reaches 0.18).
     """
-    if coverage.covered or coverage.reason not in ("untreated name", "unrelated") or \
-            not generator.available:
+    if not judged_again_in_translation(generator, query, coverage, profile):
         return coverage, {}
     language = detect_language(query)
-    if any(is_token_name(name, language == "zh") for name in coverage.untreated):
-        return coverage, {}
     made: dict[str, str] = {}
     for target in languages_to_translate_into(language, profile.passage_languages):
         text = translate_query(generator, query, target)
@@ -168,6 +166,19 @@ def coverage_in_translation(
                               or again.closeness >= PASSING_CLOSENESS):
             return again, made
     return coverage, made
+
+
+def judged_again_in_translation(generator: Generator, query: str, coverage: Coverage,
+                                profile: LibraryProfile) -> bool:
+    """Whether ``coverage_in_translation`` would translate ``query`` to judge it again: a
+    refusal for a phrase or for a question far from every passage in its own language, no
+    token name among the refused names, a model, and notes in another language."""
+    if coverage.covered or coverage.reason not in ("untreated name", "unrelated") or \
+            not generator.available:
+        return False
+    language = detect_language(query)
+    return not any(is_token_name(name, language == "zh") for name in coverage.untreated) and \
+        bool(languages_to_translate_into(language, profile.passage_languages))
 
 
 def judged_in_translation_only(query: str, profile: LibraryProfile) -> bool:

@@ -16,7 +16,9 @@ the held-out English notes in ``/work/devnotes/dev3`` (``dev3_questions.jsonl``,
 ``dev3_uncovered.jsonl``), written after every setting here was chosen and never tuned on;
 ``dev4`` = held-out Chinese interview notes in ``/work/devnotes/dev4`` (``dev4_*.jsonl``), the
 same; ``dev5`` (``/work/devnotes/dev5``, ``dev5_*.jsonl``) was built in session 20 and kept
-unread while the refusal rules of that session were written.
+unread while the refusal rules of that session were written; ``dev6`` (``/work/devnotes/dev6``,
+``dev6_*.jsonl``, bilingual Microsoft course material) was built in session 23 by a helper that
+did not read the assistant's code, and measured before anyone read its questions' results.
 
 Designs (both in one process, same retrieval):
 
@@ -48,15 +50,17 @@ from pathlib import Path
 
 from assistant.budget import fit_passages, query_terms
 from assistant.citations import clean_markers, marker_numbers, support_matrix
-from assistant.coverage import assess_coverage, best_similarity
-from assistant.explain import PROMPT_PASSAGES, choose_passages, quote_of, search_query
+from assistant.coverage import best_similarity
+from assistant.explain import (
+    search_query,
+    start_explanation,
+)
 from assistant.extractive import extract_answer
 from assistant.facade import Assistant
-from assistant.generator import Message, Prompt
+from assistant.generator import Message, Prompt, UnavailableGenerator
 from assistant.language import detect_language
 from assistant.library_profile import profile_of
 from assistant.prompts import compact, defuse, format_passage, section_title
-from assistant.query_translation import coverage_in_translation, search_judged
 from assistant.retrieval import Passage
 from ground.records import Hit
 from ground.sentences import split_sentences
@@ -73,6 +77,7 @@ QUESTION_FILES = {
     "dev3": ("dev3_questions.jsonl", "dev3_uncovered.jsonl"),
     "dev4": ("dev4_questions.jsonl", "dev4_uncovered.jsonl"),
     "dev5": ("dev5_questions.jsonl", "dev5_uncovered.jsonl"),
+    "dev6": ("dev6_questions.jsonl", "dev6_uncovered.jsonl"),
 }
 OLD_THRESHOLDS = {"zh": 0.855, "en": 0.791}
 OLD_SYSTEM = Message("system", (
@@ -222,38 +227,38 @@ def append(path: Path, record: dict) -> None:
 
 
 def run_refusal(args) -> None:
-    """Coverage decisions, old and new, and the time to the extractive answer; no LLM."""
+    """Coverage decisions, old and new, and the time to the extractive answer: the reply as
+    shipped (``start_explanation``, then its preparation), without the explanation's model
+    call. With ``--translate`` the model translates the question as the reply does (a refusal
+    for a phrase judged again; the search across languages), and a refusal that comes after
+    the quote was shown is ``refused_after_quote``."""
     library, settings = open_library(args.home)
-    profile = profile_of(library)
+    profile_of(library)  # the library's profile and search warmed: not in the first timing
     path = RUNS / f"refusal_{args.library}{args.tag}.jsonl"
     path.unlink(missing_ok=True)
     library.search("warm up", k=1)
-    generator = None
-    if args.translate:  # a refusal for a phrase is judged again in translation, as shipped
+    generator = UnavailableGenerator("the refusal benchmark without --translate")
+    if args.translate:
         from assistant.generator import open_generator
 
         generator = open_generator(settings)
     for item in load_questions(args.library, args.data):
         question = item["query"]
         start = time.perf_counter()
-        hits = library.search(question, k=8)
-        coverage = assess_coverage(question, hits, library, profile)
-        if generator is not None:
-            coverage, _ = coverage_in_translation(library, generator, question, coverage,
-                                                  profile)
-        quoted = quote_of(question, query_terms(question), choose_passages(hits, PROMPT_PASSAGES)) \
-            if coverage.covered else None
+        explanation = start_explanation(library, generator, question)
+        quoted, first = explanation.extractive, explanation.coverage
         elapsed = time.perf_counter() - start
-        late = False
-        if generator is not None and coverage.covered:  # as the reply's preparation does
-            _, _, judged = search_judged(library, generator, question, 8, coverage, profile, hits)
-            late = not judged.covered
-            coverage = judged
+        explanation.prepare()
+        coverage = explanation.coverage
+        hits = library.search(question, k=8)
         append(path, {"id": item["id"], "question": question, "covered": item["covered"],
                       "new": coverage.covered, "old": old_covered(question, hits),
                       "reason": coverage.reason, "untreated": list(coverage.untreated),
                       "score": round(coverage.score, 4), "threshold": round(coverage.threshold, 4),
-                      "extractive_s": round(elapsed, 4), "refused_after_quote": late,
+                      "extractive_s": round(elapsed, 4),
+                      "refused_after_quote": quoted is not None and not coverage.covered,
+                      "first_judged": "covered" if first.covered else "checking"
+                      if explanation.will_generate and quoted is not None else "refused",
                       "extractive": quoted.as_json() if quoted else None,
                       "load": load_average()})
     print(f"wrote {path}")

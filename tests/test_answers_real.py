@@ -116,6 +116,7 @@ def test_an_english_question_over_chinese_notes_gets_the_quote_in_english(full_a
                                       "What is a support vector machine?"])
 def test_a_near_domain_question_the_notes_do_not_cover_is_refused(full_answers, question):
     explanation = full_answers.explain(question)
+    explanation.prepare()  # a phrase refused in its own words is judged again in translation
     assert not explanation.will_generate and explanation.extractive is None
     answer = explanation.finish()
     assert not answer.covered and not answer.generated and answer.nearest_topics

@@ -191,11 +191,36 @@ def test_a_phrase_the_notes_write_in_their_other_language_is_judged_in_translati
     coverage, _ = coverage_in_translation(bilingual_library, generator, uncovered, first, profile)
     assert not coverage.covered
 
+
+def test_the_closest_lines_are_quoted_at_once_while_the_translation_is_judged(
+        bilingual_library, generator):
+    """The translation takes 1-3 s: the reply quotes the closest lines at once, labelled as
+    such (``checking``), and judges the question again in its preparation. Covered in
+    translation: the quote becomes the covering section's; refused: the quote goes."""
     from assistant.explain import start_explanation
 
+    covered = "残差块为什么更容易学到恒等映射？"
     explanation = start_explanation(bilingual_library, generator, covered)
-    assert explanation.coverage.covered  # the first quote comes from the notes that cover it
+    assert explanation.checking and explanation.extractive is not None
+    assert not explanation.coverage.covered  # not yet: refused in the question's own words
+    explanation.prepare()
+    assert explanation.coverage.covered and not explanation.checking
     assert explanation.extractive.citation.source.endswith("textbook.md")
+    assert explanation.will_generate
+    explanation.cancel()
+
+    uncovered = "支持向量机的核技巧是怎么把数据映射到高维空间的？"
+    explanation = start_explanation(bilingual_library, generator, uncovered)
+    assert explanation.checking and explanation.extractive is not None
+    explanation.prepare()
+    assert not explanation.coverage.covered and not explanation.checking
+    assert explanation.extractive is None and not explanation.will_generate
+    assert "支持向量机" in explanation.finish().text
+
+    named = "GELU 激活函数和 ReLU 有什么不同？"  # GELU: a name written alike in any language
+    explanation = start_explanation(bilingual_library, generator, named)
+    assert not explanation.checking and explanation.extractive is None
+    assert not explanation.coverage.covered and not explanation.will_generate
 
 
 @pytest.fixture(scope="module")

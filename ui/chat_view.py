@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from assistant.compare import Comparison, Row
-from assistant.explain import MESSAGES, Answer, with_table_header
+from assistant.explain import MESSAGES, Answer, Explanation, with_table_header
 from assistant.extractive import TABLE_ROW, ExtractiveAnswer
 from assistant.prompts import COMPARE_ASPECTS
 from assistant.retrieval import Citation, Passage
@@ -105,11 +105,13 @@ def answer_text(answer: Answer) -> str:
     return opening.format(reason=reason_text(reason)) + answer.text[len(said):]
 
 
-def show_extractive(extractive: ExtractiveAnswer | None) -> None:
-    """The notes' own answer, quoted line by line with its line numbers (shown at once)."""
+def show_extractive(extractive: ExtractiveAnswer | None, checking: bool = False) -> None:
+    """The notes' own answer, quoted line by line with its line numbers (shown at once);
+    ``checking``: only the closest lines while the question is judged again in translation."""
     if extractive is None:
         return
-    st.caption(escape_markdown(f"{t('notes_answer')} [{extractive.citation.number}] "
+    label = t("closest_lines" if checking else "notes_answer")
+    st.caption(escape_markdown(f"{label} [{extractive.citation.number}] "
                                f"{extractive.location()}"))
     st.markdown(quote_markdown(extractive))
 
@@ -208,10 +210,10 @@ def follow_pending(pending: PendingReply, finished: Callable[[], bool],
             explanation = pending.explanation
             # the quote goes out before the model reads, and is drawn again if the prompt's
             # first section (the search in the notes' other language too) has another one
-            if explanation is not None and quote_key(explanation.extractive) != drawn_quote:
-                drawn_quote = quote_key(explanation.extractive)
+            if explanation is not None and quote_key(explanation) != drawn_quote:
+                drawn_quote = quote_key(explanation)
                 with extractive_slot.container():
-                    show_extractive(explanation.extractive)
+                    show_extractive(explanation.extractive, explanation.checking)
             text = pending.text
             if text != drawn_text:
                 text_slot.markdown(model_markdown(text) + " ▌" if text else "")
@@ -229,9 +231,12 @@ def follow_pending(pending: PendingReply, finished: Callable[[], bool],
 _NOT_DRAWN = ("not drawn",)
 
 
-def quote_key(quoted: ExtractiveAnswer | None) -> tuple | None:
-    """What a drawn quote shows: a new object with the same lines is not redrawn."""
-    return None if quoted is None else (quoted.citation.number, quoted.location(), quoted.text)
+def quote_key(explanation: Explanation) -> tuple | None:
+    """What a drawn quote shows: a new object with the same lines is not redrawn; the same
+    lines are, once the question is judged covered (their label changes)."""
+    quoted, checking = explanation.extractive, explanation.checking
+    return None if quoted is None else (quoted.citation.number, quoted.location(), quoted.text,
+                                        checking)
 
 
 def pending_status(pending: PendingReply) -> str:
@@ -239,5 +244,7 @@ def pending_status(pending: PendingReply) -> str:
         return t("stopping")
     if pending.mode == "compare":
         return t("writing_comparison")
+    if pending.explanation is not None and pending.explanation.checking:
+        return t("checking_coverage")
     return t({"retrieving": "retrieving", "queued": "queued"}.get(pending.phase,
                                                                    "reading_prompt"))

@@ -136,6 +136,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "from_notes": ("摘自笔记（未经模型）", "Taken from your notes (no model)"),
     # explain: the notes' own answer above the model's explanation
     "notes_answer": ("笔记原文", "From your notes"),
+    "closest_lines": ("笔记中最接近的内容（还在核实笔记是否讲到这个问题）",
+                      "The closest lines in your notes (still checking whether they cover "
+                      "the question)"),
     "non_answers": ("以下句子只是复述了问题，已删去：", "Removed, restating the question:"),
     "translated": ("上面是模型对引用原文的逐行翻译，每行都引用原文；"
                    "名称和数字已与原文核对，措辞没有核对。",
@@ -146,6 +149,9 @@ LABELS: dict[str, tuple[str, str]] = {
                         "Name 2 to 4 concepts to compare, e.g. L1 regularization vs L2"),
     "stopped": ("（已停止：以上是停止前写出的部分）", "(stopped: the part written before Stop)"),
     "retrieving": ("正在检索笔记…", "Searching your notes…"),
+    "checking_coverage": ("问题里的说法笔记中没有：正在翻译问题，到另一种语言的笔记里核实…",
+                          "Your notes do not use the question's wording: translating it to "
+                          "check the notes in their other language…"),
     "stopping": ("正在停止…", "Stopping…"),
     "busy": ("正在回答上一个问题：完成或停止后再提问。",
              "Still answering the last question: ask again once it is done or stopped."),

@@ -21,6 +21,7 @@ from ground.errors import StudyError
 from ground.settings import Settings
 from memory.study_memory import StudyMemory
 from ui.commands.study_cmd import when
+from ui.texts import LABELS
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -71,7 +72,7 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
     _unavailable_note(assistant)
     first_quote = explanation.extractive
     if first_quote is not None:
-        _print_quote(first_quote, explanation.language)
+        _print_quote(first_quote, explanation.language, explanation.checking)
     streaming = sys.stdout.isatty() and explanation.will_generate
     try:
         if streaming:
@@ -115,8 +116,11 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _print_quote(quoted, language: str) -> None:
-    heading = "笔记原文" if language == "zh" else "From your notes"
+def _print_quote(quoted, language: str, checking: bool = False) -> None:
+    """The quote under its label; ``checking``: only the closest lines so far (the question
+    is being judged again in translation, ``Explanation.checking``)."""
+    zh, en = LABELS["closest_lines" if checking else "notes_answer"]
+    heading = zh if language == "zh" else en
     print(f"{heading} [{quoted.citation.number}] {quoted.location()}:")
     print(quoted.render())
     print(flush=True)
