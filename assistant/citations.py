@@ -62,6 +62,7 @@ import numpy as np
 
 from assistant.budget import query_terms
 from assistant.language import detect_language, is_han
+from assistant.numbers import in_order, is_number, numbers_in, same_number
 from assistant.polarity import negates_the_passage
 from assistant.retrieval import Embedder, Passage
 from ground.sentences import split_sentences
@@ -529,7 +530,9 @@ class Support:
 
 
 def weighted_share(claim_terms: Sequence[str], passage_text: str, idf) -> float:
-    """The rarity-weighted share of ``claim_terms`` that occur in ``passage_text``.
+    """The rarity-weighted share of ``claim_terms`` that occur in ``passage_text``; a number
+    weighs what the claim's words weigh on average (the library's idf would give it the most
+    of all, and numbers alone would then vouch for a sentence that swaps them).
 
     >>> round(weighted_share(["梯度", "裁剪", "范数"], "梯度裁剪限制梯度", lambda t: 1.0), 2)
     0.67
@@ -537,9 +540,16 @@ def weighted_share(claim_terms: Sequence[str], passage_text: str, idf) -> float:
     if not claim_terms:
         return 0.0
     text = passage_text.lower()
-    weights = [idf(term) for term in claim_terms]
-    found = sum(w for term, w in zip(claim_terms, weights, strict=True) if term in text)
+    words = [idf(term) for term in claim_terms if not is_number(term)]
+    mean = sum(words) / len(words) if words else 1.0
+    weights = [mean if is_number(term) else idf(term) for term in claim_terms]
+    found = sum(w for term, w in zip(claim_terms, weights, strict=True) if occurs(term, text))
     return found / sum(weights) if sum(weights) else 0.0
+
+
+def occurs(term: str, text: str) -> bool:
+    """``term`` in ``text``; a number by its value (0.9 is not in 0.99; 1e-8 is in 10^{-8})."""
+    return same_number(term, text) if is_number(term) else term in text
 
 
 def passage_windows(text: str) -> list[str]:
@@ -557,10 +567,28 @@ def passage_windows(text: str) -> list[str]:
     return windows or [text[:200]]
 
 
-def claim_terms(claim: str, question: str) -> list[str]:
-    """The claim's terms that the question did not already bring."""
+def claim_terms(claim: str, question: str, numbers: bool = True) -> list[str]:
+    """The claim's terms that the question did not already bring, its numbers included: "β1 和
+    β2 的默认一般取 0.9 和 0.999" asked "默认一般取多少" says only its numbers, and a claim
+    giving another number than its passage does not say what the passage says.
+
+    >>> claim_terms("β1 和 β2 的默认一般取 0.9 和 0.999。", "β1、β2 默认一般取多少？")
+    ['0.9', '0.999']
+    """
     asked = set(query_terms(question))
-    return [t for t in query_terms(_MARKER.sub("", claim)) if t not in asked]
+    return [t for t in query_terms(_MARKER.sub("", claim)) if t not in asked] + \
+        (stated_numbers(claim, question) if numbers else [])
+
+
+def stated_numbers(claim: str, question: str) -> list[str]:
+    """The numbers ``claim`` states that the question did not give (``assistant.numbers``).
+    Each must stand in the passage that supports it: "β1、β2 的建议缺省值分别为 0.5 和 0.99" in
+    the passage's own words is not what "建议缺省值分别为0.9和0.999" says.
+
+    >>> stated_numbers("学习率取 0.001，batch 取 32[2]", "学习率和 batch 一般取多少？")
+    ['0.001', '32']
+    """
+    return numbers_in(_MARKER.sub("", claim), [question])
 
 
 def support_matrix(
@@ -594,7 +622,8 @@ def support_matrix(
     sentences = [passage_windows(t) for t in texts]
     result = []
     for i, claim in enumerate(claims):
-        terms = claim_terms(worded[i], question)
+        numbers = stated_numbers(_PROTECTED.sub(" ", claim), question)  # code's are examples
+        terms = claim_terms(worded[i], question, numbers=False) + numbers
         language = detect_language(claim)
         compared = comparisons(worded[i], question)
         formulas = formulas_of(claim)
@@ -608,6 +637,7 @@ def support_matrix(
                                if notes_language[j] in backgrounds else float("inf"),
                                not states_the_same(compared, formulas, texts[j])
                                or not names_in(names, texts[j])
+                               or not in_order(numbers, texts[j])
                                or language == "zh" and (negates_the_passage(worded[i], texts[j])
                                                         or is_scattered(glosses, sentences[j],
                                                                         idf)),
