@@ -18,6 +18,7 @@ Found by a review of the first, string-matching version (``benchmarks/results/re
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -87,12 +88,8 @@ def is_number(term: str) -> bool:
 def same_number(written: str, text: str) -> bool:
     """Whether ``text`` (a passage) states the number ``written``, whatever its notation;
     markup (tags, link targets, addresses) states none."""
-    values = _values(written, _IN_CLAIM) or _values(written, _IN_PASSAGE)
-    if not values:
-        return False
-    value = values[0][0]
-    return any(_same(value, other) for other, _, _ in _values(_MARKUP.sub(" ", text),
-                                                               _IN_PASSAGE))
+    value = _value_of(written)
+    return value is not None and any(_same(value, other) for other in _passage_values(text))
 
 
 def in_order(written: list[str], text: str) -> bool:
@@ -103,10 +100,22 @@ def in_order(written: list[str], text: str) -> bool:
     >>> in_order(["0.9", "0.999"], said), in_order(["0.999", "0.9"], said)
     (True, False)
     """
-    wanted = [values[0][0] for w in written
-              if (values := _values(w, _IN_CLAIM) or _values(w, _IN_PASSAGE))]
+    wanted = [value for w in written if (value := _value_of(w)) is not None]
     at = 0
-    for value, _, _ in _values(_MARKUP.sub(" ", text), _IN_PASSAGE):
+    for value in _passage_values(text):
         if at < len(wanted) and _same(wanted[at], value):
             at += 1
     return at == len(wanted)
+
+
+def _value_of(written: str) -> Value | None:
+    """The value of one number as ``numbers_in`` wrote it."""
+    values = _values(written, _IN_CLAIM) or _values(written, _IN_PASSAGE)
+    return values[0][0] if values else None
+
+
+@functools.lru_cache(maxsize=256)
+def _passage_values(text: str) -> tuple[Value, ...]:
+    """The values a passage (or one of its sentences) states, in order; read once per text,
+    as the checker asks about each number of each claim against the same passages."""
+    return tuple(value for value, _, _ in _values(_MARKUP.sub(" ", text), _IN_PASSAGE))

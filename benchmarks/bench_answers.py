@@ -51,10 +51,7 @@ from pathlib import Path
 from assistant.budget import fit_passages, query_terms
 from assistant.citations import clean_markers, marker_numbers, support_matrix
 from assistant.coverage import best_similarity
-from assistant.explain import (
-    search_query,
-    start_explanation,
-)
+from assistant.explain import search_query, start_explanation
 from assistant.extractive import extract_answer
 from assistant.facade import Assistant
 from assistant.generator import Message, Prompt, UnavailableGenerator

@@ -4,6 +4,7 @@ under it (a read of freed memory can end the process in a segmentation fault).""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -55,8 +56,6 @@ def test_exit_waits_for_a_prompt_being_tokenized_and_refuses_new_ones(model_sett
     done = subprocess.run([sys.executable, "-c", CHILD, str(model_settings.home)],
                           capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-2000:]
-    import json
-
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["events"] == ["tokenized", "closed"]
     assert report["late"] == ["the model is closing: the app is stopping"]
