@@ -20,7 +20,8 @@ Support of a claim by a passage (``support``) is judged relative to that passage
 library, not against a cosine fitted on one set of notes:
 
 - ``lexical``: the share of the claim's own terms (``query_terms`` minus the question's: the
-  model restating the question proves nothing), weighted by their rarity in the library
+  model restating the question proves nothing; in Chinese, less the bigrams across two words
+  that the library never writes: ``han_words``), weighted by their rarity in the library
   (``LibraryProfile.idf``), that occur in the passage;
 - ``cosine``: the e5 cosine between the claim and the passage sentence closest to it, against
   ``background``: the 90th percentile of the claim's cosines to ~80 sentences spread over the
@@ -32,9 +33,10 @@ writes an equation the passage does not have (``states_the_same``: a miscopied f
 relation it does not write ("$tanh'(x) > 0$" where it says "= … ∈ (0,1)"), adds the negated
 half of a contrast ("交叉熵可以保证区间内单调，而均方误差不能…" where it says only "交叉熵函数可以
 保证区间内单调": ``polarity``), gives a Latin name a meaning the passage does not say
-(``name_glosses``), or,
-written in Chinese, names in Latin script what the passage never mentions ("防止 divergence"
-against a section without the word: ``latin_names``; a gloss in parentheses only translates).
+(``name_glosses``), lists an item the passage never mentions ("…实体识别、关系抽取、图分类"
+where the passage lists only the first two: ``lists_a_stranger``), or, written in Chinese,
+names in Latin script what the passage never mentions ("防止 divergence" against a section
+without the word: ``latin_names``; a gloss in parentheses only translates).
 
 Supported when ``lexical >= LEXICAL_STRONG`` (most of the claim's words are the passage's), or
 ``lexical >= LEXICAL_WEAK``, the passage beats the background and no clause of the claim is
@@ -61,6 +63,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.budget import query_terms
+from assistant.han_words import without_seams
 from assistant.language import detect_language, is_han
 from assistant.numbers import in_order, is_number, numbers_in, same_number
 from assistant.polarity import negates_the_passage
@@ -623,13 +626,16 @@ def support_matrix(
     result = []
     for i, claim in enumerate(claims):
         numbers = stated_numbers(_PROTECTED.sub(" ", claim), question)  # code's are examples
-        terms = claim_terms(worded[i], question, numbers=False) + numbers
         language = detect_language(claim)
+        terms = own_terms(claim_terms(worded[i], question, numbers=False), worded[i], language,
+                          profile) + numbers
         compared = comparisons(worded[i], question)
         formulas = formulas_of(claim)
         names = latin_names(_PROTECTED.sub(" ", claim), question) if language == "zh" else []
-        clauses = clause_terms(claim, question)
+        clauses = [kept for kept in (own_terms(c, claim, language, profile)
+                                     for c in clause_terms(claim, question)) if kept]
         glosses = name_glosses(claim, question)
+        items = [own_terms(t, claim, language, profile) for t in list_items(claim, question)]
         result.append([Support(1.0 if not terms and formulas and  # a formula, copied
                                states_the_same((), formulas, texts[j])
                                else weighted_share(terms, texts[j], idf), float(cosine[i, j]),
@@ -638,12 +644,21 @@ def support_matrix(
                                not states_the_same(compared, formulas, texts[j])
                                or not names_in(names, texts[j])
                                or not in_order(numbers, texts[j])
+                               or lists_a_stranger(items, texts[j])
                                or language == "zh" and (negates_the_passage(worded[i], texts[j])
                                                         or is_scattered(glosses, sentences[j],
                                                                         idf)),
                                is_scattered(clauses, sentences[j], idf))
                        for j in range(len(passages))])
     return result
+
+
+def own_terms(terms: list[str], claim: str, language: str, profile) -> list[str]:
+    """A Chinese claim's terms less the bigrams across its word seams that the library never
+    writes (``han_words``): "将它们拼接" says 拼接, not 将它 or 们拼."""
+    if language != "zh" or profile is None:
+        return terms
+    return without_seams(terms, claim, profile.frequency)
 
 
 # also what picks_alternative splits on (an earlier, shadowed definition was removed)
@@ -683,6 +698,35 @@ def is_scattered(clauses: Sequence[Sequence[str]], sentences: Sequence[str], idf
     return any(len(terms) >= MIN_CLAUSE_TERMS
                and max(weighted_share(terms, s, idf) for s in sentences) < CLAUSE_SHARE
                for terms in clauses)
+
+
+MIN_LIST_ITEMS = 3  # "A、B、C": an enumeration; "A、B" is as often a pair of names
+_LIST_BREAK = re.compile(r"[，,；;：:。！？!?\n]")  # a clause break, but not the list's 、
+
+
+def list_items(claim: str, question: str) -> list[list[str]]:
+    """The own terms of each item of the claim's enumerations (items split at 、, in a clause
+    listing at least ``MIN_LIST_ITEMS``).
+
+    >>> list_items("可以用于实体识别、关系抽取、图分类等任务。", "")[1:]
+    [['关系', '系抽', '抽取'], ['图分', '分类', '类等', '等任', '任务']]
+    """
+    masked = _PROTECTED.sub("\ue002", _MARKER.sub("", claim))
+    found = []
+    for clause in _LIST_BREAK.split(masked):
+        parts = clause.split("、")
+        if len(parts) >= MIN_LIST_ITEMS:
+            found += [claim_terms(p, question) for p in parts if "\ue002" not in p]
+    return found
+
+
+def lists_a_stranger(items: Sequence[Sequence[str]], passage: str) -> bool:
+    """An item of the claim's list (with at least ``MIN_CLAUSE_TERMS`` own terms) that the
+    passage never mentions: "…实体识别、关系抽取、节点分类、图分类" where the passage lists only
+    the first two (the others are another section's, sample:c52)."""
+    text = passage.lower()
+    return any(len(terms) >= MIN_CLAUSE_TERMS and not any(occurs(t, text) for t in terms)
+               for terms in items)
 
 
 def latin_names(claim: str, question: str) -> list[str]:

@@ -58,6 +58,7 @@ from assistant.extractive_followup import (
     without_quote_copies,
 )
 from assistant.generator import GenerationStats, Generator, Prompt
+from assistant.han_words import load_in_background as load_segmenter_in_background
 from assistant.language import detect_language
 from assistant.library_profile import LibraryProfile, profile_of
 from assistant.passage_extra import closer_section, same_section
@@ -364,6 +365,7 @@ def start_explanation(
         passages = _offline_passages(chosen, terms, generator)
         return Explanation(question, language, passages, coverage, generator, None, retriever,
                            quoted, profile)
+    load_segmenter_in_background()  # the reply's check reads Chinese words (han_words)
 
     def preparation() -> Prepared:
         found, known, judged = hits, {}, coverage

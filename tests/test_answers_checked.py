@@ -507,6 +507,9 @@ class BackgroundProfile:
     def idf(self, term: str) -> float:
         return 1.0
 
+    def frequency(self, term: str) -> int:
+        return 1
+
     def background_in(self, language: str) -> np.ndarray:
         return self.background
 
@@ -796,6 +799,10 @@ class RareNames:
     def idf(term: str) -> float:
         return 4.0 if term.isascii() else 1.0
 
+    @staticmethod
+    def frequency(term: str) -> int:
+        return 1
+
 
 def test_a_chinese_gloss_of_names_only_the_passage_code_has_is_taken_out():
     """dev2:c11 (judged a bad citation in session 21): the passage only lists the function's
@@ -831,3 +838,57 @@ def test_a_claim_is_checked_by_the_numbers_it_states(claim, kept):
     checked = check_citations(claim, adam, BigramEmbedder(), "Adam 的 ε、β1、β2 默认一般取多少？")
     assert (not checked.unsupported) == kept
     assert (claim.split("[")[0] in checked.text) == kept
+
+
+BIDIRECTIONAL = ("- 对于正向循环的最后一个时间步来说，$s1$ 是最后一个时间步的隐层值；\n"
+                 "- 对于逆向循环的最后一个时间步来说，$s2$ 是最后一个时间步的隐层值；\n"
+                 "- 然后 $s1$ 和 $s2$ 拼接得到 $s$，再通过与权重矩阵 $V$ 相乘得出输出。")
+ELSEWHERE = ("卷积层通过共享权重减少参数，池化层降低特征图的分辨率。",
+             "梯度消失是指反向传播时梯度逐层变小，前面的层几乎得不到更新。",
+             "过拟合时模型在训练集上表现好，在测试集上表现差，可以用正则化缓解。")
+
+
+def profile_of_notes(notes: list[Passage]):
+    """A ``LibraryProfile`` of ``notes`` and three other sections (term frequencies; no
+    background sentences, so only the lexical path supports)."""
+    from assistant.library_profile import LibraryProfile, document_frequency
+
+    library = [p.hit.chunk for p in notes] + [passage(k, text).hit.chunk for k, text
+                                              in enumerate(ELSEWHERE, start=len(notes) + 1)]
+    return LibraryProfile("notes", len(library), document_frequency(library), (), (),
+                          np.zeros((0, BigramEmbedder.dim), np.float32))
+
+
+@pytest.mark.parametrize(("claim", "kept"), [
+    ("正向和反向两个隐状态最后是通过将它们拼接得到的[1]。", True),  # 过将, 将它, 们拼: seams
+    ("正向和反向两个隐状态最后是通过将它们相加得到的[1]。", False),  # 相加: the claim's own word
+])
+def test_a_chinese_claim_is_weighed_by_its_words_not_the_seams_between_them(claim, kept):
+    """dev6:c44 (a true sentence removed, judged in session 23): the bigrams across the
+    claim's word boundaries, which no note writes, outweighed the one word it adds (拼接)."""
+    notes = [passage(1, BIDIRECTIONAL, "双向循环神经网络")]
+    profile = profile_of_notes(notes)
+    question = "双向 RNN 适合用在什么场景？正向和反向两个隐状态最后是怎么合在一起的？"
+    checked = check_citations(claim, notes, BigramEmbedder(), question, profile)
+    assert (not checked.unsupported) == kept
+
+
+GRAPH = ("**答案：** 知识图谱是一种表示实体及其关系的图结构。\n"
+         "- **应用：** 知识图谱在信息检索中的应用包括：\n"
+         "  - **实体识别：** 识别文本中的人名、地名等实体。\n"
+         "  - **关系抽取：** 抽取文本中实体之间的关系，构建实体图谱。")
+NEURAL_GRAPHS = "图神经网络的应用包括节点分类、图分类和图生成。"
+
+
+@pytest.mark.parametrize(("claim", "kept"), [
+    ("知识图谱可以用于识别文本中的实体、抽取文本中实体之间的关系、构建实体图谱[1]。", True),
+    ("知识图谱可以用于识别文本中的实体、抽取文本中实体之间的关系、构建实体图谱、图分类[1]。",
+     False),  # most of its words are the passage's; 图分类 is the other section's
+])
+def test_a_list_naming_items_its_passage_never_mentions_is_taken_out(claim, kept):
+    """sample:c52 (judged in session 24): most of the list is the cited passage's, so its
+    share of the claim's words passed; half of its items are another section's."""
+    notes = [passage(1, GRAPH, "什么是知识图谱"), passage(2, NEURAL_GRAPHS, "什么是图神经网络")]
+    checked = check_citations(claim, notes, BigramEmbedder(), "知识图谱在信息检索中有哪些应用？",
+                              profile_of_notes(notes))
+    assert (not checked.unsupported) == kept
