@@ -18,7 +18,14 @@ from collections import defaultdict
 from pathlib import Path
 
 from assistant.budget import query_terms
-from assistant.explain import CANDIDATES, choose_passages, quote_among, quote_of, retrieve
+from assistant.explain import (
+    CANDIDATES,
+    asked_in_notes_language,
+    choose_passages,
+    quote_among,
+    quote_of,
+    retrieve,
+)
 from assistant.passage_extra import closer_section
 from assistant.query_translation import search_across_languages
 from assistant.retrieval import Passage
@@ -67,7 +74,8 @@ def main() -> None:
             sections = choose_passages(found, PROMPT_SECTIONS)
             sections += closer_section(found, sections, library.embedder, query, terms)
             passages = [Passage(i, hit, hit.chunk.text) for i, hit in enumerate(sections, 1)]
-            final = quote_among(first, passages, query, terms)
+            asked = asked_in_notes_language(query, translations, passages)  # as the product
+            final = quote_among(first, passages, asked, query_terms(asked))
             pool = {hit.chunk.id: hit for hit in hits + sections}
             first_gold = is_gold(first, pool, question.gold)
             final_gold = is_gold(final, pool, question.gold)
