@@ -126,7 +126,29 @@ def name_status(name: str, retriever: Retriever, profile: LibraryProfile | None 
         mentioned = mentioned or mentions > 0 or _described(name, text)
     if not mentioned and acronym and profile is not None and name in profile.acronyms:
         return "treated"  # spelled out somewhere (BN: Batch Normalization)
+    short = initialism(name)
+    if short and name_status(short, retriever, profile) == "treated":
+        return "treated"  # written by its initials (NAG: Nesterov accelerated gradient)
     return "passing" if mentioned else "absent"
+
+
+_MINOR_WORDS = frozenset("of the and for to in on with a an by via".split())
+
+
+def initialism(name: str) -> str | None:
+    """The initials a spelled-out Latin name of three to six words is abbreviated to, minor
+    words left out; None otherwise. Two letters say too little: "label smoothing" and "Focal
+    Loss" are not what LS and FL stand for in dev6's notes (both wrongly answered).
+
+    >>> initialism("Nesterov accelerated gradient"), initialism("Long Short-Term Memory")
+    ('NAG', 'LSTM')
+    >>> initialism("Batch Normalization"), initialism("dropout"), initialism("梯度裁剪")
+    (None, None, None)
+    """
+    if not name.isascii():
+        return None
+    words = [w for w in re.findall(r"[A-Za-z]+", name) if w.lower() not in _MINOR_WORDS]
+    return "".join(w[0] for w in words).upper() if 3 <= len(words) <= 6 else None
 
 
 def _described(name: str, normal: str) -> bool:

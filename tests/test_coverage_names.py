@@ -60,3 +60,33 @@ def test_a_name_written_in_parts_is_found_with_its_parts_apart(norm_library):
     profile = profile_of(norm_library)
     assert name_status("InstanceNorm", norm_library, profile) != "absent"
     assert name_status("EfficientNet", norm_library, profile) == "absent"
+
+
+@pytest.fixture(scope="module")
+def nag_library(tmp_path_factory, model_settings, embedding_model_dir):
+    """Chinese notes that write Nesterov's method only by its initials (as dev6's 2.6 does)."""
+    from index.library import Library
+
+    notes = tmp_path_factory.mktemp("nag-notes") / "优化算法.md"
+    notes.write_text(
+        "# 梯度下降优化算法\n\n## 动量算法 Momentum\n\n"
+        "动量算法在更新时累积之前的梯度方向，让参数沿着一致的方向加速，减少来回震荡。\n\n"
+        "## 梯度加速算法 NAG\n\n"
+        "NAG 先按照累积的动量向前走一步，在这个预估的位置上计算梯度，再用它修正更新方向。"
+        "与动量算法相比，NAG 的梯度是在前瞻位置而不是当前位置计算的，所以能提前减速。\n",
+        encoding="utf-8")
+    library = Library.open(model_settings.replace(home=tmp_path_factory.mktemp("nag")))
+    library.ingest([notes])
+    yield library
+    library.close()
+
+
+def test_a_spelled_out_name_the_notes_write_by_its_initials_is_treated(nag_library):
+    """dev6:c4 (held out, judged in sessions 23 and 24): "Nesterov accelerated gradient" was
+    refused over notes whose section is "梯度加速算法 NAG"; a name whose initials the notes
+    never write stays absent."""
+    from assistant.coverage import name_status
+
+    profile = profile_of(nag_library)
+    assert name_status("Nesterov accelerated gradient", nag_library, profile) == "treated"
+    assert name_status("Stochastic Weight Averaging", nag_library, profile) == "absent"
