@@ -365,9 +365,9 @@ def start_explanation(
         passages = _offline_passages(chosen, terms, generator)
         return Explanation(question, language, passages, coverage, generator, None, retriever,
                            quoted, profile)
-    load_segmenter_in_background()  # the reply's check reads Chinese words (han_words)
 
     def preparation() -> Prepared:
+        load_segmenter_in_background()  # for the reply's check (han_words); after the quote
         found, known, judged = hits, {}, coverage
         if checking:  # refused for a phrase the notes may write in their other language
             judged, known = coverage_in_translation(retriever, generator, query, coverage,
