@@ -32,24 +32,30 @@ def test_a_name_the_notes_never_use_decides_wherever_it_stands(sample_library, q
     assert coverage.covered is covered, coverage
 
 
+def library_of(tmp_path_factory, model_settings, name: str, text: str):
+    """A real library holding one note file ``name`` with ``text``; closed after the module."""
+    from index.library import Library
+
+    notes = tmp_path_factory.mktemp("notes") / name
+    notes.write_text(text, encoding="utf-8")
+    library = Library.open(model_settings.replace(home=tmp_path_factory.mktemp("home")))
+    library.ingest([notes])
+    yield library
+    library.close()
+
+
 @pytest.fixture(scope="module")
 def norm_library(tmp_path_factory, model_settings, embedding_model_dir):
     """Lecture notes that write the normalization layers as words ("Instance norm")."""
-    from index.library import Library
-
-    notes = tmp_path_factory.mktemp("norm-notes") / "normalization.md"
-    notes.write_text(
+    yield from library_of(
+        tmp_path_factory, model_settings, "normalization.md",
         "# Normalization\n\n## Which dimensions are normalized\n\n"
         "Batch norm averages over the batch and the spatial positions, for each channel. "
         "Layer norm averages over the channels and positions of one sample. Instance norm "
         "averages over the positions of one channel of one sample. Group norm splits the "
         "channels into groups and averages within each group.\n\n"
         "## Why normalize\n\nNormalization keeps the activations in a stable range, so a "
-        "larger learning rate can be used.\n", encoding="utf-8")
-    library = Library.open(model_settings.replace(home=tmp_path_factory.mktemp("norm")))
-    library.ingest([notes])
-    yield library
-    library.close()
+        "larger learning rate can be used.\n")
 
 
 def test_a_name_written_in_parts_is_found_with_its_parts_apart(norm_library):
@@ -65,20 +71,13 @@ def test_a_name_written_in_parts_is_found_with_its_parts_apart(norm_library):
 @pytest.fixture(scope="module")
 def nag_library(tmp_path_factory, model_settings, embedding_model_dir):
     """Chinese notes that write Nesterov's method only by its initials (as dev6's 2.6 does)."""
-    from index.library import Library
-
-    notes = tmp_path_factory.mktemp("nag-notes") / "优化算法.md"
-    notes.write_text(
+    yield from library_of(
+        tmp_path_factory, model_settings, "优化算法.md",
         "# 梯度下降优化算法\n\n## 动量算法 Momentum\n\n"
         "动量算法在更新时累积之前的梯度方向，让参数沿着一致的方向加速，减少来回震荡。\n\n"
         "## 梯度加速算法 NAG\n\n"
         "NAG 先按照累积的动量向前走一步，在这个预估的位置上计算梯度，再用它修正更新方向。"
-        "与动量算法相比，NAG 的梯度是在前瞻位置而不是当前位置计算的，所以能提前减速。\n",
-        encoding="utf-8")
-    library = Library.open(model_settings.replace(home=tmp_path_factory.mktemp("nag")))
-    library.ingest([notes])
-    yield library
-    library.close()
+        "与动量算法相比，NAG 的梯度是在前瞻位置而不是当前位置计算的，所以能提前减速。\n")
 
 
 def test_a_spelled_out_name_the_notes_write_by_its_initials_is_treated(nag_library):
