@@ -29,7 +29,7 @@ _SEGMENTER = None
 
 
 def _segmenter():
-    """jieba's tokenizer, built once (its dictionary loads in ~1 s from its cache)."""
+    """jieba's tokenizer, built once, without its cache file."""
     global _SEGMENTER
     with _LOCK:
         if _SEGMENTER is None:
@@ -37,7 +37,12 @@ def _segmenter():
 
             jieba.setLogLevel(logging.WARNING)
             segmenter = jieba.Tokenizer()
-            segmenter.initialize()
+            # Its prefix dictionary, built in memory from jieba's own dict.txt (~1 s):
+            # ``initialize()`` would read and write a marshal cache in the system's temp
+            # folder, outside the library home, and load whatever file was planted there.
+            with segmenter.get_dict_file() as words:
+                segmenter.FREQ, segmenter.total = segmenter.gen_pfdict(words)
+            segmenter.initialized = True
             _SEGMENTER = segmenter
     return _SEGMENTER
 
