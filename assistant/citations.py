@@ -701,7 +701,7 @@ def is_scattered(clauses: Sequence[Sequence[str]], sentences: Sequence[str], idf
 
 
 MIN_LIST_ITEMS = 3  # "A、B、C": an enumeration; "A、B" is as often a pair of names
-_LIST_BREAK = re.compile(r"[，,；;：:。！？!?\n]")  # a clause break, but not the list's 、
+_LIST_BREAK = re.compile(_CLAUSE_BREAK.pattern.replace("、", ""))  # not the list's own 、
 
 
 def list_items(claim: str, question: str) -> list[list[str]]:
