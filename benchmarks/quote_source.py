@@ -7,7 +7,8 @@ translations come from ``tests/data/translations.json``.
 
 For each question: is the first quote's section gold, and is the quote ``Explanation`` ends
 with (``assistant.explain.quote_among`` over the prompt's sections) gold; by language pair.
-``--dump F`` writes each final quote (location, kind, text) as JSONL, to diff two versions.
+``--dump F`` writes each final quote (location, kind, line numbers, text) as JSONL, to diff two
+versions or to score against ``tests/data/answer_lines/`` (``benchmarks.quote_lines``).
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def main() -> None:
             query = question.query
             hits, _ = retrieve(library, query, max(settings.top_k, CANDIDATES), "hybrid")
             terms = query_terms(query)
-            first = quote_of(query, terms, choose_passages(hits, PROMPT_SECTIONS))
+            first = quote_of(query, terms, choose_passages(hits, PROMPT_SECTIONS),
+                             library.embedder)
             translations = {t: v for t, v in (stored.get(query) or {}).items() if v}
             found = search_across_languages(library, _NoModel(), query, len(hits), shares,
                                             translations, searched=hits)
@@ -75,13 +77,14 @@ def main() -> None:
             sections += closer_section(found, sections, library.embedder, query, terms)
             passages = [Passage(i, hit, hit.chunk.text) for i, hit in enumerate(sections, 1)]
             asked = asked_in_notes_language(query, translations, passages)  # as the product
-            final = quote_among(first, passages, asked, query_terms(asked))
+            final = quote_among(first, passages, asked, query_terms(asked), library.embedder)
             pool = {hit.chunk.id: hit for hit in hits + sections}
             first_gold = is_gold(first, pool, question.gold)
             final_gold = is_gold(final, pool, question.gold)
             dumped.append(json.dumps({"query": query, "gold": final_gold,
                                       "location": final and final.location(),
                                       "kind": final and final.kind,
+                                      "lines": final and [q.line for q in final.lines],
                                       "text": final and final.text}, ensure_ascii=False))
             for key in (pair_of(raw), "all"):
                 counts = tally[key]

@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.budget import query_terms
 from assistant.citations import check_citations, marker_numbers
 from assistant.coverage import subject_terms
 from assistant.explain import without_task_echo
-from assistant.extractive import extract_answer
+from assistant.extractive import extract_answer, extract_from_passage
 from assistant.prompts import explain_task
 from assistant.retrieval import Passage
 from ground.records import Chunk, Hit
@@ -737,7 +738,6 @@ def test_a_question_in_the_other_language_is_quoted_by_its_translation():
     """A Chinese question over an English section: its terms name nothing there, so the quote
     fell on the first paragraph (dev5: "Unroll the loop in time" for why an RNN's gradients
     vanish); the translation the search made finds the lines that answer."""
-    from assistant.budget import query_terms
     from assistant.explain import asked_in_notes_language, quote_among
 
     text = ("# Recurrent networks\n\nUnroll the loop in time. The input is a sequence x_1 ... "
@@ -917,3 +917,62 @@ def test_a_list_naming_items_its_passage_never_mentions_is_taken_out(claim, kept
     checked = check_citations(claim, notes, BigramEmbedder(), "知识图谱在信息检索中有哪些应用？",
                               profile_of_notes(notes))
     assert (not checked.unsupported) == kept
+
+
+def test_a_long_sections_quote_comes_from_its_chunk_the_search_ranks_first():
+    """dev6:c24: the section 常用激活函数 came in three chunks in reading order and its first, on
+    the sigmoid, was quoted ("也就是常说的 Sigmoid 函数") though the search ranked the one on tanh
+    first; scored against annotated answer lines, the chunk ranked first holds them more often
+    (benchmarks.quote_lines)."""
+    from assistant.explain import quote_of
+
+    heading = "常用激活函数"
+    sigmoid = passage(1, "- Sigmoid 函数\n对数几率函数，也就是常说的 Sigmoid 函数。\n缺点：\n"
+                         "指数计算代价大。", heading, start_line=182)
+    tanh = passage(2, "- Tanh 函数\n优点：\n比起 Sigmoid，Tanh 本身是零均值的，输入数据的均值"
+                      "不会改变，所以往往比 Sigmoid 好。\n缺点：\n梯度消失问题仍然存在。",
+                   heading, start_line=218)
+    chosen = [Hit(sigmoid.hit.chunk, 0.57), Hit(tanh.hit.chunk, 1.0)]
+    question = "tanh 和 sigmoid 长得差不多，那 tanh 到底好在哪？"
+    quoted = quote_of(question, query_terms(question), chosen)
+    assert quoted is not None and quoted.citation.number == 2 and "零均值" in quoted.text
+
+
+def test_a_question_in_words_is_not_quoted_a_block_of_code():
+    """dev2:c68: a chunk of TensorFlow calls was quoted for how a step-wise scheduler lowers
+    the learning rate; the code names the question's words more often than the prose does."""
+    text = ("## Factor scheduler\n\n```python\nscheduler = FactorScheduler(step=10, factor=0.5)\n"
+            "lr = scheduler(epoch)  # factor scheduler lowers the learning rate\n```\n\n"
+            "A factor scheduler multiplies the learning rate by a factor every few epochs.\n")
+    quoted = extract_answer("how does a factor scheduler lower the learning rate?",
+                            [passage(1, text, "Factor scheduler", 1)])
+    assert quoted is not None and "```" not in quoted.text and "multiplies" in quoted.text
+
+
+CONVOLUTION = (
+    "## 卷积与互相关\n\n"
+    "其中 $\\otimes$ 表示互相关运算，$*$ 表示卷积运算，rot180 表示把卷积核旋转 180 度。"
+    "从上式可以看出，"
+    "互相关和卷积的区别仅仅在于卷积核是否进行翻转，因此互相关也可以称为不翻转卷积。\n\n"
+    "在神经网络中使用卷积是为了进行特征抽取，卷积核是否进行翻转和其特征抽取的能力无关，"
+    "因此卷积和互相关在能力上是等价的。事实上，很多深度学习工具中卷积操作其实都是互相关操作。\n\n"
+    "填充（padding）是在输入四周补零，使输出尺寸不因卷积而缩小。\n\n"
+    "步幅（stride）是卷积核每次滑动的距离，步幅越大输出越小。\n\n"
+    "多通道输入时，每个输入通道各有一个二维卷积核，结果相加得到一个输出通道。\n\n"
+    "1×1 卷积不看相邻像素，只在通道之间做线性组合，常用来调整通道数。\n\n"
+    "池化层没有参数，最大池化取窗口内的最大值。\n\n"
+    "平均池化取窗口内的平均值，输出更平滑。\n\n"
+    "感受野是输出上一个点在输入上能看到的区域，层数越深感受野越大。\n")
+
+
+def test_a_long_sections_paragraph_is_the_one_closest_to_the_question(sample_library):
+    """dev5:c9 (a paraphrase): the paragraph defining both operations names most of the
+    question's terms; the real e5 puts the one saying what frameworks do closest to it."""
+    question = "卷积层在框架里真的会把卷积核翻转吗？它和互相关是一回事吗？"
+    notes = passage(1, CONVOLUTION, "卷积与互相关", 1)
+    by_terms = extract_from_passage(notes, query_terms(question), question)
+    closest = extract_from_passage(notes, query_terms(question), question,
+                                   sample_library.embedder)
+    assert by_terms is not None and "不翻转卷积" in by_terms.text
+    assert closest is not None and "深度学习工具中卷积操作其实都是互相关操作" in closest.text
+    assert "不翻转卷积" not in closest.text
