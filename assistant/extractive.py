@@ -328,6 +328,7 @@ TABLE_ROW = re.compile(r"^\s*\|")  # a Markdown table's row
 DIRECTIVE = r"^\s*:[A-Za-z_-]+:(?:`[^`]*`)?\s*$"
 """A line that is only a textbook directive (d2l's ``:label:`sec_dropout```, ``:end_tab:``):
 markup, never an answer (a Chinese question once got ":label:`sec_dropout`" as its quote)."""
+_TABLE_RULE = re.compile(TABLE_RULE)
 _NOT_TEXT = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)\s*)+$|" + TABLE_RULE + "|" + DIRECTIVE)
 
 
@@ -593,7 +594,8 @@ def _best_paragraph(lines: list[str], terms: Sequence[str], question: str = "",
         return []
     blocks = [run + _what_it_introduces(lines, run) for run in runs]
     scores = [term_hits(" ".join(lines[i] for i in block), terms) for block in blocks]
-    named = [block for block, score in zip(blocks, scores, strict=True) if score]
+    named = [block for block, score in zip(blocks, scores, strict=True)
+             if score and not all(is_question_line(lines[i]) for i in block)]
     if embedder is None or not question or len(named) < 2:
         return blocks[scores.index(max(scores))]
     closeness = np.asarray(embedder.embed_passages(["\n".join(lines[i] for i in block)
@@ -602,10 +604,23 @@ def _best_paragraph(lines: list[str], terms: Sequence[str], question: str = "",
     return named[int(np.argmax(closeness))]
 
 
+def is_question_line(line: str) -> bool:
+    """A line that asks ("**Q5：Word2Vec模型为什么要进行负采样？**"): it restates a question, it
+    does not answer one.
+
+    >>> is_question_line("Why do large beams give empty translations?"), is_question_line("是。")
+    (True, False)
+    """
+    return plain(line).rstrip("*").rstrip().endswith(("？", "?"))
+
+
 def _what_it_introduces(lines: list[str], run: list[int]) -> list[int]:
-    """The paragraph, list or formula right after ``run`` when ``run`` ends by introducing it
-    ("… looks as follows:", "计算公式如下："): a lead-in alone answers nothing (the judges of
-    dev3 and dev5). Not across a figure: the text after an image is about something else.
+    """The paragraph, list, table or formula right after ``run`` when ``run`` ends by
+    introducing it ("… looks as follows:", "下表简单对比…的区别："): a lead-in alone answers
+    nothing (the judges of dev3 and dev5). A question line introduces its answer, labelled or
+    not ("**Q5：Word2Vec模型为什么要进行负采样？**" and "> A：因为负样本的数量很庞大"): the cosine
+    puts a line restating the question closest to it. Not across a figure: the text after an
+    image is about something else.
 
     >>> _what_it_introduces(["The formula is as follows:", "", "$$", "o = (n - k) / s + 1", "$$"],
     ...                     [0])
@@ -616,15 +631,22 @@ def _what_it_introduces(lines: list[str], run: list[int]) -> list[int]:
     []
     >>> _what_it_introduces(["as follows:", "", "```", "for x in d:", "", "    f(x)", "```"], [0])
     [2, 3, 4, 5, 6]
+    >>> _what_it_introduces(["**Q5：为什么要负采样？**", "> A：负样本太多。"], [0])
+    [1]
+    >>> _what_it_introduces(["对比如下：", "", "| | BGD | SGD |", "| --- | --- | --- |",
+    ...                      "| 速度 | 慢 | 快 |"], [0])
+    [2, 3, 4]
     """
-    if not plain(lines[run[-1]]).rstrip("*").rstrip().endswith(("：", ":")):
+    asks = is_question_line(lines[run[-1]])
+    if not asks and not plain(lines[run[-1]]).rstrip("*").rstrip().endswith(("：", ":")):
         return []
     start = next((i for i in range(run[-1] + 1, len(lines)) if lines[i].strip()), None)
     if start is None or _HEADING.match(lines[start]):
         return []  # the next section's text is not what this one introduces
     after = _paragraphs(lines, start)
-    if not after or any(no_text(lines[i]) for i in after[0]) or \
-            _ANY_LABEL.match(lines[after[0][0]]):
+    if not after or any(no_text(lines[i]) and not _TABLE_RULE.match(lines[i])
+                        for i in after[0]) or \
+            not asks and _ANY_LABEL.match(lines[after[0][0]]):
         return []
     if _FENCE.match(lines[after[0][0]]):  # code: to its closing fence, blank lines and all
         end = next((i for i in range(after[0][0] + 1, len(lines)) if _FENCE.match(lines[i])),

@@ -976,3 +976,28 @@ def test_a_long_sections_paragraph_is_the_one_closest_to_the_question(sample_lib
     assert by_terms is not None and "不翻转卷积" in by_terms.text
     assert closest is not None and "深度学习工具中卷积操作其实都是互相关操作" in closest.text
     assert "不翻转卷积" not in closest.text
+
+
+WORD2VEC = ("## 文本表示\n\n"
+            "词袋模型把文本看成词的集合，忽略词序。\n\n"
+            "TF-IDF 用词频乘逆文档频率给词加权。\n\n"
+            "主题模型从文档集合中找出有代表性的主题。\n\n"
+            "**Q5：Word2Vec 模型为什么要进行负采样？**\n\n"
+            "> A：因为负样本的数量很庞大，每次都更新所有词的输出向量太慢。\n\n"
+            "Word2Vec 有 CBOW 和 Skip-gram 两种结构。\n\n"
+            "GloVe 基于全局的词共现矩阵训练词向量。\n\n"
+            "ELMo 用双向语言模型得到随上下文变化的词向量。\n\n"
+            "下表对比了几种词向量：\n\n"
+            "| 模型 | 上下文相关 |\n| --- | --- |\n| Word2Vec | 否 |\n| ELMo | 是 |\n")
+
+
+def test_a_question_line_in_the_notes_is_quoted_with_its_answer_and_a_table_with_its_intro():
+    """dev4:c21 quoted "**Q5：Word2Vec模型为什么要进行负采样？**" alone, dev4:c31 "下表简单对比…的
+    区别：" without the table: a restated question and a lead-in answer nothing."""
+    notes = passage(1, WORD2VEC, "文本表示", 1)
+    question = "Word2Vec 训练时为什么要做负采样？"
+    quoted = extract_from_passage(notes, query_terms(question), question)
+    assert quoted is not None and "负样本的数量很庞大" in quoted.text
+    question = "几种词向量哪些和上下文相关？对比表怎么看"
+    quoted = extract_from_passage(notes, query_terms(question), question)
+    assert quoted is not None and "| ELMo | 是 |" in quoted.text
