@@ -611,7 +611,12 @@ def is_question_line(line: str) -> bool:
     >>> is_question_line("Why do large beams give empty translations?"), is_question_line("是。")
     (True, False)
     """
-    return plain(line).rstrip("*").rstrip().endswith(("？", "?"))
+    return _ends_with(line, ("？", "?"))
+
+
+def _ends_with(line: str, marks: tuple[str, ...]) -> bool:
+    """``line``, its markup and closing bold left out, ends with one of ``marks``."""
+    return plain(line).rstrip("*").rstrip().endswith(marks)
 
 
 def _what_it_introduces(lines: list[str], run: list[int]) -> list[int]:
@@ -638,7 +643,7 @@ def _what_it_introduces(lines: list[str], run: list[int]) -> list[int]:
     [2, 3, 4]
     """
     asks = is_question_line(lines[run[-1]])
-    if not asks and not plain(lines[run[-1]]).rstrip("*").rstrip().endswith(("：", ":")):
+    if not asks and not _ends_with(lines[run[-1]], ("：", ":")):
         return []
     start = next((i for i in range(run[-1] + 1, len(lines)) if lines[i].strip()), None)
     if start is None or _HEADING.match(lines[start]):
