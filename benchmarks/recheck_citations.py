@@ -3,7 +3,9 @@
 Each record of an answers run holds the model's raw text (``raw``) and the passages it was
 given (sample records: with their texts; dev2 records keep public notes out of the repository,
 so their texts come from ``--texts``, the ``answers_dev2_texts.tmp`` file the bench writes beside
-its results, matched by record id and passage locations). The checker (``check_citations``)
+its results, matched by record id and passage locations, or else from ``--notes``, the notes
+folder, read at each passage's lines as written: close to, not always the same as, the prompt's
+text, which may be trimmed). The checker (``check_citations``)
 runs again on the same text and passages with the library's embedder and profile, and every
 claim is printed with its verdict: kept (supported / re-pointed / attached), removed
 (unsupported / non-answer) or an intro line.
@@ -72,12 +74,26 @@ def load_texts(path: Path | None) -> dict[tuple[str, tuple[str, ...]], list[str]
     return texts
 
 
-def passages_of(record: dict, texts: dict) -> list[Passage] | None:
+def lines_at(notes: Path, location: str) -> str | None:
+    """The lines ``file:first-last`` of the notes folder, as written (not trimmed for a prompt)."""
+    name, _, span = location.rpartition(":")
+    first, _, last = span.partition("-")
+    path = notes / name
+    if not path.is_file():
+        return None
+    lines = path.read_text(encoding="utf-8-sig").split("\n")
+    return "\n".join(lines[int(first) - 1: int(last or first)])
+
+
+def passages_of(record: dict, texts: dict, notes: Path | None = None) -> list[Passage] | None:
     given = record["passages"]
     key = (record["id"], tuple(p["location"] for p in given))
     bodies = [p.get("text") for p in given]
     if any(body is None for body in bodies):
         bodies = texts.get(key)
+    if bodies is None and notes is not None:
+        bodies = [lines_at(notes, p["location"]) for p in given]
+        bodies = None if None in bodies else bodies
     if bodies is None:
         return None
     result = []
@@ -134,6 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("runs", nargs="+", type=Path, help="answers_*.jsonl records")
     parser.add_argument("--home", required=True, help="the library home the run used")
     parser.add_argument("--texts", type=Path, help="passage texts kept outside the repo")
+    parser.add_argument("--notes", type=Path, help="else read the passages' lines from here")
     parser.add_argument("--baseline", type=Path, help="a --save file of an earlier run")
     parser.add_argument("--save", type=Path, help="write this run's outcomes as JSON")
     parser.add_argument("--quiet", action="store_true", help="only the totals")
@@ -150,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
             record = json.loads(line) if line.strip() else None
             if not record or not record.get("raw") or not record.get("covered"):
                 continue
-            passages = passages_of(record, texts)
+            passages = passages_of(record, texts, args.notes)
             if not passages:
                 print(f"{record['id']}: no passage texts, skipped", file=sys.stderr)
                 continue
