@@ -32,6 +32,7 @@ No model runs here, so it costs microseconds after retrieval.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -39,7 +40,7 @@ import numpy as np
 
 from assistant.budget import query_terms
 from assistant.retrieval import Citation, Embedder, Passage
-from ground.markup import is_figure_markup
+from ground.markup import is_figure_markup, strip_tags
 from ground.sentences import split_sentences
 
 MAX_LINES = 8  # quoted lines (blank ones not counted): a longer answer block is cut at a line end
@@ -380,6 +381,39 @@ def _section_body(lines: list[str]) -> list[int]:
     return body
 
 
+def _around_figures(lines: list[str], run: list[int]) -> list[list[int]]:
+    """``run`` cut at a figure's HTML (``<div class="fig">``, ``<img>``, ``<br>``): a caption and
+    the text after the figure are not one paragraph (dev3:c27 quoted "Multi-Headed Scaled Dot
+    Product Attention", a caption, with the next paragraph about dropout). A Markdown image in a
+    list does not cut it: bullet notes draw inside their lists (dlai_c5's beam search).
+
+    >>> _around_figures(["<div>", "Fig. 1: attention", "</div>", "<br>", "Then we add"],
+    ...                 [0, 1, 2, 3, 4])
+    [[1], [4]]
+    """
+    pieces: list[list[int]] = [[]]
+    for index in run:
+        if is_figure_markup(lines[index]):
+            if pieces[-1]:
+                pieces.append([])
+        else:
+            pieces[-1].append(index)
+    return [piece for piece in pieces if piece]
+
+
+def is_title(line: str) -> bool:
+    """A line that names and says nothing: no sentence or clause mark in its text ("Multi-Headed
+    Scaled Dot Product Attention", "**Sigmoid 函数**"); alone it answers no question.
+
+    >>> is_title("**Multi-Headed Scaled Dot Product Attention**"), is_title("Dropout 减少过拟合。")
+    (True, False)
+    """
+    return not _CLAUSE_MARK.search(plain(strip_tags(line)))
+
+
+_CLAUSE_MARK = re.compile(r"[。．.！!？?，,；;：:、]")
+
+
 def _paragraphs(lines: list[str], start: int) -> list[list[int]]:
     """Consecutive non-blank line runs from ``start`` on, a heading ending the run."""
     runs: list[list[int]] = []
@@ -587,17 +621,20 @@ def _best_paragraph(lines: list[str], terms: Sequence[str], question: str = "",
     paragraph that only names LSTM (dev6:c20, the judge of r35; session 24: 10 first quotes of
     the held-out sets change, 4 judged better, 6 equal, none worse). A code block is not a
     paragraph: a question in words is not answered by a fence of code (a chunk of TensorFlow
-    calls was quoted for how a step-wise scheduler lowers the rate, dev2:c68)."""
-    runs = [run for run in _paragraphs(lines, 0)
+    calls was quoted for how a step-wise scheduler lowers the rate, dev2:c68). Nor is a line
+    that only asks (``is_question_line``), a title line alone (``is_title``), or a caption
+    joined to the text after its figure (``_around_figures``)."""
+    runs = [run for whole in _paragraphs(lines, 0) for run in _around_figures(lines, whole)
             if not all(no_text(lines[i]) for i in run) and not _FENCE.match(lines[run[0]])]
     if not runs:
         return []
     blocks = [run + _what_it_introduces(lines, run) for run in runs]
     scores = [term_hits(" ".join(lines[i] for i in block), terms) for block in blocks]
     named = [block for block, score in zip(blocks, scores, strict=True)
-             if score and not all(is_question_line(lines[i]) for i in block)]
+             if score and not all(is_question_line(lines[i]) for i in block)
+             and not (len(block) == 1 and is_title(lines[block[0]]))]
     if embedder is None or not question or len(named) < 2:
-        return blocks[scores.index(max(scores))]
+        return named[0] if len(named) == 1 else blocks[scores.index(max(scores))]
     closeness = np.asarray(embedder.embed_passages(["\n".join(lines[i] for i in block)
                                                     for block in named])) \
         @ np.asarray(embedder.embed_query(question))
@@ -610,13 +647,22 @@ def is_question_line(line: str) -> bool:
 
     >>> is_question_line("Why do large beams give empty translations?"), is_question_line("是。")
     (True, False)
+    >>> is_question_line("**How do we decide when to stop training a neural net? ⭐️**")
+    True
     """
     return _ends_with(line, ("？", "?"))
 
 
+_TRAILING_MARKS = frozenset({"So", "Sk", "Mn", "Cf", "Zs"})  # emoji, their selectors, joiners
+
+
 def _ends_with(line: str, marks: tuple[str, ...]) -> bool:
-    """``line``, its markup and closing bold left out, ends with one of ``marks``."""
-    return plain(line).rstrip("*").rstrip().endswith(marks)
+    """``line``, its markup, closing bold and trailing emoji left out ("…a neural net? 👶**",
+    a difficulty mark), ends with one of ``marks``."""
+    text = plain(line).rstrip("*").rstrip()
+    while text and (text[-1] == "*" or unicodedata.category(text[-1]) in _TRAILING_MARKS):
+        text = text[:-1]
+    return text.endswith(marks)
 
 
 def _what_it_introduces(lines: list[str], run: list[int]) -> list[int]:

@@ -246,6 +246,20 @@ def test_a_which_question_quotes_the_list_not_the_definition():
                                               "2. 不会饱和，没有梯度弥散。"]
 
 
+def test_a_figure_caption_is_not_quoted_as_the_answer_nor_joined_to_the_text_after_it():
+    text = ("Attention weighs the values by how well keys match the query.\n\n"
+            "- **Scaled dot product:** the dot products are scaled by 1/sqrt(d) so that large "
+            "magnitude vectors do not push the softmax into tiny gradients.\n\n"
+            '<div class="fig">\n  <img src="/assets/att/softmax.png">\n'
+            '  <div class="figcaption">Multi-Head Scaled Dot Product Attention</div>\n</div>\n'
+            "<br>\nWe can then apply dropout to the output of the attention layer.\n\n"
+            + "Other remarks on training. " * 60)
+    quoted = extract_from_passage(passage(1, text, "Attention"), query_terms(
+        "Why is Multi-Head Scaled Dot Product Attention scaled?"),
+        "Why is Multi-Head Scaled Dot Product Attention scaled?", BigramEmbedder())
+    assert "1/sqrt(d)" in quoted.lines[0].text and "figcaption" not in quoted.text
+
+
 def test_the_prompt_reads_the_retrievers_best_section_first_with_its_other_chunk():
     from assistant.explain import choose_passages
 
