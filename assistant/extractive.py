@@ -722,8 +722,8 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
             text = text.lstrip(INDENT_CHARS)
         if len(text) > LONG_LINE_CHARS and not code:
             text, partial = best_sentences(text, terms, LONG_LINE_CHARS), True
-        finishes_list = bool(quoted) and not code and is_list_item(text) and \
-            is_list_item(quoted[-1].text)
+        finishes_list = bool(quoted) and not code and is_list_item(lines[index]) and \
+            is_list_item(lines[quoted[-1].line - start_line])  # a long item cut is still one
         lines_left, chars_left = ((LIST_MAX_LINES, LIST_MAX_CHARS) if finishes_list
                                   else (max_lines, max_chars))
         if quoted and (len(quoted) >= lines_left or used + len(text) > chars_left):

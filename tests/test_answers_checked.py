@@ -260,6 +260,18 @@ def test_a_figure_caption_is_not_quoted_as_the_answer_nor_joined_to_the_text_aft
     assert "1/sqrt(d)" in quoted.lines[0].text and "figcaption" not in quoted.text
 
 
+def test_a_list_is_finished_when_its_last_item_is_long_enough_to_be_cut_to_sentences():
+    items = ["- (+) ReLU speeds up the convergence of gradient descent. " + "It is cheap. " * 30,
+             "- (+) ReLU needs no exponentials and thresholds activations at zero.",
+             "- (-) Sadly, there is a catch. A large gradient can knock dead units off the data "
+             "manifold, which is why they never recover. " + "Padding sentence here. " * 30]
+    question = "Which problems does ReLU have, and why do dead units never recover?"
+    quoted = extract_from_passage(passage(1, "\n".join(items), "ReLU"), query_terms(question),
+                                  question)
+    assert [q.line for q in quoted.lines] == [1, 2, 3] and quoted.lines[2].partial
+    assert "never recover" in quoted.lines[2].text
+
+
 def test_the_prompt_reads_the_retrievers_best_section_first_with_its_other_chunk():
     from assistant.explain import choose_passages
 
