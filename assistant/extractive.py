@@ -254,9 +254,19 @@ def asks_for_formula(question: str) -> bool:
     return bool(_FORMULA_QUESTION.search(question))
 
 
+_WHERE = re.compile(r"(?:其中|式中|这里|where\b|here\b)", re.IGNORECASE)
+"""A line after a formula that says what its symbols are ("其中，…$\\epsilon$是防止$\\sigma_B^2$
+为0时加的一个很小的数值，通常为`1e-5`。", dev6:c33): a question about a symbol is answered there."""
+
+
 def _formula_block(lines: list[str]) -> list[int]:
     """The display formulas (``$$ … $$``) of the passage, from the first to the last of one
-    run, with the line that introduces them."""
+    run, with the line that introduces them and the line after them that says what their
+    symbols are (``_WHERE``).
+
+    >>> _formula_block(["BN 的公式：", "$$", "n = x / (v + e)", "$$", "", "其中 e 防止除零。"])
+    [0, 1, 2, 3, 5]
+    """
     starts = [i for i, line in enumerate(lines) if _MATH_FENCE.match(line)]
     if not starts:
         return []
@@ -271,6 +281,11 @@ def _formula_block(lines: list[str]) -> list[int]:
         if _MATH_FENCE.match(lines[index]):
             last = index
     block = [i for i in range(first, last + 1) if lines[i].strip()]
+    after = last + 1
+    while after < len(lines) and not lines[after].strip():
+        after += 1
+    if after < len(lines) and _WHERE.match(plain(lines[after])):
+        block.append(after)
     before = first - 1
     while before >= 0 and not lines[before].strip():
         before -= 1
