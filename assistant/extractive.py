@@ -735,10 +735,12 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
             continue
         if not code and not is_list_item(text):  # "​\t梯度消失是指…": the book's indent
             text = text.lstrip(INDENT_CHARS)
-        if len(text) > LONG_LINE_CHARS and not code:
-            text, partial = best_sentences(text, terms, LONG_LINE_CHARS), True
         finishes_list = bool(quoted) and not code and is_list_item(lines[index]) and \
-            is_list_item(lines[quoted[-1].line - start_line])  # a long item cut is still one
+            is_list_item(lines[quoted[-1].line - start_line])
+        if len(text) > LONG_LINE_CHARS and not code:
+            # An item finishing a list keeps its head: its tail alone reads as the item before's.
+            text, partial = best_sentences(text, () if finishes_list else terms,
+                                           LONG_LINE_CHARS), True
         lines_left, chars_left = ((LIST_MAX_LINES, LIST_MAX_CHARS) if finishes_list
                                   else (max_lines, max_chars))
         if quoted and (len(quoted) >= lines_left or used + len(text) > chars_left):
