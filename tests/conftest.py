@@ -17,6 +17,7 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import importlib.util
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 streamlit_config.set_option("runner.magicEnabled", False)  # as ``study ui`` (ui_cmd.MAGIC_OFF)
 SAMPLE_NOTES = REPO_ROOT / "examples" / "notes"
 GUARD_DIR = Path(__file__).resolve().parent / "model_guard"
+_MODULE_CLOCK = pytest.StashKey[dict]()
 
 #: fixtures that load a real model or build on one; a test using any of them is ``slow``.
 REAL_MODEL_FIXTURES = frozenset(
@@ -91,6 +93,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if not item.get_closest_marker("timeout"):
             limit = SLOW_TIMEOUT if item.get_closest_marker("slow") else FAST_TIMEOUT
             item.add_marker(pytest.mark.timeout(limit))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """After a module's last test, print the seconds it took and the run's minutes so far, so a
+    CI log cut short by its time limit still shows where the time went."""
+    config = item.config
+    clock = config.stash.setdefault(_MODULE_CLOCK, {"run": time.monotonic(), "module": None})
+    if item.module is not clock["module"]:
+        clock["module"], clock["module_start"] = item.module, time.monotonic()
+    yield
+    if nextitem is None or nextitem.module is not item.module:
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        now = time.monotonic()
+        if reporter is not None and reporter.verbosity <= 0:
+            reporter.write(
+                f" {now - clock['module_start']:.0f} s, {(now - clock['run']) / 60:.1f} min in"
+            )
 
 
 def uses_real_model(item: pytest.Item) -> bool:
