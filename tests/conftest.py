@@ -101,10 +101,10 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     CI log cut short by its time limit still shows where the time went."""
     config = item.config
     clock = config.stash.setdefault(_MODULE_CLOCK, {"run": time.monotonic(), "module": None})
-    if item.module is not clock["module"]:
-        clock["module"], clock["module_start"] = item.module, time.monotonic()
+    if item.path != clock["module"]:
+        clock["module"], clock["module_start"] = item.path, time.monotonic()
     yield
-    if nextitem is None or nextitem.module is not item.module:
+    if nextitem is None or nextitem.path != item.path:
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         now = time.monotonic()
         if reporter is not None and reporter.verbosity <= 0:
