@@ -3,9 +3,10 @@
 Sections come from a topic search, or, without a topic, are spread evenly over every document
 for coverage. Each item is generated under a JSON-schema grammar, then checked
 (``quiz_schema.problems``); an invalid or repeated item is regenerated once with sampling,
-then dropped for the next section. MCQ options are shuffled, because a small model puts the
-right answer first far more often than chance. Without a model, items are built extractively:
-the section's question heading and the first sentence of its answer.
+then dropped for the next section; past ``SPARE_SECTIONS`` more sections than items asked for,
+the rest are built from the notes alone, as without a model. MCQ options are shuffled, because
+a small model puts the right answer first far more often than chance. Without a model, items
+are built extractively: the section's question heading and the first sentence of its answer.
 """
 
 from __future__ import annotations
@@ -43,6 +44,12 @@ QUIZ_PASSAGE_TOKENS = 200
 QUIZ_MAX_TOKENS = 220
 MIN_SECTION_CHARS = 60  # sections shorter than this hold too little to ask about
 ATTEMPTS = 2  # greedy first, then one sampled retry
+SPARE_SECTIONS = 2
+"""Sections the model may draft on beyond the number of items asked for. Past them, the sections
+left give items built from the notes alone (``generated`` False), so a quiz whose drafts the
+checks keep turning down ends within ``(count + SPARE_SECTIONS) * ATTEMPTS`` drafts, not one
+per candidate section: 3 items asked on the sample notes took up to 22 drafts, ~12 min on 2
+cores."""
 RETRY_TEMPERATURE = 0.7
 _ANSWER_LABEL = re.compile(r"^\s*(答案|解答|回答|answer)\s*[:：]\s*", re.IGNORECASE)
 
@@ -155,12 +162,13 @@ def generate_items(
     log = log or QuizLog()
     sections = select_sections(retriever, request)
     earlier: list[str] = []
-    made = 0
+    made = drafted = 0
     for number, hit in enumerate(sections, start=1):
         if made == request.count or (cancel is not None and cancel.is_set()):
             return
         passage = _passage(number, hit, generator)
-        if generator.available:
+        if generator.available and drafted < request.count + SPARE_SECTIONS:
+            drafted += 1
             item = _generated_item(passage, request, generator, earlier, log, cancel)
         else:
             item = _extractive_item(passage, request, sections, made)

@@ -25,7 +25,16 @@ from assistant.facade import Assistant
 from assistant.generator import Message, Prompt, UnavailableGenerator
 from assistant.grading import grade
 from assistant.prompts import COMPARE_ASPECTS, SYSTEM
-from assistant.quiz import QuizLog, QuizRequest, generate_items, item_on_chunk, statement_truth
+from assistant.quiz import (
+    ATTEMPTS,
+    SPARE_SECTIONS,
+    QuizLog,
+    QuizRequest,
+    generate_items,
+    item_on_chunk,
+    select_sections,
+    statement_truth,
+)
 from assistant.quiz_schema import QuizItem
 from assistant.retrieval import Citation, Passage
 from assistant.session import turn_of
@@ -355,6 +364,21 @@ def test_a_quiz_asks_one_item_per_section_and_never_repeats(fake_library, script
     items = list(generate_items(fake_library, scripted, QuizRequest("正则化", 2, "mcq"), log))
     assert [i.question for i in items] == [first["question"], second["question"]]
     assert len({i.citation.chunk_id for i in items}) == 2 and log.rejected == 1
+
+
+def test_a_quiz_whose_drafts_are_turned_down_is_filled_from_the_notes(fake_library, scripted):
+    """The model drafts on ``count + SPARE_SECTIONS`` sections at most; the rest of the quiz is
+    built from the notes alone, so it ends after a bounded number of drafts, not one per
+    candidate section (11 for 3 items)."""
+    request = QuizRequest("正则化", 2, "short")
+    drafts = (request.count + SPARE_SECTIONS) * ATTEMPTS
+    assert len(select_sections(fake_library, request)) > request.count + SPARE_SECTIONS
+    scripted.enqueue(*["not json"] * drafts)
+    log = QuizLog()
+    items = list(generate_items(fake_library, scripted, request, log))
+    assert len(scripted.prompts) == drafts and log.rejected == drafts
+    assert len(items) == 2 and not any(item.generated for item in items)
+    assert all(item.question and item.answer for item in items)
 
 
 def test_true_false_and_short_items_come_from_their_schemas(fake_library, scripted):
