@@ -49,6 +49,10 @@ REAL_MODEL_FIXTURES = frozenset(
         "assistant",
     }
 )
+RUN_BUDGET_MINUTES = float(os.environ.get("STUDY_TEST_BUDGET_MINUTES", "70"))
+"""Minutes after which the slow tests left are skipped, loudly: CI rejects a run past 90 min
+(setup included), and a run that is cut off reports nothing. On a 2-core EPYC the whole run
+takes about 45 min, so the budget only bites on a machine ~1.5x slower."""
 FAST_TIMEOUT = 60  # seconds per fast test: the slowest (property tests, subprocesses) take ~10
 SLOW_TIMEOUT = 1800  # a cold model load plus generation on 2 busy cores, with internal waits
 
@@ -95,12 +99,39 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.timeout(limit))
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_MODULE_CLOCK] = {"run": time.monotonic(), "module": None,
+                                           "over_budget": 0}
+
+
+def run_minutes(config: pytest.Config) -> float:
+    return (time.monotonic() - config.stash[_MODULE_CLOCK]["run"]) / 60
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Past ``RUN_BUDGET_MINUTES`` of the run, a slow test is skipped, saying why, and the run
+    ends with a line counting them (``pytest_terminal_summary``)."""
+    if RUN_BUDGET_MINUTES and item.get_closest_marker("slow") and \
+            run_minutes(item.config) > RUN_BUDGET_MINUTES:
+        item.config.stash[_MODULE_CLOCK]["over_budget"] += 1
+        pytest.skip(f"the run's time budget of {RUN_BUDGET_MINUTES:g} min is spent "
+                    "(STUDY_TEST_BUDGET_MINUTES; 0 for none)")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    skipped = config.stash[_MODULE_CLOCK]["over_budget"] if _MODULE_CLOCK in config.stash else 0
+    if skipped:
+        terminalreporter.write_sep("=", f"{skipped} slow tests NOT RUN: the run's time budget "
+                                   f"of {RUN_BUDGET_MINUTES:g} min was spent", red=True)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     """After a module's last test, print the seconds it took and the run's minutes so far, so a
     CI log cut short by its time limit still shows where the time went."""
     config = item.config
-    clock = config.stash.setdefault(_MODULE_CLOCK, {"run": time.monotonic(), "module": None})
+    clock = config.stash[_MODULE_CLOCK]
     if item.path != clock["module"]:
         clock["module"], clock["module_start"] = item.path, time.monotonic()
     yield

@@ -13,8 +13,13 @@ from assistant.prompts import COMPARE_ASPECTS
 from ground.errors import ConfigError
 
 
-def test_compare_writes_a_table_with_citations_in_each_row(assistant):
-    comparison = assistant.compare(["L1 正则化", "L2 正则化"])
+@pytest.fixture(scope="module")
+def comparison(assistant):
+    """One comparison, read by the tests below (each costs the model ~2.5 min on 2 cores)."""
+    return assistant.compare(["L1 正则化", "L2 正则化"])
+
+
+def test_compare_writes_a_table_with_citations_in_each_row(comparison):
     assert comparison.generated and comparison.language == "zh"
     assert [row.aspect for row in comparison.rows] == list(COMPARE_ASPECTS)
     numbers = {c.number: c for c in comparison.citations}
@@ -37,9 +42,8 @@ def shared_wording(claim: str, source: str) -> float:
     return sum(w in source.lower() for w in words) / len(words) if words else 1.0
 
 
-def test_each_filled_cell_says_what_its_cited_passage_says(assistant):
+def test_each_filled_cell_says_what_its_cited_passage_says(comparison):
     """Not the grammar's shape: the cell's words come from the passage it cites."""
-    comparison = assistant.compare(["L1 正则化", "L2 正则化"])
     by_number = {p.number: p for p in comparison.passages}
     filled = [(row.aspect, cell) for row in comparison.rows for cell in row.cells
               if cell.text != EMPTY]

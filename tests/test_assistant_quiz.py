@@ -1,13 +1,17 @@
-"""Practice questions and grading with the real model over the real sample library."""
+"""Practice questions and grading with the real model over the real sample library.
+
+A topic quiz with the real model runs through the server in ``test_generator_endpoint``; its
+plumbing (one item per section, the draft cap, the fill from the notes) on the fakes in
+``test_assistant_plumbing``. A three-item topic quiz here, xfail since 28 Nov (the checks turn
+down most drafts on 正则化), took 6-18 min of a CI run and was removed in session 27."""
 
 from __future__ import annotations
 
-import jsonschema
 import pytest
 from assistant_support import assistant_fixture, generator_fixture  # noqa: F401 (fixtures)
 
-from assistant.quiz import QuizLog, item_on_chunk
-from assistant.quiz_schema import SCHEMAS, QuizItem, normalized
+from assistant.quiz import item_on_chunk
+from assistant.quiz_schema import QuizItem
 from assistant.retrieval import Citation
 
 REASON_VERIFIED = (
@@ -15,36 +19,6 @@ REASON_VERIFIED = (
     "reaches the student only if its key is stated by the passage and no distractor is), the "
     "1.5B model's drafts on this passage are often turned down in both attempts; seen in the "
     "fresh-clone run of 28 Nov")
-
-
-def raw_item(item: QuizItem) -> dict:
-    """The item as the model's JSON would state it."""
-    return {"question": item.question, "options": list(item.options),
-            "answer_index": item.answer_index, "explanation": item.explanation}
-
-
-def assert_cites_a_real_chunk(item: QuizItem, library) -> None:
-    chunks = {chunk.id: chunk for chunk in library.chunks()}
-    chunk = chunks[item.citation.chunk_id]
-    assert (chunk.source, chunk.start_line, chunk.end_line) == (
-        item.citation.source, item.citation.start_line, item.citation.end_line)
-    assert item.passage and item.passage.splitlines()[0][:10] in chunk.text.replace("**", "")
-
-
-@pytest.mark.xfail(strict=False, reason=REASON_VERIFIED + " (2 of 3 items made)")
-def test_a_three_item_mcq_quiz_on_regularization_validates(assistant, sample_library):
-    log = QuizLog()
-    items = list(assistant.quiz("正则化", count=3, kind="mcq", log=log))
-    assert len(items) == 3
-    for item in items:
-        jsonschema.validate(raw_item(item), SCHEMAS["mcq"])
-        assert len({normalized(o) for o in item.options}) == 4
-        assert item.options[item.answer_index] == item.answer  # exactly one marked correct
-        assert item.generated
-        assert "正则" in item.citation.heading + item.passage  # asked about the topic
-        assert_cites_a_real_chunk(item, sample_library)
-    questions = [normalized(item.question) for item in items]
-    assert len(set(questions)) == 3
 
 
 @pytest.fixture(scope="module")

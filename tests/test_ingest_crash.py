@@ -17,12 +17,15 @@ import pytest
 from ground.database import LIBRARY_FILE_NAME
 from ingest.store import Store
 
-CORPUS_FILES = 120
+CORPUS_FILES = 60
+QUESTIONS_PER_FILE = 10  # 600 chunks: the kills land mid-batch, and embedding them all (what
+# the last, uninterrupted ingest does) takes ~2 min on 2 cores; 3,000 took over 8 min
 INGEST_TIMEOUT = 900  # seconds; embedding the corpus dominates
 
 
 def _make_corpus(folder: Path, sample_notes_dir: Path, seed: int = 7) -> None:
-    """Notes built from the sample's own lines: about 25 questions of 10 lines per file."""
+    """Notes built from the sample's own lines: ``QUESTIONS_PER_FILE`` questions of about 7
+    lines per file."""
     lines = [line for path in sorted(sample_notes_dir.glob("*.txt"))
              for line in path.read_text(encoding="utf-8").split("\n")
              if line.strip() and not line.startswith(("#", "```"))]
@@ -30,7 +33,7 @@ def _make_corpus(folder: Path, sample_notes_dir: Path, seed: int = 7) -> None:
     folder.mkdir()
     for number in range(CORPUS_FILES):
         parts = [f"### 笔记 {number}"]
-        for question in range(25):
+        for question in range(QUESTIONS_PER_FILE):
             body = "\n\n".join(rng.choice(lines) for _ in range(rng.randint(3, 12)))
             parts.append(f"#### 题目 {question + 1}：问题 {number}-{question}？\n\n{body}")
         (folder / f"note_{number:03d}.md").write_text("\n\n".join(parts) + "\n", encoding="utf-8")
@@ -38,7 +41,7 @@ def _make_corpus(folder: Path, sample_notes_dir: Path, seed: int = 7) -> None:
 
 def _study(home: Path, model_cache: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
-        # ingest embeds every new chunk too (3,000 here): allow for it in the lock and timeouts
+        # ingest embeds every new chunk too (600 here): allow for it in the lock and timeouts
         [sys.executable, "-m", "ui.cli", "--home", str(home), "--model-cache", str(model_cache),
          "--lock-timeout", str(INGEST_TIMEOUT), *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
