@@ -48,8 +48,8 @@ SPARE_SECTIONS = 2
 """Sections the model may draft on beyond the number of items asked for. Past them, the sections
 left give items built from the notes alone (``generated`` False), so a quiz whose drafts the
 checks keep turning down ends within ``(count + SPARE_SECTIONS) * ATTEMPTS`` drafts, not one
-per candidate section: 3 items asked on the sample notes took up to 22 drafts, ~12 min on 2
-cores."""
+per candidate section: 3 items asked on the sample notes took up to 22 drafts, over 15 min
+on 2 cores."""
 RETRY_TEMPERATURE = 0.7
 _ANSWER_LABEL = re.compile(r"^\s*(答案|解答|回答|answer)\s*[:：]\s*", re.IGNORECASE)
 

@@ -51,8 +51,8 @@ REAL_MODEL_FIXTURES = frozenset(
 )
 RUN_BUDGET_MINUTES = float(os.environ.get("STUDY_TEST_BUDGET_MINUTES", "70"))
 """Minutes after which the slow tests left are skipped, loudly: CI rejects a run past 90 min
-(setup included), and a run that is cut off reports nothing. On a 2-core EPYC the whole run
-takes about 45 min, so the budget only bites on a machine ~1.5x slower."""
+(setup included), and a run that is cut off reports nothing. On a 2-core EPYC the tests took
+60 min (session 27), so the budget only bites on a machine ~1.2x slower."""
 FAST_TIMEOUT = 60  # seconds per fast test: the slowest (property tests, subprocesses) take ~10
 SLOW_TIMEOUT = 1800  # a cold model load plus generation on 2 busy cores, with internal waits
 
@@ -137,11 +137,9 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     yield
     if nextitem is None or nextitem.path != item.path:
         reporter = config.pluginmanager.get_plugin("terminalreporter")
-        now = time.monotonic()
         if reporter is not None and reporter.verbosity <= 0:
-            reporter.write(
-                f" {now - clock['module_start']:.0f} s, {(now - clock['run']) / 60:.1f} min in"
-            )
+            reporter.write(f" {time.monotonic() - clock['module_start']:.0f} s, "
+                           f"{run_minutes(config):.1f} min in")
 
 
 def uses_real_model(item: pytest.Item) -> bool:
