@@ -2,9 +2,10 @@
 list items the answer left out.
 
 The quote shown first (``explain.quote_of``) comes from passage [1], before the model has read
-anything. When the checked answer then relies on another section (most of its markers cite
-passage [2] or [3]), the quote kept with the answer is that section's own answer block, so
-the notes' lines under the answer are the ones it used (``quote_for_answer``).
+anything. When the checked answer then relies on another section (most of its markers, and at
+least ``RELIED_MARKERS`` of them, cite passage [2] or [3]), the quote kept with the answer is
+that section's own answer block, so the notes' lines under the answer are the ones it used
+(``quote_for_answer``). One marker is not enough: see ``RELIED_MARKERS``.
 
 A 1.5B model often answers a "how"/"which" question with one sentence naming two of five
 steps, or stops after two of three items. When the quote is a list and the answer leaves out
@@ -52,6 +53,14 @@ COPY_SHARE = 0.9
 """An explanation sentence with at least this share of its character pairs in the quote is a
 copy of the quote's lines (markers, bullets and punctuation aside): a sameness test, not a
 fitted weight. On run r12 every shown sentence of 6 of 30 explanations was such a copy."""
+RELIED_MARKERS = 2
+"""The fewest markers citing another section for the quote to move there. Replayed with the
+current quote on the recorded model answers of the held-out sets (dev2-dev6, 67 records where
+the markers moved the quote), the move on a single marker made 6 questions' quotes lose their
+answering lines (dev2:c1, c54, c56, dev5:c5, c24, dev6:c33) and no quote gain one. With two
+or more markers it still gave 2 questions their answer (dev2:c8, dev4:c19) and cost 2 (dev2:c4,
+c59). The model's one citation of a side passage is weaker evidence than the search's first
+section that the quote already comes from."""
 MIN_BLOCK_PAIRS = 4  # a formula or code block this short ("$$ x $$") says too little to match
 _HOW = re.compile(r"怎么|如何|怎样|实现|举个例子|举例|\bhow (?:do|does|to|can|is|are)\b|"
                   r"\bexamples?\b", re.IGNORECASE)
@@ -71,8 +80,13 @@ def relied_passage(counts: Counter, passages: Sequence[Passage]) -> Passage | No
 def quote_for_answer(text: str, passages: Sequence[Passage], quoted: ExtractiveAnswer | None,
                      terms: Sequence[str], question: str) -> ExtractiveAnswer | None:
     """``quoted``, or the answer block of the section the answer cites more than the quoted
-    one's."""
-    return quote_for_counts(Counter(marker_numbers(text)), passages, quoted, terms, question)
+    one's, when at least ``RELIED_MARKERS`` cite that section."""
+    counts = Counter(marker_numbers(text))
+    relied = relied_passage(counts, passages)
+    if relied is None or sum(counts[p.number] for p in passages
+                             if same_section(p.hit, relied.hit)) < RELIED_MARKERS:
+        return quoted
+    return quote_for_counts(counts, passages, quoted, terms, question)
 
 
 def quote_leaned_on(checks: Sequence[SentenceCheck], passages: Sequence[Passage],

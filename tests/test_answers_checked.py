@@ -447,19 +447,33 @@ STEPS = ("**答案：** 多任务微调的具体步骤如下：\n1. **任务定�
 
 
 def test_the_quote_follows_the_section_the_answer_cites_and_is_not_repeated_under_it():
-    """The answer cites passage [2]: the quote becomes [2]'s steps. The answer states one of
-    the four: it is no list answer that stopped short, and the quote shown above it already
+    """The answer cites passage [2] twice: the quote becomes [2]'s steps. The answer states one
+    of the four: it is no list answer that stopped short, and the quote shown above it already
     gives the four steps, so they are not appended a second time."""
     from assistant.extractive_followup import complete_from_quote, quote_for_answer
 
     first, first_quote = _quote("多模态学习是指同时处理多种类型数据的机器学习方法。",
                                 "什么是多模态学习？", 1)
     second, _ = _quote(STEPS, "如何进行多任务微调？", 2)
-    answer = "多个任务共享模型参数[2]。"
+    answer = "多个任务共享模型参数[2]。这样一个模型就能同时服务几个任务[2]。"
     quoted = quote_for_answer(answer, [first, second], first_quote, [], "怎么做多任务微调？")
     assert quoted.citation.number == 2 and "任务定义" in quoted.text
     assert complete_from_quote(answer, quoted, "zh", "怎么做多任务微调？") == answer
     assert complete_from_quote(answer, quoted, "zh", "为什么要多任务微调？") == answer
+
+
+def test_one_marker_on_another_section_does_not_move_the_quote():
+    """Held out (dev5:c5): "CrossEntropyLoss 前面还要加 softmax 吗" quoted the line saying the
+    loss already holds LogSoftmax; the model's one sentence citing the next section moved the
+    quote to "Softmax 用作最后一层…通常和交叉熵配套使用", which does not answer."""
+    from assistant.extractive_followup import quote_for_answer
+
+    first, first_quote = _quote("**答案：** 多任务微调让多个任务共享一个模型的参数。",
+                                "什么是多任务微调？", 1)
+    second, _ = _quote(STEPS, "如何进行多任务微调？", 2)
+    quoted = quote_for_answer("多个任务共享模型参数[2]。", [first, second], first_quote, [],
+                              "怎么做多任务微调？")
+    assert quoted is first_quote
 
 
 REGULARIZATION = ("**答案：** 正则化通过在损失函数中添加惩罚项，限制模型复杂度，防止过拟合。"

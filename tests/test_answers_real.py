@@ -81,14 +81,11 @@ def test_a_bound_on_the_gradient_norm_is_answered_from_gradient_clipping(full_an
                for check in answer.checks)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 13 (30 Nov): the quote shown within 0.3 s comes from the search's first "
-    "section, and for this paraphrase that is 正则化 (002:341: the keywords 范数 and 梯度 "
-    "weigh evenly with a weak dense list); the reply's quote becomes 梯度裁剪 only once the "
-    "model's sentences are checked (test above).",
-)
 def test_the_first_quote_for_a_bound_on_the_gradient_norm_is_gradient_clipping(full_answers):
+    """The quote shown before the model reads comes from the search's first section, 题目 4：
+    什么是梯度裁剪 (it was 正则化 until the keywords 范数 and 梯度 stopped outweighing a weak
+    dense list; it xpassed in the fresh-clone run of session 27 and in session 28: now a plain
+    test)."""
     explanation = full_answers.explain("为什么训练时要给梯度的范数设一个上限？")
     explanation.prepare()
     assert explanation.extractive is not None
