@@ -250,10 +250,18 @@ def closeness(score: float, profile: LibraryProfile, language: str) -> float:
     return (score - floor) / max(top - floor, 1e-6)
 
 
-def is_token_name(name: str, in_chinese: bool = False) -> bool:
+def is_token_name(name: str, in_chinese: bool = False, translated: bool = False) -> bool:
     """A name written the same in any language: ``XGBoost``, ``GELU``, ``K-means``, ``VGG16``,
-    and any single Latin word inside a Chinese question (``mixup``)."""
-    return " " not in name and name.isascii() and (
+    and any Latin word inside a Chinese question (``mixup``). So is a Latin phrase the student
+    wrote inside a Chinese question (``Focal loss``): they quote the name as the literature
+    spells it. In the model's translation (``translated``) a phrase is the model's wording.
+
+    >>> is_token_name("Focal loss", in_chinese=True), is_token_name("Focal loss")
+    (True, False)
+    >>> is_token_name("Focal loss", in_chinese=True, translated=True)
+    False
+    """
+    return (" " not in name or (in_chinese and not translated)) and name.isascii() and (
         in_chinese or any(c.isupper() for c in name[1:]) or any(c.isdigit() for c in name)
         or "-" in name or name.isupper())
 
@@ -309,26 +317,26 @@ def judgeable(name: str, profile: LibraryProfile) -> bool:
     return (profile.han_share if han else profile.latin_share) >= MIN_SCRIPT_SHARE
 
 
-def _heading_lead(name, state, retriever, profile, in_chinese) -> float:
-    if state == "treated" or is_token_name(name, in_chinese):
+def _heading_lead(name, state, retriever, profile, token: bool) -> float:
+    if state == "treated" or token:
         return 0.0
     return profile.heading_lead(np.asarray(retriever.embedder.embed_query(name)))
 
 
-def refuses(name: str, state: str, close: float, heading_lead: float,
-            in_chinese: bool = False) -> bool:
-    """Whether ``name`` being ``state`` means the notes do not cover the question.
+def refuses(state: str, close: float, heading_lead: float, token: bool) -> bool:
+    """Whether a name being ``state`` means the notes do not cover the question.
 
-    A token name (written the same in every language) never found: not covered; one only
-    mentioned in passing: not covered while the question is less than halfway from the
-    off-topic level to the headings' self-test. A phrase (Chinese, or English words) may be
-    written differently or in the other language, so its letters decide only when no heading
-    stands out for it (``LibraryProfile.heading_lead`` < ``HEADING_LEAD``): never found, not
-    covered unless the question is as close as the headings themselves; in passing, as above.
+    A token name (``token``: ``is_token_name``, written the same in every language) never
+    found: not covered; one only mentioned in passing: not covered while the question is less
+    than halfway from the off-topic level to the headings' self-test. A phrase (Chinese, or
+    English words) may be written differently or in the other language, so its letters decide
+    only when no heading stands out for it (``LibraryProfile.heading_lead`` < ``HEADING_LEAD``):
+    never found, not covered unless the question is as close as the headings themselves; in
+    passing, as above.
     """
     if state == "treated":
         return False
-    if is_token_name(name, in_chinese):
+    if token:
         return state == "absent" or close < PASSING_CLOSENESS
     if heading_lead >= HEADING_LEAD:
         return False
@@ -336,12 +344,14 @@ def refuses(name: str, state: str, close: float, heading_lead: float,
 
 
 def assess_coverage(question: str, hits: list[Hit], retriever: Retriever | None = None,
-                    profile: LibraryProfile | None = None) -> Coverage:
+                    profile: LibraryProfile | None = None,
+                    translated: bool = False) -> Coverage:
     """Covered when the best cosine is above the library's off-topic level for the question's
     language and every named subject is treated by the notes -- unless the cosine is as close
     as the library's own headings get (``SELF_TEST_CLOSENESS``): a name in the other language
     than the notes (层归一化 over notes that say "layer normalization") cannot be found by its
-    letters (see the module docstring)."""
+    letters (see the module docstring). ``translated``: ``question`` is the model's translation
+    of the student's."""
     language = detect_language(question)
     score = best_similarity(hits) or 0.0
     by_similarity = sorted(hits, key=lambda hit: -(hit.similarity or 0.0))
@@ -354,15 +364,19 @@ def assess_coverage(question: str, hits: list[Hit], retriever: Retriever | None 
     if score <= threshold:
         return Coverage(False, score, threshold, nearest, (), "unrelated", close)
     chinese = language == "zh"
+
+    def token(name: str) -> bool:
+        return is_token_name(name, chinese, translated)
+
     status = {name: name_status(name, retriever, profile) for name in subject_terms(question)
-              if is_token_name(name, chinese) or judgeable(name, profile)}
+              if token(name) or judgeable(name, profile)}
     treated = [n for n, state in status.items() if state == "treated"]
     for name in token_names(question):  # one given as an example of a treated subject is one
         if name not in status and not (treated and given_as_example(name, question)) and \
                 (state := name_status(name, retriever, profile)) == "absent":
             status[name] = state
     refusing = [n for n, state in status.items() if refuses(
-        n, state, close, _heading_lead(n, state, retriever, profile, chinese), chinese)]
+        state, close, _heading_lead(n, state, retriever, profile, token(n)), token(n))]
     if refusing and (any(status[n] == "absent" for n in refusing) or not treated):
         return Coverage(False, score, threshold, nearest, tuple(refusing), "untreated name",
                         close, status)

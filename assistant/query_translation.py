@@ -161,7 +161,8 @@ def coverage_in_translation(
         if not text:
             continue
         made[target] = text
-        again = assess_coverage(text, retriever.search(text, k=CANDIDATES), retriever, profile)
+        again = assess_coverage(text, retriever.search(text, k=CANDIDATES), retriever, profile,
+                                translated=True)
         if again.covered and ("treated" in again.names.values()
                               or again.closeness >= PASSING_CLOSENESS):
             return again, made
@@ -210,9 +211,9 @@ def refusal_in_translation(
     if not coverage.covered or not judged_in_translation_only(query, profile):
         return coverage
     for target, (text, hits) in translated.items():
-        again = assess_coverage(text, list(hits), retriever, profile)
+        again = assess_coverage(text, list(hits), retriever, profile, translated=True)
         if not again.covered and (again.reason == "unrelated" or any(
-                is_token_name(name, target == "zh") for name in again.untreated)):
+                is_token_name(name, target == "zh", translated=True) for name in again.untreated)):
             return again
     return coverage
 

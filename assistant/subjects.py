@@ -65,7 +65,8 @@ _EN_COMMON = frozenset(
     "would will i you we it its this that these those of to in on for with by from and or vs "
     "versus between difference different use used using work works help make made get one some "
     "many more most better best new way ways me my our your their there here about into than "
-    "then so if not no yes each other such very just also only really actually good".split())
+    "then so if not no yes each other such very just also only really actually good people they "
+    "someone".split())
 
 
 def subject_terms(question: str) -> list[str]:
@@ -146,7 +147,7 @@ def english_subjects(question: str) -> list[str]:
     ['1x1 convolution']
     """
     names: list[str] = []
-    for frame in _EN_FRAMES:
+    for frame in (*_EN_FRAMES, _EN_FOLLOWED_VERB):
         for match in frame.finditer(question):
             for key in ("x", "y"):
                 if key in match.groupdict() and match.group(key):
@@ -163,6 +164,20 @@ def _trim(phrase: str) -> str:
     if not words or len(words) > MAX_NAME_WORDS or any(w.lower() in _EN_JOINERS for w in words):
         return ""
     return " ".join(words)
+
+
+_FOLLOWERS = ("the a an each every its their this that these those it them itself into onto over "
+              "through across up down out away").split()
+_EN_FOLLOWED_VERB = re.compile(
+    # "how does gradient boosting fit each new tree": a verb outside the list above, known by
+    # the closed-class word after it. The subject opens with neither a pronoun nor a gerund
+    # ("how do I check", "why would injecting noise ..."); the verb is no function word and
+    # no -ing / -ed form.
+    r"\b(?:how|why) (?:does|do|did|can|could|would|should) "
+    r"(?!(?:i|you|we|they|people|someone)\b)(?![a-z]+ing\b)"
+    r"(?P<x>(?:\S+\s+){0,3}?\S+)\s+(?!(?:COMMON)\b)[a-z]+(?<!ing)(?<!ed)\s+"
+    r"(?:FOLLOWERS)\b".replace("COMMON", "|".join(_EN_COMMON)).replace(
+        "FOLLOWERS", "|".join(_FOLLOWERS)), re.IGNORECASE)
 
 
 _EN_JOINERS = frozenset("and or of i you we it to for in on with from by is are do does the a an "

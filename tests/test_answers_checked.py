@@ -153,6 +153,16 @@ def test_an_answer_of_several_lines_is_quoted_without_its_explanation():
     ("What is a support vector machine?", ["support vector machine"]),
     ("网络一深，梯度往回传就越来越小甚至没了，是什么原因", []),
     ("投票、加权平均、stacking 这些把多个模型结果合起来的方法", []),
+    # A verb outside the frame's list, known by the article after it; never a pronoun, a
+    # gerund or a function word taken for the subject or the verb.
+    ("How does gradient boosting fit each new tree to the errors of the previous ones?",
+     ["gradient boosting"]),
+    ("How does a Vision Transformer turn an image into a sequence?", ["Vision Transformer"]),
+    ("How do I check numerically that my backprop gradients are right?", []),
+    ("Why would injecting noise into hidden units make a network generalize better?", []),
+    ("Why do gradients in a plain recurrent network shrink or blow up over long sequences?",
+     []),
+    ("why does a GAN keep producing the same few samples?", ["GAN"]),
 ])
 def test_the_subject_names_of_a_question(question, names):
     assert subject_terms(question) == names

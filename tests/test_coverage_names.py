@@ -23,6 +23,10 @@ from assistant.library_profile import profile_of
     ("BN 有几种变体，比如 SyncBN，它们是怎么统计均值和方差的？", True),
     # lowercase words are not names: the notes write 微调 and 堆叠
     ("一个预训练模型怎么同时 fine-tune 好几个下游任务", True),
+    # a Latin phrase in a Chinese question is a name as the literature spells it: focal loss
+    # never occurs; scaled dot-product attention is a heading
+    ("Focal loss 是怎么给容易分类的样本降权、让模型更关注难样本的？", False),
+    ("scaled dot-product attention 里为什么要除以一个缩放因子？", True),
 ])
 def test_a_name_the_notes_never_use_decides_wherever_it_stands(sample_library, question,
                                                                covered):
