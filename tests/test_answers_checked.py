@@ -163,6 +163,9 @@ def test_an_answer_of_several_lines_is_quoted_without_its_explanation():
     ("Why do gradients in a plain recurrent network shrink or blow up over long sequences?",
      []),
     ("why does a GAN keep producing the same few samples?", ["GAN"]),
+    # an adverb before the verb is not part of the subject
+    ("How does dropout usually prevent the co-adaptation of units?", ["dropout"]),
+    ("Why does the translation model sometimes output an empty sentence?", ["translation model"]),
 ])
 def test_the_subject_names_of_a_question(question, names):
     assert subject_terms(question) == names
