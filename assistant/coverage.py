@@ -25,7 +25,8 @@ Two pieces of evidence, both relative to the library (``LibraryProfile``):
 A proper name given anywhere in the question (``token_names``: "（比如 FCOS、CenterNet）",
 "BiLSTM 后面为什么还要接一层 CRF", "单边梯度采样（GOSS）") that the notes never use refuses it too,
 unless it is given as an example (``given_as_example``: "比如 PPO") of a subject the notes
-treat. Held-out libraries nobody tuned on
+treat. So does a Latin gloss in brackets ("余弦曲线退火（cosine annealing）", ``glosses``) when
+the notes write neither it nor the Chinese before it. Held-out libraries nobody tuned on
 (dev3, dev4) showed that the subject grammar alone misses such questions.
 
 Near-domain questions (classic ML over deep-learning notes) are caught by the names: their
@@ -288,6 +289,23 @@ def token_names(question: str) -> list[str]:
         any(c.isupper() for c in w[1:]) or any(c.isdigit() for c in w))))
 
 
+_GLOSS = re.compile(r"([\u4e00-\u9fff]+)\s*[（(]\s*"
+                    r"([A-Za-z][A-Za-z\-]*(?: [A-Za-z][A-Za-z\-]*){0,3})\s*[）)]")
+
+
+def glosses(question: str) -> list[tuple[str, list[str]]]:
+    """Latin names given in brackets right after Chinese words, each with the Chinese it
+    glosses: the last two to four characters before the bracket, since the words before a name
+    are not part of it ("学习率按余弦曲线退火" ends in the name). The student gives the thing both
+    names; notes that write neither do not treat it.
+
+    >>> glosses("学习率按余弦曲线退火（cosine annealing）时每一步怎么更新？")
+    [('cosine annealing', ['退火', '线退火', '曲线退火'])]
+    """
+    return [(m.group(2), [m.group(1)[-n:] for n in range(2, min(4, len(m.group(1))) + 1)])
+            for m in _GLOSS.finditer(question)]
+
+
 _EXAMPLE_MARK = re.compile(r"比如|例如|譬如|诸如|像是|\b(?:such as|e\.g\.|for example|"
                            r"for instance|including)\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[。？?！!；;，,]")
@@ -375,6 +393,10 @@ def assess_coverage(question: str, hits: list[Hit], retriever: Retriever | None 
         if name not in status and not (treated and given_as_example(name, question)) and \
                 (state := name_status(name, retriever, profile)) == "absent":
             status[name] = state
+    for name, chinese_names in glosses(question) if chinese and not translated else ():
+        if name not in status and name_status(name, retriever, profile) == "absent" and all(
+                name_status(han, retriever, profile) == "absent" for han in chinese_names):
+            status[name] = "absent"
     refusing = [n for n, state in status.items() if refuses(
         state, close, _heading_lead(n, state, retriever, profile, token(n)), token(n))]
     if refusing and (any(status[n] == "absent" for n in refusing) or not treated):

@@ -151,7 +151,7 @@ def english_subjects(question: str) -> list[str]:
     ['1x1 convolution']
     """
     names: list[str] = []
-    for frame in (*_EN_FRAMES, _EN_FOLLOWED_VERB):
+    for frame in (*_EN_FRAMES, _EN_FOLLOWED_VERB, _EN_PASSIVE):
         for match in frame.finditer(question):
             for key in ("x", "y"):
                 if key in match.groupdict() and match.group(key):
@@ -175,15 +175,23 @@ _FOLLOWERS = ("the a an each every its their this that these those it them itsel
 _EN_FOLLOWED_VERB = re.compile(
     # "how does gradient boosting fit each new tree": a verb outside the list above, known by
     # the closed-class word after it. The subject opens with neither a pronoun nor a gerund
-    # ("how do I check", "why would injecting noise ..."); the verb is no function word and
-    # no -ing / -ed form, and an adverb before it is not part of the subject ("the
-    # translation model sometimes output[s]").
+    # ("how do I check", "why would injecting noise ..."); the verb is no function word or
+    # preposition ("act as a"), no -ing / -ed form and no plural noun ("the softmax function
+    # turn logits into": a base form after "does" ends in -s only as "pass", "focus"), and an
+    # adverb before it is not part of the subject ("the translation model sometimes output").
     r"\b(?:how|why) (?:does|do|did|can|could|would|should) "
     r"(?!(?:i|you|we|they|people|someone)\b)(?![a-z]+ing\b)"
     r"(?P<x>(?:\S+\s+){0,3}?\S+)\s+(?:(?:ADVERBS|[a-z]+ly)\s+)?"
-    r"(?!(?:COMMON)\b)[a-z]+(?<!ing)(?<!ed)\s+"
+    r"(?!(?:COMMON|as|like|via|per)\b)[a-z]+(?<!ing)(?<!ed)(?<![^su]s)\s+"
     r"(?:FOLLOWERS)\b".replace("COMMON", "|".join(_EN_COMMON)).replace(
         "FOLLOWERS", "|".join(_FOLLOWERS)).replace("ADVERBS", "|".join(_ADVERBS)), re.IGNORECASE)
+_EN_PASSIVE = re.compile(
+    # "how is negative sampling used", "why are residual connections needed": the subject of a
+    # passive, before its past participle (regular, or one of the common irregular ones).
+    r"\b(?:how|why) (?:is|are|was|were) (?!(?:it|they|this|that)\b)"
+    r"(?P<x>(?:\S+\s+){0,3}?\S+)\s+(?:(?:ADVERBS|[a-z]+ly)\s+)?"
+    r"(?:[a-z]{2,}ed|chosen|done|made|built|set|given|taken|written|known|drawn|found|kept|"
+    r"split|run|shown|seen)\b".replace("ADVERBS", "|".join(_ADVERBS)), re.IGNORECASE)
 
 
 _EN_JOINERS = frozenset("and or of i you we it to for in on with from by is are do does the a an "

@@ -166,6 +166,9 @@ def test_an_answer_of_several_lines_is_quoted_without_its_explanation():
     # an adverb before the verb is not part of the subject
     ("How does dropout usually prevent the co-adaptation of units?", ["dropout"]),
     ("Why does the translation model sometimes output an empty sentence?", ["translation model"]),
+    # a plural noun or a preposition is not the verb (an independent judge's questions, s29)
+    ("How does the softmax function turn logits into probabilities?", []),
+    ("Why would early stopping act as a regularizer?", []),
 ])
 def test_the_subject_names_of_a_question(question, names):
     assert subject_terms(question) == names

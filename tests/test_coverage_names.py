@@ -27,6 +27,10 @@ from assistant.library_profile import profile_of
     # never occurs; scaled dot-product attention is a heading
     ("Focal loss 是怎么给容易分类的样本降权、让模型更关注难样本的？", False),
     ("scaled dot-product attention 里为什么要除以一个缩放因子？", True),
+    # a Latin gloss in brackets: the notes write neither "warm restarts" nor 重启; they do
+    # write 余弦退火（Cosine Annealing）
+    ("学习率按余弦退火加热重启（warm restarts）时每一步怎么更新？", False),
+    ("学习率按余弦退火（Cosine Annealing）时每一步怎么更新？", True),
 ])
 def test_a_name_the_notes_never_use_decides_wherever_it_stands(sample_library, question,
                                                                covered):
