@@ -45,16 +45,16 @@ _ENUMERATION_EXAMPLE = re.compile(r"这类|这些|这种|之类|等等|这样的
 _QUANTIFIER = re.compile(r"^(?:一个|这个|那个|一种|某个|某种|这种|那种|一些|这些|那些)")
 _LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-+.][A-Za-z0-9]+)*(?:\+\+)?"
                         r"(?:\s+[A-Za-z][A-Za-z0-9]*(?:[-+][A-Za-z0-9]+)*)*")
-# An adverb between the subject and its verb ("how does dropout usually prevent ...").
-_ADVERBS = ("sometimes often always never usually still also actually really just only "
-            "even").split()
+# The subject of "how/why <auxiliary> X <verb>": up to four words, as few as match, and an
+# adverb between it and its verb that is not part of it ("how does dropout usually prevent").
+_ADVERBS = "sometimes|often|always|never|usually|still|also|actually|really|just|only|even"
+_SUBJECT_BEFORE_VERB = r"(?P<x>(?:\S+\s+){0,3}?\S+)\s+(?:(?:" + _ADVERBS + r"|[a-z]+ly)\s+)?"
 _EN_FRAMES = (
     re.compile(r"\bwhat(?:'s| is| are)\s+(?P<x>.+?)(?=\s+(?:and|used|for|in|when|actually|"
                r"really|good|useful|called|mean)\b|[?,.;]|$)", re.IGNORECASE),
     re.compile(r"\bwhat (?:does|do) (?P<x>.+?) do\b", re.IGNORECASE),
-    re.compile(r"\b(?:how|why) (?:does|do|is|are|can|would) (?P<x>(?:\S+\s+){0,3}?\S+)\s+"
-               r"(?:(?:ADVERBS|[a-z]+ly)\s+)?(?:VERBS)(?:e|es|ed|s|y|ies)?\b".replace(
-                   "ADVERBS", "|".join(_ADVERBS)).replace("VERBS", "|".join(
+    re.compile(r"\b(?:how|why) (?:does|do|is|are|can|would) " + _SUBJECT_BEFORE_VERB +
+               r"(?:VERBS)(?:e|es|ed|s|y|ies)?\b".replace("VERBS", "|".join(
                    "work give decod stabiliz generat help keep differ compar handl learn train "
                    "classif choos use mak avoid prevent reduc improv affect chang mean produc "
                    "find comput calculat updat converg caus solv lead need matter get becom "
@@ -180,18 +180,16 @@ _EN_FOLLOWED_VERB = re.compile(
     # turn logits into": a base form after "does" ends in -s only as "pass", "focus"), and an
     # adverb before it is not part of the subject ("the translation model sometimes output").
     r"\b(?:how|why) (?:does|do|did|can|could|would|should) "
-    r"(?!(?:i|you|we|they|people|someone)\b)(?![a-z]+ing\b)"
-    r"(?P<x>(?:\S+\s+){0,3}?\S+)\s+(?:(?:ADVERBS|[a-z]+ly)\s+)?"
+    r"(?!(?:i|you|we|they|people|someone)\b)(?![a-z]+ing\b)" + _SUBJECT_BEFORE_VERB +
     r"(?!(?:COMMON|as|like|via|per)\b)[a-z]+(?<!ing)(?<!ed)(?<![^su]s)\s+"
     r"(?:FOLLOWERS)\b".replace("COMMON", "|".join(_EN_COMMON)).replace(
-        "FOLLOWERS", "|".join(_FOLLOWERS)).replace("ADVERBS", "|".join(_ADVERBS)), re.IGNORECASE)
+        "FOLLOWERS", "|".join(_FOLLOWERS)), re.IGNORECASE)
 _EN_PASSIVE = re.compile(
     # "how is negative sampling used", "why are residual connections needed": the subject of a
     # passive, before its past participle (regular, or one of the common irregular ones).
-    r"\b(?:how|why) (?:is|are|was|were) (?!(?:it|they|this|that)\b)"
-    r"(?P<x>(?:\S+\s+){0,3}?\S+)\s+(?:(?:ADVERBS|[a-z]+ly)\s+)?"
+    r"\b(?:how|why) (?:is|are|was|were) (?!(?:it|they|this|that)\b)" + _SUBJECT_BEFORE_VERB +
     r"(?:[a-z]{2,}ed|chosen|done|made|built|set|given|taken|written|known|drawn|found|kept|"
-    r"split|run|shown|seen)\b".replace("ADVERBS", "|".join(_ADVERBS)), re.IGNORECASE)
+    r"split|run|shown|seen)\b", re.IGNORECASE)
 
 
 _EN_JOINERS = frozenset("and or of i you we it to for in on with from by is are do does the a an "
