@@ -121,7 +121,7 @@ def name_status(name: str, retriever: Retriever, profile: LibraryProfile | None 
             mentioned = True
             continue
         mentions = _mentions(name, wanted, raw, text)
-        if _mentions(name, wanted, chunk.heading, heading) or mentions >= MIN_MENTIONS or \
+        if _in_heading(name, wanted, chunk.heading, heading) or mentions >= MIN_MENTIONS or \
                 _defines(raw, name):
             return "treated"
         mentioned = mentioned or mentions > 0 or _described(name, text)
@@ -198,6 +198,17 @@ def _mentions(name: str, wanted: str, raw: str, normal: str) -> int:
         return len(re.findall(rf"(?<![a-z0-9]){joined}", raw.lower()))
     whole = len(re.findall(rf"(?<![a-z0-9]){re.escape(wanted)}", raw.lower()))
     return max(whole, _spaced_mentions(name, raw))
+
+
+def _in_heading(name: str, wanted: str, raw: str, normal: str) -> bool:
+    """``name`` in a section heading: as in a passage (``_mentions``), and a phrase written with
+    spaces also by its letters ("Gated Recurrent Unit" in the heading "Gated Recurrent Units").
+
+    >>> _in_heading("Gated Recurrent Unit", "gatedrecurrentunit", "Gated Recurrent Units",
+    ...             _normal("Gated Recurrent Units"))
+    True
+    """
+    return _mentions(name, wanted, raw, normal) > 0 or (" " in name.strip() and wanted in normal)
 
 
 _HYPHEN = re.compile(r"[\-_–]")

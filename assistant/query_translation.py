@@ -25,6 +25,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import NamedTuple
 
 from assistant.coverage import (
@@ -39,6 +40,7 @@ from assistant.language import detect_language
 from assistant.library_profile import LibraryProfile
 from assistant.prompts import SYSTEM
 from assistant.retrieval import Retriever
+from assistant.term_translation import treated_translation
 from ground.records import Hit
 from index.cross_language import languages_to_translate_into, merge_routed
 
@@ -166,7 +168,27 @@ def coverage_in_translation(
         if again.covered and ("treated" in again.names.values()
                               or again.closeness >= PASSING_CLOSENESS):
             return again, made
+        if named := names_in_translation(retriever, generator, coverage, target):
+            return replace(coverage, covered=True, untreated=(), reason="covered",
+                           names=coverage.names | named), made
     return coverage, made
+
+
+def names_in_translation(retriever: Retriever, generator: Generator, coverage: Coverage,
+                         target: str) -> dict[str, str]:
+    """Each name ``coverage`` refused for, as treated, when the notes treat the translation of
+    every one of them as a term (``term_translation``); empty otherwise. The whole
+    question's translation words a name its own way ("gate control loop unit" for 门控循环单元),
+    and the refusal stood (benchmarks/results/answers.md, session 30)."""
+    if coverage.reason != "untreated name":
+        return {}
+    named = {}
+    for name in coverage.untreated:
+        form = treated_translation(generator, retriever, name, target)
+        if form is None:
+            return {}
+        named[name] = "treated"
+    return named
 
 
 def judged_again_in_translation(generator: Generator, query: str, coverage: Coverage,

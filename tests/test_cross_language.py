@@ -192,6 +192,29 @@ def test_a_phrase_the_notes_write_in_their_other_language_is_judged_in_translati
     assert not coverage.covered
 
 
+def test_a_name_the_notes_treat_in_their_other_language_is_found_by_its_term(
+        bilingual_library, generator):
+    """门控循环单元 is in no note (the Chinese ones say "GRU" in passing); the textbook treats
+    "Gated Recurrent Units". The model names the term on its own, and the notes treat what it
+    says; a name the notes never treat in any language (支持向量机) maps to nothing."""
+    from assistant.coverage import assess_coverage
+    from assistant.library_profile import profile_of
+    from assistant.query_translation import names_in_translation
+
+    profile = profile_of(bilingual_library)
+    gated = "门控循环单元里的更新门和重置门分别决定什么？"
+    first = assess_coverage(gated, bilingual_library.search(gated, k=8), bilingual_library,
+                            profile)
+    assert not first.covered and first.untreated == ("门控循环单元",)
+    assert names_in_translation(bilingual_library, generator, first, "en") == {
+        "门控循环单元": "treated"}
+
+    uncovered = "支持向量机的核技巧是怎么把数据映射到高维空间的？"
+    first = assess_coverage(uncovered, bilingual_library.search(uncovered, k=8),
+                            bilingual_library, profile)
+    assert names_in_translation(bilingual_library, generator, first, "en") == {}
+
+
 def test_the_closest_lines_are_quoted_at_once_while_the_translation_is_judged(
         bilingual_library, generator):
     """The translation takes 1-3 s: the reply quotes the closest lines at once, labelled as
