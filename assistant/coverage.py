@@ -244,12 +244,19 @@ def _spaced_mentions(name: str, raw: str) -> int:
 
 
 def _defines(text: str, name: str) -> bool:
-    """``name`` as the subject of a definition sentence (``X（…）是一种…`` / ``X is a …``)."""
+    """``name`` as the subject of a definition sentence (``X（…）是一种…`` / ``X is a …``) or as
+    a line's label (``- **X：**…``, ``* X -- …``).
+
+    >>> _defines(" * Early stopping -- monitor the validation error", "early stopping")
+    True
+    >>> _defines("stop early - or not", "stop early")
+    False
+    """
     name = re.escape(name)
     sentence = name + r"\s*(?:[（(][^）)]{0,40}[）)])?\s*(?:是一种|是一类|是指|指的是|是|" \
         r"is an?\b|is the\b|refers to\b)"
     label = r"(?m)^\s*(?:[-*+]|\d+[.、])?\s*\**\s*(?:[^：:\n（(]{0,12}[（(])?\s*" + name + \
-        r"\s*(?:[,，][^）)\n]{0,20})?[）)]?\s*\**\s*[：:]"
+        r"\s*(?:[,，][^）)\n]{0,20})?[）)]?\s*\**\s*(?:[：:]|\s--\s|\s[—–]\s)"
     return re.search(sentence, text, re.IGNORECASE) is not None or \
         re.search(label, text, re.IGNORECASE) is not None
 
