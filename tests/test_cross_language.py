@@ -212,6 +212,7 @@ def test_a_name_the_notes_treat_in_their_other_language_is_found_by_its_term(
     uncovered = "支持向量机的核技巧是怎么把数据映射到高维空间的？"
     first = assess_coverage(uncovered, bilingual_library.search(uncovered, k=8),
                             bilingual_library, profile)
+    assert first.untreated == ("支持向量机",)  # so the term path runs, not a refusal by cosine
     assert names_in_translation(bilingual_library, generator, first, "en") == {}
 
 
