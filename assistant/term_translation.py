@@ -56,11 +56,12 @@ _ABBREVIATION = re.compile(r"[A-Z0-9][A-Z0-9\-+]*s?")
 
 
 def term_prompt(name: str, target: str) -> Prompt:
-    messages = [SYSTEM]
-    for term, translated in EXAMPLES[target]:
-        messages += [Message("user", f"{TASK[target]}\n\n{term}"),
-                     Message("assistant", translated)]
-    messages.append(Message("user", f"{TASK[target]}\n\n{name}"))
+    (first, first_translated), *rest = EXAMPLES[target]
+    messages = [SYSTEM, Message("user", f"{TASK[target]}\n\n{first}"),
+                Message("assistant", first_translated)]
+    for term, translated in rest:
+        messages += [Message("user", term), Message("assistant", translated)]
+    messages.append(Message("user", name))
     return Prompt(tuple(messages), max_tokens=MAX_TERM_TOKENS)
 
 
