@@ -730,3 +730,16 @@ def test_the_quote_comes_from_the_section_the_search_in_the_notes_language_puts_
     task = generator.prompts[-1].messages[-1].content
     assert "把梯度的范数限制在阈值以内" in task and "学习率决定" not in task
     assert answer.text.startswith("Gradient clipping limits the norm")
+
+
+def test_a_quoted_line_ending_in_a_titled_link_cites_after_the_link():
+    """dev5:c33 (r38 audit): the marker went inside the link's title, where it is not shown."""
+    from assistant.explain import quoted_answer
+    from assistant.extractive import ExtractiveAnswer, QuotedLine
+
+    line = ("VOC 计算 AP 的代码（用的是插值计算方法，代码出自[py-faster-rcnn仓库]"
+            "(https://github.com/rbgirshick/py-faster-rcnn \"py-faster-rcnn仓库\")）")
+    citation = Citation(1, 7, "/n/ap.md", "AP", 404, 404)
+    text = quoted_answer(ExtractiveAnswer(citation, (QuotedLine(404, line),), "passage"))
+    assert text == line[:-1] + "[1]）"
+    assert marker_numbers(re.sub(r"\]\([^)]*\)", "]", text)) == [1]  # shown, not in a link
