@@ -42,7 +42,7 @@ from ground.sentences import split_sentences
 from index.cross_language import language_shares
 from index.hubness import OFFTOPIC_QUESTIONS
 
-PROFILE_VERSION = 13  # 13: the dense order demotes cross-language hubs (index.hubness)
+PROFILE_VERSION = 14  # 14: no initials of a run inside a written longer acronym (spelled_out)
 PROFILE_FILE = "assistant-profile.json"
 HEADING_SAMPLES = 40
 BACKGROUND_SENTENCES = 80
@@ -54,6 +54,7 @@ _HAN_TEXT = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 HAN_CHARS_PER_WORD = 1.7  # the mean length of a Chinese word in characters
 _CAPITALIZED_RUN = re.compile(r"[A-Z][a-z]+(?:[\s\-]+[A-Z][a-z]+)+")
+_WRITTEN_ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z]{2,6}(?![A-Za-z])")
 
 
 @dataclass(frozen=True)
@@ -180,17 +181,31 @@ def background_sentences(chunks: list[Chunk]) -> list[str]:
 def spelled_out(chunks: list[Chunk]) -> frozenset[str]:
     """Initials of every run of 2-5 capitalized words: what an abbreviation may stand for.
 
+    A run inside a longer one whose initials the notes write is not a name of its own, unless
+    the notes write its initials too: "Deep Convolutional Generative Adversarial Network
+    (DCGAN)" spells out DCGAN and GAN, not CGAN (the conditional GAN, which dev5's notes never
+    treat, looked spelled out: session 30).
+
     >>> text = "批量归一化（Batch Normalization）"
     >>> sorted(spelled_out([Chunk(1, 1, "a", "t", (), 1, 1, 0, 1, text, "h")]))
     ['BN']
+    >>> text = "Deep Convolutional Generative Adversarial Network (DCGAN), a kind of GAN"
+    >>> sorted(spelled_out([Chunk(1, 1, "a", "t", (), 1, 1, 0, 1, text, "h")]))
+    ['DCGAN', 'GAN']
     """
+    written = {word for chunk in chunks for word in _WRITTEN_ACRONYM.findall(chunk.text)}
     found: set[str] = set()
     for chunk in chunks:
         for run in _CAPITALIZED_RUN.finditer(chunk.text):
             words = re.findall(r"[A-Z][a-z]+", run.group(0))
-            for start in range(len(words)):
-                for end in range(start + 2, min(start + 5, len(words)) + 1):
-                    found.add("".join(w[0] for w in words[start:end]))
+            spans = {(start, end): "".join(w[0] for w in words[start:end])
+                     for start in range(len(words))
+                     for end in range(start + 2, min(start + 5, len(words)) + 1)}
+            claimed = [span for span, initials in spans.items() if initials in written]
+            found.update(initials for (start, end), initials in spans.items()
+                         if initials in written or not any(
+                             low <= start and end <= high and (start, end) != (low, high)
+                             for low, high in claimed))
     return frozenset(found)
 
 

@@ -97,3 +97,28 @@ def test_a_spelled_out_name_the_notes_write_by_its_initials_is_treated(nag_libra
     profile = profile_of(nag_library)
     assert name_status("Nesterov accelerated gradient", nag_library, profile) == "treated"
     assert name_status("Stochastic Weight Averaging", nag_library, profile) == "absent"
+
+
+@pytest.fixture(scope="module")
+def dcgan_library(tmp_path_factory, model_settings, embedding_model_dir):
+    """English notes that spell out DCGAN (as dev5's 09-3 does) and never treat the conditional
+    GAN."""
+    yield from library_of(
+        tmp_path_factory, model_settings, "gan.md",
+        "# Generative models\n\n## Deep Convolutional Generative Adversarial Network (DCGAN)\n\n"
+        "A DCGAN replaces the fully connected layers of a GAN with convolutions: the generator "
+        "upsamples noise with transposed convolutions and the discriminator is a convolutional "
+        "classifier. Batch normalization in both networks keeps training stable.\n")
+
+
+def test_initials_inside_a_written_longer_acronym_are_not_a_name_the_notes_spell_out(
+        dcgan_library):
+    """Session 30: "Deep Convolutional Generative Adversarial Network" holds the initials of
+    "Convolutional Generative Adversarial Network", CGAN, which dev5's notes never mean; GAN,
+    written on its own, is still spelled out."""
+    from assistant.coverage import name_status
+
+    profile = profile_of(dcgan_library)
+    assert {"DCGAN", "GAN"} <= profile.acronyms and "CGAN" not in profile.acronyms
+    assert name_status("CGAN", dcgan_library, profile) != "treated"
+    assert name_status("DCGAN", dcgan_library, profile) == "treated"
