@@ -92,7 +92,6 @@ _PROTECTED = re.compile(f"({_CODE})|({_MATH})", re.DOTALL)
 _LINK = r"!?\[[^\]\n]*\]\([^)\n]*\)"
 _INLINE_SPAN = re.compile(f"{_CODE}|{_MATH}|{_LINK}", re.DOTALL)
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
-_INLINE_PLACEHOLDER = re.compile("\ue002(\\d+)\ue003")
 _COMPLETE_END = re.compile(r"(?:[。！？!?]|\.(?=\s|$)|\n)[”’」』）)\"']*(?:\[\d+\])*")
 GENERIC_CHARS = frozenset("不同区别相异样有关重要常见主要各自分别两者二者这那它们其之个种类")
 GENERIC_WORDS = frozenset(
@@ -159,17 +158,10 @@ def with_marker(sentence: str, number: int) -> str:
     >>> with_marker('代码出自[仓库](https://x.org/a.py "仓库")）', 1)
     '代码出自[仓库](https://x.org/a.py "仓库")[1]）'
     """
-    spans: list[str] = []
-
-    def keep(match: re.Match) -> str:
-        spans.append(match.group(0))
-        return f"\ue002{len(spans) - 1}\ue003"  # not ``unmask``'s: callers mask with those
-
-    masked = _INLINE_SPAN.sub(keep, sentence)
-    tail = _SENTENCE_TAIL.search(masked)
-    cut = tail.start() if tail else len(masked)
-    return _INLINE_PLACEHOLDER.sub(lambda m: spans[int(m.group(1))],
-                                   f"{masked[:cut]}[{number}]{masked[cut:]}")
+    after_spans = max((m.end() for m in _INLINE_SPAN.finditer(sentence)), default=0)
+    tail = _SENTENCE_TAIL.search(sentence, after_spans)
+    cut = tail.start() if tail else len(sentence)
+    return f"{sentence[:cut]}[{number}]{sentence[cut:]}"
 
 
 def mask_protected(text: str, valid: set[int]) -> tuple[str, list[str]]:
