@@ -154,6 +154,7 @@ def names_of(line: str) -> set[str]:
             | set(_NUMBER.findall(bare)))
 
 
+_OPENING_MARKS = re.compile(r"^[^\w$]+")  # "+ ", "**", "> ": markup before a first word
 _PROPER = re.compile(  # an acronym, a CamelCase or digit-bearing name, a capitalized word
     r"\b[A-Z]{2,}s?\b|\b[A-Za-z]*[a-z][A-Z][A-Za-z0-9]*\b|\b[A-Za-z]+\d[A-Za-z0-9]*\b"
     r"|(?<![.:!?;]\s)(?<!^)\b[A-Z][a-z]+\b")
@@ -175,9 +176,18 @@ def adds_a_name(line: str, source: str, language: str) -> bool:
     False
     >>> adds_a_name("例如 divergence 问题。", "avoids exploding gradients", "zh")
     True
+
+    A line's first word is capitalized whatever markup opens it (dev4:c25: "+ Two methods …"
+    and "+ Logistic regression is …", faithful lines of a "+" list, were dropped as naming
+    "Two" and "Logistic"):
+
+    >>> adds_a_name("+ Two methods can add L1 terms.", "+ 两个方法都可以加 L1 正则", "en")
+    False
+    >>> adds_a_name("**1.** Logistic regression is simpler.", "1. 逻辑回归更简单", "en")
+    False
     """
     lowered = source.lower()
-    bare = _NUMBERING.sub("", line).strip()
+    bare = _OPENING_MARKS.sub("", _NUMBERING.sub("", _OPENING_MARKS.sub("", line)))
     if language == "en":
         names = {re.sub(r"(?<=[A-Z])s$", "", m.group(0)).lower()  # RNNs: the RNN
                  for m in _PROPER.finditer(bare)}
