@@ -438,18 +438,29 @@ _REASON = re.compile(
     r"^(?P<lead>\s*(?:[-*]\s*)?)(?:[^，,。；;！？!?\n]{2,40}?的?(?:主要)?原因(?:是|在于)[，,：:]|"
     r"the (?:main )?reason (?:why |that )?[^,.;!?\n]{2,80}? is(?: that)?[,:]?)\s*", re.IGNORECASE)
 _REASON_STATED = re.compile(_CAUSAL.pattern + r"|原因|reason", re.IGNORECASE)
-_FRAMES = ((_CONCLUSION, _CAUSAL), (_PURPOSE, _PURPOSE_STATED), (_REASON, _REASON_STATED))
+_BECAUSE = re.compile(  # not before a pronoun: "是因为它…" alone would dangle
+    r"^(?P<lead>\s*(?:[-*]\s*)?)(?P<asked>[^。；;！？!?\n]{4,60}?)[，,]?\s*(?:这|那)?(?:主要)?"
+    r"(?:是|就是)?因为\s*(?![它他她其这该此])")
+_FRAMES = ((_CONCLUSION, _CAUSAL), (_PURPOSE, _PURPOSE_STATED), (_REASON, _REASON_STATED),
+           (_BECAUSE, _REASON_STATED))
 """A leading frame the model may add to a sentence it copies, and what in the passage (in the
 copied sentence or the one before it) would make that frame the notes' own: a conclusion
-("因此，"), a purpose ("为了…，") or a reason ("…慢慢调小的原因是，": r21 dev2:c12 put it
-before the notes' description of a Hessian at a plateau, which the notes give as a premise).
+("因此，"), a purpose ("为了…，"), a reason ("…慢慢调小的原因是，": r21 dev2:c12 put it
+before the notes' description of a Hessian at a plateau, which the notes give as a premise) or
+the question restated with "是因为" before a copied line (r39 dev4:c4: "朴素贝叶斯的
+假设明明很天真，但实际分类效果还不错，是因为…所有变量几乎不可能满足两两之间的条件", a line the
+notes give for why the model is called naive; only when the part before it restates the
+question, ``RESTATED_QUESTION``: a claim of its own there would be lost). Not in English: there
+the rest opens with a pronoun ("… because it scales the rate"), and r38 dev3:c6 and c11 read
+worse without their first half.
 A purpose is taken off only when the rest of the sentence says its aim again ("为了加速训练，…
 能加速训练"): one with an aim of its own would leave a fragment, and its words are the support
 check's to judge."""
 RESTATED_AIM = 0.5  # share of the aim's character pairs that the rest of the sentence repeats
+RESTATED_QUESTION = 0.7  # share of the part before "because" whose character pairs the question has
 
 
-def unstated_conclusion(sentence: str, passage_texts: Sequence[str]) -> str:
+def unstated_conclusion(sentence: str, passage_texts: Sequence[str], question: str = "") -> str:
     """``sentence`` without a leading frame the passage sentence it copies does not give (the
     window sharing most of its character pairs, with the one before it): a "因此"/"所以"/
     "Therefore" where the notes draw no conclusion, a "为了…，"/"In order to …," purpose
@@ -488,14 +499,27 @@ def unstated_conclusion(sentence: str, passage_texts: Sequence[str]) -> str:
     >>> unstated_conclusion("为了利用知识，减少数据需求[1]。",
     ...                     ["迁移学习能利用知识，减少数据需求。"])
     '为了利用知识，减少数据需求[1]。'
+    >>> asked = "朴素贝叶斯的假设很天真，为什么效果还不错？"
+    >>> notes = ["它假定特征独立。这个假设很不真实。", "在很多情况下，变量几乎不可能两两独立。"]
+    >>> unstated_conclusion("朴素贝叶斯的假设很天真，但效果不错，是因为变量几乎不可能两两独立[1]。",
+    ...                     notes, asked)
+    '变量几乎不可能两两独立[1]。'
+    >>> unstated_conclusion("它效果不错，是因为变量几乎不可能两两独立[1]。", notes, asked)
+    '它效果不错，是因为变量几乎不可能两两独立[1]。'
+    >>> unstated_conclusion("朴素贝叶斯效果还不错，是因为它假定特征独立[1]。", notes, asked)
+    '朴素贝叶斯效果还不错，是因为它假定特征独立[1]。'
+    >>> unstated_conclusion("朴素贝叶斯的假设很天真，但效果不错，是因为特征相关性很小[1]。",
+    ...                     ["特征相关性很小，所以仍然能够工作得很好。"], asked)
+    '朴素贝叶斯的假设很天真，但效果不错，是因为特征相关性很小[1]。'
     """
     for frame, stated in _FRAMES:
-        sentence = _without_unstated_frame(sentence, passage_texts, frame, stated)
+        sentence = _without_unstated_frame(sentence, passage_texts, frame, stated, question)
     return sentence
 
 
 def _without_unstated_frame(sentence: str, passage_texts: Sequence[str],
-                            frame: re.Pattern[str], stated: re.Pattern[str]) -> str:
+                            frame: re.Pattern[str], stated: re.Pattern[str],
+                            question: str = "") -> str:
     match = frame.match(sentence)
     if not match:
         return sentence
@@ -503,6 +527,10 @@ def _without_unstated_frame(sentence: str, passage_texts: Sequence[str],
     aim = match.groupdict().get("aim") or match.groupdict().get("goal")
     if aim and len(pairs(aim) & said) < RESTATED_AIM * len(pairs(aim)):
         return sentence
+    asked = match.groupdict().get("asked")
+    if asked is not None and len(pairs(asked) & pairs(question)) < \
+            RESTATED_QUESTION * len(pairs(asked)):
+        return sentence  # the part before "because" says something of its own
     best, reason = 0, False
     for text in passage_texts:
         windows = passage_windows(text)
@@ -1032,7 +1060,7 @@ def check_citations(
                 checks.append(SentenceCheck(claim, "unsupported", tuple(cited), *_audit(row)))
                 continue
         counts["dropped"] += len(set(cited) - set(good)) if verdict == "supported" else 0
-        bare = unstated_conclusion(_MARKER.sub("", sentence), [texts[n] for n in good])
+        bare = unstated_conclusion(_MARKER.sub("", sentence), [texts[n] for n in good], question)
         for number in good:
             bare = with_marker(bare, number)
         lines[i][j] = _keep_leading_space(sentence, bare)
