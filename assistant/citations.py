@@ -422,6 +422,26 @@ def leans_on_previous(sentence: str) -> bool:
     return bool(_BACK_REFERENCE.match(_MARKER.sub("", sentence)))
 
 
+def notes_own_conclusion(claim: str, row: Sequence[Support], passage_texts: Sequence[str]) -> bool:
+    """A "因此…" / "Therefore …" sentence that the notes write themselves, conclusion and all:
+    most of its words in one passage, whose sentence it copies draws that conclusion too. It
+    stands without the model's sentence before it (r39 dev4:c20: "因此，通常会对其进行缩放，缩放值
+    一般使用维度 $d_k$ 开根号" is the notes' own line, taken out after an unsupported one).
+
+    >>> strong = [Support(0.9, 0.0, 0.0)]
+    >>> claim = "因此，一般对其缩放[1]。"
+    >>> notes_own_conclusion(claim, strong, ["点积方差大。因此，一般会对其进行缩放。"])
+    True
+    >>> notes_own_conclusion(claim, strong, ["一般会对其进行缩放。"])
+    False
+    >>> notes_own_conclusion("其中，x 是步数[1]。", strong, ["其中，x 是步数。"])
+    False
+    """
+    bare = _MARKER.sub("", claim)
+    return bool(_CONCLUSION.match(bare)) and any(s.lexical >= LEXICAL_STRONG for s in row) \
+        and unstated_conclusion(bare, passage_texts) == bare
+
+
 _CONCLUSION = re.compile(
     r"^(?P<lead>\s*(?:[-*]\s*)?)(?:(?:因此|所以|因而|故而|由此可见)\s*[，,]?|可见\s*[，,]|"
     r"(?:therefore|thus|hence|consequently|as a result|so)\b\s*,?)\s*", re.IGNORECASE)
@@ -1025,7 +1045,8 @@ def check_citations(
                    or is_empty_contrast(claim, question)
                    or is_circular(claim) or is_tautology(claim))  # an intro ("步骤如下：") keeps a
         # list apart from the one before it
-        dangling = removed_before and leans_on_previous(claim)
+        dangling = removed_before and leans_on_previous(claim) and \
+            not notes_own_conclusion(claim, row, list(texts.values()))
         labels.add(label)
         if repeat or vacuous or dangling or is_meta(claim) or addresses_the_model(claim) \
                 or introduces_a_figure(claim):
