@@ -22,6 +22,10 @@ Two pieces of evidence, both relative to the library (``LibraryProfile``):
    in passing (支持向量机 once in a list of loss functions) means not covered while
    closeness < 0.5.
 
+A phrase that only sets the scene (``subjects.scene_names``: "检测结果里同一个物体周围出来好几个
+框…", where a subject of its own follows "X里") is not what is asked and refuses nothing; a
+token name there still does.
+
 A proper name given anywhere in the question (``token_names``: "（比如 FCOS、CenterNet）",
 "BiLSTM 后面为什么还要接一层 CRF", "单边梯度采样（GOSS）") that the notes never use refuses it too,
 unless it is given as an example (``given_as_example``: "比如 PPO") of a subject the notes
@@ -44,7 +48,7 @@ import numpy as np
 from assistant.language import detect_language, is_han
 from assistant.library_profile import OFFTOPIC_QUESTIONS, LibraryProfile
 from assistant.retrieval import Citation, Retriever
-from assistant.subjects import subject_terms
+from assistant.subjects import scene_names, subject_terms
 from ground.records import Hit
 
 NEAREST_TOPICS = 3
@@ -415,7 +419,8 @@ def assess_coverage(question: str, hits: list[Hit], retriever: Retriever | None 
         if name not in status and name_status(name, retriever, profile) == "absent" and all(
                 name_status(han, retriever, profile) == "absent" for han in chinese_names):
             status[name] = "absent"
-    refusing = [n for n, state in status.items() if refuses(
+    scene = set(scene_names(question))  # "检测结果里…": where, not what, is asked about
+    refusing = [n for n, state in status.items() if (token(n) or n not in scene) and refuses(
         state, close, _heading_lead(n, state, retriever, profile, token(n)), token(n))]
     if refusing and (any(status[n] == "absent" for n in refusing) or not treated):
         return Coverage(False, score, threshold, nearest, tuple(refusing), "untreated name",

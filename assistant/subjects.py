@@ -82,6 +82,33 @@ def subject_terms(question: str) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
+_LOCATIVE = "里中上"
+
+
+def scene_names(question: str) -> list[str]:
+    """Subject names that only set the scene: a Chinese first clause opening with "X里 / X中 /
+    X上" and going straight on to a subject of its own ("检测结果里同一个物体周围出来好几个框",
+    "单阶段检测器里简单负样本太多"). What is asked about comes after; X is where it happens. Not
+    "X里的 Y" (X's Y: "支持向量机里的软间隔" asks about the SVM's soft margin), not "X里，…" (X
+    is the topic) and not "X里为什么…" (a predicate follows: X is the subject).
+
+    >>> scene_names("检测结果里同一个物体周围出来好几个高度重叠的框，要怎么把多余的去掉？")
+    ['检测结果']
+    >>> scene_names("支持向量机里的软间隔是什么意思？"), scene_names("点积注意力里，为什么要缩放？")
+    ([], [])
+    >>> scene_names("Transformer 里为什么要用多头注意力？")
+    []
+    """
+    if detect_language(question) != "zh":
+        return []
+    clause = _PREFIX.sub("", _CLAUSE.split(question.strip())[0].strip()).strip()
+    head, rest = _split_at_predicate(clause)
+    after = rest[1:].lstrip()
+    if not head or rest[:1] not in _LOCATIVE or not after or _PREDICATE.match(after):
+        return []
+    return clause_subjects(clause)
+
+
 def clause_subjects(clause: str) -> list[str]:
     """The subject(s) of one Chinese clause.
 

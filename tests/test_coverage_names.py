@@ -31,6 +31,10 @@ from assistant.library_profile import profile_of
     # write 余弦退火（Cosine Annealing）
     ("学习率按余弦退火加热重启（warm restarts）时每一步怎么更新？", False),
     ("学习率按余弦退火（Cosine Annealing）时每一步怎么更新？", True),
+    # "X里" going straight on to a subject of its own sets the scene (dev4:c16 "检测结果里…"
+    # was refused): the notes never say 训练日志 but treat 梯度裁剪; "X里的 Y" asks about X's Y
+    ("训练日志里梯度的范数越来越大，要怎么限制它？", True),
+    ("支持向量机里的软间隔是什么意思？", False),
 ])
 def test_a_name_the_notes_never_use_decides_wherever_it_stands(sample_library, question,
                                                                covered):
