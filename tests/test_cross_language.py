@@ -95,6 +95,36 @@ def test_a_bilingual_library_searches_the_translation_too():
     assert [h.chunk.id for h in hits] == [3, 1]
 
 
+LISTED = ("What is the difference between a loss function, a cost function and an objective "
+          "function?")
+
+
+def test_a_translation_that_drops_the_terms_is_asked_again_for_every_term():
+    """dev5: the 1.5B model put "两个函数有什么区别？" for three named functions, and the
+    search found nothing about them (gold at rank 8; asked again for every term: rank 1)."""
+    from fakes import ScriptedGenerator
+
+    from assistant.query_translation import translate_query
+
+    model = ScriptedGenerator()
+    model.enqueue("两个函数有什么区别？", "损失函数、代价函数和目标函数有什么区别？")
+    assert translate_query(model, LISTED, "zh") == "损失函数、代价函数和目标函数有什么区别？"
+    assert "每个术语" in model.prompts[1].messages[-1].content
+    model.enqueue("损失函数、代价函数和目标函数的区别是什么？")
+    assert translate_query(model, LISTED, "zh") == "损失函数、代价函数和目标函数的区别是什么？"
+    assert len(model.prompts) == 3  # a full translation is asked for once
+
+
+def test_the_model_translates_each_listed_term(generator):
+    """The real model, on the question it once summarised: every function named is named in
+    the translation."""
+    from assistant.query_translation import translate_query
+
+    translation = translate_query(generator, LISTED, "zh")
+    assert translation and all(term in translation for term in ("损失函数", "目标函数")), \
+        translation
+
+
 def test_the_answer_after_a_translation_finds_its_system_prompt_cached(generator):
     """The translation is asked after the answers' own system prompt, so llama.cpp still holds
     that prefix when the answer's prompt is read (a system prompt of its own left 4 tokens)."""
