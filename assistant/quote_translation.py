@@ -156,8 +156,9 @@ def names_of(line: str) -> set[str]:
 
 _OPENING_MARKS = re.compile(r"^[^\w$]+")  # "+ ", "**", "> ": markup before a first word
 _PROPER = re.compile(  # an acronym, a CamelCase or digit-bearing name, a capitalized word
+    # (not one labelling the number after it: "In Chapter 16", whose number is checked itself)
     r"\b[A-Z]{2,}s?\b|\b[A-Za-z]*[a-z][A-Z][A-Za-z0-9]*\b|\b[A-Za-z]+\d[A-Za-z0-9]*\b"
-    r"|(?<![.:!?;]\s)(?<!^)\b[A-Z][a-z]+\b")
+    r"|(?<![.:!?;]\s)(?<!^)\b[A-Z][a-z]+\b(?!\s+\d)")
 
 
 def adds_a_name(line: str, source: str, language: str) -> bool:
@@ -185,6 +186,14 @@ def adds_a_name(line: str, source: str, language: str) -> bool:
     False
     >>> adds_a_name("**1.** Logistic regression is simpler.", "1. 逻辑回归更简单", "en")
     False
+
+    Nor is a capitalized word that labels a number (r40 dev6:c37, "In Chapter 16, we will learn
+    about regularization" for "在第16章中，我们将会学习正则化知识"); the number is checked:
+
+    >>> adds_a_name("In Chapter 16, we learn it.", "在第16章中，我们学习它。", "en")
+    False
+    >>> adds_a_name("In Chapter 17, we learn it.", "在第16章中，我们学习它。", "en")
+    True
     """
     lowered = source.lower()
     bare = _OPENING_MARKS.sub("", _NUMBERING.sub("", _OPENING_MARKS.sub("", line)))
