@@ -37,7 +37,7 @@ from assistant.coverage import (
     is_token_name,
 )
 from assistant.generator import Generator, Message, Prompt
-from assistant.language import detect_language
+from assistant.language import detect_language, is_han
 from assistant.library_profile import LibraryProfile
 from assistant.prompts import SYSTEM
 from assistant.retrieval import Retriever
@@ -69,6 +69,7 @@ have a median of 1.5, and the two below 0.75 are "两者的区别是什么？" a
 (for "… growing a tree level by level and growing it leaf by leaf?" and "… a loss function, a
 cost function and an objective function?")."""
 MAX_TRANSLATION_TOKENS = 64
+_WORD = re.compile(r"[A-Za-z0-9]+")  # an English word, for ``is_summary``
 LONGEST_RATIO = {"en": 8.0, "zh": 2.0}
 """A reply with more than this many times the question's characters is an answer, not a
 translation (Chinese -> English takes 3-5 times the characters, English -> Chinese a third)."""
@@ -77,8 +78,8 @@ CANDIDATES = 40
 rank it low in the other)."""
 
 
-def translation_prompt(query: str, target: str) -> Prompt:
-    return Prompt((SYSTEM, Message("user", f"{TASK[target]}\n\n{query}")),
+def translation_prompt(query: str, target: str, task: dict[str, str] = TASK) -> Prompt:
+    return Prompt((SYSTEM, Message("user", f"{task[target]}\n\n{query}")),
                   max_tokens=translation_max_tokens(query))
 
 
@@ -107,12 +108,8 @@ def is_summary(translation: str, query: str, target: str) -> bool:
     False
     """
     words = len(_WORD.findall(query))
-    worth = len(_HAN.findall(translation)) + len(_WORD.findall(translation))
+    worth = sum(map(is_han, translation)) + len(_WORD.findall(translation))
     return target in SHORTEST_RATIO and worth < SHORTEST_RATIO[target] * words
-
-
-_WORD = re.compile(r"[A-Za-z0-9]+")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def translate_query(generator: Generator, query: str, target: str) -> str | None:
@@ -121,9 +118,7 @@ def translate_query(generator: Generator, query: str, target: str) -> str | None
     reply = generator.complete(translation_prompt(query, target))
     text = clean_translation(reply, target, query)
     if text is not None and is_summary(text, query, target):
-        again = generator.complete(Prompt((SYSTEM, Message("user", f"{EVERY_TERM_TASK[target]}"
-                                                           f"\n\n{query}")),
-                                          max_tokens=translation_max_tokens(query)))
+        again = generator.complete(translation_prompt(query, target, EVERY_TERM_TASK))
         fuller = clean_translation(again, target, query)
         if fuller is not None and not is_summary(fuller, query, target):
             return fuller
