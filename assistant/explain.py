@@ -153,12 +153,16 @@ MESSAGES = {
     },
     "cancelled": {"zh": "（已停止）", "en": "(stopped)"},
     "nothing_checked": {  # said of the model's text only: the quote may well answer
-        "zh": "模型写的解释里没有一句既有检索到的段落为依据、又回答了问题，所以这里只显示笔记原文"
-              "（上面引用的几行，来源见下）。如果它们没有回答你的问题，你的笔记可能没有讲到它。",
-        "en": "No sentence of the model's explanation was both confirmed by the retrieved "
-              "passages and an answer to the question, so only your notes' own lines are shown "
-              "(quoted above, sources below). If they do not answer your question, your notes "
-              "may not cover it.",
+        "zh": "模型写的解释没有显示：其中没有一句既能在所引段落中得到印证、又回答了问题。"
+              "上面引用的几行是你笔记的原文（来源见下）。",
+        "en": "The model's explanation is not shown: none of its sentences was both confirmed "
+              "by the passage it cites and an answer to the question. The lines quoted above "
+              "are your notes' own words (sources below).",
+    },
+    "translation_unchecked": {  # the quote answers; only its translation failed the check
+        "zh": "引用段落的翻译没能逐句核对上原文，所以按笔记原文显示（来源见下）。",
+        "en": "The translation of the quoted lines could not be checked line by line against "
+              "them, so they are shown as your notes write them (sources below).",
     },
     "untreated": {"zh": "笔记中没有讲解：", "en": "Not explained in your notes: "},
 }
@@ -327,7 +331,7 @@ class Explanation:
         notice = MESSAGES["cancelled"][self.language] if self._cancel.is_set() else ""
         translated = _has_claim(shown) or bool(notice)
         if not translated:
-            notice = MESSAGES["nothing_checked"][self.language] if text.strip() else ""
+            notice = MESSAGES["translation_unchecked"][self.language] if text.strip() else ""
             shown = quoted_answer(self.extractive)
         return Answer(text=shown, citations=self.citations, generated=bool(text.strip()),
                       unsupported=dropped, notice=notice, translated=translated, **base)
