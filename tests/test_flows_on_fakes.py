@@ -69,7 +69,7 @@ def test_ask_shows_the_notes_lines_once_when_no_sentence_of_the_model_passes(
     assert quoted and "红烧肉" not in out.split("removed")[0]
     first = quoted[0].split("│ ", 1)[1].strip().rstrip("。")
     assert out.count(first) == 1, out  # the quote, not the quote and the same lines again
-    assert "只显示笔记原文" in out  # the nothing-checked notice
+    assert "上面引用的几行是你笔记的原文" in out  # the nothing-checked notice
 
 
 def test_quiz_json_prints_each_valid_item_and_counts_the_dropped_drafts(
