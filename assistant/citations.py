@@ -75,6 +75,7 @@ LEXICAL_WEAK = 0.3  # some are, and the passage is closer to the claim than the 
 BACKGROUND_PERCENTILE = 90  # the claim must be closer to its passage than to 90 % of the notes
 MIN_NEW_CHARS = 4  # a claim adding fewer content characters to the question says nothing
 MIN_CLAIM_LETTERS = 6  # shorter pieces ("答案：", "1.") make no claim worth checking
+MIN_EXPRESSION_CHARS = 3  # a formula without a relation ("$O(n^3)$") this long is checked too
 MIN_WINDOW_CHARS = 12  # shorter passage sentences are joined to the next one
 CLAUSE_SHARE = 0.5  # on the weak path, each clause's terms mostly within one passage sentence
 MIN_CLAUSE_TERMS = 2  # a clause with fewer own terms (a label, "从而") is not checked alone
@@ -930,20 +931,30 @@ def stated_relations(passage: str) -> set[Relation]:
 
 
 def formulas_of(claim: str) -> list[str | Relation]:
-    """The equations a claim writes (``$…$`` or plain ``a=b``), keyed by ``formula_key``, and
-    the other relations of its ``$…$`` formulas ("$tanh'(x) > 0$") as ``Relation`` s.
+    """The equations a claim writes (``$…$`` or plain ``a=b``), keyed by ``formula_key``, the
+    other relations of its ``$…$`` formulas ("$tanh'(x) > 0$") as ``Relation`` s, and its
+    ``$…$`` expressions that state no relation but hold a number or a sign ("$\\mathcal{O}(n^3)$",
+    keyed): a complexity or a term the passage never writes is not what it says (r41 dev2:c65
+    gave CNNs and RNNs "$\\mathcal{O}(n^2d)$ and $\\mathcal{O}(n^3)$", citing a passage that
+    gives them $\\mathcal{O}(knd^2)$ and $\\mathcal{O}(nd^2)$). A bare symbol ("$\\omega_j$")
+    names; it states nothing.
 
     >>> formulas_of("由于 $tanh'(x) > 0$，所以梯度消失较轻")
     [Relation(lhs="tanh'x", op='>', rhs='0')]
+    >>> formulas_of("RNNs cost $\\mathcal{O}(n^3)$ for $\\omega_j$")
+    ['mathcalon3']
     """
     bare = _MARKER.sub("", claim)
     found = [m.group(0) for m in re.finditer(_MATH, bare, re.DOTALL)]
     bare = re.sub(_MATH, " ", bare, flags=re.DOTALL)
     relations: list[str | Relation] = []
     equations = []
+    expressions = []  # "$\\mathcal{O}(n^3)$": no relation, still the passage's own or not
     for formula in found:
         sides, signs = formula_parts(formula)
-        if set(signs) - {"="}:
+        if not signs:
+            expressions.append(sides[0])
+        elif set(signs) - {"="}:
             relations += [Relation(sides[i], sign, sides[i + 1]) if sign != "="
                           else f"{sides[i]}={sides[i + 1]}" for i, sign in enumerate(signs)
                           if sides[i] and sides[i + 1]]
@@ -951,7 +962,9 @@ def formulas_of(claim: str) -> list[str | Relation]:
             equations.append(formula)
     found = equations + [m.group(0) for m in _PLAIN_FORMULA.finditer(bare)]
     keys = [formula_key(f) for f in found if "=" in f]
-    return [k for k in keys if len(k) >= 5 and re.search(r"[a-z]", k)] + relations
+    return [k for k in keys if len(k) >= 5 and re.search(r"[a-z]", k)] + relations + [
+        k for k in expressions if len(k) >= MIN_EXPRESSION_CHARS and re.search(r"[a-z]", k)
+        and re.search(r"\d|[+\-]", k)]
 
 
 def states_the_same(compared: Sequence[str], formulas: Sequence[str | Relation],

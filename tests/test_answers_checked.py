@@ -362,6 +362,24 @@ def test_a_miscopied_formula_is_taken_out_and_a_true_copy_kept():
     assert "σ'(x)" not in miscopied.text and miscopied.unsupported
 
 
+COMPLEXITY = ("In terms of computational complexity, the convolutional layer costs "
+              "$\\mathcal{O}(knd^2)$, the recurrent layer $\\mathcal{O}(nd^2)$ and "
+              "self-attention $\\mathcal{O}(n^2d)$, which is quadratic in the sequence length.")
+
+
+def test_a_complexity_the_passage_does_not_write_is_taken_out_and_its_own_kept():
+    """r41 dev2:c65 (blind judge): the model gave CNNs and RNNs "$O(n^2d)$ and $O(n^3)$", the
+    passage's words around a term it never writes, and the claim passed as supported."""
+    cost = [passage(1, COMPLEXITY, "Comparing CNNs, RNNs, and Self-Attention")]
+    question = "how does the cost of self-attention compare with RNNs and CNNs?"
+    kept = check_citations("Self-attention costs $\\mathcal{O}(n^2d)$, quadratic in the "
+                           "sequence length[1].", cost, BigramEmbedder(), question)
+    invented = check_citations("The recurrent layer costs $\\mathcal{O}(n^3)$ in the "
+                               "sequence length[1].", cost, BigramEmbedder(), question)
+    assert "n^2d" in kept.text and not kept.unsupported
+    assert "n^3" not in invented.text and invented.unsupported
+
+
 def test_a_range_the_passage_does_not_write_is_taken_out_and_its_own_range_kept():
     """dev2:c3 (judges r10, r11): "由于 tanh'(x) > 0 … 所以 … 减轻" drops the upper bound the
     passage's argument rests on; only "= … ∈ (0,1)" is written there."""
