@@ -6,6 +6,7 @@ import pytest
 
 from assistant.budget import excerpt, fit_passages, query_terms, trim_to_tokens
 from assistant.citations import clean_markers, marker_numbers, with_marker
+from assistant.explain import MIN_PART_TOKENS, share_budget
 from assistant.generator import fit_to_context
 from assistant.language import detect_language
 from assistant.prompts import defuse
@@ -28,6 +29,22 @@ def test_fit_passages_respects_the_budget_and_drops_lowest_ranked_first():
     assert sum(byte_count(t) + 12 for t in kept) <= 1000
     assert all(byte_count(t) <= 300 for t in kept)
     assert all(t.strip("…\n") and t.strip("…\n") in LONG_NOTE for t in kept)
+
+
+def test_the_first_passage_keeps_most_of_the_budget_and_the_others_a_useful_part():
+    """dev2:c31: a fair share each cut passage [1] to 251 of 689 characters, losing the lines
+    that answer, while two long pages ranked below kept theirs."""
+    short = "梯度裁剪：梯度范数超过阈值时按比例缩小。"
+    texts = [LONG_NOTE, LONG_NOTE, short, LONG_NOTE]
+    overheads = [12] * 4
+    kept = share_budget(texts, overheads, 1200, byte_count, ["正则"])
+    first, second, third, fourth = (byte_count(t) if t else 0 for t in kept)
+    assert kept[2] == short  # a short passage ranked below still goes in whole
+    room = 1200 - 12 - (byte_count(short) + 12) - 2 * (MIN_PART_TOKENS + 12)
+    assert room - 40 <= first <= room  # 40: whole lines and "…" marks
+    assert first > 2 * max(second, fourth)
+    assert second >= MIN_PART_TOKENS - 20
+    assert first + second + third + fourth + 12 * sum(t is not None for t in kept) <= 1200
 
 
 def test_trimming_never_splits_a_character():
