@@ -1076,3 +1076,19 @@ def test_a_question_line_in_the_notes_is_quoted_with_its_answer_and_a_table_with
     question = "几种词向量哪些和上下文相关？对比表怎么看"
     quoted = extract_from_passage(notes, query_terms(question), question)
     assert quoted is not None and "| ELMo | 是 |" in quoted.text
+
+
+def test_the_paragraph_after_the_closest_joins_the_quote_only_when_it_goes_on_answering():
+    question = "How does RMSprop change the Adagrad update?"
+    opening = "RMSprop adjusts the Adagrad update in a simple way."
+    rest = "RMSprop keeps a leaky average of squared gradients, so the Adagrad update goes on."
+    unrelated = "Sparse initialization connects every neuron to ten neurons below it at random."
+    padding = "Other remarks on training. " * 40  # a long section: its best paragraph is quoted
+    text = "\n\n".join(["Weights start small.", opening, rest, padding])
+    quoted = extract_from_passage(passage(1, text, "RMSprop"), query_terms(question), question,
+                                  BigramEmbedder())
+    assert [q.text for q in quoted.lines] == [opening, rest]
+    text = "\n\n".join(["Weights start small.", opening, unrelated, padding])
+    quoted = extract_from_passage(passage(1, text, "RMSprop"), query_terms(question), question,
+                                  BigramEmbedder())
+    assert [q.text for q in quoted.lines] == [opening]
