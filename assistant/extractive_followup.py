@@ -185,7 +185,7 @@ def without_quote_copies(text: str, quoted: ExtractiveAnswer | None) -> str:
     ...                            "   先算梯度。\\n2. 回放：重放旧样本[1]。", quote))
     步骤如下：
        先算梯度。
-    2. 回放：重放旧样本[1]。
+    1. 回放：重放旧样本[1]。
     """
     if quoted is None:
         return text
@@ -196,13 +196,47 @@ def without_quote_copies(text: str, quoted: ExtractiveAnswer | None) -> str:
         if not dropped[index] and _LEAD_IN.search(unit):
             body = _body(units, index)
             dropped[index] = all(dropped[k] for k in body)  # none left, or none at all
-    kept = "\n".join(u for u, gone in zip(units, dropped, strict=True) if not gone)
+    kept = "\n".join(_renumbered(units, dropped))
     kept = re.sub(r"\n{3,}", "\n\n", kept).strip()
     claims = [u for u in kept.split("\n") if is_claim(u) and not _LEAD_IN.search(u)]
     return kept if claims else ""
 
 
 _LEAD_IN = re.compile(r"[：:]\s*(?:\[\d+\])?\s*$|^\s*#{1,6}\s")  # "步骤：", "### 步骤"
+_NUMBERED = re.compile(r"^(\s*)(\d{1,2})(?=[.)、]\s*\S)")  # "2. 回放：…", "  3) …"
+
+
+def _renumbered(units: list[str], dropped: list[bool]) -> list[str]:
+    """The units left, a numbered list's items renumbered over the ones that went: the max
+    gate's item 2 repeated the quote and went, and the student read "1." then "3." (r44
+    dev3:c18; r43 dev3:c29 began at "2."). A line that is neither an item nor indented ends
+    the lists above it.
+
+    >>> _renumbered(["步骤：", "1. 甲。", "2. 乙。", "   细节。", "3. 丙。"],
+    ...             [False, True, False, False, False])
+    ['步骤：', '1. 乙。', '   细节。', '2. 丙。']
+    >>> _renumbered(["1. 甲。", "2. 乙。", "", "1. 丙。"], [False] * 4)  # two lists
+    ['1. 甲。', '2. 乙。', '', '1. 丙。']
+    """
+    kept: list[str] = []
+    following: dict[int, tuple[int, int]] = {}  # indentation -> (last number written, next)
+    for unit, gone in zip(units, dropped, strict=True):
+        item = _NUMBERED.match(unit)
+        if item is None:
+            if unit.strip() and not unit[:1].isspace():
+                following = {}
+            if not gone:
+                kept.append(unit)
+            continue
+        depth, written = len(item.group(1)), int(item.group(2))
+        following = {d: n for d, n in following.items() if d <= depth}
+        last, number = following.get(depth, (0, written))
+        if written <= last:  # "1." again: a new list
+            number = written
+        following[depth] = (written, number if gone else number + 1)
+        if not gone:
+            kept.append(item.group(1) + str(number) + unit[item.end(2):])
+    return kept
 _BLOCK_FENCE = re.compile(r"^\s*(```|~~~|\$\$)")
 
 

@@ -1092,3 +1092,21 @@ def test_the_paragraph_after_the_closest_joins_the_quote_only_when_it_goes_on_an
     quoted = extract_from_passage(passage(1, text, "RMSprop"), query_terms(question), question,
                                   BigramEmbedder())
     assert [q.text for q in quoted.lines] == [opening]
+
+
+def test_a_list_item_that_repeats_the_quote_goes_and_the_items_after_it_are_renumbered():
+    from assistant.extractive import ExtractiveAnswer, QuotedLine
+    from assistant.extractive_followup import without_quote_copies
+
+    max_gate = ("the max gate distributes the gradient (unchanged) to exactly one of its inputs "
+                "(the input that had the highest value during the forward pass).")
+    quote = ExtractiveAnswer(None, (QuotedLine(263, "Unlike the add gate, " + max_gate),),
+                             "passage")
+    text = ("The gates pass the gradient as follows[1]:\n"
+            "1. The add gate gives every input the gradient unchanged[1].\n"
+            "2. The max gate distributes the gradient (unchanged) to exactly one of its inputs "
+            "(the input that had the highest value during the forward pass)[1].\n"
+            "3. The multiply gate multiplies it by the other input's value[1].")  # r44 dev3:c18
+    assert without_quote_copies(text, quote).split("\n")[1:] == [
+        "1. The add gate gives every input the gradient unchanged[1].",
+        "2. The multiply gate multiplies it by the other input's value[1]."]
