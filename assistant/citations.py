@@ -90,7 +90,7 @@ _SENTENCE_TAIL = re.compile(r"[。！？；…!?;.:：]*[”’」』）)\"']*\s
 _MATH = r"\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|\$[^$\n]+\$"
 _CODE = r"```.*?(?:```|$)|`[^`\n]*`"
 _PROTECTED = re.compile(f"({_CODE})|({_MATH})", re.DOTALL)
-_LINK = r"!?\[[^\]\n]*\]\([^)\n]*\)"
+_LINK = r"!?\[(?:[^\[\]\n]|\[[^\]\n]*\])*\]\([^)\n]*\)"  # "[[He et al.]](https://…)" too
 _INLINE_SPAN = re.compile(f"{_CODE}|{_MATH}|{_LINK}", re.DOTALL)
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 _COMPLETE_END = re.compile(r"(?:[。！？!?]|\.(?=\s|$)|\n)[”’」』）)\"']*(?:\[\d+\])*")
@@ -158,6 +158,12 @@ def with_marker(sentence: str, number: int) -> str:
 
     >>> with_marker('代码出自[仓库](https://x.org/a.py "仓库")）', 1)
     '代码出自[仓库](https://x.org/a.py "仓库")[1]）'
+
+    A link whose text is itself in brackets stays whole too (r43 dev3:c39 put the marker
+    inside the paper's address: "…1512.03385[1])").
+
+    >>> with_marker("可以训练更深的网络。[[He et al., 2015]](https://arxiv.org/abs/1512.03385)", 1)
+    '可以训练更深的网络。[[He et al., 2015]](https://arxiv.org/abs/1512.03385)[1]'
     """
     after_spans = max((m.end() for m in _INLINE_SPAN.finditer(sentence)), default=0)
     tail = _SENTENCE_TAIL.search(sentence, after_spans)

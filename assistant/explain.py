@@ -623,9 +623,54 @@ def quoted_answer(quoted: ExtractiveAnswer) -> str:
     as it stands, the marker after its block)."""
     number = quoted.citation.number
     if quoted.keeps_its_form:  # a marker inside code or a table breaks it
-        return with_table_header(quoted.text) + f"\n\n[{number}]"
-    return "\n".join(with_marker(line.text, number) if is_claim(line.text) else line.text
-                     for line in quoted.lines if not addresses_the_model(line.text))
+        lines = quoted.text.split("\n")
+        return "\n".join([with_table_header(quoted.text), *_unclosed(lines)]) + f"\n\n[{number}]"
+    shown = [line.text for line in quoted.lines if not addresses_the_model(line.text)]
+    inside = _inside_blocks(shown)
+    return "\n".join([with_marker(text, number) if is_claim(text) and not within else text
+                      for text, within in zip(shown, inside, strict=True)] + _unclosed(shown))
+
+
+def _edges(lines: list[str]):
+    """(index, opening fence) of each line that opens or closes a code block or a ``$$``
+    formula, indented or opening a list item."""
+    for index, line in enumerate(lines):
+        edge = _BLOCK_EDGE.match(line)
+        if edge is not None and not _ONE_LINE_MATH.match(line):
+            yield index, " " * edge.start(1) + edge.group(1)
+
+
+def _inside_blocks(lines: list[str]) -> list[bool]:
+    """Whether each line is a fence or inside a block."""
+    inside, opening, edges = [], "", dict(_edges(lines))
+    for index, line in enumerate(lines):
+        closes = opening.endswith("$$") and line.rstrip().endswith("$$")  # "\\end{align}$$"
+        inside.append(bool(opening) or index in edges)
+        if index in edges or closes:
+            opening = "" if opening else edges[index]
+    return inside
+
+
+def _unclosed(lines: list[str]) -> list[str]:
+    """The fence that closes a block the quote stopped inside (or the rest renders as code,
+    r43 dev3:c29 and c35), else nothing.
+
+    >>> _unclosed(["Ex:", "  ```", "  Maximize F1"]), _unclosed(["```", "x", "```"])
+    (['  ```'], [])
+    >>> _unclosed(["$$\\\\begin{align}", "E[x] = 1", "\\\\end{align}$$", "后文。"])
+    []
+    """
+    inside = _inside_blocks(lines + [""])
+    if not inside[-1]:
+        return []
+    return [next(opening for index, opening in reversed(list(_edges(lines))))]
+
+
+_BLOCK_EDGE = re.compile(r"^\s*(?:[-*+]\s+)?(```|~~~|\$\$)")
+"""A fence or ``$$`` line, indented or opening a list item: the lines up to the next one are
+code or a formula, and a marker inside breaks them (r43 dev3:c35 showed "vdW = 0[1]" and
+"on iteration t[1]:" inside Adam's pseudo-code, a fence indented under a list item)."""
+_ONE_LINE_MATH = re.compile(r"^\s*\$\$.+\$\$\s*$")
 
 
 _TABLE_RULE = re.compile(TABLE_RULE)

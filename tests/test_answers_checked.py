@@ -1110,3 +1110,18 @@ def test_a_list_item_that_repeats_the_quote_goes_and_the_items_after_it_are_renu
     assert without_quote_copies(text, quote).split("\n")[1:] == [
         "1. The add gate gives every input the gradient unchanged[1].",
         "2. The multiply gate multiplies it by the other input's value[1]."]
+
+
+def test_a_quoted_answer_puts_no_marker_inside_a_list_items_code_and_closes_a_cut_block():
+    from assistant.explain import quoted_answer
+    from assistant.extractive import ExtractiveAnswer, QuotedLine
+    from assistant.retrieval import Citation
+
+    lines = ["- Adam puts RMSprop and momentum together!", "- Pseudo code:", "  ```",
+             "  vdW = 0, vdW = 0", "  on iteration t:"]  # r43 dev3:c35, cut inside the block
+    citation = Citation(1, 7, "/notes/c2.md", "Adam", 536, 568)
+    quote = ExtractiveAnswer(citation, tuple(QuotedLine(536 + i, text)
+                                             for i, text in enumerate(lines)), "answer")
+    assert quoted_answer(quote).split("\n") == [
+        "- Adam puts RMSprop and momentum together[1]!", "- Pseudo code[1]:", "  ```",
+        "  vdW = 0, vdW = 0", "  on iteration t:", "  ```"]
