@@ -751,11 +751,13 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
     max_lines, max_chars = max_lines or MAX_LINES, max_chars or MAX_CHARS
     quoted: list[QuotedLine] = []
     used = 0
-    code = False
+    code = heads_only = False
     for index in indexes:
         text = lines[index].rstrip()
         partial = False
         code ^= bool(_FENCE.match(text))
+        if heads_only and (not text.strip() or _HEADING.match(text) or code):
+            break  # the list is over
         if not code and (not text.strip() or no_text(text)):
             continue
         if not code and not is_list_item(text):  # "​\t梯度消失是指…": the book's indent
@@ -766,9 +768,18 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
             # An item finishing a list keeps its head: its tail alone reads as the item before's.
             text, partial = best_sentences(text, () if finishes_list else terms,
                                            LONG_LINE_CHARS), True
-        lines_left, chars_left = ((LIST_MAX_LINES, LIST_MAX_CHARS) if finishes_list
-                                  else (max_lines, max_chars))
-        if quoted and (len(quoted) >= lines_left or used + len(text) > chars_left):
+        lines_left, chars_left = ((LIST_MAX_LINES, LIST_MAX_CHARS)
+                                  if finishes_list or heads_only else (max_lines, max_chars))
+        item_begun = not code and any(is_list_item(lines[q.line - start_line]) for q in quoted)
+        goes_on = item_begun and index > 0 and bool(lines[index - 1].strip()) and \
+            not is_list_item(lines[index]) and not _HEADING.match(text)  # the item's next line
+        if goes_on and _SENTENCE_END.search(
+                quoted[-1].text) and (heads_only or len(quoted) >= lines_left or
+                                      used + len(text) > chars_left):
+            heads_only = True  # the items' own lines, not how each one goes on (rnn.md:295-301)
+            continue
+        if quoted and (len(quoted) >= lines_left or used + len(text) > chars_left) or \
+                heads_only and not _SENTENCE_END.search(text):
             break
         quoted.append(QuotedLine(start_line + index, text, partial))
         used += len(text)
