@@ -430,11 +430,17 @@ _CLAUSE_MARK = re.compile(r"[。．.！!？?，,；;：:、]")
 
 
 def _paragraphs(lines: list[str], start: int) -> list[list[int]]:
-    """Consecutive non-blank line runs from ``start`` on, a heading ending the run."""
+    """Consecutive non-blank line runs from ``start`` on, a heading ending the run; a fenced
+    block stays whole in its run (dlai_c2's Adam pseudo-code holds blank lines)."""
     runs: list[list[int]] = []
     current: list[int] = []
+    code = False
     for index in range(start, len(lines)):
         line = lines[index]
+        code ^= bool(_FENCE.match(line))
+        if code or _FENCE.match(line):  # a blank line inside code does not end the run
+            current.append(index)
+            continue
         if not line.strip() or _HEADING.match(line):
             if current:
                 runs.append(current)
@@ -748,13 +754,21 @@ def _what_it_introduces(lines: list[str], run: list[int]) -> list[int]:
 
 def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequence[str],
            max_lines: int = 0, max_chars: int = 0) -> tuple[QuotedLine, ...]:
+    """The lines at ``indexes`` as quoted, within ``max_lines`` / ``max_chars`` (a list the
+    quote has begun within the list limits); a list too long for them goes on with its items'
+    own lines, without how each one goes on (rnn.md:295-301: the output gate was never shown)
+    or the code one of them holds (the Adam defaults after its pseudo-code, dlai_c2:541-568)."""
     max_lines, max_chars = max_lines or MAX_LINES, max_chars or MAX_CHARS
     quoted: list[QuotedLine] = []
     used = 0
     code = heads_only = False
+    skip_to = -1
     for index in indexes:
+        if index <= skip_to:
+            continue
         text = lines[index].rstrip()
         partial = False
+        opens = _FENCE.match(text) and not code
         code ^= bool(_FENCE.match(text))
         if heads_only and (not text.strip() or _HEADING.match(text) or code):
             break  # the list is over
@@ -770,13 +784,19 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
                                            LONG_LINE_CHARS), True
         lines_left, chars_left = ((LIST_MAX_LINES, LIST_MAX_CHARS)
                                   if finishes_list or heads_only else (max_lines, max_chars))
-        item_begun = not code and any(is_list_item(lines[q.line - start_line]) for q in quoted)
-        goes_on = item_begun and index > 0 and bool(lines[index - 1].strip()) and \
-            not is_list_item(lines[index]) and not _HEADING.match(text)  # the item's next line
-        if goes_on and _SENTENCE_END.search(
-                quoted[-1].text) and (heads_only or len(quoted) >= lines_left or
-                                      used + len(text) > chars_left):
-            heads_only = True  # the items' own lines, not how each one goes on (rnn.md:295-301)
+        in_item = _in_list_item(lines, index, quoted, start_line, opens or not code)
+        if in_item and opens and max_chars < CODE_MAX_CHARS:
+            closing = _closing_fence(lines, index)
+            if closing is not None and (len(quoted) + closing - index + 1 > lines_left or
+                                        used + sum(map(len, lines[index:closing + 1]))
+                                        > chars_left):
+                skip_to, code, heads_only = closing, False, True
+                if _ends_with(quoted[-1].text, ("：", ":")):
+                    quoted.pop()  # "- Pseudo code:" without its code
+                continue
+        if in_item and not opens and _SENTENCE_END.search(quoted[-1].text) and \
+                (heads_only or len(quoted) >= lines_left or used + len(text) > chars_left):
+            heads_only = True
             continue
         if quoted and (len(quoted) >= lines_left or used + len(text) > chars_left) or \
                 heads_only and not _SENTENCE_END.search(text):
@@ -786,6 +806,20 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
     if quoted and not code:
         quoted = _to_sentence_end(quoted, lines, start_line)
     return tuple(quoted)
+
+
+def _in_list_item(lines: list[str], index: int, quoted: list[QuotedLine], start_line: int,
+                  prose: bool) -> bool:
+    """Whether line ``index`` goes on with a list item the quote holds: not an item itself, not
+    a heading, and right under the line before it (a blank line or a label starts something
+    else)."""
+    return prose and index > 0 and bool(lines[index - 1].strip()) and \
+        not is_list_item(lines[index]) and not _HEADING.match(lines[index]) and \
+        any(is_list_item(lines[q.line - start_line]) for q in quoted)
+
+
+def _closing_fence(lines: list[str], opening: int) -> int | None:
+    return next((i for i in range(opening + 1, len(lines)) if _FENCE.match(lines[i])), None)
 
 
 _SENTENCE_END = re.compile(r"[.。!?！？:：;；…]\s*[\"'”’」』)）*_`$]*\s*$")

@@ -309,6 +309,27 @@ def test_a_list_too_long_with_its_items_wrapped_lines_is_finished_with_each_item
     assert all(not q.partial for q in quoted.lines)
 
 
+def test_a_list_whose_item_holds_long_code_goes_on_past_the_code_to_the_items_asked_for():
+    """dlai_c2:538-568 (dev3:c35): the Adam section's list holds its pseudo-code (with blank
+    lines), and the defaults the question asks for come after it. The quote stopped inside the
+    code; it now skips the code, and the line that only introduced it, to the defaults."""
+    code = ["  ```", "  vdW = 0, vdb = 0", "  on iteration t:", "  \t\t\t"] + \
+        [f"  \tstep_{i} = update(step_{i - 1})     # part {i}" for i in range(1, 16)] + ["  ```"]
+    text = "\n".join(["### Adam", "", "- Stands for **Adaptive Moment Estimation**.",
+                      "- Adam simply puts RMSprop and momentum together!", "- Pseudo code:"]
+                     + code + ["- Hyperparameters for Adam:",
+                               "  - Learning rate: needed to be tuned.",
+                               "  - `beta1`: `0.9` is recommended by default.",
+                               "  - `beta2`: `0.999` is recommended by default.",
+                               "  - `epsilon`: `10^-8` is recommended by default.", "",
+                               "### Learning rate decay"])
+    question = "What are the default values of Adam's hyperparameters?"
+    quoted = extract_from_passage(passage(1, text, "Adam"), query_terms(question), question)
+    assert "0.999" in quoted.text and "10^-8" in quoted.text
+    assert "Pseudo code" not in quoted.text and "update(" not in quoted.text
+    assert quoted.text.startswith("- Stands for")
+
+
 def test_the_prompt_reads_the_retrievers_best_section_first_with_its_other_chunk():
     from assistant.explain import choose_passages
 
