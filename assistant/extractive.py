@@ -324,18 +324,23 @@ def _best_list(lines: list[str], terms: Sequence[str]) -> list[int]:
             if sum(is_list_item(lines[i]) for i in run) >= 2]
     if not runs:
         return []
-    scores = [term_hits(" ".join(lines[i] for i in run), terms) for run in runs]
-    run = runs[scores.index(max(scores))]
-    first = run[0]
-    if not is_list_item(lines[first]):
-        return run
-    before = first - 1
+    lists = [_list_intro(lines, run) + run for run in runs]
+    scores = [term_hits(" ".join(lines[i] for i in block), terms) for block in lists]
+    return lists[scores.index(max(scores))]
+
+
+def _list_intro(lines: list[str], run: list[int]) -> list[int]:
+    """The line ending in a colon that introduces the list ``run`` from above a blank line
+    ("在代码实现上来说，其实就以下几点：", which names what "在实现上改了哪几处" asks), if any."""
+    if not is_list_item(lines[run[0]]):
+        return []
+    before = run[0] - 1
     while before >= 0 and not lines[before].strip():
         before -= 1
     if before >= 0 and not _HEADING.match(lines[before]) and \
             lines[before].rstrip().rstrip("*").endswith(("：", ":")):
-        return [before] + run
-    return run
+        return [before]
+    return []
 
 
 _TOP_ITEM = re.compile(r"^(?:\d{1,2}[.)、]|[（(]\d{1,2}[）)])\s*\S")

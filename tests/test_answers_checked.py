@@ -262,6 +262,20 @@ def test_a_which_question_quotes_the_list_not_the_definition():
                                               "2. 不会饱和，没有梯度弥散。"]
 
 
+def test_a_which_question_quotes_the_list_whose_lead_in_names_what_it_asks():
+    """第七章:271-286 (dev2:c23): the list of the two losses names WGAN twice; the list after
+    "在代码实现上来说，其实就以下几点：" is the answer to "在实现上改了哪几处"."""
+    text = "\n".join([
+        "### 7.4.5 WGAN如何解决训练崩溃问题？", "",
+        "通过最小化Wasserstein距离，得到了WGAN的Loss：", "",
+        "- WGAN生成器Loss：$-E[f(x)]$", "- WGAN判别器Loss：$-E[f(x)] + E[f(z)]$", "",
+        "从公式上GAN似乎总是让人摸不着头脑，在代码实现上来说，其实就以下几点：", "",
+        "- 判别器最后一层去掉sigmoid", "- 生成器和判别器的loss不取log",
+        "- 判别器的参数截断到不超过一个固定常数c"])
+    quoted = extract_answer("WGAN 相对原始 GAN 在实现上改了哪几处？", [passage(1, text, "7.4.5")])
+    assert [q.line for q in quoted.lines] == [8, 10, 11, 12]
+
+
 def test_a_figure_caption_is_not_quoted_as_the_answer_nor_joined_to_the_text_after_it():
     text = ("Attention weighs the values by how well keys match the query.\n\n"
             "- **Scaled dot product:** the dot products are scaled by 1/sqrt(d) so that large "
