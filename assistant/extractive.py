@@ -803,7 +803,10 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
                 (heads_only or len(quoted) >= lines_left or used + len(text) > chars_left):
             heads_only = True
             continue
-        if quoted and (len(quoted) >= lines_left or used + len(text) > chars_left) or \
+        wrapped = bool(quoted) and not code and not _SENTENCE_END.search(quoted[-1].text) and \
+            not is_list_item(lines[index]) and bool(lines[index - 1].strip())
+        if quoted and ((len(quoted) >= lines_left and not wrapped) or
+                       used + len(text) > chars_left) or \
                 heads_only and not _SENTENCE_END.search(text):
             break
         quoted.append(QuotedLine(start_line + index, text, partial))

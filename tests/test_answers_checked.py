@@ -344,6 +344,20 @@ def test_a_list_whose_item_holds_long_code_goes_on_past_the_code_to_the_items_as
     assert quoted.text.startswith("- Stands for")
 
 
+def test_a_sentence_written_one_clause_a_line_is_quoted_to_its_end_past_the_line_cap():
+    """object-detection.md:558-568 (dev4:c17) and d2l's one-clause lines: the 8-line cap cut
+    the quote inside a sentence and it was cut back to the sentence before, so the focal
+    loss's second parameter (α) was never shown. The character cap still holds."""
+    text = "\n".join(["Focal loss 降低了大量简单负样本的权重。", "$$",
+                      "FL(p)=-(1-p)^{\\gamma}log(p)", "$$", "添加参数γ，对于易分的样本权重小。",
+                      "$$", "FL(p)=-\\alpha (1-p)^{\\gamma}log(p)", "$$",
+                      "添加参数α，用来平衡正负样本本身的比例不均。", "", "其他内容。" * 300])
+    question = "Focal loss 的两个超参数各管什么？"
+    quoted = extract_from_passage(passage(1, text, "Focal loss"), query_terms(question),
+                                  question)
+    assert quoted.lines[-1].text == "添加参数α，用来平衡正负样本本身的比例不均。"
+
+
 def test_the_prompt_reads_the_retrievers_best_section_first_with_its_other_chunk():
     from assistant.explain import choose_passages
 
@@ -824,14 +838,15 @@ def test_a_figure_written_in_html_is_not_quoted_only_its_caption():
 
 def test_a_quote_of_a_textbook_paragraph_ends_at_the_end_of_a_sentence():
     """d2l writes one clause a line; a quote cut at its line limit ended "Simplicity can come
-    in the form", which the model's translation then finished by itself."""
+    in the form", which the model's translation then finished by itself. The line cap now
+    lets a sentence end; the quote ended at the sentence before until session 37."""
     text = ("# Dropout\n\nLet's think briefly about what we\nexpect from a good predictive model.\n"
             "We want it to peform well on unseen data.\nClassical generalization theory\n"
             "suggests that to close the gap between\ntrain and test performance,\n"
             "we should aim for a simple model.\nSimplicity can come in the form\n"
             "of a small number of dimensions.\n")
     quoted = extract_answer("why does dropout help?", [passage(1, text, "Dropout", 1)])
-    assert quoted is not None and quoted.text.endswith("we should aim for a simple model.")
+    assert quoted is not None and quoted.text.endswith("of a small number of dimensions.")
 
 
 def test_a_list_the_quote_begins_is_quoted_to_its_last_item():
