@@ -596,6 +596,29 @@ def _unasked_part(line: str, question: str) -> bool:
                for asked, named in _PART_CUES)
 
 
+_FIX_CUE = (re.compile(r"怎么办|解决|缓解|避免|应对|克服|\bfix|\bsolv|\bavoid|\bmitigat|\bremed",
+                       re.IGNORECASE),
+            re.compile(r"解决|办法|对策|措施|缓解|solution|\bfix|remed", re.IGNORECASE))
+_PARAGRAPH_LABEL = re.compile(r"^\s*\*\*([^*\n]{1,12}?)\s*[：:]?\s*\*\*\s*[：:]")
+"""A paragraph that opens with a short bold label: ``**解决办法**：…``, ``**零概率问题：**…``."""
+
+
+def _names_asked_part(line: str, question: str) -> bool:
+    """``line`` opens a paragraph whose bold label names the part ``question`` asks for: a
+    fix ("…整个概率乘出来是 0，怎么办？" → ``**解决办法**：``, NaiveBayes.md:84, dev4:c3; the
+    problem's own paragraph names more of its words), an example, the steps, the uses.
+
+    >>> _names_asked_part("**解决办法**：用加1的方法估计", "概率乘出来是 0，怎么办？")
+    True
+    >>> _names_asked_part("**零概率问题**：没出现过的量", "概率乘出来是 0，怎么办？")
+    False
+    """
+    label = _PARAGRAPH_LABEL.match(line)
+    return bool(label and question) and any(
+        asked.search(question) and named.search(label.group(1))
+        for asked, named in (*_PART_CUES, _FIX_CUE))
+
+
 _ITEM_LABEL = re.compile(r"^\s*[-*+]\s+\*\*([^*：:]{1,12})[：:]\s*\*\*")
 """A bulleted item that opens with a short bold label: ``- **应用：** …``."""
 
@@ -659,6 +682,9 @@ def _best_paragraph(lines: list[str], terms: Sequence[str], question: str = "",
     named = [block for block, score in zip(blocks, scores, strict=True)
              if score and not all(is_question_line(lines[i]) for i in block)
              and not (len(block) == 1 and is_title(lines[block[0]]))]
+    asked_part = [block for block in named if _names_asked_part(lines[block[0]], question)]
+    if len(asked_part) == 1:
+        return asked_part[0]
     if embedder is None or not question or len(named) < 2:
         return named[0] if len(named) == 1 else blocks[scores.index(max(scores))]
     question_vector = np.asarray(embedder.embed_query(question))

@@ -358,6 +358,19 @@ def test_a_sentence_written_one_clause_a_line_is_quoted_to_its_end_past_the_line
     assert quoted.lines[-1].text == "添加参数α，用来平衡正负样本本身的比例不均。"
 
 
+def test_a_how_to_fix_question_quotes_the_paragraph_labelled_as_the_fix():
+    """NaiveBayes.md:80-95 (dev4:c3): the question describes the problem in the problem
+    paragraph's own words, so that paragraph was quoted; the fix is the labelled one."""
+    text = "\n\n".join([
+        "## 7.什么是朴素贝叶斯中的零概率问题？如何解决？",
+        "**零概率问题**：在计算实例的概率时，如果某个量$x$在训练集中没有出现过，会导致整个实例的概率结果是0。",
+        "**解决办法**：为了解决零概率的问题，拉普拉斯提出用加1的方法估计没有出现过的现象的概率。",
+        "**举个栗子**：假设在文本分类中有3个类。" + "计数。" * 400])
+    question = "朴素贝叶斯碰到训练集里从没出现过的词，整个概率乘出来是 0，怎么办？"
+    quoted = extract_from_passage(passage(1, text, "7."), query_terms(question), question)
+    assert quoted.text.startswith("**解决办法**")
+
+
 def test_the_prompt_reads_the_retrievers_best_section_first_with_its_other_chunk():
     from assistant.explain import choose_passages
 
