@@ -825,15 +825,15 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
                 if _ends_with(quoted[-1].text, ("：", ":")):
                     quoted.pop()  # "- Pseudo code:" without its code
                 continue
-        if in_item and not opens and _SENTENCE_END.search(quoted[-1].text) and \
+        if in_item and not opens and ENDS_SENTENCE.search(quoted[-1].text) and \
                 (heads_only or len(quoted) >= lines_left or used + len(text) > chars_left):
             heads_only = True
             continue
-        wrapped = bool(quoted) and not code and not _SENTENCE_END.search(quoted[-1].text) and \
+        wrapped = bool(quoted) and not code and not ENDS_SENTENCE.search(quoted[-1].text) and \
             not is_list_item(lines[index]) and bool(lines[index - 1].strip())
         if quoted and ((len(quoted) >= lines_left and not wrapped) or
                        used + len(text) > chars_left) or \
-                heads_only and not _SENTENCE_END.search(text):
+                heads_only and not ENDS_SENTENCE.search(text):
             break
         quoted.append(QuotedLine(start_line + index, text, partial))
         used += len(text)
@@ -856,7 +856,7 @@ def _closing_fence(lines: list[str], opening: int) -> int | None:
     return next((i for i in range(opening + 1, len(lines)) if _FENCE.match(lines[i])), None)
 
 
-_SENTENCE_END = re.compile(r"[.。!?！？:：;；…]\s*[\"'”’」』)）*_`$]*\s*$")
+ENDS_SENTENCE = re.compile(r"[.。!?！？:：;；…]\s*[\"'”’」』)）*_`$]*\s*$")
 
 
 def _to_sentence_end(quoted: list[QuotedLine], lines: list[str],
@@ -875,10 +875,10 @@ def _to_sentence_end(quoted: list[QuotedLine], lines: list[str],
     after = quoted[-1].line - start_line + 1
     following = lines[after] if after < len(lines) else ""
     if not following.strip() or _HEADING.match(following) or is_list_item(following) or \
-            _FENCE.match(following) or _SENTENCE_END.search(quoted[-1].text) or \
+            _FENCE.match(following) or ENDS_SENTENCE.search(quoted[-1].text) or \
             is_list_item(quoted[-1].text):
         return quoted
-    ends = [i for i, q in enumerate(quoted) if _SENTENCE_END.search(q.text)]
+    ends = [i for i, q in enumerate(quoted) if ENDS_SENTENCE.search(q.text)]
     return quoted[: ends[-1] + 1] if ends else quoted
 
 

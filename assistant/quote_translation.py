@@ -39,7 +39,7 @@ from assistant.citations import (
     with_marker,
     without_markers,
 )
-from assistant.extractive import ExtractiveAnswer
+from assistant.extractive import ENDS_SENTENCE, ExtractiveAnswer
 from assistant.generator import Message
 from assistant.language import detect_language
 from assistant.prompts import SYSTEM, compact, defuse, tag_section
@@ -84,9 +84,45 @@ def needs_translation(quoted: ExtractiveAnswer | None, language: str) -> bool:
 
 def source_text(quoted: ExtractiveAnswer) -> str:
     """The quoted lines as the model reads them: no Markdown marks, no images, no pointers
-    back to the textbook's earlier pages."""
-    lines = (without_back_references(line) for line in compact(quoted.text).split("\n"))
+    back to the textbook's earlier pages, and a sentence written one clause a line as one line
+    (the model translated d2l's "On the left,", "the portion within the dotted-line box", …
+    line by line, and each fragment got its own marker, r45 dev2:c43)."""
+    lines = (without_back_references(line) for line in
+             joined_clauses(compact(quoted.text).split("\n")))
     return "\n".join(line for line in lines if line.strip())
+
+
+def joined_clauses(lines: list[str]) -> list[str]:
+    """``lines`` with each line that goes on with the sentence above it joined to it; a list
+    item, a heading, a formula, code or a table row starts its own line.
+
+    >>> joined_clauses(["On the left,", "the box", "must learn f.", "- An item", "$$", "x", "$$"])
+    ['On the left, the box must learn f.', '- An item', '$$', 'x', '$$']
+    >>> joined_clauses(["批归一化", "加快收敛。"]), joined_clauses(["the func-", "tion f."])
+    (['批归一化加快收敛。'], ['the func-tion f.'])
+    """
+    joined: list[str] = []
+    block = False
+    for line in lines:
+        fence = bool(_BLOCK_FENCE.match(line))
+        stands_alone = block or fence or not line.strip() or bool(_OWN_LINE.match(line))
+        block ^= fence
+        if joined and not stands_alone and joined[-1].strip() and \
+                not _BLOCK_FENCE.match(joined[-1]) and not ENDS_SENTENCE.search(joined[-1]):
+            glued = _HAN_EDGE.search(joined[-1]) and _HAN_START.match(line.lstrip()) or \
+                _HYPHEN_EDGE.search(joined[-1])  # "func-" + "tion" (a PDF's line break)
+            space = "" if glued else " "
+            joined[-1] = joined[-1].rstrip() + space + line.strip()
+        else:
+            joined.append(line)
+    return joined
+
+
+_BLOCK_FENCE = re.compile(r"^\s*(?:```|~~~|\$\$)")
+_OWN_LINE = re.compile(r"^\s*(?:#{1,6}\s|\||[-*+•]\s|\d{1,2}[.)、]\s?|[（(]\d{1,2}[）)])")
+_HAN_EDGE = re.compile(r"[\u4e00-\u9fff，、]\s*$")
+_HAN_START = re.compile(r"[\u4e00-\u9fff]")
+_HYPHEN_EDGE = re.compile(r"[A-Za-z]-$")
 
 
 _POINTER = re.compile(  # a sentence that only points back: "Recall our MLP for house prices."

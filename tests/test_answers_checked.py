@@ -60,7 +60,7 @@ PASSAGES = [passage(1, CLIPPING, "梯度裁剪"), passage(2, DROPOUT, "Dropout")
 
 
 @pytest.mark.parametrize("name", ["extractive", "citations", "coverage", "library_profile",
-                                  "explain"])
+                                  "explain", "quote_translation"])
 def test_docstring_examples(name):
     module = importlib.import_module(f"assistant.{name}")
     assert doctest.testmod(module).failed == 0
@@ -890,6 +890,22 @@ def test_a_quoted_list_stops_at_a_part_the_question_does_not_ask_for():
     assert gates is not None and "输出门" in gates.text and "应用" not in gates.text
     uses = extract_answer("LSTM 能用来做什么？", [passage(1, text, "21. LSTM", 290)])
     assert uses is not None and "股票预测" in uses.text
+
+
+def test_a_sentence_written_one_clause_a_line_reaches_the_translator_as_one_line():
+    """r45 dev2:c43: d2l's "On the left," / "the portion within the dotted-line box" / … were
+    translated line by line, and the student read fragments each with its own marker."""
+    from assistant.extractive import ExtractiveAnswer, QuotedLine
+    from assistant.quote_translation import translation_messages
+    from assistant.retrieval import Citation
+    texts = ["On the left,", "the portion within the dotted-line box",
+             "must directly learn $f(\\mathbf{x})$.", "- Residual blocks are easy to train."]
+    quote = ExtractiveAnswer(Citation(1, 7, "resnet.md", "ResNet", 96, 99, None),
+                             tuple(QuotedLine(96 + i, t) for i, t in enumerate(texts)), "passage")
+    passage_text = translation_messages(quote, "zh")[-1].content
+    assert "On the left, the portion within the dotted-line box must directly learn" \
+        in passage_text
+    assert "\n- Residual blocks are easy to train." in passage_text
 
 
 def test_a_question_in_the_other_language_is_quoted_by_its_translation():
