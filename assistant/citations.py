@@ -83,7 +83,9 @@ STRENGTH_MARGIN = 0.15  # a cited passage this much weaker than the best support
 REPEAT_SHARE = 0.8  # character pairs shared with an earlier sentence (Jaccard): a repeat
 META_CHARS = 60  # a longer sentence about "the passages" may still say something
 INTRO_CHARS = 30  # a short unsupported line ending in a colon introduces what follows
-_MARKER = re.compile(r"\s*[\[【［]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】］]")
+_MARKER = re.compile(r"\s*[\[【［]\s*((?!0)\d{1,2}(?:\s*[,，、]\s*(?!0)\d{1,2})*)\s*[\]】］]")
+"""``[1]``, ``【2】``, ``[1, 3]``; not an interval ("取值范围为[0,1]" lost its "[0,1]" as a marker,
+r47 dev4:c23) nor a year or a count: passages are numbered from 1, and there are few."""
 _SIMPLE_MARKER = re.compile(r"\s*\[(\d+)\]")
 _MARKER_AFTER_END = re.compile(r"([。！？；.!?;])([ \t]*)((?:\[\d+\])+)")
 _SENTENCE_TAIL = re.compile(r"[。！？；…!?;.:：]*[”’」』）)\"']*\s*$")
@@ -103,8 +105,8 @@ GENERIC_WORDS = frozenset(
 def marker_numbers(text: str) -> list[int]:
     """Every passage number cited in ``text``, in order, duplicates kept.
 
-    >>> marker_numbers("A [1]. B【2】and [1, 3].")
-    [1, 2, 1, 3]
+    >>> marker_numbers("A [1]. B【2】and [1, 3]."), marker_numbers("取值范围为[0,1]，[2024] 年")
+    ([1, 2, 1, 3], [])
     """
     return [int(n) for m in _MARKER.finditer(text) for n in re.split(r"[,，、\s]+", m.group(1))]
 

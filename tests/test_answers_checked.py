@@ -96,6 +96,14 @@ def test_a_passage_holding_a_hash_read_as_a_huge_exponent_is_checked_without_a_c
     assert marker_numbers(checked.text) == [1] and not checked.unsupported
 
 
+def test_an_interval_in_brackets_is_kept_as_text_not_taken_for_a_marker():
+    """r47 dev4:c23 read "取值范围为，取值越大…": the model's "[0,1]" was cleaned as a marker."""
+    notes = "F1 是精确率和召回率的调和平均，取值范围为[0,1]，取值越大，模型预测能力越好。"
+    checked = check_citations("F1 是精确率和召回率的调和平均，取值范围为[0,1]，取值越大越好[1]。",
+                              [passage(1, notes, "F1")], BigramEmbedder(), "F1 是什么？")
+    assert "取值范围为[0,1]，" in checked.text and marker_numbers(checked.text) == [1]
+
+
 def test_a_marker_to_the_wrong_passage_is_moved_to_the_one_that_says_it():
     text = "Dropout 在训练时随机丢弃一部分神经元，从而减少过拟合[1]。"
     checked = check_citations(text, PASSAGES, BigramEmbedder(), "Dropout 有什么用？")
