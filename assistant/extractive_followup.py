@@ -66,6 +66,9 @@ MIN_BLOCK_PAIRS = 4  # a formula or code block this short ("$$ x $$") says too l
 _HOW = re.compile(r"怎么|如何|怎样|实现|举个例子|举例|\bhow (?:do|does|to|can|is|are)\b|"
                   r"\bexamples?\b", re.IGNORECASE)
 _NOTE_REFERENCE = re.compile(r"\[\d+\]|\$\^\{\[\d+\]\}\$")  # the notes' own "[2]": not ours
+_LABEL_BY_SEMICOLON = re.compile(r"^([^：:，,。；;\s]{2,6})[；;]")
+"""An item named before a semicolon: "升维；用最少的参数拓宽网络通道…" is stated by an answer's
+"**升维**：…拓宽网络通道" (r47 dev4:c10 appended it as a point the answer missed)."""
 FURTHER = {"zh": "笔记中列出的其他要点：", "en": "Further points listed in the notes:"}
 
 
@@ -312,7 +315,8 @@ def complete_from_quote(text: str, quoted: ExtractiveAnswer | None, language: st
     items = [q.text for q in quoted.lines if is_list_item(q.text) and not q.partial]
     if len(items) < MIN_LIST_ITEMS or detect_language(quoted.text) != language:
         return text
-    stated = covered_points([plain(i).replace("**", "") for i in items], text)
+    stated = covered_points([_LABEL_BY_SEMICOLON.sub(r"\1：", plain(i).replace("**", ""))
+                             for i in items], text)
     if sum(stated) >= STATED_SHARE * len(items) or sum(stated) < LIST_ANSWER_SHARE * len(items):
         return text
     number = quoted.citation.number

@@ -595,6 +595,25 @@ def test_the_quote_follows_the_section_the_answer_cites_and_is_not_repeated_unde
     assert complete_from_quote(answer, quoted, "zh", "为什么要多任务微调？") == answer
 
 
+def test_an_item_named_before_a_semicolon_is_not_appended_when_the_answer_states_it():
+    """r47 dev4:c10: the answer's "**升维**：…拓宽网络通道" states the notes' "升维；用最少的参数
+    拓宽网络通道…", and the item was appended again under "笔记中列出的其他要点"."""
+    from assistant.extractive import ExtractiveAnswer, QuotedLine
+    from assistant.extractive_followup import complete_from_quote
+    from assistant.retrieval import Citation
+    items = ["- 降维，减少计算量；在ResNet模块中先用1×1卷积降通道，再送入3×3卷积；",
+             "- 升维；用最少的参数拓宽网络通道，通常在轻量级的网络中会用到，"
+             "例如mobilenet、shufflenet等；",
+             "- 实现跨通道的交互和信息整合，也就是通道间信息的线性组合变化；"]
+    quoted = ExtractiveAnswer(Citation(1, 3, "cv.md", "1×1卷积", 110, 112, None),
+                              tuple(QuotedLine(110 + i, t) for i, t in enumerate(items)),
+                              "answer")
+    answer = ("1×1 卷积的作用：\n1. **降维**：先用1×1卷积降通道，减少计算量[1]。\n"
+              "2. **升维**：1×1 卷积可以拓宽网络通道[1]。\n"
+              "3. **跨通道的交互**：实现通道间信息的线性组合变化[1]。")
+    assert complete_from_quote(answer, quoted, "zh", "1×1 的卷积核有什么用？") == answer
+
+
 def test_one_marker_on_another_section_does_not_move_the_quote():
     """Held out (dev5:c5): "CrossEntropyLoss 前面还要加 softmax 吗" quoted the line saying the
     loss already holds LogSoftmax; the model's one sentence citing the next section moved the
