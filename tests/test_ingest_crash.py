@@ -65,7 +65,7 @@ def _kill_when(process: subprocess.Popen, home: Path, count_query: tuple, at_lea
     deadline = time.monotonic() + 60
     while _count(home, *count_query) < at_least and process.poll() is None:
         assert time.monotonic() < deadline, "ingest made no progress"
-        time.sleep(0.01)
+        time.sleep(0.002)
     time.sleep(extra)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
@@ -112,7 +112,10 @@ def test_kill_9_mid_ingest_leaves_a_consistent_library(tmp_path, home, sample_no
                            *new_hashes)
             at_least = 2
         process = _study(home, model_cache, "ingest", str(corpus))
-        _kill_when(process, home, count_query, at_least, rng.uniform(0, 0.1))
+        extra = rng.uniform(0, 0.1)
+        # the rewrites reuse cached vectors and can all land within 0.1 s (CI of session 37):
+        # the last kill comes as soon as two of them are stored
+        _kill_when(process, home, count_query, at_least, 0.0 if round_number == 2 else extra)
         assert process.returncode == -signal.SIGKILL
         now = _assert_consistent(home, versions)
         assert now >= stored
