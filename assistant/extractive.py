@@ -235,6 +235,7 @@ _LIST_QUESTION = re.compile(r"哪些|哪几|几种|几类|有什么(?:优点|缺
                             r"\btypes\b|\badvantages\b|\bdisadvantages\b|\bdrawbacks\b",
                             re.IGNORECASE)
 _FENCE = re.compile(r"^\s*(```|~~~)")
+BLOCK_FENCE = re.compile(r"^\s*(```|~~~|\$\$)")  # code's fence or a display formula's $$
 
 
 _WHAT_QUESTION = re.compile(r"什么是|是什么|是啥|含义|定义|指什么|\bwhat (?:is|are|does)\b|"
@@ -313,7 +314,7 @@ def _code_block(lines: list[str]) -> list[int]:
     start = next((i for i, line in enumerate(lines) if _FENCE.match(line)), None)
     if start is None:
         return []
-    end = next((i for i in range(start + 1, len(lines)) if _FENCE.match(lines[i])), None)
+    end = _closing_fence(lines, start)
     return list(range(start, (end if end is not None else len(lines) - 1) + 1))
 
 
@@ -442,8 +443,9 @@ def _paragraphs(lines: list[str], start: int) -> list[list[int]]:
     code = False
     for index in range(start, len(lines)):
         line = lines[index]
-        code ^= bool(_FENCE.match(line))
-        if code or _FENCE.match(line):  # a blank line inside code does not end the run
+        fence = bool(_FENCE.match(line))
+        code ^= fence
+        if code or fence:  # a blank line inside code does not end the run
             current.append(index)
             continue
         if not line.strip() or _HEADING.match(line):
@@ -777,8 +779,7 @@ def _what_it_introduces(lines: list[str], run: list[int]) -> list[int]:
             not asks and _ANY_LABEL.match(lines[after[0][0]]):
         return []
     if _FENCE.match(lines[after[0][0]]):  # code: to its closing fence, blank lines and all
-        end = next((i for i in range(after[0][0] + 1, len(lines)) if _FENCE.match(lines[i])),
-                   None)
+        end = _closing_fence(lines, after[0][0])
         return list(range(after[0][0], end + 1)) if end is not None else []
     return after[0]
 
@@ -799,7 +800,7 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
             continue
         text = lines[index].rstrip()
         partial = False
-        opens = _FENCE.match(text) and not code
+        opens = bool(_FENCE.match(text)) and not code
         code ^= bool(_FENCE.match(text))
         if heads_only and (not text.strip() or _HEADING.match(text) or code):
             break  # the list is over
@@ -853,6 +854,7 @@ def _in_list_item(lines: list[str], index: int, quoted: list[QuotedLine], start_
 
 
 def _closing_fence(lines: list[str], opening: int) -> int | None:
+    """The index of the fence that closes the one at ``opening``; None when none does."""
     return next((i for i in range(opening + 1, len(lines)) if _FENCE.match(lines[i])), None)
 
 

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 from assistant.citations import SentenceCheck, is_claim, marker_numbers, pairs, with_marker
 from assistant.extractive import (
+    BLOCK_FENCE,
     KINDS,
     TABLE_ROW,
     TABLE_RULE,
@@ -240,7 +241,6 @@ def _renumbered(units: list[str], dropped: list[bool]) -> list[str]:
         if not gone:
             kept.append(item.group(1) + str(number) + unit[item.end(2):])
     return kept
-_BLOCK_FENCE = re.compile(r"^\s*(```|~~~|\$\$)")
 
 
 def _units(lines: list[str]) -> list[str]:
@@ -249,7 +249,7 @@ def _units(lines: list[str]) -> list[str]:
     units: list[str] = []
     index = 0
     while index < len(lines):
-        fence = _BLOCK_FENCE.match(lines[index])
+        fence = BLOCK_FENCE.match(lines[index])
         end = index
         while TABLE_ROW.match(lines[index]) and end + 1 < len(lines) and \
                 TABLE_ROW.match(lines[end + 1]):
@@ -271,7 +271,7 @@ def _repeats(unit: str, quote: set[str]) -> bool:
         body = rows[2:] if len(rows) > 2 and re.match(TABLE_RULE, rows[1]) else rows
         said = [pairs(row) for row in body if is_claim(row)]
         return bool(said) and all(_copied(row, quote) for row in said)
-    if _BLOCK_FENCE.match(unit):
+    if BLOCK_FENCE.match(unit):
         said = pairs(unit)
         return len(said) >= MIN_BLOCK_PAIRS and _copied(said, quote)
     claims = [pairs(s) for s in split_sentences(unit) if is_claim(s)]
@@ -296,7 +296,7 @@ def _body(units: list[str], lead: int) -> list[int]:
 
 def _in_list(unit: str) -> bool:
     """An item, or what continues one: an indented line, a formula or code block."""
-    return is_list_item(unit) or unit[:1].isspace() or bool(_BLOCK_FENCE.match(unit))
+    return is_list_item(unit) or unit[:1].isspace() or bool(BLOCK_FENCE.match(unit))
 
 
 def wants_items(question: str) -> bool:

@@ -39,7 +39,7 @@ from assistant.citations import (
     with_marker,
     without_markers,
 )
-from assistant.extractive import ENDS_SENTENCE, ExtractiveAnswer
+from assistant.extractive import BLOCK_FENCE, ENDS_SENTENCE, ExtractiveAnswer
 from assistant.generator import Message
 from assistant.language import detect_language
 from assistant.prompts import SYSTEM, compact, defuse, tag_section
@@ -104,11 +104,11 @@ def joined_clauses(lines: list[str]) -> list[str]:
     joined: list[str] = []
     block = False
     for line in lines:
-        fence = bool(_BLOCK_FENCE.match(line))
+        fence = bool(BLOCK_FENCE.match(line))
         stands_alone = block or fence or not line.strip() or bool(_OWN_LINE.match(line))
         block ^= fence
         if joined and not stands_alone and joined[-1].strip() and \
-                not _BLOCK_FENCE.match(joined[-1]) and not ENDS_SENTENCE.search(joined[-1]):
+                not BLOCK_FENCE.match(joined[-1]) and not ENDS_SENTENCE.search(joined[-1]):
             glued = _HAN_EDGE.search(joined[-1]) and _HAN_START.match(line.lstrip()) or \
                 _HYPHEN_EDGE.search(joined[-1])  # "func-" + "tion" (a PDF's line break)
             space = "" if glued else " "
@@ -118,7 +118,6 @@ def joined_clauses(lines: list[str]) -> list[str]:
     return joined
 
 
-_BLOCK_FENCE = re.compile(r"^\s*(?:```|~~~|\$\$)")
 _OWN_LINE = re.compile(r"^\s*(?:#{1,6}\s|\||[-*+•]\s|\d{1,2}[.)、]\s?|[（(]\d{1,2}[）)])")
 _HAN_EDGE = re.compile(r"[\u4e00-\u9fff，、]\s*$")
 _HAN_START = re.compile(r"[\u4e00-\u9fff]")
@@ -244,11 +243,10 @@ def adds_a_name(line: str, source: str, language: str) -> bool:
         names |= set(_NUMBER.findall(bare))
     else:
         names = names_of(bare)
-    return any(name not in lowered and not _EPONYMS.get(name, _NEVER).search(source)
+    return any(name not in lowered and not (name in _EPONYMS and _EPONYMS[name].search(source))
                for name in names)
 
 
-_NEVER = re.compile(r"(?!)")
 _EPONYMS = {name: re.compile(forms) for name, forms in {
     "gaussian": "高斯", "gauss": "高斯", "bayes": "贝叶斯", "bayesian": "贝叶斯",
     "euclidean": "欧氏|欧几里[得德]", "laplace": "拉普拉斯", "laplacian": "拉普拉斯",
