@@ -211,7 +211,7 @@ def _candidates(lines: list[str], terms: Sequence[str], question: str,
         yield _formula_block(lines), "formula"
     yield _with_explanation(lines, _labelled_block(lines, _ANSWER, question)), "answer"
     if question and asks_for_list(question):
-        yield _best_list(lines, terms), "answer"
+        yield _best_list(lines, terms, question), "answer"
         yield _outline(lines), "answer"
     yield _labelled_block(lines, _EXPLANATION), "answer"
     yield _section_body(lines), "answer"
@@ -318,16 +318,40 @@ def _code_block(lines: list[str]) -> list[int]:
     return list(range(start, (end if end is not None else len(lines) - 1) + 1))
 
 
-def _best_list(lines: list[str], terms: Sequence[str]) -> list[int]:
+def _best_list(lines: list[str], terms: Sequence[str], question: str = "") -> list[int]:
     """The list (with the line that introduces it) naming most of the question's terms; the
-    first list on a tie."""
+    first list on a tie. A question that also asks why gets, before it, the list its lead-in
+    calls the reasons (``_reasons_list``)."""
     runs = [run for run in _paragraphs(lines, 0)
             if sum(is_list_item(lines[i]) for i in run) >= 2]
     if not runs:
         return []
     lists = [_list_intro(lines, run) + run for run in runs]
     scores = [term_hits(" ".join(lines[i] for i in block), terms) for block in lists]
-    return lists[scores.index(max(scores))]
+    best = lists[scores.index(max(scores))]
+    return _reasons_list(lines, lists, best, question) + best
+
+
+_WHY_CUE = (re.compile(r"为什么|为何|原因|\bwhy\b|\breasons?\b|\bcauses?\b", re.IGNORECASE),
+            re.compile(r"原因|为什么|为何|\breasons?\b|\bcauses?\b|\bwhy\b", re.IGNORECASE))
+
+
+def _reasons_list(lines: list[str], lists: list[list[int]], best: list[int],
+                  question: str) -> list[int]:
+    """The list just before ``best`` whose lead-in names the reasons, when ``question`` asks
+    why as well as what to do and ``best``'s lead-in does not: "小目标为什么特别难检测，有哪些
+    改进思路？" is answered by "**小目标不好检测的两大原因：**" and the "**改进方法：**" list
+    under it (object-detection.md:839-848, r47 dev4:c18, whose quote began at 改进方法 and left
+    its "对于第二类问题" pointing at reasons the student never saw); else []."""
+    asked, named = _WHY_CUE
+    if not (question and asked.search(question)) or not is_list_item(lines[best[0]]) and \
+            named.search(plain(lines[best[0]])):
+        return []
+    before = [block for block in lists if block[-1] < best[0]]
+    if not before or is_list_item(lines[before[-1][0]]) or \
+            not named.search(plain(lines[before[-1][0]])):
+        return []
+    return before[-1]
 
 
 def _list_intro(lines: list[str], run: list[int]) -> list[int]:

@@ -1260,3 +1260,25 @@ def test_a_quoted_answer_puts_no_marker_inside_a_list_items_code_and_closes_a_cu
     assert quoted_answer(quote).split("\n") == [
         "- Adam puts RMSprop and momentum together[1]!", "- Pseudo code[1]:", "  ```",
         "  vdW = 0, vdW = 0", "  on iteration t:", "  ```"]
+
+
+def test_a_why_and_what_to_do_question_is_quoted_the_reasons_list_before_the_fixes():
+    """object-detection.md:839-848 (r47 dev4:c18): the section lists the reasons under one
+    bold lead-in and the fixes under the next. "…为什么…，有哪些改进思路？" was quoted the fixes
+    only, whose "对于第二类问题" pointed at reasons the student never saw. A question that does
+    not ask why still gets the fixes alone."""
+    text = "\n".join([
+        "#### （5）小目标不好检测，有试过其他的方法吗？", "",
+        "**小目标不好检测的两大原因：**",
+        "  1. 数据集中包含小目标的图片比较少，模型偏向大目标。",
+        "  2. 小目标的面积太小，包含目标的anchor比较少。", "",
+        "**改进方法：**",
+        "1. 对于小目标图片较少的情况，使用过度采样的方式。",
+        "2. 对于第二类问题，将小物体在图片中复制多份。",
+        "3. 使用FPN（低层检测小目标）；"])
+    why = "小目标为什么特别难检测，有哪些改进思路？"
+    quoted = extract_from_passage(passage(1, text, "小目标"), query_terms(why), why)
+    assert "模型偏向大目标" in quoted.text and "复制多份" in quoted.text
+    how = "小目标检测有哪些改进思路？"
+    quoted = extract_from_passage(passage(1, text, "小目标"), query_terms(how), how)
+    assert "复制多份" in quoted.text and "模型偏向大目标" not in quoted.text
