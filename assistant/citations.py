@@ -170,7 +170,12 @@ def with_marker(sentence: str, number: int) -> str:
     after_spans = max((m.end() for m in _INLINE_SPAN.finditer(sentence)), default=0)
     tail = _SENTENCE_TAIL.search(sentence, after_spans)
     cut = tail.start() if tail else len(sentence)
+    if sentence[cut:cut + 1] == "." and _ABBREVIATED.search(sentence[:cut]):
+        cut += 1  # "…each step, i.e.[1]:", not "i.e[1].:" (r48 dev6:c7)
     return f"{sentence[:cut]}[{number}]{sentence[cut:]}"
+
+
+_ABBREVIATED = re.compile(r"\b(?:i\.e|e\.g|etc|vs|cf|et al)$", re.IGNORECASE)
 
 
 def mask_protected(text: str, valid: set[int]) -> tuple[str, list[str]]:

@@ -283,27 +283,65 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     ('', ('导数的和等于导数的和。',))
     """
     source = source_text(quoted)
-    lines = [without_title(without_markers(line), source, language).rstrip()
-             for line in text.strip().split("\n")]
-    lines = [line for line in lines if line.strip()]
-    if cut and lines and not _COMPLETE.search(lines[-1]):
-        lines.pop()
+    raw = text.strip().split("\n")
+    block = in_blocks(raw, source)
+    pairs = [(line if in_block else
+              without_title(without_markers(line), source, language).rstrip(), in_block)
+             for line, in_block in zip(raw, block, strict=True)]
+    pairs = [(line, in_block) for line, in_block in pairs if line.strip()]
+    if cut and pairs and not pairs[-1][1] and not _COMPLETE.search(pairs[-1][0]):
+        pairs.pop()
     # left out: "Sure, here is the translation:", or a source line copied back
-    lines = [line for line in lines
-             if not (_PREFACE.match(line) or _ANNOUNCES_TRANSLATION.match(line) or
-                     _RESTATES_TASK.search(line) or _PROMPT_TAG.match(line) or
-                     detect_language(line) != language)]
+    pairs = [(line, in_block) for line, in_block in pairs
+             if in_block or
+             not (_PREFACE.match(line) or _ANNOUNCES_TRANSLATION.match(line) or
+                  _RESTATES_TASK.search(line) or _PROMPT_TAG.match(line) or
+                  detect_language(line) != language)]
+    lines = [line for line, _ in pairs]
     made_items = new_items(lines, source)
     kept, dropped = [], []
-    for index, line in enumerate(lines):
-        if adds_a_name(line, source, language) or is_tautology(line) or index in made_items:
+    for index, (line, in_block) in enumerate(pairs):
+        if in_block:
+            kept.append(line)  # a formula or code the quote holds: copied, not a claim
+        elif adds_a_name(line, source, language) or is_tautology(line) or index in made_items:
             dropped.append(line.strip())
         else:
-            says = is_claim(line) and not _INTRODUCES.search(line)  # "Basic principles:": a label
+            formula_next = index + 1 < len(pairs) and pairs[index + 1][1]
+            says = is_claim(line) and (formula_next or not _INTRODUCES.search(line))
+            # "Basic principles:" is a label; a sentence leading into its formula cites
             kept.append(with_marker(line, quoted.citation.number) if says else line)
     while kept and _INTRODUCES.search(without_markers(kept[-1])):
         kept.pop()  # what it introduced was dropped (or never written)
     return renumber("\n".join(kept)), tuple(dropped)
+
+
+_TEX_DISPLAY = re.compile(r"^\s*\\[\[\]]\s*$")  # "\\[" or "\\]" alone: LaTeX's display-math fence
+
+
+def in_blocks(lines: list[str], source: str) -> list[bool]:
+    """Per line of ``lines``, whether it is a line of a display formula or code block, fences
+    included, when ``source`` holds such a block (else all False). LaTeX's ``\\[`` / ``\\]``,
+    which the model writes for the notes' ``$$``, become ``$$`` in ``lines`` (what the chat
+    renders).
+
+    The translator copies a quoted formula: no line of it is a sentence to check or cite. Read
+    line by line, "t \\in [2,4]" lost its interval as a marker and every line of the cases got
+    a "[1]" (r48 dev6:c7).
+
+    >>> lines = ["i.e.:", "\\[", "y_t = f(y_{t-1}), t \\in [2,4]", "\\]", "So."]
+    >>> in_blocks(lines, "即：\\n$$\\ny_t = f(y_{t-1}), t \\in [2,4]\\n$$"), lines[1]
+    ([False, True, True, True, False], '$$')
+    """
+    if not any(BLOCK_FENCE.match(line) for line in source.split("\n")):
+        return [False] * len(lines)
+    flags, block = [], False
+    for index, line in enumerate(lines):
+        if _TEX_DISPLAY.match(line):
+            lines[index] = line = "$$"
+        fence = bool(BLOCK_FENCE.match(line))
+        flags.append(block or fence)
+        block ^= fence
+    return flags
 
 
 def without_title(line: str, source: str, language: str) -> str:

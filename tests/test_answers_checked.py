@@ -1282,3 +1282,26 @@ def test_a_why_and_what_to_do_question_is_quoted_the_reasons_list_before_the_fix
     how = "小目标检测有哪些改进思路？"
     quoted = extract_from_passage(passage(1, text, "小目标"), query_terms(how), how)
     assert "复制多份" in quoted.text and "模型偏向大目标" not in quoted.text
+
+
+def test_a_translated_quotes_formula_is_copied_whole_with_its_marker_on_the_line_before():
+    """r48 dev6:c7: the model wrote the notes' ``$$`` cases as ``\\[ … \\]``. Read line by
+    line, every line of the formula got a "[1]", and "t \\in [2,4]" lost its interval as a
+    marker. The formula is now copied as written (as ``$$``), and the sentence leading into it
+    cites; before, a formula line could even be dropped as "not in the question's language"
+    (r44 dev3:c31 lost its L1 formula)."""
+    from assistant.extractive import ExtractiveAnswer, QuotedLine
+    from assistant.quote_translation import checked_translation
+    from assistant.retrieval import Citation
+    source = ["第二种结构，$c$只作为初始状态传入解码器，即：", "$$", "\\begin{cases}",
+              "y_t = f(y_{t-1}, h^\\prime_{t-1}), t \\in [2,4]", "\\end{cases}", "$$"]
+    quote = ExtractiveAnswer(Citation(1, 7, "seq2seq.md", "解码过程", 109, 116, None),
+                             tuple(QuotedLine(109 + i, t) for i, t in enumerate(source)),
+                             "answer")
+    reply = ("In the second structure, $c$ is only the decoder's initial state, i.e.:\n\\[\n"
+             "\\begin{cases}\ny_t = f(y_{t-1}, h^\\prime_{t-1}), t \\in [2,4]\n\\end{cases}\n\\]")
+    text, dropped = checked_translation(reply, quote, "en")
+    assert text == ("In the second structure, $c$ is only the decoder's initial state, i.e.[1]:"
+                    "\n$$\n\\begin{cases}\ny_t = f(y_{t-1}, h^\\prime_{t-1}), t \\in [2,4]\n"
+                    "\\end{cases}\n$$"), text
+    assert dropped == ()
