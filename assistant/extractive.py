@@ -394,6 +394,9 @@ def _outline(lines: list[str]) -> list[int]:
     items = [i for i, line in enumerate(lines) if _TOP_ITEM.match(line)]
     if len(items) < 2 or items[-1] - items[0] < len(items) + 1:
         return []  # no items, or one compact list (a list block says it better)
+    span = [i for i in range(items[0], items[-1] + 1) if lines[i].strip()]
+    if all(is_list_item(lines[i]) for i in span):
+        return span  # a loose list whose items hold items: "会带来两个问题：" and its a. and b.
     picked: list[int] = []
     for item in items[: MAX_LINES // 2]:
         picked.append(item)

@@ -1305,3 +1305,25 @@ def test_a_translated_quotes_formula_is_copied_whole_with_its_marker_on_the_line
                     "\n$$\n\\begin{cases}\ny_t = f(y_{t-1}, h^\\prime_{t-1}), t \\in [2,4]\n"
                     "\\end{cases}\n$$"), text
     assert dropped == ()
+
+
+def test_a_loose_list_whose_item_holds_items_is_quoted_with_them():
+    """2.5-深度神经网络.md:151-158 (r48 dev6:c26): item 2 ends "会带来两个问题：" and its a. and b.
+    are the two problems γ and β solve. Taken for a section's outline, the quote showed each
+    top item's line only, and item 3's "这就解决了问题a…问题b" pointed at problems never shown."""
+    text = "\n".join([
+        "### 2.5.3 批量归一化", "",
+        "深度神经网络随着网络深度加深，训练起来越困难，收敛越来越慢。" * 4, "",
+        "BN使得每一层神经网络的输入保持相同的分布，把输入正则化成N(0,1)的分布。" * 4, "",
+        "具体的数据处理过程如图 2.5.2 所示。", "",
+        "1. 数据在网络的某一层会发生Internal Covariate Shift，导致数据处于激活函数的饱和区；",
+        "2. 经过均值为0、方差为1的变换后，位移到了0点附近。但是只做到这一步的话，会带来两个问题：",
+        "   ", "   a. 在[-1,1]这个区域，Sigmoid激活函数是近似线性的，失去非线性的作用；", "   ",
+        "   b. 如果把样本点强行向中间集中，那么前面学习到的成果就会被破坏；", "",
+        "3. 经过γ,β的线性变换后，把数据区域拉宽，这就解决了问题a；"
+        "以前学到的成果也会保持，这就解决了问题b。",
+        "", "在实际的工程中，我们把BN当作一个层来看待。"])
+    question = "BN 已经把每层输入标准化成均值 0、方差 1 了，为什么后面还要再学一个 γ 和 β？"
+    quoted = extract_from_passage(passage(1, text, "批量归一化"), query_terms(question), question)
+    assert "失去非线性的作用" in quoted.text and "成果就会被破坏" in quoted.text
+    assert "解决了问题b" in quoted.text
