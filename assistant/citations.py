@@ -1333,16 +1333,28 @@ _FIGURE_INTRO = re.compile(
     r"the figure below|see (?:the )?figure)[^。.!?！？]*[：:]\s*$", re.IGNORECASE)
 
 
+_FIGURE_POINTER = re.compile(
+    r"^\s*[^，,；;。.!?！？]{0,20}(?:如图\s*[\d.\-]*\s*所示|见图\s*[\d.\-]+)\s*[。.]?\s*$|"
+    r"^\s*[\w\s'-]{0,40}\b(?:is|are) (?:shown|illustrated|depicted|plotted) in "
+    r"(?:the )?fig(?:ure|\.)?\s*[\d.\-]*\s*\.?\s*$", re.IGNORECASE)
+
+
 def introduces_a_figure(sentence: str) -> bool:
-    """A line that only leads into a picture ("下图是不同隐含层的学习速率：", dev2:c0): the chat
-    shows no note images, so it promises what the student never sees.
+    """A line that only leads into a picture ("下图是不同隐含层的学习速率：", dev2:c0) or only
+    points at one ("具体的数据处理过程如图 2.5.2 所示。", r48 dev6:c26): the chat shows no note
+    images, so it promises what the student never sees.
 
     >>> introduces_a_figure("下图是不同隐含层的学习速率[1]：")
+    True
+    >>> introduces_a_figure("具体的数据处理过程如图 2.5.2 所示[1]。")
+    True
+    >>> introduces_a_figure("The data flow is shown in Figure 2.5.2[1].")
     True
     >>> introduces_a_figure("如图所示，梯度逐层变小[1]。")
     False
     """
-    return bool(_FIGURE_INTRO.match(_MARKER.sub("", sentence)))
+    bare = _MARKER.sub("", sentence)
+    return bool(_FIGURE_INTRO.match(bare) or _FIGURE_POINTER.match(bare))
 
 
 def unnumber_lone_item(text: str) -> str:
