@@ -210,6 +210,8 @@ def _candidates(lines: list[str], terms: Sequence[str], question: str,
     if question and asks_for_formula(question):
         yield _formula_block(lines), "formula"
     yield _with_explanation(lines, _labelled_block(lines, _ANSWER, question)), "answer"
+    if question and _WHY_CUE[0].search(question):
+        yield _reasons_under(lines), "answer"
     if question and asks_for_list(question):
         yield _best_list(lines, terms, question), "answer"
         yield _outline(lines), "answer"
@@ -336,6 +338,24 @@ _WHY_CUE = (re.compile(r"为什么|为何|原因|\bwhy\b|\breasons?\b|\bcauses?\
             re.compile(r"原因|为什么|为何|\breasons?\b|\bcauses?\b|\bwhy\b", re.IGNORECASE))
 
 
+def _reasons_under(lines: list[str]) -> list[int]:
+    """The list a heading or lead-in names as the reasons ("#### 出现过拟合的原因" over four
+    numbered causes), for a question that asks why; [] when no list is so named."""
+    for run in _paragraphs(lines, 0):
+        if sum(is_list_item(lines[i]) for i in run) < 2 or not is_list_item(lines[run[0]]):
+            continue
+        before = run[0] - 1
+        while before >= 0 and not lines[before].strip():
+            before -= 1
+        if before < 0 or not _WHY_CUE[1].search(plain(lines[before])):
+            continue
+        if _HEADING.match(lines[before]):
+            return run
+        if lines[before].rstrip().rstrip("*").endswith(("：", ":")):
+            return [before] + run
+    return []
+
+
 def _reasons_list(lines: list[str], lists: list[list[int]], best: list[int],
                   question: str) -> list[int]:
     """The list just before ``best`` whose lead-in names the reasons, when ``question`` asks
@@ -397,6 +417,10 @@ def _outline(lines: list[str]) -> list[int]:
     span = [i for i in range(items[0], items[-1] + 1) if lines[i].strip()]
     if all(is_list_item(lines[i]) for i in span):
         return span  # a loose list whose items hold items: "会带来两个问题：" and its a. and b.
+    parted = sum(any(lines[i].strip() and not is_list_item(lines[i]) for i in range(a + 1, b))
+                 for a, b in zip(items, items[1:], strict=False))
+    if 2 * parted < len(items) - 1:
+        return []  # compact lists with a paragraph between them (r48 dev6:c39), not parts
     picked: list[int] = []
     for item in items[: MAX_LINES // 2]:
         picked.append(item)

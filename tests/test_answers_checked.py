@@ -1327,3 +1327,33 @@ def test_a_loose_list_whose_item_holds_items_is_quoted_with_them():
     quoted = extract_from_passage(passage(1, text, "批量归一化"), query_terms(question), question)
     assert "失去非线性的作用" in quoted.text and "成果就会被破坏" in quoted.text
     assert "解决了问题b" in quoted.text
+
+
+_OVERFITTING_SECTION = "\n".join([
+    "#### 出现过拟合的原因", "",
+    "1. 训练集的数量和模型的复杂度不匹配，样本数量级小于模型的参数",
+    "2. 训练集和测试集的特征分布不一致",
+    "3. 样本噪音大，使得神经网络学习到了噪音，正常样本的行为被抑制",
+    "4. 迭代次数过多，过分拟合了训练数据，包括噪音部分和一些非重要特征", "",
+    "既然模型过于复杂，那么我们简化模型不就行了吗？",
+    "为什么要用复杂度不匹配的模型呢？有两个原因：", "",
+    "1. 因为有的模型已经非常成熟了，比如VGG16，可以不调参而直接用于你自己的数据训练。",
+    "2. 使用相对复杂的模型，可以比较快速地使得网络训练收敛，以节省时间。", "",
+    "最终我们可以得到如图 2.5.5 所示的训练曲线。", "",
+    "在训练集上（蓝色曲线），很快就达到了损失函数值趋近于0，准确度100%的程度。而在验证集上（红色曲线），"
+    "损失函数值却越来越大，准确度也在下降。这就造成了一个典型的过拟合网络。"])
+
+
+def test_two_compact_lists_with_a_paragraph_between_are_no_outline_of_parts():
+    """2.5-深度神经网络.md:247-265 (r48 dev6:c39): "怎么从训练曲线上看出…过拟合" was quoted the
+    four causes, the section's first list, taken for the heads of a section in parts; the
+    paragraph on the curves answers. A why question still gets the list its heading names as
+    the reasons ("神经网络为什么容易过拟合？", dev6:c38's translation)."""
+    curves = "怎么从训练曲线上看出模型已经开始过拟合了？"
+    quoted = extract_from_passage(passage(1, _OVERFITTING_SECTION, "出现过拟合的原因"),
+                                  query_terms(curves), curves, BigramEmbedder())
+    assert "验证集上" in quoted.text and "样本噪音大" not in quoted.text
+    why = "神经网络为什么容易过拟合？"
+    quoted = extract_from_passage(passage(1, _OVERFITTING_SECTION, "出现过拟合的原因"),
+                                  query_terms(why), why, BigramEmbedder())
+    assert "样本噪音大" in quoted.text and "迭代次数过多" in quoted.text
