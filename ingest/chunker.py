@@ -37,8 +37,9 @@ TokenCounter = Callable[[str], int]
 """Tokens the embedding model sees for a passage text (prefix and special tokens included)."""
 
 EMBEDDING_WINDOW = 512
-CHUNKER_VERSION = 2
-"""Bump when chunk boundaries change, so unchanged files are re-chunked on the next ingest."""
+CHUNKER_VERSION = 3
+"""Bump when chunk boundaries or the text read from a file change, so unchanged files are
+re-chunked on the next ingest."""
 
 
 _CHARS_PER_TOKEN_GUESS = 4

@@ -131,3 +131,22 @@ def test_sandbox_enforces_time_and_memory_limits(tmp_path):
         read_sandboxed(data, "pdf", memory_bytes=30 * 2**20)
     assert read_sandboxed(data, "pdf").text == "text"
 
+
+
+def test_a_markdown_notes_symbol_references_are_read_as_their_symbols(tmp_path, settings,
+                                                                        token_counter):  # noqa: F811
+    """TrainingTricks.md:91 (AI-For-Beginners, r48 dev6:c11): "||&nabla;&lagran;|| &le; &theta;"
+    reached the model and the terminal as written. A passage holds the symbols the rendered
+    note shows, on the same line; code, markup references and spacing stay as written."""
+    text = ("# Tricks\n\n## Gradient clipping\n\nWhen ||&nabla;&lagran;|| &le; &theta;, keep it;"
+            " &theta; = 1 or 10.\n\n```html\n<p>&theta;&nbsp;</p>\n```\n\n"
+            "Tags like &lt;b&gt; stay, `&theta;` too.&emsp;\n")
+    path = tmp_path / "TrainingTricks.md"
+    path.write_text(text, encoding="utf-8")
+    _, chunks = _ingest(path, settings, token_counter)
+    assert len(chunks) == 1
+    lines = chunks[0].text.split("\n")
+    assert lines[2] == "When ||∇ℒ|| ≤ θ, keep it; θ = 1 or 10."
+    assert "<p>&theta;&nbsp;</p>" in lines
+    assert "Tags like &lt;b&gt; stay, `&theta;` too.&emsp;" in lines
+    assert chunks[0].start_line == 3 and chunks[0].end_line == 11

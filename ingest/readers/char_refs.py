@@ -1,0 +1,62 @@
+"""A Markdown note's character references read as the characters they stand for.
+
+Notes converted from web pages write symbols as HTML character references: "when the
+||&nabla;&lagran;|| &le; &theta;" (AI-For-Beginners, TrainingTricks.md:91). A rendered note
+shows ∇ℒ ≤ θ; the raw text reached the model, which copied "&theta;" into its answer, the
+terminal, and the claim check, which could not match the model's "θ" to "&theta;" (r48
+dev6:c11). Each reference outside code becomes its character, so a line stays a line and
+keeps its number. What stays as written: code (fenced or inline, where Markdown shows
+references literally), references to markup or quote characters (``&lt;`` must not turn into
+a tag), spaces (``&emsp;`` is layout) and anything unknown.
+
+>>> decode_char_refs("||&nabla;&lagran;|| &le; &theta; and `&theta;`, &lt;b&gt; &emsp;x &#8730;2")
+'||∇ℒ|| ≤ θ and `&theta;`, &lt;b&gt; &emsp;x √2'
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+_REFERENCE = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_INLINE_CODE = re.compile(r"(`+)[^`\n]*?\1")
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_KEPT = frozenset("<>&\"'")
+
+
+def _character(match: re.Match) -> str:
+    reference = match.group()
+    decoded = html.unescape(reference)
+    if decoded == reference or len(decoded) != 1 or decoded in _KEPT or \
+            not decoded.isprintable() or decoded.isspace():
+        return reference
+    return decoded
+
+
+def _decode_line(line: str) -> str:
+    if "&" not in line:
+        return line
+    pieces, start = [], 0
+    for code in _INLINE_CODE.finditer(line):
+        pieces.append(_REFERENCE.sub(_character, line[start:code.start()]))
+        pieces.append(code.group())
+        start = code.end()
+    pieces.append(_REFERENCE.sub(_character, line[start:]))
+    return "".join(pieces)
+
+
+def decode_char_refs(text: str) -> str:
+    """``text`` with its character references decoded outside code, line for line."""
+    if "&" not in text:
+        return text
+    lines, fenced = [], None
+    for line in text.split("\n"):
+        fence = _FENCE.match(line)
+        if fenced is None and fence:
+            fenced = fence.group(1)
+        elif fenced is not None and fence and fence.group(1) == fenced:
+            fenced = None
+        elif fenced is None:
+            line = _decode_line(line)
+        lines.append(line)
+    return "\n".join(lines)
