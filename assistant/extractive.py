@@ -395,7 +395,11 @@ DIRECTIVE = r"^\s*:[A-Za-z_-]+:(?:`[^`]*`)?\s*$"
 """A line that is only a textbook directive (d2l's ``:label:`sec_dropout```, ``:end_tab:``):
 markup, never an answer (a Chinese question once got ":label:`sec_dropout`" as its quote)."""
 _TABLE_RULE = re.compile(TABLE_RULE)
-_NOT_TEXT = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)\s*)+$|" + TABLE_RULE + "|" + DIRECTIVE)
+_SPACING = r"^(?:\s|&(?:emsp|ensp|nbsp|thinsp|emsp13|emsp14|numsp|puncsp|hairsp);)+$"
+"""A line of spacing references only ("&emsp;&emsp;", the book's indent on a line of its own:
+r49 dev2:c30 quoted it as a line)."""
+_NOT_TEXT = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)\s*)+$|" + TABLE_RULE + "|" + DIRECTIVE +
+                       "|" + _SPACING)
 
 
 def no_text(line: str) -> bool:
@@ -890,8 +894,36 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
         quoted.append(QuotedLine(start_line + index, text, partial))
         used += len(text)
     if quoted and not code:
-        quoted = _to_sentence_end(quoted, lines, start_line)
+        quoted = _without_dangling_tail(_to_sentence_end(quoted, lines, start_line))
     return tuple(quoted)
+
+
+_CAPTION = re.compile(r"^\s*(?:图|表|Figure|Fig\.|Table)\s*\d+(?:[.\-]\d+)*(?:\s|[:：.]|$)",
+                      re.IGNORECASE)
+_BOLD_LINE = re.compile(r"^\s*\*\*[^*\n]{1,30}\*\*\s*[：:]?\s*$")
+
+
+def _without_dangling_tail(quoted: list[QuotedLine]) -> list[QuotedLine]:
+    """``quoted`` without the lines at its end that lead into what it leaves out: a bold part
+    name ("**（3）自适应学习率 **", r49 dev2:c29, whose text the limits cut) or a figure's
+    caption ("<center>图 13.8.2 sigmod函数与其导数</center>", r49 dev2:c50: the chat shows no
+    figure). One line alone is kept.
+
+    >>> [q.text for q in _without_dangling_tail([QuotedLine(1, "动量减少随机。"),
+    ...     QuotedLine(3, "**（3）自适应学习率 **"), QuotedLine(5, "<center>图 1 导数</center>")])]
+    ['动量减少随机。']
+    """
+    while len(quoted) > 1 and (_BOLD_LINE.match(quoted[-1].text) or
+                               _is_caption(strip_tags(quoted[-1].text))):
+        quoted = quoted[:-1]
+    return quoted
+
+
+def _is_caption(text: str) -> bool:
+    """A figure's or table's title ("图 2.2.4 梯度下降的步骤"), not a sentence about it ("图 2.2.4
+    解释了…的计算过程，…")."""
+    return bool(_CAPTION.match(text)) and len(text.strip()) <= INTRO_CHARS and \
+        not re.search(r"[，,。；;]|\.\s", text.strip())
 
 
 def _in_list_item(lines: list[str], index: int, quoted: list[QuotedLine], start_line: int,

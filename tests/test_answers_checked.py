@@ -1356,3 +1356,25 @@ def test_two_compact_lists_with_a_paragraph_between_are_no_outline_of_parts():
     quoted = extract_from_passage(passage(1, _OVERFITTING_SECTION, "出现过拟合的原因"),
                                   query_terms(why), why, BigramEmbedder())
     assert "样本噪音大" in quoted.text and "迭代次数过多" in quoted.text
+
+
+def test_a_quote_ends_on_what_it_says_not_on_a_part_name_a_caption_or_a_spacing_line():
+    """r49 dev2:c29 ended on "**（3）自适应学习率 **", whose text the limits cut; dev2:c50 on
+    "<center>图 13.8.2 sigmod函数与其导数</center>", the caption of a figure the chat never shows;
+    dev2:c30 quoted a line of "&emsp;&emsp;" between two paragraphs."""
+    long = "动量就是用来减少随机，增加稳定性，每次更新前加入部分上一次的梯度量。" * 3
+    text = "\n".join(["### 如何防止陷入局部最优", "",
+                      "为了防止陷入局部最优，通常会采用如下一些方法：", "",
+                      "**（1）stochastic GD**", "", long, "", "**（2）动量 **", long])
+    question = "梯度下降怎么才能不陷在局部最小值里？"
+    quoted = extract_from_passage(passage(1, text, "如何防止陷入局部最优"), query_terms(question),
+                                  question)
+    assert not quoted.lines[-1].text.startswith("**"), quoted.text
+    text = "\n".join(["### 小样本怎么训练", "", "利用预训练模型进行迁移微调。", "&emsp;&emsp;",
+                      "少样本学习需要学习样本之间的距离度量。", "",
+                      "<center>图 13.8.2 孪生网络</center>"])
+    question = "手上的训练样本特别少，有什么办法？"
+    quoted = extract_from_passage(passage(1, text, "小样本怎么训练"), query_terms(question),
+                                  question)
+    assert [q.text for q in quoted.lines] == ["利用预训练模型进行迁移微调。",
+                                              "少样本学习需要学习样本之间的距离度量。"]
