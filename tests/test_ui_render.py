@@ -146,3 +146,14 @@ def test_a_quoted_table_shows_as_a_table_and_other_lines_keep_their_numbers():
     table = shown.split("\n\n", 1)[1].split("\n")
     assert table == ["| 名称 | 特点 |", "| --- | --- |", "| BN | 批量变小时误差迅速增加 |",
                      "| GN | 与批量大小无关 |"]
+
+
+def test_bold_closed_after_a_space_renders_bold_not_as_asterisks():
+    """第十三章_优化算法.md:84 writes "**（2）动量 **" (r49 dev2:c29): CommonMark, which the chat's
+    renderer follows, shows such asterisks as written. The quote now renders it bold, and
+    a line with two bold spans keeps both."""
+    from markdown_it import MarkdownIt  # CommonMark (installed with rich, a Streamlit dependency)
+
+    html = MarkdownIt("commonmark").render(safe_markdown("**（2）动量 **\n\n**a** b **c**"))
+    assert "<strong>（2）动量</strong>" in html and "**" not in html
+    assert "<strong>a</strong> b <strong>c</strong>" in html
