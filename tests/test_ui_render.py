@@ -157,3 +157,29 @@ def test_bold_closed_after_a_space_renders_bold_not_as_asterisks():
     html = MarkdownIt("commonmark").render(safe_markdown("**（2）动量 **\n\n**a** b **c**"))
     assert "<strong>（2）动量</strong>" in html and "**" not in html
     assert "<strong>a</strong> b <strong>c</strong>" in html
+
+
+def _answer_with_unsupported():
+    import streamlit as st
+
+    from assistant.explain import Answer
+    from ui.chat_view import show_answer
+
+    st.session_state.setdefault("language", "en")
+    show_answer(Answer("Why?", "en", "Sigmoid saturates at both ends[1].", (), True, True,
+                       unsupported=("The derivative of sigmoid is 1 - σ².",)))
+
+
+def test_sentences_taken_out_of_an_answer_are_out_of_sight_until_opened():
+    """r49 dev2:c50 and c19: the list of sentences the check took out stood in a warning box,
+    read as part of the answer: half were true (told "unsupported"), half false (the wrong
+    derivative). They now sit in a closed expander that says what they are."""
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_function(_answer_with_unsupported).run()
+    assert not app.exception
+    assert not app.warning
+    assert len(app.expander) == 1
+    assert app.expander[0].label.startswith("1 sentence(s) taken out of the answer")
+    assert app.expander[0].proto.expanded is False
+    assert "1 - σ²" in app.expander[0].markdown[0].value

@@ -140,9 +140,10 @@ def show_answer(answer: Answer) -> None:
         st.caption(t("translated"))
     if answer.notice and answer.notice not in ("（已停止）", "(stopped)"):
         st.caption(escape_markdown(notice_text(answer.notice)))
-    if answer.unsupported:
-        st.warning(t("unsupported") + "\n\n" + "\n".join(
-            f"- {model_markdown(sentence)}" for sentence in answer.unsupported))
+    if answer.unsupported:  # out of sight until asked for: half were true, half false (r47-r49)
+        with st.expander(t("unsupported", count=len(answer.unsupported)), expanded=False):
+            st.markdown("\n".join(f"- {model_markdown(sentence)}"
+                                   for sentence in answer.unsupported))
     if answer.non_answers:
         st.caption(t("non_answers") + " " + " / ".join(
             escape_markdown(sentence) for sentence in answer.non_answers))

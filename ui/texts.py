@@ -29,8 +29,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "sources": ("来源", "Sources"),
     "also_in": ("也见于", "Also in"),
     "nearest": ("最接近的主题", "Nearest topics"),
-    "unsupported": ("以下句子无法用检索到的段落核实，已从回答中移出：",
-                    "Taken out of the answer, as the retrieved passages do not confirm them:"),
+    "unsupported": ("已从回答中移出 {count} 句：检索到的段落无法核实（点开查看）",
+                    "{count} sentence(s) taken out of the answer: the retrieved passages do not "
+                    "confirm them (open to see)"),
     "reading_prompt": ("正在读取资料（这一步无法中断）…",
                        "Reading the passages (this step cannot be interrupted)…"),
     "queued": ("排队中：另一个回答正在生成…", "Queued: another answer is being written…"),
