@@ -1378,3 +1378,28 @@ def test_a_quote_ends_on_what_it_says_not_on_a_part_name_a_caption_or_a_spacing_
                                   question)
     assert [q.text for q in quoted.lines] == ["利用预训练模型进行迁移微调。",
                                               "少样本学习需要学习样本之间的距离度量。"]
+
+
+def test_what_a_copied_answer_leaves_is_not_shown_as_an_explanation():
+    """r49 dev2:c18: the model restated the quoted table row by row; every line but one went as
+    a copy, and the student read "1. **参数量**：\\n   - 池化层不引入额外参数[1]。" as the
+    explanation. A remnant that is itself mostly the quote's words goes too (the quote is then
+    shown once); an answer adding its own point keeps it."""
+    from assistant.extractive import ExtractiveAnswer, QuotedLine
+    from assistant.extractive_followup import without_quote_copies
+
+    rows = ["|  **结构**  | 零填充时输出维度不变，而通道数改变 | 通常特征维度会降低，通道数不变 |",
+            "| **稳定性** | 输入特征发生细微改变时，输出结果会改变 "
+            "| 感受域内的细微变化不影响输出结果 |",
+            "| **参数量** | 与卷积核尺寸、卷积核个数相关 | 不引入额外参数 |"]
+    quote = ExtractiveAnswer(None, (QuotedLine(155, "| | 卷积层 | 池化层 |"),) + tuple(
+        QuotedLine(157 + i, row) for i, row in enumerate(rows)), "answer")
+    text = ("池化层和卷积层本质上具有以下区别：\n\n1. **结构**：\n"
+            "   - 卷积层在零填充时输出维度不变，而通道数改变[1]。\n"
+            "   - 池化层通常特征维度会降低，通道数不变[1]。\n\n2. **稳定性**：\n"
+            "   - 输入特征发生细微改变时，输出结果会改变[1]。\n"
+            "   - 感受域内的细微变化不影响输出结果[1]。\n\n3. **参数量**：\n"
+            "   - 卷积层与卷积核尺寸、卷积核个数相关[1]。\n   - 池化层不引入额外参数[1]。")
+    assert without_quote_copies(text, quote) == ""
+    own = text + "\n\n池化层常用最大池化或平均池化，能让网络对小的平移更鲁棒[1]。"
+    assert "最大池化" in without_quote_copies(own, quote)
