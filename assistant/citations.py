@@ -1333,10 +1333,14 @@ _FIGURE_INTRO = re.compile(
     r"the figure below|see (?:the )?figure)[^。.!?！？]*[：:]\s*$", re.IGNORECASE)
 
 
+_NOT_CLAUSE = r"[^，,；;。.!?！？]"
 _FIGURE_POINTER = re.compile(
-    r"^\s*[^，,；;。.!?！？]{0,20}(?:如图\s*[\d.\-]*\s*所示|见图\s*[\d.\-]+)\s*[。.]?\s*$|"
-    r"^\s*[\w\s'-]{0,40}\b(?:is|are) (?:shown|illustrated|depicted|plotted) in "
-    r"(?:the )?fig(?:ure|\.)?\s*[\d.\-]*\s*\.?\s*$", re.IGNORECASE)
+    rf"^\s*(?:{_NOT_CLAUSE}{{0,4}}|{_NOT_CLAUSE}{{0,16}}的{_NOT_CLAUSE}{{0,8}})"
+    r"(?:如图\s*\d[\d.\-]*\s*所示|见图\s*\d[\d.\-]*)\s*[。.]?\s*$|"
+    r"^\s*(?:the |its |this )?[\w'-]+(?: [\w'-]+){0,3} (?:is|are) (?:shown|illustrated|depicted|"
+    r"plotted) in (?:the )?fig(?:ure|\.)?\s*\d[\d.\-]*\s*\.?\s*$", re.IGNORECASE)
+"""A sentence that only says where a figure is: a noun phrase ("具体的数据处理过程", "The data
+flow") and the figure's number. "训练误差先降后升如图 3 所示" says something of its own."""
 
 
 def introduces_a_figure(sentence: str) -> bool:
@@ -1351,6 +1355,8 @@ def introduces_a_figure(sentence: str) -> bool:
     >>> introduces_a_figure("The data flow is shown in Figure 2.5.2[1].")
     True
     >>> introduces_a_figure("如图所示，梯度逐层变小[1]。")
+    False
+    >>> introduces_a_figure("训练误差先降后升如图 3 所示。")
     False
     """
     bare = _MARKER.sub("", sentence)

@@ -50,6 +50,7 @@ CODE_MAX_LINES = 40  # a code block is quoted whole up to this
 CODE_MAX_CHARS = 2000
 INDENT_CHARS = " \t\u3000\u200b\ufeff"  # what a prose line may open with (the books indent)
 INTRO_CHARS = 40  # a line this short ending in a colon introduces the list after it
+CAPTION_CHARS = 40  # a figure's title ("图 2.5.2 数据处理过程") is short
 LONG_LINE_CHARS = 480
 """A longer line (a textbook paragraph) is cut to its best sentences. At 320, 10 of the 73 first
 quotes on dev2 were cut, one before the sentence that answers ("学习率衰减…能帮助模型有效的减少
@@ -210,13 +211,13 @@ def _candidates(lines: list[str], terms: Sequence[str], question: str,
     if question and asks_for_formula(question):
         yield _formula_block(lines), "formula"
     yield _with_explanation(lines, _labelled_block(lines, _ANSWER, question)), "answer"
-    if question and _WHY_CUE[0].search(question):
-        yield _reasons_under(lines), "answer"
     if question and asks_for_list(question):
         yield _best_list(lines, terms, question), "answer"
         yield _outline(lines), "answer"
     yield _labelled_block(lines, _EXPLANATION), "answer"
     yield _section_body(lines), "answer"
+    if question and _WHY_ASKED.search(question):
+        yield _reasons_under(lines), "answer"
     yield _outline(lines), "answer"
     if not question or asks_what(question):
         yield _definition_block(lines, terms), "definition"
@@ -334,25 +335,35 @@ def _best_list(lines: list[str], terms: Sequence[str], question: str = "") -> li
     return _reasons_list(lines, lists, best, question) + best
 
 
-_WHY_CUE = (re.compile(r"为什么|为何|原因|\bwhy\b|\breasons?\b|\bcauses?\b", re.IGNORECASE),
-            re.compile(r"原因|为什么|为何|\breasons?\b|\bcauses?\b|\bwhy\b", re.IGNORECASE))
+_WHY_ASKED = re.compile(r"为什么|为何|原因|\bwhy\b|\breasons?\b|\bcauses?\b", re.IGNORECASE)
+_REASONS_NAMED = _WHY_ASKED  # "…的两大原因：", "#### 出现过拟合的原因", "Reasons:"
+
+
+def _lists_with_leads(lines: list[str]) -> list[tuple[int | None, list[int]]]:
+    """Each list of two or more items with the line that leads into it: a heading or a line
+    ending in a colon, right above its first item or above a blank line (None when neither)."""
+    found: list[tuple[int | None, list[int]]] = []
+    for run in _paragraphs(lines, 0):
+        items = [i for i in run if is_list_item(lines[i])]
+        if len(items) < 2:
+            continue
+        first = items[0]
+        before = first - 1
+        while before >= 0 and not lines[before].strip():
+            before -= 1
+        leads = before >= 0 and (_HEADING.match(lines[before]) or
+                                 lines[before].rstrip().rstrip("*").endswith(("：", ":")))
+        found.append((before if leads else None, [i for i in run if i >= first]))
+    return found
 
 
 def _reasons_under(lines: list[str]) -> list[int]:
     """The list a heading or lead-in names as the reasons ("#### 出现过拟合的原因" over four
-    numbered causes), for a question that asks why; [] when no list is so named."""
-    for run in _paragraphs(lines, 0):
-        if sum(is_list_item(lines[i]) for i in run) < 2 or not is_list_item(lines[run[0]]):
-            continue
-        before = run[0] - 1
-        while before >= 0 and not lines[before].strip():
-            before -= 1
-        if before < 0 or not _WHY_CUE[1].search(plain(lines[before])):
-            continue
-        if _HEADING.match(lines[before]):
-            return run
-        if lines[before].rstrip().rstrip("*").endswith(("：", ":")):
-            return [before] + run
+    numbered causes, r48 dev6:c38), lead-in included, for a question that asks why; [] when no
+    list is so named."""
+    for lead, items in _lists_with_leads(lines):
+        if lead is not None and _REASONS_NAMED.search(plain(lines[lead])):
+            return items if _HEADING.match(lines[lead]) else [lead] + items
     return []
 
 
@@ -363,13 +374,12 @@ def _reasons_list(lines: list[str], lists: list[list[int]], best: list[int],
     改进思路？" is answered by "**小目标不好检测的两大原因：**" and the "**改进方法：**" list
     under it (object-detection.md:839-848, r47 dev4:c18, whose quote began at 改进方法 and left
     its "对于第二类问题" pointing at reasons the student never saw); else []."""
-    asked, named = _WHY_CUE
-    if not (question and asked.search(question)) or not is_list_item(lines[best[0]]) and \
-            named.search(plain(lines[best[0]])):
+    if not (question and _WHY_ASKED.search(question)) or \
+            (not is_list_item(lines[best[0]]) and _REASONS_NAMED.search(plain(lines[best[0]]))):
         return []
     before = [block for block in lists if block[-1] < best[0]]
     if not before or is_list_item(lines[before[-1][0]]) or \
-            not named.search(plain(lines[before[-1][0]])):
+            not _REASONS_NAMED.search(plain(lines[before[-1][0]])):
         return []
     return before[-1]
 
@@ -395,7 +405,8 @@ DIRECTIVE = r"^\s*:[A-Za-z_-]+:(?:`[^`]*`)?\s*$"
 """A line that is only a textbook directive (d2l's ``:label:`sec_dropout```, ``:end_tab:``):
 markup, never an answer (a Chinese question once got ":label:`sec_dropout`" as its quote)."""
 _TABLE_RULE = re.compile(TABLE_RULE)
-_SPACING = r"^(?:\s|&(?:emsp|ensp|nbsp|thinsp|emsp13|emsp14|numsp|puncsp|hairsp);)+$"
+_SPACING = (r"^(?:\s|&(?:emsp|ensp|nbsp|thinsp|emsp13|emsp14|numsp|puncsp|hairsp|"
+            r"#(?:160|819[2-9]|820[0-2]|8239|12288)|#[xX](?:[aA]0|200[0-9aA]|202[fF]|3000));)+$")
 """A line of spacing references only ("&emsp;&emsp;", the book's indent on a line of its own:
 r49 dev2:c30 quoted it as a line)."""
 _NOT_TEXT = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)\s*)+$|" + TABLE_RULE + "|" + DIRECTIVE +
@@ -403,8 +414,9 @@ _NOT_TEXT = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)\s*)+$|" + TABLE_RULE + "|" 
 
 
 def no_text(line: str) -> bool:
-    """A line with nothing to read: an image, a table's rule, a directive, or HTML markup
-    (``ground.markup``: a figure's ``<div>`` / ``<img>`` / ``<svg>``). A caption is text.
+    """A line with nothing to read: an image, a table's rule, a directive, a line of spacing
+    references ("&emsp;&emsp;"), or HTML markup (``ground.markup``: a figure's ``<div>`` /
+    ``<img>`` / ``<svg>``). A caption is text.
 
     >>> no_text('<img src="/assets/loss.jpeg" width="49%">'), no_text("<b>Left:</b> low rates")
     (True, False)
@@ -418,10 +430,14 @@ def _outline(lines: list[str]) -> list[int]:
     items = [i for i, line in enumerate(lines) if _TOP_ITEM.match(line)]
     if len(items) < 2 or items[-1] - items[0] < len(items) + 1:
         return []  # no items, or one compact list (a list block says it better)
-    span = [i for i in range(items[0], items[-1] + 1) if lines[i].strip()]
+    end = items[-1] + 1
+    while end < len(lines) and (not lines[end].strip() or is_list_item(lines[end])) and \
+            not _TOP_ITEM.match(lines[end]):
+        end += 1  # the last item's own items
+    span = [i for i in range(items[0], end) if lines[i].strip()]
     if all(is_list_item(lines[i]) for i in span):
         return span  # a loose list whose items hold items: "会带来两个问题：" and its a. and b.
-    parted = sum(any(lines[i].strip() and not is_list_item(lines[i]) for i in range(a + 1, b))
+    parted = sum(any(lines[i].strip() for i in range(a + 1, b))
                  for a, b in zip(items, items[1:], strict=False))
     if 2 * parted < len(items) - 1:
         return []  # compact lists with a paragraph between them (r48 dev6:c39), not parts
@@ -894,36 +910,57 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
         quoted.append(QuotedLine(start_line + index, text, partial))
         used += len(text)
     if quoted and not code:
-        quoted = _without_dangling_tail(_to_sentence_end(quoted, lines, start_line))
+        quoted = _without_dangling_tail(_to_sentence_end(quoted, lines, start_line), lines,
+                                        start_line)
     return tuple(quoted)
 
 
-_CAPTION = re.compile(r"^\s*(?:图|表|Figure|Fig\.|Table)\s*\d+(?:[.\-]\d+)*(?:\s|[:：.]|$)",
+_CAPTION = re.compile(r"^\s*(?:图|表|Figure|Fig\.|Table)\s*\d+(?:[.\-]\d+)*(?:\s|[:：]|$)",
                       re.IGNORECASE)
-_BOLD_LINE = re.compile(r"^\s*\*\*[^*\n]{1,30}\*\*\s*[：:]?\s*$")
+_BOLD_TITLE = re.compile(r"^\s*\*\*[^*\n。．.!?！？；;，,]{1,30}\*\*\s*[：:]?\s*$")
 
 
-def _without_dangling_tail(quoted: list[QuotedLine]) -> list[QuotedLine]:
-    """``quoted`` without the lines at its end that lead into what it leaves out: a bold part
-    name ("**（3）自适应学习率 **", r49 dev2:c29, whose text the limits cut) or a figure's
-    caption ("<center>图 13.8.2 sigmod函数与其导数</center>", r49 dev2:c50: the chat shows no
-    figure). One line alone is kept.
+def _without_dangling_tail(quoted: list[QuotedLine], lines: list[str],
+                           start_line: int) -> list[QuotedLine]:
+    """``quoted`` without the lines at its end that lead into what it leaves out: a bold
+    title whose own text comes after it in the notes ("**（3）自适应学习率 **", r49 dev2:c29,
+    its text cut by the limits), or a figure's caption ("<center>图 13.8.2 sigmod函数与其导数
+    </center>", r49 dev2:c50: the chat shows no figure). Kept when that would leave one line,
+    or end the quote on a lead-in's colon.
 
-    >>> [q.text for q in _without_dangling_tail([QuotedLine(1, "动量减少随机。"),
-    ...     QuotedLine(3, "**（3）自适应学习率 **"), QuotedLine(5, "<center>图 1 导数</center>")])]
+    >>> notes = ["动量减少随机。", "", "**（3）自适应学习率 **", "学习率随梯度调整。", "",
+    ...          "<center>图 1 导数</center>"]
+    >>> [q.text for q in _without_dangling_tail([QuotedLine(1, notes[0]),
+    ...     QuotedLine(3, notes[2]), QuotedLine(6, notes[5])], notes, 1)]
     ['动量减少随机。']
     """
-    while len(quoted) > 1 and (_BOLD_LINE.match(quoted[-1].text) or
-                               _is_caption(strip_tags(quoted[-1].text))):
+    while len(quoted) > 1 and (_cut_title(quoted[-1], lines, start_line) or
+                               _is_caption(quoted[-1], lines, start_line)) and \
+            not _ends_with(quoted[-2].text, ("：", ":")):
         quoted = quoted[:-1]
     return quoted
 
 
-def _is_caption(text: str) -> bool:
-    """A figure's or table's title ("图 2.2.4 梯度下降的步骤"), not a sentence about it ("图 2.2.4
-    解释了…的计算过程，…")."""
-    return bool(_CAPTION.match(text)) and len(text.strip()) <= INTRO_CHARS and \
-        not re.search(r"[，,。；;]|\.\s", text.strip())
+def _cut_title(last: QuotedLine, lines: list[str], start_line: int) -> bool:
+    """``last`` is a bold title (no sentence in it) and its text is not quoted: the notes go
+    on under it with text, or the passage ends on it (its text is in the next one)."""
+    if not _BOLD_TITLE.match(last.text):
+        return False
+    after = next((line for line in lines[last.line - start_line + 1:] if line.strip()), None)
+    return after is None or not (_HEADING.match(after) or _BOLD_TITLE.match(after))
+
+
+def _is_caption(last: QuotedLine, lines: list[str], start_line: int) -> bool:
+    """``last`` is a figure's or table's title: "图 2.2.4 梯度下降的步骤" in markup of its own
+    or under the figure, no sentence ("图 3 表明训练误差持续下降。" is one: it ends a sentence,
+    or it stands under text)."""
+    text = strip_tags(last.text).strip()
+    if not _CAPTION.match(text) or len(text) > CAPTION_CHARS or ENDS_SENTENCE.search(text) or \
+            re.search(r"[，,；;]", text):
+        return False
+    index = last.line - start_line
+    before = next((line for line in reversed(lines[:index]) if line.strip()), "")
+    return text != last.text.strip() or no_text(before)
 
 
 def _in_list_item(lines: list[str], index: int, quoted: list[QuotedLine], start_line: int,

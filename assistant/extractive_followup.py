@@ -170,7 +170,8 @@ def without_quote_copies(text: str, quoted: ExtractiveAnswer | None) -> str:
     ("实现方法包括[1]：", a heading) whose lines all went or that introduces nothing: the
     explanation keeps what the quote does not already say. A formula, code block or table
     counts as one line. "" when only lead-ins would be left (the caller then shows the quote
-    once, as for ``copies_quote``).
+    once, as for ``copies_quote``). When at least half of its lines went so, a line left that
+    is itself mostly the quote's words (``LEFT_COPY_SHARE``) is the copy's remnant and goes too.
 
     Run r26: 5 of 30 explanations repeated 1-5 quoted lines before their own ("l.57-61 shown
     twice", the judges). Replayed on the shown texts of runs r10-r27 (259 explanations, neither

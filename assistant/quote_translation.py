@@ -285,9 +285,10 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     source = source_text(quoted)
     raw = text.strip().split("\n")
     block = in_blocks(raw, source)
+    unquoted = [line for line, in_block in zip(raw, block, strict=True) if in_block is None]
     pairs = [(line if in_block else
-              without_title(without_markers(line), source, language).rstrip(), in_block)
-             for line, in_block in zip(raw, block, strict=True)]
+              without_title(without_markers(line), source, language).rstrip(), bool(in_block))
+             for line, in_block in zip(raw, block, strict=True) if in_block is not None]
     pairs = [(line, in_block) for line, in_block in pairs if line.strip()]
     if cut and pairs and not pairs[-1][1] and not _COMPLETE.search(pairs[-1][0]):
         pairs.pop()
@@ -299,7 +300,8 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
                   detect_language(line) != language)]
     lines = [line for line, _ in pairs]
     made_items = new_items(lines, source)
-    kept, dropped = [], []
+    kept: list[str] = []
+    dropped = ["\n".join(unquoted)] if unquoted else []
     for index, (line, in_block) in enumerate(pairs):
         if in_block:
             kept.append(line)  # a formula or code the quote holds: copied, not a claim
@@ -315,32 +317,71 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     return renumber("\n".join(kept)), tuple(dropped)
 
 
-_TEX_DISPLAY = re.compile(r"^\s*\\[\[\]]\s*$")  # "\\[" or "\\]" alone: LaTeX's display-math fence
+_TEX_DISPLAY = re.compile(r"^\s*\\\[(.*?)\\\]\s*$|^\s*\\([\[\]])\s*$")
+"""LaTeX's display math, which the model writes for the notes' ``$$``: ``\\[ x \\]`` on one
+line, or ``\\[`` / ``\\]`` alone."""
 
 
-def in_blocks(lines: list[str], source: str) -> list[bool]:
-    """Per line of ``lines``, whether it is a line of a display formula or code block, fences
-    included, when ``source`` holds such a block (else all False). LaTeX's ``\\[`` / ``\\]``,
-    which the model writes for the notes' ``$$``, become ``$$`` in ``lines`` (what the chat
-    renders).
+def _as_dollars(line: str) -> str:
+    tex = _TEX_DISPLAY.match(line)
+    if tex is None:
+        return line
+    return "$$" if tex.group(2) else f"$${tex.group(1)}$$"
+
+
+def _blocks(lines: list[str]) -> list[tuple[int, int, bool]]:
+    """(first, last, closed) of each display formula or code block: a ``$$…$$`` line alone, or
+    the lines from a fence to the next fence of its kind (to the end when none closes it)."""
+    spans: list[tuple[int, int, bool]] = []
+    index = 0
+    while index < len(lines):
+        fence = BLOCK_FENCE.match(lines[index])
+        if not fence:
+            index += 1
+            continue
+        line = lines[index].strip()
+        if fence.group(1) == "$$" and line != "$$" and line.endswith("$$"):
+            spans.append((index, index, True))
+            index += 1
+            continue
+        end = next((k for k in range(index + 1, len(lines))
+                    if lines[k].strip().startswith(fence.group(1))), None)
+        spans.append((index, len(lines) - 1 if end is None else end, end is not None))
+        index = len(lines) if end is None else end + 1
+    return spans
+
+
+def _block_text(lines: list[str], first: int, last: int) -> str:
+    """A block's content, fences and spacing left out: what a copy of it keeps."""
+    return re.sub(r"\s+|^\$\$|\$\$$|^```\w*|```$|^~~~\w*|~~~$", "",
+                  "\n".join(lines[first:last + 1]).strip())
+
+
+def in_blocks(lines: list[str], source: str) -> list[bool | None]:
+    """Per line of ``lines`` (a translation): True for a line of a display formula or code
+    block the quote (``source``) holds, copied, fences included; None for one of a block the
+    quote does not hold or that the translation never closes (it goes); False for text.
+    LaTeX's ``\\[ … \\]``, which the model writes for the notes' ``$$``, becomes ``$$`` in
+    ``lines`` (what the chat renders).
 
     The translator copies a quoted formula: no line of it is a sentence to check or cite. Read
     line by line, "t \\in [2,4]" lost its interval as a marker and every line of the cases got
-    a "[1]" (r48 dev6:c7).
+    a "[1]" (r48 dev6:c7). A formula of the model's own is not the notes' and is not shown.
 
-    >>> lines = ["i.e.:", "\\[", "y_t = f(y_{t-1}), t \\in [2,4]", "\\]", "So."]
-    >>> in_blocks(lines, "即：\\n$$\\ny_t = f(y_{t-1}), t \\in [2,4]\\n$$"), lines[1]
-    ([False, True, True, True, False], '$$')
+    >>> lines = ["i.e.:", "\\[", "y_t = f(y_{t-1}), t \\in [2,4]", "\\]", "$$z = 1$$"]
+    >>> in_blocks(lines, "即：\\n$$\\ny_t = f(y_{t-1}),t \\in [2,4]\\n$$"), lines[1]
+    ([False, True, True, True, None], '$$')
     """
-    if not any(BLOCK_FENCE.match(line) for line in source.split("\n")):
-        return [False] * len(lines)
-    flags, block = [], False
-    for index, line in enumerate(lines):
-        if _TEX_DISPLAY.match(line):
-            lines[index] = line = "$$"
-        fence = bool(BLOCK_FENCE.match(line))
-        flags.append(block or fence)
-        block ^= fence
+    source_lines = source.split("\n")
+    held = {_block_text(source_lines, first, last) for first, last, _ in _blocks(source_lines)}
+    flags: list[bool | None] = [False] * len(lines)
+    if not held:
+        return flags
+    lines[:] = [_as_dollars(line) for line in lines]
+    for first, last, closed in _blocks(lines):
+        copied = closed and _block_text(lines, first, last) in held
+        for index in range(first, last + 1):
+            flags[index] = True if copied else None
     return flags
 
 

@@ -1305,6 +1305,12 @@ def test_a_translated_quotes_formula_is_copied_whole_with_its_marker_on_the_line
                     "\n$$\n\\begin{cases}\ny_t = f(y_{t-1}, h^\\prime_{t-1}), t \\in [2,4]\n"
                     "\\end{cases}\n$$"), text
     assert dropped == ()
+    # a formula the quote does not hold is not the notes' (the review of session 38), and a
+    # one-line formula does not leave the lines after it unchecked
+    wrong = ("The derivative of sigmoid:\n$$f'(x) = 1 - f(x)^2$$\n"
+             "It also converges faster with AdamW and LAMB.")
+    text, dropped = checked_translation(wrong, quote, "en")
+    assert "1 - f(x)^2" not in text and "AdamW" not in text, text
 
 
 def test_a_loose_list_whose_item_holds_items_is_quoted_with_them():
@@ -1370,6 +1376,12 @@ def test_a_quote_ends_on_what_it_says_not_on_a_part_name_a_caption_or_a_spacing_
     quoted = extract_from_passage(passage(1, text, "如何防止陷入局部最优"), query_terms(question),
                                   question)
     assert not quoted.lines[-1].text.startswith("**"), quoted.text
+    said = "\n".join(["### 怎么缓解梯度消失", "", "常用的方法：", "",
+                      "**使用 ReLU、BN 和残差连接。**", "", "Table 2 shows the results."])
+    question = "怎么缓解梯度消失？"
+    quoted = extract_from_passage(passage(1, said, "怎么缓解梯度消失"), query_terms(question),
+                                  question)
+    assert "**使用 ReLU、BN 和残差连接。**" in quoted.text and "Table 2" in quoted.text
     text = "\n".join(["### 小样本怎么训练", "", "利用预训练模型进行迁移微调。", "&emsp;&emsp;",
                       "少样本学习需要学习样本之间的距离度量。", "",
                       "<center>图 13.8.2 孪生网络</center>"])

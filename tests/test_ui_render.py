@@ -154,9 +154,11 @@ def test_bold_closed_after_a_space_renders_bold_not_as_asterisks():
     a line with two bold spans keeps both."""
     from markdown_it import MarkdownIt  # CommonMark (installed with rich, a Streamlit dependency)
 
-    html = MarkdownIt("commonmark").render(safe_markdown("**（2）动量 **\n\n**a** b **c**"))
+    html = MarkdownIt("commonmark").render(
+        safe_markdown("**（2）动量 **\n\n**a** b **c**\n\nsee **a**, then **b**"))
     assert "<strong>（2）动量</strong>" in html and "**" not in html
     assert "<strong>a</strong> b <strong>c</strong>" in html
+    assert "see <strong>a</strong>, then <strong>b</strong>" in html
 
 
 def _answer_with_unsupported():

@@ -6,11 +6,14 @@ shows ∇ℒ ≤ θ; the raw text reached the model, which copied "&theta;" into
 terminal, and the claim check, which could not match the model's "θ" to "&theta;" (r48
 dev6:c11). Each reference outside code becomes its character, so a line stays a line and
 keeps its number. What stays as written: code (fenced or inline, where Markdown shows
-references literally), references to markup or quote characters (``&lt;`` must not turn into
-a tag), spaces (``&emsp;`` is layout) and anything unknown.
+references literally), every reference to an ASCII character (``&lt;`` must not turn into a
+tag, ``&#124;`` into a table's column, ``&ast;&ast;`` into bold), spaces (``&emsp;`` is
+layout), ``&#0;`` and anything unknown.
 
 >>> decode_char_refs("||&nabla;&lagran;|| &le; &theta; and `&theta;`, &lt;b&gt; &emsp;x &#8730;2")
 '||∇ℒ|| ≤ θ and `&theta;`, &lt;b&gt; &emsp;x √2'
+>>> decode_char_refs("| a &#124; b | &ast;&ast;x&ast;&ast; &#0; ``a`&theta;`` &theta;")
+'| a &#124; b | &ast;&ast;x&ast;&ast; &#0; ``a`&theta;`` θ'
 """
 
 from __future__ import annotations
@@ -19,17 +22,16 @@ import html
 import re
 
 _REFERENCE = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-_INLINE_CODE = re.compile(r"(`+)[^`\n]*?\1")
-_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
-_KEPT = frozenset("<>&\"'")
+_INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)")  # "``a`b``" is one span
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})\s*(\S*)")
 
 
 def _character(match: re.Match) -> str:
     reference = match.group()
     decoded = html.unescape(reference)
-    if decoded == reference or len(decoded) != 1 or decoded in _KEPT or \
-            not decoded.isprintable() or decoded.isspace():
-        return reference
+    if decoded == reference or len(decoded) != 1 or decoded.isascii() or \
+            decoded == "\ufffd" or not decoded.isprintable() or decoded.isspace():
+        return reference  # "&#124;" would split a table row, "&ast;&ast;" make bold
     return decoded
 
 
@@ -46,7 +48,11 @@ def _decode_line(line: str) -> str:
 
 
 def decode_char_refs(text: str) -> str:
-    """``text`` with its character references decoded outside code, line for line."""
+    """``text`` with its character references decoded outside code, line for line.
+
+    >>> decode_char_refs("````\\n```python\\n&theta;\\n```\\n````\\n&theta;")
+    '````\\n```python\\n&theta;\\n```\\n````\\nθ'
+    """
     if "&" not in text:
         return text
     lines, fenced = [], None
@@ -54,8 +60,9 @@ def decode_char_refs(text: str) -> str:
         fence = _FENCE.match(line)
         if fenced is None and fence:
             fenced = fence.group(1)
-        elif fenced is not None and fence and fence.group(1) == fenced:
-            fenced = None
+        elif fenced is not None and fence and fence.group(1)[0] == fenced[0] and \
+                len(fence.group(1)) >= len(fenced) and not fence.group(2):
+            fenced = None  # closed by a run as long, of the same sign, with no info string
         elif fenced is None:
             line = _decode_line(line)
         lines.append(line)
