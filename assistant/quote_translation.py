@@ -100,13 +100,13 @@ def joined_clauses(lines: list[str]) -> list[str]:
     ['On the left, the box must learn f.', '- An item', '$$', 'x', '$$']
     >>> joined_clauses(["批归一化", "加快收敛。"]), joined_clauses(["the func-", "tion f."])
     (['批归一化加快收敛。'], ['the func-tion f.'])
+    >>> joined_clauses(["$$x$$", "so the", "sum grows."])  # a one-line formula closes itself
+    ['$$x$$', 'so the sum grows.']
     """
     joined: list[str] = []
-    block = False
-    for line in lines:
-        fence = bool(BLOCK_FENCE.match(line))
-        stands_alone = block or fence or not line.strip() or bool(_OWN_LINE.match(line))
-        block ^= fence
+    block = {index for first, last, _ in _blocks(lines) for index in range(first, last + 1)}
+    for index, line in enumerate(lines):
+        stands_alone = index in block or not line.strip() or bool(_OWN_LINE.match(line))
         if joined and not stands_alone and joined[-1].strip() and \
                 not BLOCK_FENCE.match(joined[-1]) and not ENDS_SENTENCE.search(joined[-1]):
             glued = _HAN_EDGE.search(joined[-1]) and _HAN_START.match(line.lstrip()) or \
