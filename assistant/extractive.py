@@ -42,6 +42,7 @@ from assistant.budget import query_terms
 from assistant.citations import introduces_a_figure
 from assistant.question_parts import question_parts
 from assistant.retrieval import Citation, Embedder, Passage
+from ground.fences import block_at
 from ground.markup import is_figure_markup, strip_tags
 from ground.sentences import split_sentences
 
@@ -1047,8 +1048,15 @@ def _in_list_item(lines: list[str], index: int, quoted: list[QuotedLine], start_
 
 
 def _closing_fence(lines: list[str], opening: int) -> int | None:
-    """The index of the fence that closes the one at ``opening``; None when none does."""
-    return next((i for i in range(opening + 1, len(lines)) if _FENCE.match(lines[i])), None)
+    """The index of the fence that closes the one at ``opening``; None when none does. Closed
+    as CommonMark closes it (``ground.fences``: same character, at least as long, no info
+    string), at any indent: a note's fence in a list item is indented by the item (dlai_c2).
+
+    >>> _closing_fence(["  ````md", "```", "~~~", "  ````"], 0), _closing_fence(["```", "x"], 0)
+    (3, None)
+    """
+    fence = block_at(lines, opening, any_indent=True)
+    return fence.last if fence is not None and fence.closed else None
 
 
 ENDS_SENTENCE = re.compile(r"[.。!?！？:：;；…]\s*[\"'”’」』)）*_`$]*\s*$")

@@ -43,6 +43,7 @@ from assistant.extractive import BLOCK_FENCE, ENDS_SENTENCE, ExtractiveAnswer
 from assistant.generator import Message
 from assistant.language import detect_language
 from assistant.prompts import SYSTEM, compact, defuse, tag_section
+from ground.fences import fenced_blocks
 
 TASKS = {
     "en": ("Translate passage [{n}], lines from the student's notes, into English, line by line, "
@@ -102,12 +103,14 @@ def joined_clauses(lines: list[str]) -> list[str]:
     (['批归一化加快收敛。'], ['the func-tion f.'])
     >>> joined_clauses(["$$x$$", "so the", "sum grows."])  # a one-line formula closes itself
     ['$$x$$', 'so the sum grows.']
+    >>> joined_clauses(["$$\\\\begin{aligned}", "a &= b", "\\\\end{aligned}$$", "so the", "sum."])
+    ['$$\\\\begin{aligned}', 'a &= b', '\\\\end{aligned}$$', 'so the sum.']
     """
     joined: list[str] = []
     block = {index for first, last, _ in _blocks(lines) for index in range(first, last + 1)}
     for index, line in enumerate(lines):
         stands_alone = index in block or not line.strip() or bool(_OWN_LINE.match(line))
-        if joined and not stands_alone and joined[-1].strip() and \
+        if joined and not stands_alone and joined[-1].strip() and index - 1 not in block and \
                 not BLOCK_FENCE.match(joined[-1]) and not ENDS_SENTENCE.search(joined[-1]):
             glued = _HAN_EDGE.search(joined[-1]) and _HAN_START.match(line.lstrip()) or \
                 _HYPHEN_EDGE.search(joined[-1])  # "func-" + "tion" (a PDF's line break)
@@ -331,24 +334,15 @@ def _as_dollars(line: str) -> str:
 
 def _blocks(lines: list[str]) -> list[tuple[int, int, bool]]:
     """(first, last, closed) of each display formula or code block: a ``$$…$$`` line alone, or
-    the lines from a fence to the next fence of its kind (to the end when none closes it)."""
-    spans: list[tuple[int, int, bool]] = []
-    index = 0
-    while index < len(lines):
-        fence = BLOCK_FENCE.match(lines[index])
-        if not fence:
-            index += 1
-            continue
-        line = lines[index].strip()
-        if fence.group(1) == "$$" and line != "$$" and line.endswith("$$"):
-            spans.append((index, index, True))
-            index += 1
-            continue
-        end = next((k for k in range(index + 1, len(lines))
-                    if lines[k].strip().startswith(fence.group(1))), None)
-        spans.append((index, len(lines) - 1 if end is None else end, end is not None))
-        index = len(lines) if end is None else end + 1
-    return spans
+    the lines from a fence to its closer (to the end when none closes it). At any indent: the
+    notes and the model put fences inside list items. Formulas are ``$$`` only: ``in_blocks`` has
+    turned a translation's ``\\[`` into ``$$``.
+
+    >>> _blocks(["$$\\\\begin{aligned}", "a &= b", "\\\\end{aligned}$$", "so", "  ```", "x"])
+    [(0, 2, True), (4, 5, False)]
+    """
+    return [(block.first, block.last, block.closed)
+            for block in fenced_blocks(lines, formulas=("$$",), any_indent=True)]
 
 
 def _block_text(lines: list[str], first: int, last: int) -> str:

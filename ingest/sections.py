@@ -23,9 +23,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ground.fences import block_at
+
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
 _CLOSING_HASHES = re.compile(r"(?:^|[ \t]+)#+$")
-_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 _MATH_BEGIN_ENV = re.compile(r"^\s*\\begin\{([A-Za-z*]+)\}")
 _LABEL = re.compile(
     r"^(?:参考|标准|最终)?(?:答案|解析|解答|分析|答案解析|答案与解析|答案及解析|解题思路|思路|"
@@ -151,31 +152,16 @@ def _heading(line: str, index: int) -> Heading | None:
 
 def _block_end(lines: tuple[str, ...], index: int) -> int | None:
     """Last line of the fence or display formula opening at ``index``; None if none opens."""
-    line = lines[index]
-    fence = _FENCE_OPEN.match(line)
-    if fence:
-        marker, info = fence.groups()
-        if marker[0] == "`" and "`" in info:
-            return None
-        closing = re.compile(rf"^ {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}[ \t]*$")
-        return _find(lines, index, closing.match)
-    stripped = line.strip()
-    for opener, closer in (("$$", "$$"), ("\\[", "\\]")):
-        if stripped.startswith(opener):
-            if closer in stripped[len(opener):]:
-                return None  # a one-line formula is atomic by itself
-            return _find(lines, index, lambda candidate, c=closer: c in candidate)
-    environment = _MATH_BEGIN_ENV.match(line)
+    block = block_at(lines, index, formulas=("$$", "\\["))
+    if block is not None:
+        # Unlike CommonMark, an unclosed fence or formula is text here (module docstring), and
+        # a one-line formula is atomic by itself: neither is a block.
+        return block.last if block.closed and block.last > index else None
+    environment = _MATH_BEGIN_ENV.match(lines[index])
     if environment:
         end_marker = f"\\end{{{environment.group(1)}}}"
-        if end_marker in line:
+        if end_marker in lines[index]:
             return None
-        return _find(lines, index, lambda candidate: end_marker in candidate)
-    return None
-
-
-def _find(lines: tuple[str, ...], index: int, is_closing) -> int | None:
-    for candidate in range(index + 1, len(lines)):
-        if is_closing(lines[candidate]):
-            return candidate
+        return next((later for later in range(index + 1, len(lines))
+                     if end_marker in lines[later]), None)
     return None

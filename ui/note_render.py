@@ -30,9 +30,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ground.fences import Block as Fence
+from ground.fences import block_at
+
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp"}
 
-_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([\w+#.\-]*)[^\n]*$")
+_LANGUAGE = re.compile(r"[\w+#.\-]*")  # of a fence's info string: "python", "c++"
 _INLINE = re.compile(
     r"(?P<code>(?<!`)(?P<ticks>`+)(?!`).+?(?<!`)(?P=ticks)(?!`))"  # whole backtick runs
     r"|\$\$(?P<dollars2>.+?)\$\$"
@@ -98,11 +101,11 @@ def note_blocks(text: str, folder: Path | None = None, markers: bool = False) ->
     index = 0
     while index < len(lines):
         line = lines[index]
-        fence = _FENCE_OPEN.match(line)
+        fence = block_at(lines, index)
         if fence:
             flush()
-            end = _fence_end(lines, index, fence.group(1))
-            blocks.append(_code_block(lines[index + 1:end], fence.group(2)))
+            end = _fence_end(fence)
+            blocks.append(_code_block(lines[index + 1:end], _LANGUAGE.match(fence.info).group()))
             index = end + 1
             continue
         picture = _local_image(line, folder)
@@ -127,12 +130,10 @@ def _joined(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def _fence_end(lines: list[str], start: int, opener: str) -> int:
-    closing = re.compile(r"^ {0,3}" + re.escape(opener[0]) + "{" + str(len(opener)) + r",}\s*$")
-    for index in range(start + 1, len(lines)):
-        if closing.match(lines[index]):
-            return index
-    return len(lines)  # an unclosed fence runs to the end, as in CommonMark
+def _fence_end(fence: Fence) -> int:
+    """The index of the fence's closing line; past the last line when none closes it (as in
+    CommonMark, an unclosed fence runs to the end: its last line is code, not a closer)."""
+    return fence.last if fence.closed else fence.last + 1
 
 
 def _code_block(code_lines: list[str], language: str) -> str:
@@ -294,17 +295,10 @@ def _unsplittable(lines: list[str]) -> list[tuple[int, int]]:
     ranges = []
     index = 0
     while index < len(lines):
-        line = lines[index]
-        fence = _FENCE_OPEN.match(line)
-        stripped = line.strip()
-        if fence:
-            end = _fence_end(lines, index, fence.group(1))
-        elif stripped in ("$$", r"\[") or (stripped.startswith(("$$", r"\["))
-                                              and not stripped.endswith(("$$", r"\]"))):
-            closer = "$$" if stripped.startswith("$$") else r"\]"
-            end = next((i for i in range(index + 1, len(lines)) if closer in lines[i]),
-                       len(lines) - 1)
-        elif stripped.startswith("|"):
+        block = block_at(lines, index, formulas=("$$", "\\["))
+        if block:
+            end = block.last
+        elif lines[index].strip().startswith("|"):
             end = index
             while end + 1 < len(lines) and lines[end + 1].strip().startswith("|"):
                 end += 1

@@ -21,9 +21,10 @@ from __future__ import annotations
 import html
 import re
 
+from ground.fences import fenced_blocks
+
 _REFERENCE = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)")  # "``a`b``" is one span
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})\s*(\S*)")
 
 
 def _character(match: re.Match) -> str:
@@ -55,15 +56,8 @@ def decode_char_refs(text: str) -> str:
     """
     if "&" not in text:
         return text
-    lines, fenced = [], None
-    for line in text.split("\n"):
-        fence = _FENCE.match(line)
-        if fenced is None and fence:
-            fenced = fence.group(1)
-        elif fenced is not None and fence and fence.group(1)[0] == fenced[0] and \
-                len(fence.group(1)) >= len(fenced) and not fence.group(2):
-            fenced = None  # closed by a run as long, of the same sign, with no info string
-        elif fenced is None:
-            line = _decode_line(line)
-        lines.append(line)
-    return "\n".join(lines)
+    lines = text.split("\n")
+    code = {index for block in fenced_blocks(lines)  # as CommonMark: an unclosed one runs on
+            for index in range(block.first, block.last + 1)}
+    return "\n".join(line if index in code else _decode_line(line)
+                     for index, line in enumerate(lines))
