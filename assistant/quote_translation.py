@@ -39,7 +39,7 @@ from assistant.citations import (
     with_marker,
     without_markers,
 )
-from assistant.extractive import BLOCK_FENCE, ENDS_SENTENCE, ExtractiveAnswer
+from assistant.extractive import BLOCK_FENCE, ENDS_SENTENCE, ExtractiveAnswer, QuotedLine
 from assistant.generator import Message
 from assistant.language import detect_language
 from assistant.prompts import SYSTEM, compact, defuse, tag_section
@@ -87,10 +87,30 @@ def source_text(quoted: ExtractiveAnswer) -> str:
     """The quoted lines as the model reads them: no Markdown marks, no images, no pointers
     back to the textbook's earlier pages, and a sentence written one clause a line as one line
     (the model translated d2l's "On the left,", "the portion within the dotted-line box", …
-    line by line, and each fragment got its own marker, r45 dev2:c43)."""
-    lines = (without_back_references(line) for line in
-             joined_clauses(compact(quoted.text).split("\n")))
+    line by line, and each fragment got its own marker, r45 dev2:c43), but never across lines
+    the quote skips (``_paragraph_runs``).
+
+    >>> from types import SimpleNamespace
+    >>> lines = (QuotedLine(50, "- W：是相邻隐层h之间的权重矩阵"), QuotedLine(52, "请注意参数是共享的。"))
+    >>> source_text(SimpleNamespace(lines=lines, text="\\n".join(q.text for q in lines)))
+    '- W：是相邻隐层h之间的权重矩阵\\n请注意参数是共享的。'
+    """
+    lines = (without_back_references(line) for run in _paragraph_runs(quoted)
+             for line in joined_clauses(compact(run).split("\n")))
     return "\n".join(line for line in lines if line.strip())
+
+
+def _paragraph_runs(quoted: ExtractiveAnswer) -> list[str]:
+    """The quote's text in runs of adjacent lines: lines the quote skips (a blank line, a
+    figure, the paragraphs between two parts of an answer) part paragraphs, and a sentence is
+    never joined across them ("- W：是相邻隐层h之间的权重矩阵" and, two lines below, "请注意这三个
+    参数…" became one line of the translation, r51 dev6:c43)."""
+    runs: list[list[str]] = []
+    for index, line in enumerate(quoted.lines):
+        if index == 0 or line.line != quoted.lines[index - 1].line + 1:
+            runs.append([])
+        runs[-1].append(line.text)
+    return ["\n".join(run) for run in runs]
 
 
 def joined_clauses(lines: list[str]) -> list[str]:
