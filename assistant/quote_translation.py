@@ -39,7 +39,7 @@ from assistant.citations import (
     with_marker,
     without_markers,
 )
-from assistant.extractive import BLOCK_FENCE, ENDS_SENTENCE, ExtractiveAnswer, QuotedLine
+from assistant.extractive import BLOCK_FENCE, ENDS_SENTENCE, ExtractiveAnswer
 from assistant.generator import Message
 from assistant.language import detect_language
 from assistant.prompts import SYSTEM, compact, defuse, tag_section
@@ -91,7 +91,9 @@ def source_text(quoted: ExtractiveAnswer) -> str:
     the quote skips (``_paragraph_runs``).
 
     >>> from types import SimpleNamespace
-    >>> lines = (QuotedLine(50, "- W：是相邻隐层h之间的权重矩阵"), QuotedLine(52, "请注意参数是共享的。"))
+    >>> from assistant.extractive import QuotedLine
+    >>> lines = (QuotedLine(50, "- W：是相邻隐层h之间的权重矩阵"),
+    ...          QuotedLine(52, "请注意参数是共享的。"))
     >>> source_text(SimpleNamespace(lines=lines, text="\\n".join(q.text for q in lines)))
     '- W：是相邻隐层h之间的权重矩阵\\n请注意参数是共享的。'
     """
