@@ -753,15 +753,12 @@ def _best_paragraph(lines: list[str], terms: Sequence[str], question: str = "",
     calls was quoted for how a step-wise scheduler lowers the rate, dev2:c68). Nor is a line
     that only asks (``is_question_line``), a title line alone (``is_title``), or a caption
     joined to the text after its figure (``_around_figures``)."""
-    runs = [run for whole in _paragraphs(lines, 0) for run in _around_figures(lines, whole)
-            if not all(no_text(lines[i]) for i in run) and not _FENCE.match(lines[run[0]])]
-    if not runs:
+    blocks = _paragraph_blocks(lines)
+    if not blocks:
         return []
-    blocks = [run + _what_it_introduces(lines, run) for run in runs]
     scores = [term_hits(" ".join(lines[i] for i in block), terms) for block in blocks]
     named = [block for block, score in zip(blocks, scores, strict=True)
-             if score and not all(is_question_line(lines[i]) for i in block)
-             and not (len(block) == 1 and is_title(lines[block[0]]))]
+             if score and _says_something(lines, block)]
     asked_part = [block for block in named if _names_asked_part(lines[block[0]], question)]
     if len(asked_part) == 1:
         return asked_part[0]
@@ -796,7 +793,8 @@ def with_asked_parts(lines: list[str], quoted: tuple[QuotedLine, ...], start_lin
         return quoted
     held = {q.line - start_line for q in quoted}
     terms = query_terms(question)
-    blocks = [block for block in _paragraph_blocks(lines) if not held & set(block)]
+    blocks = [block for block in _paragraph_blocks(lines)
+              if _says_something(lines, block) and not held & set(block)]
     blocks = [[i for i in block if not introduces_a_figure(plain(lines[i]))] for block in blocks]
     texts = ["\n".join(lines[i] for i in block) for block in blocks]
     candidates = [(block, text) for block, text in zip(blocks, texts, strict=True)
@@ -834,13 +832,18 @@ def _unasked_label(line: str, question: str) -> bool:
 
 
 def _paragraph_blocks(lines: list[str]) -> list[list[int]]:
-    """The passage's paragraphs, each with what it introduces (``_what_it_introduces``), as
-    ``_best_paragraph`` weighs them: no code fence, question line or title alone."""
+    """The passage's paragraphs (not a code fence, not only figures), each with what it
+    introduces (``_what_it_introduces``): what ``_best_paragraph`` and ``with_asked_parts``
+    choose among."""
     runs = [run for whole in _paragraphs(lines, 0) for run in _around_figures(lines, whole)
-            if not all(no_text(lines[i]) for i in run) and not _FENCE.match(lines[run[0]])
-            and not all(is_question_line(lines[i]) for i in run)
-            and not (len(run) == 1 and is_title(lines[run[0]]))]
+            if not all(no_text(lines[i]) for i in run) and not _FENCE.match(lines[run[0]])]
     return [run + _what_it_introduces(lines, run) for run in runs]
+
+
+def _says_something(lines: list[str], block: list[int]) -> bool:
+    """``block`` is more than lines that only ask or a title alone."""
+    return not all(is_question_line(lines[i]) for i in block) and \
+        not (len(block) == 1 and is_title(lines[block[0]]))
 
 
 def _with_next_if_closer(lines: list[str], best: list[int], blocks: list[list[int]],
