@@ -330,6 +330,9 @@ def answer_once(assistant, library, profile, item, design) -> dict:
     record["total_s"] = round(total, 2)
     if stats is not None and stats.first_token_at is not None:
         record["first_token_s"] = round(stats.first_token_at - start, 2)
+        if stats.started_at is not None:  # the first token's two parts: preparing, reading
+            record["prepare_s"] = round(stats.started_at - start, 2)
+            record["prompt_read_s"] = round(stats.first_token_at - stats.started_at, 2)
         record["prompt_tokens"], record["cached_tokens"] = stats.prompt_tokens, stats.cached_tokens
         record["completion_tokens"] = stats.completion_tokens
         record["drafted_tokens"] = stats.drafted_tokens  # lookup decoding's guesses, kept
