@@ -1122,7 +1122,8 @@ def check_citations(
         kept_lines[-1] = without_trailing_intro(kept_lines[-1])
     body = unnumber_lone_item(renumber("\n".join(kept_lines)))
     body = re.sub(r"\n{3,}", "\n\n", fence_markers_below(unmask(body, spans))).strip()
-    return CheckedText(body, removed, counts["attached"], tuple(unsupported), tuple(non_answers),
+    return CheckedText(body, removed, counts["attached"], tuple(dict.fromkeys(unsupported)),
+                       tuple(dict.fromkeys(non_answers)),  # each said once (a looping model)
                        counts["repointed"], counts["dropped"], tuple(checks))
 
 

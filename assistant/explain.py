@@ -62,6 +62,7 @@ from assistant.generator import GenerationStats, Generator, Prompt
 from assistant.han_words import load_in_background as load_segmenter_in_background
 from assistant.language import detect_language
 from assistant.library_profile import LibraryProfile, profile_of
+from assistant.loop_guard import ends_a_sentence, is_looping
 from assistant.passage_extra import closer_section, same_section
 from assistant.prompts import (
     PASSAGE_FOOTER,
@@ -258,6 +259,9 @@ class Explanation:
         for piece in self._tokens:
             self._pieces.append(piece)
             yield piece
+            if ends_a_sentence(piece) and is_looping("".join(self._pieces)):
+                self._tokens.close()  # the rest would be the same sentence again
+                break
 
     def finish(self) -> Answer:
         """The checked answer (consumes the stream first if nobody did)."""

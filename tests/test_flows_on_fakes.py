@@ -72,6 +72,21 @@ def test_ask_shows_the_notes_lines_once_when_no_sentence_of_the_model_passes(
     assert "上面引用的几行是你笔记的原文" in out  # the nothing-checked notice
 
 
+def test_a_model_that_repeats_a_sentence_is_stopped_and_the_sentence_reported_once(
+    library_home, fake_models, capsys
+):
+    # seen in `study ask` on dev2 (session 41): "堆多少层都等于一层线性模型。" 21 times
+    first, loop = "梯度裁剪在梯度范数超过阈值时按比例缩小梯度[1]。", "梯度裁剪就是梯度裁剪的意思。"
+    fake_models.enqueue(first + loop * 30)
+    assert main(["--home", str(library_home), "ask", "什么是梯度裁剪？", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    stream = fake_models.streams[-1]
+    assert stream.stats.completion_tokens < fake_models.count_tokens(first + loop * 5)
+    assert answer["answer"].count("梯度裁剪就是") <= 1
+    removed = answer["unsupported"] + answer["non_answers"]
+    assert len(removed) == len(set(removed))
+
+
 def test_quiz_json_prints_each_valid_item_and_counts_the_dropped_drafts(
     library_home, fake_models, capsys
 ):
