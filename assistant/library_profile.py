@@ -42,7 +42,7 @@ from ground.sentences import split_sentences
 from index.cross_language import language_shares
 from index.hubness import OFFTOPIC_QUESTIONS
 
-PROFILE_VERSION = 14  # 14: no initials of a run inside a written longer acronym (spelled_out)
+PROFILE_VERSION = 15  # 15: the headings' texts beside their vectors (leading_heading)
 PROFILE_FILE = "assistant-profile.json"
 HEADING_SAMPLES = 40
 BACKGROUND_SENTENCES = 80
@@ -71,6 +71,7 @@ class LibraryProfile:
     background_languages: tuple[str, ...] = ()  # "zh" / "en" of each background sentence
     headings: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), np.float32))
     passage_languages: dict[str, float] = field(default_factory=dict)  # share of passages
+    heading_texts: tuple[str, ...] = ()  # the section headings ``headings`` embeds, in order
 
     def heading_lead(self, name_vector: np.ndarray) -> float:
         """How much the closest section heading stands out for a name (query embedding):
@@ -81,6 +82,12 @@ class LibraryProfile:
             return 0.0
         cosines = self.headings @ name_vector
         return float(cosines.max() - np.percentile(cosines, HEADING_PERCENTILE))
+
+    def leading_heading(self, name_vector: np.ndarray) -> str:
+        """The section heading closest to a name (query embedding), "" when none is known."""
+        if not len(self.heading_texts) or len(self.heading_texts) != len(self.headings):
+            return ""
+        return self.heading_texts[int(np.argmax(self.headings @ name_vector))]
 
     def background_in(self, language: str) -> np.ndarray:
         """The background sentences written in ``language`` (all, if fewer than a dozen)."""
@@ -104,7 +111,8 @@ class LibraryProfile:
                 "acronyms": sorted(self.acronyms),
                 "background_languages": list(self.background_languages),
                 "headings": np.round(self.headings, 4).tolist(),
-                "passage_languages": self.passage_languages}
+                "passage_languages": self.passage_languages,
+                "heading_texts": list(self.heading_texts)}
 
     @classmethod
     def from_json(cls, data: dict) -> LibraryProfile:
@@ -116,7 +124,8 @@ class LibraryProfile:
                    float(data["han_share"]), float(data["latin_share"]),
                    frozenset(data["acronyms"]), tuple(data["background_languages"]),
                    np.asarray(data["headings"], dtype=np.float32),
-                   {str(k): float(v) for k, v in data["passage_languages"].items()})
+                   {str(k): float(v) for k, v in data["passage_languages"].items()},
+                   tuple(str(h) for h in data.get("heading_texts", ())))
 
 
 def clean_heading(heading: str) -> str:
@@ -230,7 +239,8 @@ def measure_profile(retriever: Retriever, chunks: list[Chunk], fingerprint: str)
     return LibraryProfile(fingerprint, len(chunks), document_frequency(chunks),
                           heading_cosines, offtopic_cosines, background, han, latin,
                           spelled_out(chunks), tuple(detect_language(s) for s in sentences),
-                          heading_vectors, language_shares(c.text for c in chunks))
+                          heading_vectors, language_shares(c.text for c in chunks),
+                          tuple(headings))
 
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

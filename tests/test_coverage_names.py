@@ -126,3 +126,54 @@ def test_initials_inside_a_written_longer_acronym_are_not_a_name_the_notes_spell
     assert {"DCGAN", "GAN"} <= profile.acronyms and "CGAN" not in profile.acronyms
     assert name_status("CGAN", dcgan_library, profile) != "treated"
     assert name_status("DCGAN", dcgan_library, profile) == "treated"
+
+
+MORE_SECTIONS = {
+    "Data Augmentation":
+        "Random crops, flips and colour changes make new training images from old ones.",
+    "Early Stopping": "Training stops when the validation loss has not improved for a few epochs.",
+    "Softmax": "Softmax turns a vector of scores into probabilities that sum to one.",
+    "Cross-Entropy Loss":
+        "Cross-entropy measures how far the predicted distribution is from the labels.",
+    "Word Embeddings":
+        "Each word is mapped to a dense vector learned from the contexts it occurs in.",
+    "Beam Search": "Beam search keeps the k best partial sequences at every decoding step.",
+    "Autoencoders": "An autoencoder compresses its input into a small code and reconstructs it.",
+    "Transfer Learning":
+        "A network trained on a large dataset is reused as the start for a new task.",
+    "Object Detection": "A detector predicts boxes and class labels for the objects in an image.",
+    "Image Segmentation": "Segmentation assigns a class label to every pixel of an image.",
+    "Recurrent Neural Networks": "An RNN carries a hidden state from one time step to the next.",
+    "Sequence to Sequence": "An encoder reads the source sentence and a decoder writes the target.",
+    "Hyperparameter Search": "Random search samples learning rates and widths from chosen ranges.",
+    "Model Ensembles": "Averaging the predictions of several models usually reduces the error.",
+    "Label Smoothing": "Label smoothing gives a little probability mass to the wrong classes.",
+    "Activation Functions": "ReLU, sigmoid and tanh add the non-linearity between layers.",
+}
+
+
+@pytest.fixture(scope="module")
+def training_library(tmp_path_factory, model_settings, embedding_model_dir):
+    """English notes of 29 sections on training deep networks; gradient clipping is one,
+    boosting is never written. Its heading stands out for "gradient boosting" (lead 0.048, over
+    ``HEADING_LEAD``), as "Gradient clipping" did on dev6, which let the question through."""
+    from test_cross_language import TEXTBOOK
+
+    sections = TEXTBOOK | MORE_SECTIONS | {
+        "Gradient Clipping": "Gradient clipping rescales the gradient whenever its norm exceeds "
+        "a threshold, which keeps one bad minibatch from throwing the parameters far away."}
+    yield from library_of(tmp_path_factory, model_settings, "training.md", "".join(
+        f"## {title}\n\n{text}\n\n" for title, text in sections.items()))
+
+
+@pytest.mark.parametrize("question, covered", [
+    ("How does gradient boosting fit each new tree to the errors of the previous ones?", False),
+    ("Why do we clip the gradient norm during training?", True),
+    ("Why does label smoothing help?", True),
+])
+def test_a_heading_about_a_neighbour_of_a_phrase_does_not_make_it_treated(
+        training_library, question, covered):
+    profile = profile_of(training_library)
+    _, dense = retrieve(training_library, question, 8, None)
+    coverage = assess_coverage(question, dense, training_library, profile)
+    assert coverage.covered is covered, coverage
