@@ -1336,12 +1336,13 @@ _FIGURE_INTRO = re.compile(
 
 _NOT_CLAUSE = r"[^，,；;。.!?！？]"
 _FIGURE_POINTER = re.compile(
-    rf"^\s*(?:{_NOT_CLAUSE}{{0,4}}|{_NOT_CLAUSE}{{0,16}}的{_NOT_CLAUSE}{{0,8}})"
+    rf"^\s*(?:{_NOT_CLAUSE}{{0,4}}|{_NOT_CLAUSE}{{0,16}}的{_NOT_CLAUSE}{{0,8}}|{_NOT_CLAUSE}{{0,16}}图)"
     r"(?:如图\s*\d[\d.\-]*\s*所示|见图\s*\d[\d.\-]*)\s*[。.]?\s*$|"
     r"^\s*(?:the |its |this )?[\w'-]+(?: [\w'-]+){0,3} (?:is|are) (?:shown|illustrated|depicted|"
     r"plotted) in (?:the )?fig(?:ure|\.)?\s*\d[\d.\-]*\s*\.?\s*$", re.IGNORECASE)
 """A sentence that only says where a figure is: a noun phrase ("具体的数据处理过程", "The data
-flow") and the figure's number. "训练误差先降后升如图 3 所示" says something of its own."""
+flow", a figure's name "双向循环神经网络图") and the figure's number. "训练误差先降后升如图 3 所示"
+says something of its own."""
 
 
 def introduces_a_figure(sentence: str) -> bool:
@@ -1354,6 +1355,8 @@ def introduces_a_figure(sentence: str) -> bool:
     >>> introduces_a_figure("具体的数据处理过程如图 2.5.2 所示[1]。")
     True
     >>> introduces_a_figure("The data flow is shown in Figure 2.5.2[1].")
+    True
+    >>> introduces_a_figure("双向循环神经网络图如图 2.8.7 所示。")  # r50 dev6:c44
     True
     >>> introduces_a_figure("如图所示，梯度逐层变小[1]。")
     False
