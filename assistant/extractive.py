@@ -45,6 +45,7 @@ from assistant.retrieval import Citation, Embedder, Passage
 from ground.fences import block_at
 from ground.markup import is_figure_markup, strip_tags
 from ground.sentences import split_sentences
+from index.embedder import RememberingEmbedder
 
 MAX_LINES = 8  # quoted lines (blank ones not counted): a longer answer block is cut at a line end
 MAX_CHARS = 800
@@ -198,6 +199,8 @@ def extract_from_passage(passage: Passage, terms: Sequence[str], question: str =
     nothing else is found (it rarely answers a why / how question)."""
     chunk = passage.hit.chunk
     lines = chunk.text.split("\n")
+    if embedder is not None:  # the parts' paragraphs are often the ones weighed already
+        embedder = RememberingEmbedder(embedder)
     for indexes, kind in _candidates(lines, terms, question, embedder):
         if indexes:
             limit = (CODE_MAX_LINES, CODE_MAX_CHARS) if kind in ("code", "formula") \

@@ -93,6 +93,29 @@ class Embedder(ABC):
         return vectors
 
 
+class RememberingEmbedder(Embedder):
+    """Another embedder that embeds each distinct text once: for a short job that weighs the
+    same paragraphs more than once (``assistant.extractive`` picks a paragraph, then the
+    paragraphs of a question's other parts). Keep one only as long as that job."""
+
+    def __init__(self, inner: Embedder) -> None:
+        super().__init__(inner.model_id, inner.dim)
+        self.inner = inner
+        self._known: dict[tuple[str, str], np.ndarray] = {}
+
+    def token_counts(self, texts: Sequence[str], kind: EmbedKind) -> list[int]:
+        return self.inner.token_counts(texts, kind)
+
+    def embed_batch(self, texts: Sequence[str], kind: EmbedKind) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if (kind, t) not in self._known))
+        if missing:
+            for text, vector in zip(missing, self.inner.embed_batch(missing, kind), strict=True):
+                self._known[(kind, text)] = vector
+        if not texts:
+            return np.empty((0, self.dim), dtype=np.float32)
+        return np.stack([self._known[(kind, t)] for t in texts])
+
+
 def length_sorted_batches(
     token_counts: Sequence[int], token_budget: int, max_batch_size: int
 ) -> list[list[int]]:

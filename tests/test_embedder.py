@@ -217,3 +217,29 @@ def test_onnx_backend_loads_without_torch(onnx_settings):
     model_id, *_, torch_loaded, transformers_loaded = result.stdout.split()
     assert model_id.endswith("/onnx-int8")
     assert (torch_loaded, transformers_loaded) == ("False", "False")
+
+
+
+def test_a_remembering_embedder_embeds_each_distinct_text_once():
+    from fakes import HashEmbedder
+
+    from index.embedder import RememberingEmbedder
+
+    class Recording(HashEmbedder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.texts: list[str] = []
+
+        def embed_batch(self, texts: Sequence[str], kind: EmbedKind) -> np.ndarray:
+            self.texts += texts
+            return super().embed_batch(texts, kind)
+
+    inner = Recording()
+    remembering = RememberingEmbedder(inner)
+    first = remembering.embed_passages(["梯度裁剪", "权重衰减", "梯度裁剪"])
+    again = remembering.embed_passages(["权重衰减", "批归一化"])
+    assert np.array_equal(first[0], first[2]) and np.array_equal(first[1], again[0])
+    assert sorted(inner.texts) == sorted(["批归一化", "权重衰减", "梯度裁剪"])
+    np.testing.assert_array_equal(again, inner.embed_batch(["权重衰减", "批归一化"], "passage"))
+    remembering.embed_query("梯度裁剪")  # a query is embedded as a query, not as the passage
+    assert inner.texts.count("梯度裁剪") == 2
