@@ -93,27 +93,34 @@ class Embedder(ABC):
         return vectors
 
 
-class RememberingEmbedder(Embedder):
-    """Another embedder that embeds each distinct text once: for a short job that weighs the
-    same paragraphs more than once (``assistant.extractive`` picks a paragraph, then the
-    paragraphs of a question's other parts). Keep one only as long as that job."""
+class RememberingEmbedder:
+    """Another embedder's ``embed_query`` / ``embed_passages`` / ``embed_batch``, each distinct
+    text embedded once: for a short job that weighs the same paragraphs more than once
+    (``assistant.extractive`` picks a paragraph, then the paragraphs of a question's other
+    parts). Keep one only as long as that job. Each call goes to the same method of the inner
+    embedder (its own batching), for the texts it has not seen in that role."""
 
     def __init__(self, inner: Embedder) -> None:
-        super().__init__(inner.model_id, inner.dim)
         self.inner = inner
         self._known: dict[tuple[str, str], np.ndarray] = {}
 
-    def token_counts(self, texts: Sequence[str], kind: EmbedKind) -> list[int]:
-        return self.inner.token_counts(texts, kind)
-
-    def embed_batch(self, texts: Sequence[str], kind: EmbedKind) -> np.ndarray:
+    def _remembered(self, texts: Sequence[str], kind: str, embed) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if (kind, t) not in self._known))
         if missing:
-            for text, vector in zip(missing, self.inner.embed_batch(missing, kind), strict=True):
-                self._known[(kind, text)] = vector
-        if not texts:
-            return np.empty((0, self.dim), dtype=np.float32)
-        return np.stack([self._known[(kind, t)] for t in texts])
+            for text, vector in zip(missing, embed(missing), strict=True):
+                self._known[(kind, text)] = np.asarray(vector)
+        return np.stack([self._known[(kind, t)] for t in texts]) if texts else \
+            np.asarray(embed([]))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._remembered([text], "query",
+                                lambda ts: [self.inner.embed_query(t) for t in ts])[0]
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._remembered(texts, "passage", self.inner.embed_passages)
+
+    def embed_batch(self, texts: Sequence[str], kind: EmbedKind) -> np.ndarray:
+        return self._remembered(texts, kind, lambda ts: self.inner.embed_batch(ts, kind))
 
 
 def length_sorted_batches(
