@@ -17,14 +17,13 @@ prompt: ``Explanation.prepare``, run when the passages are first read); the answ
 quote of the section it cites most and, for a list question, the notes' items it left out
 (``extractive_followup``). Passages are compacted
 (no Markdown marks) and share ``PROMPT_BUDGET`` tokens; a passage longer than what is left
-contributes its lines around the question's terms instead. Prompt reading runs at ~55-75
-tokens/s on 2 cores, so the first token costs about (prompt tokens - ~200 cached: system prompt
-and task, ``assistant.prompts``) / 65 s: two Q&A sections are 400-1,000 prompt tokens, 4-12 s.
-Every sentence of the answer is then checked against the passages (``assistant.citations``);
-when none survives, the answer is the notes' quoted lines, never nothing. A question asked in
-the notes' other language gets the quote translated instead of explained
-(``assistant.quote_translation``): across languages the checker cannot tell a passage's point
-from a borrowed one.
+contributes its lines around the question's terms instead. Prompt reading runs at ~76 tokens/s
+on 2 cores, so the first token costs about (prompt tokens - ~90 cached) / 76 s: two Q&A
+sections are 400-1,000 prompt tokens, 5-12 s. Every sentence of the answer is then checked
+against the passages (``assistant.citations``); when none survives, the answer is the notes'
+quoted lines, never nothing. A question asked in the notes' other language gets the quote
+translated instead of explained (``assistant.quote_translation``): across languages the checker
+cannot tell a passage's point from a borrowed one.
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ from assistant.explain import PROMPT_PASSAGES, Explanation, start_explanation
 from assistant.generator import Generator, LlamaGenerator, open_generator
 from assistant.grading import Grade, grade
 from assistant.model_demand import Interactive
-from assistant.prompts import EXPLAIN_TASKS, explain_head_probes
 from assistant.query_translation import TASK, translation_prompt
 from assistant.quiz import QuizLog, QuizRequest, generate_items
 from assistant.quiz_schema import QuizItem
@@ -40,15 +39,13 @@ class Assistant:
         return self.generator.available
 
     def warm(self) -> None:
-        """Evaluate the fixed prompt heads now and keep them (``assistant.kv_prefix``): the
-        question translation's and the explanation's in each language, so a question pays only
-        for its own text (and its passages)."""
+        """Evaluate the question-translation heads now and keep them (``assistant.kv_prefix``):
+        a question pays only for its own text. The system prompt they start with is shared by
+        every prompt, so any cache holds it already."""
         if isinstance(self.generator, LlamaGenerator):
             for target in TASK:  # two probes: the head is what they share
                 self.generator.prime_shared(tuple(translation_prompt(probe, target).messages
                                                   for probe in ("梯度", "gradient")))
-            for language in EXPLAIN_TASKS:
-                self.generator.prime_shared(explain_head_probes(language))
 
     def explain(self, question: str, history: list[Turn] | None = None) -> Explanation:
         """Sources at once (``.passages``); ``.stream()`` the text; ``.finish()`` the Answer.

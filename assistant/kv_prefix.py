@@ -15,9 +15,8 @@ from typing import Any
 from assistant.lookup_decoding import common_prefix
 
 MAX_HEADS = 4
-"""Kept states: the question translation's and the explanation's head in each language today
-(~4-7 MB each for the bundled model; a 7B model without grouped-query attention takes ~60 MB
-a head)."""
+"""Kept states: the translation's head in each language today (~4 MB each for the bundled
+model; a 7B model without grouped-query attention takes ~60 MB a head)."""
 
 
 class PrefixStates:

@@ -1,12 +1,10 @@
-"""Prompt text: one fixed system prompt, then the task, labelled passages and the question.
+"""Prompt text: one fixed system prompt, then labelled passages, then the task and question.
 
 The order matters twice. llama.cpp reuses only the longest matching token prefix of the last
-prompt, so the system prompt is identical for every mode and always first, and an explanation's
-task (fixed per answer language) comes before its passages: system prompt and task are one
-head, read once at start-up and kept (``explain_head_probes``, ``assistant.kv_prefix``), so a
-question pays only for its passages and its own text. And document text is data: each
-passage sits between ``<passage id=N ...>`` and ``</passage>``, with anything inside that
-could close the tag or open a chat turn defused, and the instructions outside the tags say so.
+prompt, so the system prompt is identical for every mode and always first: it stays in the KV
+cache across questions. And document text is data: each passage sits between
+``<passage id=N ...>`` and ``</passage>``, with anything inside that could close the tag or
+open a chat turn defused, and the instructions outside the tags say so.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ from assistant.language import LANGUAGE_NAMES
 from assistant.retrieval import Passage
 from ground.headings import strip_numbering
 from ground.markup import is_figure_markup, strip_tags
-from ground.records import Chunk, Hit
 
 SYSTEM_PROMPT = (
     "You are a study assistant. Each user message quotes passages from the user's notes "
@@ -150,45 +147,25 @@ EXPLAIN_TASKS = {
           "然后照资料的说法把其中回答这个问题的要点逐条写全，不遗漏，"
           "也不添加资料里没有的内容、例子或名称。优先用资料[1]，它没有答案时才用其他资料。"
           "不要复述问题，不要重复同一句话。每句末尾标注它所依据的资料编号，如[1]。"
-          "问题要代码时，照抄资料中的代码。",
+          "问题要代码时，照抄资料中的代码。\n问题：",
     "en": "Passage [1] is the note closest to the question. Answer the question below in "
           "English from the passages only: first answer it directly in one sentence, then "
           "give every point the passage makes that answers it, in the passage's own terms, "
           "leaving none out and adding nothing the passages do not say. Use the other passages "
           "only where passage [1] has no answer. Do not restate the question and do not repeat a "
           "sentence. End each sentence with the id of the passage it uses, like [1]. If the "
-          "question asks for code, copy the passage's code.",
+          "question asks for code, copy the passage's code.\nQuestion: ",
 }
 
 
-QUESTION_LABELS = {"zh": "问题：", "en": "Question: "}
-
-
 def explain_task(question: str, language: str) -> str:
-    """The task, in the answer's language (a small model follows it more reliably), and the
-    question (what an answer that writes out its prompt again copies)."""
-    return (EXPLAIN_TASKS.get(language, EXPLAIN_TASKS["en"]) + "\n"
-            + QUESTION_LABELS.get(language, QUESTION_LABELS["en"]) + defuse(question))
+    """The task, in the answer's language (a small model follows it more reliably), then the
+    question, last."""
+    return EXPLAIN_TASKS.get(language, EXPLAIN_TASKS["en"]) + defuse(question)
 
 
 def explain_user(passages: list[Passage], question: str, language: str) -> str:
-    """The task first (part of the cached head), then the passages, then the question, last.
-
-    Measured against the task after the passages (r52, benchmarks/results/answers.md, session
-    41): the same answers' quality, ~110 fewer tokens read per question."""
-    return (EXPLAIN_TASKS.get(language, EXPLAIN_TASKS["en"]) + "\n\n"
-            + "".join(format_passage(p) for p in passages) + "\n"
-            + QUESTION_LABELS.get(language, QUESTION_LABELS["en"]) + defuse(question))
-
-
-def explain_head_probes(language: str) -> tuple[tuple[Message, ...], ...]:
-    """Two explanation prompts in ``language`` that part at their first passage's section:
-    the tokens they share are the head every explanation in that language starts with."""
-    probes = []
-    for title in ("梯度", "Gradient"):
-        chunk = Chunk(0, 0, "", title, (title,), 1, 1, 0, 1, title, "")
-        probes.append(explain_messages([Passage(1, Hit(chunk, 1.0), title)], title, language, []))
-    return tuple(probes)
+    return "".join(format_passage(p) for p in passages) + "\n" + explain_task(question, language)
 
 
 def explain_messages(

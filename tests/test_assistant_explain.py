@@ -186,20 +186,3 @@ def test_dangling_markers_are_removed_and_missing_ones_attached(sample_library):
     assert checked.removed == 1 and checked.attached == 1
     assert marker_numbers(checked.text) == [clipping]
     assert checked.unsupported == ("红烧肉要先炒糖色再加酱油炖一小时。",)
-
-
-def test_after_warming_an_explanation_reads_only_its_passages_and_question(assistant):
-    """The explanation's task is part of the head kept at start-up (``Assistant.warm``): read
-    after a question translation has taken the cache, its prompt still finds system prompt and
-    task cached."""
-    from assistant.prompts import EXPLAIN_TASKS
-    from assistant.query_translation import translate_query
-
-    assistant.warm()
-    generator = assistant.generator
-    assert translate_query(generator, "什么是梯度裁剪？", "en")
-    explanation = assistant.explain("什么是梯度裁剪？")
-    assert explanation.prompt is not None and not explanation.translating
-    list(explanation.stream())
-    head = generator.count_prompt((SYSTEM,)) + generator.count_tokens(EXPLAIN_TASKS["zh"])
-    assert explanation.stats.cached_tokens >= head, (explanation.stats.cached_tokens, head)
