@@ -18,11 +18,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from assistant.citations import without_markers
 from ground.sentences import split_sentences
 
 REPEATS = 3  # a sentence said twice may be a summary; a third time is a loop
 MIN_CHARS = 8  # shorter ones ("是[1]", "例如：") can repeat in a list
-_MARKERS = re.compile(r"\[\d+\]")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)、])\s*")
 
 
@@ -31,7 +31,7 @@ def is_looping(text: str) -> bool:
     seen: Counter[str] = Counter()
     for line in text.split("\n"):
         for sentence in split_sentences(_LIST_MARK.sub("", line)):
-            key = _MARKERS.sub("", sentence).strip()
+            key = without_markers(sentence).strip()
             if len(key) >= MIN_CHARS:
                 seen[key] += 1
                 if seen[key] >= REPEATS:

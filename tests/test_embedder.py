@@ -219,7 +219,6 @@ def test_onnx_backend_loads_without_torch(onnx_settings):
     assert (torch_loaded, transformers_loaded) == ("False", "False")
 
 
-
 def test_a_remembering_embedder_embeds_each_distinct_text_once():
     from fakes import HashEmbedder
 
