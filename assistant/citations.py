@@ -275,6 +275,12 @@ def says_nothing_new(claim: str, question: str) -> bool:
     >>> says_nothing_new("默认超参数一般设为$\\beta_1 = 0.9$和$\\beta_2 = 0.999$。",
     ...                  "Adam 更新时为什么要做偏差修正？默认超参数一般设多少？")
     False
+
+    So is a list of things the question does not name, however common its characters
+    (``names_new_items``; r53 dev4:c22):
+    >>> says_nothing_new("逻辑回归碰到多个类别时有三种拆法：一对一，一对多，多对多[1]。",
+    ...                  "逻辑回归本身是二分类，碰到多个类别时有哪几种拆法？")
+    False
     """
     if not question:
         return False
@@ -282,10 +288,35 @@ def says_nothing_new(claim: str, question: str) -> bool:
     if _CHOICE.search(question) and (_verdicts(bare) - _verdicts(question) or
                                      picks_alternative(bare, question)):
         return False
+    if names_new_items(bare, question):
+        return False
     new_chars = content_chars(bare) - content_chars(question) - set("的了是在和与或及把被将就也都")
     new_words = content_words(bare) - content_words(question)
     new_numbers = set(_NUMBER.findall(bare)) - set(_NUMBER.findall(question))
     return len(new_chars) + 2 * (len(new_words) + len(new_numbers)) < MIN_NEW_CHARS
+
+
+_ENUMERATION = re.compile(r"[：:]\s*([^。.!！？?\n]+)")
+_ITEM_BREAK = re.compile(r"[，,、;；]|\s+and\s+|\s+or\s+|以及|和|与|及|或")
+
+
+def names_new_items(claim: str, question: str) -> bool:
+    """``claim`` lists, after a colon, two or more things the question does not name: it answers
+    a "which / how many" question however common its characters are ("一对一，一对多，多对多" adds
+    only 一, 对 and 三 to the question's characters; r53 dev4:c22 lost its one answering sentence).
+
+    >>> names_new_items("碰到多个类别时有三种拆法：一对一，一对多，多对多[1]。",
+    ...                 "逻辑回归碰到多个类别时有哪几种拆法？")
+    True
+    >>> names_new_items("区别在于：GRU 和 LSTM 不同。", "GRU 和 LSTM 有什么区别？")
+    False
+    """
+    match = _ENUMERATION.search(_MARKER.sub("", claim))
+    if match is None:
+        return False
+    items = [item.strip() for item in _ITEM_BREAK.split(match.group(1)) if item.strip()]
+    asked = question.lower()
+    return sum(len(item) <= 20 and item.lower() not in asked for item in items) >= 2
 
 
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:\.\d+)?")  # not the 50 of ResNet50
