@@ -62,6 +62,7 @@ quotes on dev2 were cut, one before the sentence that answers ("学习率衰减�
 LIST_MAX_LINES = 12  # a list the quote has begun is finished up to this many lines …
 LIST_MAX_CHARS = 1000  # … and characters (a quote that stops at item 5 of 7 misleads)
 MIN_PART_CHARS = 20  # a paragraph added for a part of the question says more than a clause
+WINDOW_CHARS = 300  # of each window of a long list, weighed (its head says what it holds)
 CANDIDATE_PASSAGES = 4  # quoted blocks of this many passages compete for the question
 
 _MARKUP = re.compile(r"\*\*|__|`|^\s{0,3}>\s?")
@@ -335,8 +336,7 @@ def _best_list(lines: list[str], terms: Sequence[str], question: str = "") -> li
     """The list (with the line that introduces it) naming most of the question's terms; the
     first list on a tie. A question that also asks why gets, before it, the list its lead-in
     calls the reasons (``_reasons_list``)."""
-    runs = [run for run in _paragraphs(lines, 0)
-            if sum(is_list_item(lines[i]) for i in run) >= 2]
+    runs = _loose_lists(lines, question)
     if not runs:
         return []
     lists = [_list_intro(lines, run) + run for run in runs]
@@ -394,18 +394,57 @@ def _reasons_list(lines: list[str], lists: list[list[int]], best: list[int],
     return before[-1]
 
 
+def _loose_lists(lines: list[str], question: str = "") -> list[list[int]]:
+    """The lists of two or more items, each across the blank lines of a loose list
+    (``_list_runs``): "* 一对一：" with its sub-item, a blank line, "* 一对多：" … is one list, not
+    three (r53 dev4:c22 quoted the first of the three ways to split a multi-class problem).
+
+    >>> _loose_lists(["* 一对一：", "  * 两两配对", "", "* 一对多：", "  * 一类对其余", "", "文字"])
+    [[0, 1, 3, 4]]
+    """
+    runs = _paragraphs(lines, 0)
+    found: list[list[int]] = []
+    for position, run in enumerate(runs):
+        if found and run[0] <= found[-1][-1]:
+            continue  # already part of the loose list before it
+        block = run
+        if all(is_list_item(lines[i]) for i in run):
+            block = _list_runs(lines, runs[position:], question) or run
+        if sum(is_list_item(lines[i]) for i in block) >= 2:
+            found.append(block)
+    return found
+
+
 def _list_intro(lines: list[str], run: list[int]) -> list[int]:
-    """The line ending in a colon that introduces the list ``run`` from above a blank line
-    ("在代码实现上来说，其实就以下几点：", which names what "在实现上改了哪几处" asks), if any."""
+    """The line that introduces the list ``run`` from above a blank line, if any: one ending in
+    a colon ("在代码实现上来说，其实就以下几点：", which names what "在实现上改了哪几处" asks), or
+    one naming two or more of its items ("…的方式有三种，一对一，一对多，多对多。", r53 dev4:c22).
+
+    >>> notes = ["有两种，一对一，一对多。", "", "* 一对一：", "  * 配对", "* 一对多：", "  * 余"]
+    >>> _list_intro(notes, [2, 3, 4, 5])
+    [0]
+    """
     if not is_list_item(lines[run[0]]):
         return []
     before = run[0] - 1
     while before >= 0 and not lines[before].strip():
         before -= 1
-    if before >= 0 and not _HEADING.match(lines[before]) and \
-            lines[before].rstrip().rstrip("*").endswith(("：", ":")):
+    if before < 0 or _HEADING.match(lines[before]):
+        return []
+    lead = lines[before].rstrip().rstrip("*")
+    named = [label for label in map(_item_name, (lines[i] for i in run)) if label]
+    if lead.endswith(("：", ":")) or sum(label in lead for label in named) >= 2:
         return [before]
     return []
+
+
+def _item_name(line: str) -> str | None:
+    """A top-level item's name: its text before a colon, or its whole text, when short
+    ("* 一对一：" -> "一对一"); None for a nested item or a sentence."""
+    if line[:1].isspace() or not is_list_item(line):
+        return None
+    name = re.split(r"[：:]", plain(line), maxsplit=1)[0].strip()
+    return name if 0 < len(name) <= SUB_LABEL_CHARS else None
 
 
 _TOP_ITEM = re.compile(r"^(?:\d{1,2}[.)、]|[（(]\d{1,2}[）)])\s*\S")
@@ -765,14 +804,35 @@ def _best_paragraph(lines: list[str], terms: Sequence[str], question: str = "",
     asked_part = [block for block in named if _names_asked_part(lines[block[0]], question)]
     if len(asked_part) == 1:
         return asked_part[0]
-    if embedder is None or not question or len(named) < 2:
+    if embedder is None or not question or not named:
         return named[0] if len(named) == 1 else blocks[scores.index(max(scores))]
     question_vector = np.asarray(embedder.embed_query(question))
+    if len(named) == 1:
+        return _closer_window(lines, named[0], terms, question, question_vector, embedder) \
+            or named[0]
     closeness = np.asarray(embedder.embed_passages(["\n".join(lines[i] for i in block)
                                                     for block in named])) @ question_vector
     best = int(np.argmax(closeness))
-    return _with_next_if_closer(lines, named[best], blocks, float(closeness[best]),
-                                question_vector, embedder)
+    return _closer_window(lines, named[best], terms, question, question_vector, embedder) or \
+        _with_next_if_closer(lines, named[best], blocks, float(closeness[best]),
+                             question_vector, embedder)
+
+
+def _closer_window(lines: list[str], block: list[int], terms: Sequence[str], question: str,
+                   question_vector: np.ndarray, embedder: Embedder) -> list[int] | None:
+    """``block`` from the item of its window closest to the question on (``_list_windows``;
+    each window's head of ``WINDOW_CHARS`` weighed, e5 cosine), when that is not the block's
+    own first window; None when the block fits, or for a question asked in parts (one window
+    held one part: r53 dev3's negative-sampling question lost how negatives are drawn)."""
+    windows = _list_windows(lines, block)
+    if not windows or len(question_parts(question)) > 1:
+        return None  # a question asked in parts gets a paragraph per part (with_asked_parts)
+    heads = ["\n".join(lines[i] for i in window)[:WINDOW_CHARS] for window in windows]
+    nearness = np.asarray(embedder.embed_passages(heads)) @ question_vector
+    best = int(np.argmax(nearness))
+    if best == 0 or not term_hits(heads[best], terms):
+        return None
+    return [i for i in block if i >= windows[best][0]]
 
 
 def with_asked_parts(lines: list[str], quoted: tuple[QuotedLine, ...], start_line: int,
@@ -832,6 +892,50 @@ def _unasked_label(line: str, question: str) -> bool:
     """
     return is_sub_label(line) and not any(asked.search(question) and named.search(plain(line))
                                           for asked, named in _PART_CUES)
+
+
+def _list_windows(lines: list[str], block: list[int]) -> list[list[int]]:
+    """Windows of a list too long to quote whole: from its start, then from its top-level
+    items, each starting past the middle of the one before: the lines from there on that fit
+    ``MAX_LINES`` / ``MAX_CHARS``, to weigh against the question (the quote then runs from that
+    item within the list limits). A long bulleted section quoted from its top was cut before
+    the items that answer (r53 dev3:c17: "- The last model has a problem with the softmax
+    layer:" ended the quote; the problem and the hierarchical softmax came after it). Empty for
+    a block the quote can hold whole (it finishes a list up to ``LIST_MAX_LINES`` /
+    ``LIST_MAX_CHARS``), or not a list.
+
+    >>> notes = ["- a:", "  - a1", "- b:", "  - b1", "  - b2", "- c"]
+    >>> notes += ["  - c%d" % i for i in range(12)]
+    >>> [window[0] for window in _list_windows(notes, list(range(len(notes))))]
+    [0, 5]
+    """
+    text = [i for i in block if lines[i].strip() and not no_text(lines[i])]
+    if len(text) <= LIST_MAX_LINES and sum(len(lines[i]) for i in text) <= LIST_MAX_CHARS:
+        return []  # the quote finishes a list it has begun up to these limits
+    items = [i for i in block if is_list_item(lines[i])]
+    if not items:
+        return []
+    depth = min(_indent(lines[i]) for i in items)
+    tops = [text[0]] + [i for i in items if _indent(lines[i]) == depth and i > text[0]]
+    windows: list[list[int]] = []
+    for start in tops:
+        if windows and start <= windows[-1][len(windows[-1]) // 2]:
+            continue  # half-overlapping windows are enough to find the closest items
+        window: list[int] = []
+        used = 0
+        for index in (i for i in block if i >= start):
+            if lines[index].strip() and not no_text(lines[index]):
+                if window and (sum(i in text for i in window) >= MAX_LINES or
+                               used + len(lines[index]) > MAX_CHARS):
+                    break
+                used += len(lines[index])
+            window.append(index)
+        windows.append(window)
+    return windows
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
 
 
 def _paragraph_blocks(lines: list[str]) -> list[list[int]]:

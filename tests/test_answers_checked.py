@@ -1335,6 +1335,28 @@ def test_a_loose_list_whose_item_holds_items_is_quoted_with_them():
     assert "解决了问题b" in quoted.text
 
 
+def test_a_loose_list_is_quoted_whole_with_the_sentence_that_names_its_items():
+    """linear-logistic-regression.md:141-152 (r53 dev4:c22): blank lines between the items of
+    one list made three lists of it; the quote held "一对一" only, and the sentence naming the
+    three ways was left out. The model's sentence listing the three was taken for a restatement
+    of the question (its characters 一, 对, 三 are common) and removed."""
+    text = "\n".join([
+        "## 9.逻辑回归如何进行多分类？", "",
+        "多分类问题一般将二分类推广到多分类的方式有三种，一对一，一对多，多对多。", "",
+        "* 一对一：", "  * 将$N$个类别两两配对，产生$N(N-1)/2$个二分类任务，投票产生结果。", "",
+        "* 一对多：", "  * 每一次将一个例作为正例，其他的作为反例，训练$N$个分类器。", "",
+        "* 多对多：", "  * 若干各类作为正类，若干个类作为反类。注意正反类必须特殊的设计。", "", ""])
+    question = "逻辑回归本身是二分类，碰到多个类别时有哪几种拆法？"
+    quoted = extract_from_passage(passage(1, text, "9.逻辑回归如何进行多分类？"),
+                                  query_terms(question), question)
+    assert quoted.lines[0].text.startswith("多分类问题一般")
+    assert all(way in quoted.text for way in ("* 一对一：", "* 一对多：", "* 多对多："))
+    reply = "逻辑回归本身是二分类，碰到多个类别时有三种拆法：一对一，一对多，多对多[1]。"
+    checked = check_citations(reply, [passage(1, text, "9.逻辑回归如何进行多分类？")], None,
+                              question=question)
+    assert "多对多" in checked.text and not checked.non_answers
+
+
 _OVERFITTING_SECTION = "\n".join([
     "#### 出现过拟合的原因", "",
     "1. 训练集的数量和模型的复杂度不匹配，样本数量级小于模型的参数",

@@ -64,3 +64,41 @@ def test_a_question_asked_in_one_part_gets_one_paragraph(sample_library):
     text = quoted_text("tanh 比 sigmoid 好在哪里？", sample_library.embedder)
     assert "零均值" in text
     assert "共同的缺点" not in text
+
+
+WORD2VEC = "\n".join([
+    "- Skip-grams:",
+    "  - We have converted the problem into a supervised problem.",
+    "  - This is not an easy learning problem because learning within -10/+10 words is hard.",
+    "  - We want to learn this to get our word embeddings model.",
+    "- Word2Vec model:",
+    "  - Vocabulary size = 10,000 words",
+    "  - Let's say that the context word are `c` and the target word is `t`",
+    "  - We want to learn `c` to `t`",
+    "  - We then use a softmax layer to get `P(t|c)` which is y hat",
+    "  - Also we will use the cross-entropy loss function.",
+    "  - This model is called skip-grams model.",
+    "- The last model has a problem with the softmax layer:",
+    "  ![](Images/39.png)",
+    "  - Here we are summing 10,000 numbers which corresponds to the number of words in our "
+    "vocabulary.",
+    "  - If this number is larger say 1 million, the computation will become very slow.",
+    "- One of the solutions for the last problem is to use \"**Hierarchical softmax "
+    "classifier**\" which works as a tree classifier.",
+    "- In practice, the hierarchical softmax classifier doesn't use a balanced tree. Common words "
+    "are at the top and less common are at the bottom.",
+    "- How to sample the context **c**?",
+    "  - One way is to choose the context by random from your corpus.",
+])
+
+
+def test_a_list_too_long_to_quote_whole_is_quoted_from_the_items_that_answer(sample_library):
+    """dlai_c5_sequence_models.md:523-545 (r53 dev3:c17): quoted from its top, the list was cut
+    at "- The last model has a problem with the softmax layer:", before the problem and the
+    hierarchical softmax that answer."""
+    question = ("Computing a full softmax over a 100k-word vocabulary is too slow — what cheaper "
+                "alternatives are there?")
+    quoted = extract_from_passage(passage(WORD2VEC), query_terms(question), question,
+                                  sample_library.embedder)
+    assert "Hierarchical softmax" in quoted.text
+    assert "summing 10,000 numbers" in quoted.text
