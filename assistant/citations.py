@@ -81,6 +81,8 @@ CLAUSE_SHARE = 0.5  # on the weak path, each clause's terms mostly within one pa
 MIN_CLAUSE_TERMS = 2  # a clause with fewer own terms (a label, "从而") is not checked alone
 STRENGTH_MARGIN = 0.15  # a cited passage this much weaker than the best supporter loses out
 REPEAT_SHARE = 0.8  # character pairs shared with an earlier sentence (Jaccard): a repeat
+CONTAINED_SHARE = 0.9  # … or this share of its own pairs, in a sentence of at least …
+MIN_CONTAINED_PAIRS = 30  # … this many pairs (a short one may share a long one's words)
 META_CHARS = 60  # a longer sentence about "the passages" may still say something
 INTRO_CHARS = 30  # a short unsupported line ending in a colon introduces what follows
 _MARKER = re.compile(r"\s*[\[【［]\s*((?!0)\d{1,2}(?:\s*[,，、]\s*(?!0)\d{1,2})*)\s*[\]】］]")
@@ -1329,9 +1331,17 @@ def is_repeat(said: set[str], seen: Sequence[set[str]]) -> bool:
     >>> is_repeat(pairs("Text encoding: encode the text data, extract text features."),
     ...           [pairs("Image encoding: encode the image data, extract image features.")])
     False
+
+    So is one an earlier, longer sentence already holds (r53 dev3:c14 said its reason twice):
+    >>> is_repeat(pairs("Therefore, it is more natural to consider a range multiplied by some "
+    ...                 "value than a range added to by some value[1]."),
+    ...           [pairs("We sample the exponent because it is more natural to consider a range "
+    ...                  "multiplied by some value than a range added to by some value[1].")])
+    True
     """
-    return any(len(said & other) >= REPEAT_SHARE * max(len(said | other), 1)
-               for other in seen)
+    return any(len(said & other) >= REPEAT_SHARE * max(len(said | other), 1) or
+               len(said) >= MIN_CONTAINED_PAIRS and
+               len(said & other) >= CONTAINED_SHARE * len(said) for other in seen)
 
 
 _ABOUT_PASSAGE = re.compile(
