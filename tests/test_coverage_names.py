@@ -35,6 +35,12 @@ from assistant.library_profile import profile_of
     # was refused): the notes never say 训练日志 but treat 梯度裁剪; "X里的 Y" asks about X's Y
     ("训练日志里梯度的范数越来越大，要怎么限制它？", True),
     ("支持向量机里的软间隔是什么意思？", False),
+    # a comparison needs both sides explained: the notes name GPT and GRU only in lists
+    # ("如BERT、GPT等"); they treat BERT, LSTM, Transformer and RNN (dev6:u35 GloVe / word2vec)
+    ("BERT 和 GPT 有什么区别？", False),
+    ("LSTM 和 GRU 有什么区别？", False),
+    ("BERT 和 Transformer 有什么区别？", True),
+    ("LSTM 和 RNN 有什么区别？", True),
 ])
 def test_a_name_the_notes_never_use_decides_wherever_it_stands(sample_library, question,
                                                                covered):
