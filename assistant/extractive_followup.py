@@ -322,7 +322,8 @@ def complete_from_quote(text: str, quoted: ExtractiveAnswer | None, language: st
     the question does not ask for one (``wants_items``), or it states under half of them."""
     if quoted is None or not text.strip() or (question and not wants_items(question)):
         return text
-    items = [q.text for q in quoted.lines if is_list_item(q.text) and not q.partial]
+    units = item_units([q.text for q in quoted.lines if is_list_item(q.text) and not q.partial])
+    items = [unit[0] for unit in units]
     if len(items) < MIN_LIST_ITEMS or detect_language(quoted.text) != language:
         return text
     stated = covered_points([_LABEL_BY_SEMICOLON.sub(r"\1：", plain(i).replace("**", ""))
@@ -330,13 +331,33 @@ def complete_from_quote(text: str, quoted: ExtractiveAnswer | None, language: st
     if sum(stated) >= STATED_SHARE * len(items) or sum(stated) < LIST_ANSWER_SHARE * len(items):
         return text
     number = quoted.citation.number
-    missing = [with_marker(_NOTE_REFERENCE.sub("", plain(item).replace("**", "")), number)
-               for item, said in zip(items, stated, strict=True) if not said]
+    missing = [with_marker(_NOTE_REFERENCE.sub("", " ".join(plain(line).replace("**", "")
+                                                            for line in unit)), number)
+               for unit, said in zip(units, stated, strict=True) if not said]
     lead = FURTHER.get(language, FURTHER["en"])
     context = list_context(quoted)
     if context:  # "例子：自动驾驶汽车中的路径规划。" says what the items are about
         lead += "\n" + with_marker(context, number)
     return text.rstrip() + "\n\n" + lead + "\n" + "\n".join(f"- {m}" for m in missing)
+
+
+def item_units(items: list[str]) -> list[list[str]]:
+    """The list's top-level items, each with the items nested under it: an answer states
+    "一对一" by its label, and a nested line appended alone ("将N个类别两两配对…") loses the name
+    it describes (r53 dev4:c22 got the three descriptions again, without their labels, under
+    an answer that named all three ways).
+
+    >>> item_units(["* 一对一：", "  * 两两配对", "* 一对多：", "  * 一类对其余"])
+    [['* 一对一：', '  * 两两配对'], ['* 一对多：', '  * 一类对其余']]
+    """
+    depth = min((len(item) - len(item.lstrip()) for item in items), default=0)
+    units: list[list[str]] = []
+    for item in items:
+        if units and len(item) - len(item.lstrip()) > depth:
+            units[-1].append(item)
+        else:
+            units.append([item])
+    return units
 
 
 def list_context(quoted: ExtractiveAnswer) -> str:

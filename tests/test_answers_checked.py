@@ -614,6 +614,24 @@ def test_an_item_named_before_a_semicolon_is_not_appended_when_the_answer_states
     assert complete_from_quote(answer, quoted, "zh", "1×1 的卷积核有什么用？") == answer
 
 
+def test_an_answer_naming_every_top_item_gets_no_nested_lines_appended():
+    """r53 dev4:c22: the answer named the three ways (一对一，一对多，多对多); each way's nested
+    description was appended under "笔记中列出的其他要点", without its name, though the quote
+    above already showed them."""
+    from assistant.extractive import ExtractiveAnswer, QuotedLine
+    from assistant.extractive_followup import complete_from_quote
+    from assistant.retrieval import Citation
+    lines = ["* 一对一：", "  * 将N个类别两两配对，产生N(N-1)/2个二分类任务，投票产生结果。",
+             "* 一对多：", "  * 每一次将一个例作为正例，其他的作为反例，训练N个分类器。",
+             "* 多对多：", "  * 若干各类作为正类，若干个类作为反类。"]
+    quoted = ExtractiveAnswer(Citation(1, 3, "lr.md", "9.逻辑回归如何进行多分类？", 145, 152, None),
+                              tuple(QuotedLine(145 + i, t) for i, t in enumerate(lines)),
+                              "answer")
+    answer = "逻辑回归本身是二分类，碰到多个类别时有三种拆法：一对一，一对多，多对多[1]。"
+    question = "逻辑回归本身是二分类，碰到多个类别时有哪几种拆法？"
+    assert complete_from_quote(answer, quoted, "zh", question) == answer
+
+
 def test_one_marker_on_another_section_does_not_move_the_quote():
     """Held out (dev5:c5): "CrossEntropyLoss 前面还要加 softmax 吗" quoted the line saying the
     loss already holds LogSoftmax; the model's one sentence citing the next section moved the
