@@ -40,6 +40,18 @@ def test_a_passage_is_not_scored_by_the_query_in_the_other_language():
     assert merged[1] is ZH_OTHER
 
 
+def test_a_passage_the_form_in_its_language_missed_is_scored_by_the_form_that_found_it():
+    """r53 dev4:c29: the English question found the Chinese note headed "Batch
+    Normalization的作用" first; its Chinese translation ("批归一化", which the note never writes)
+    did not find it, and the merge dropped it."""
+    zh_gold = _hit(4, "Batch Normalization的作用是把越来越偏的分布拉回到标准化的分布。", 1.0, 0.86)
+    en_side = _hit(5, "Weight decay adds the squared norm of the weights to the loss.", 0.3, 0.82)
+    zh_side = _hit(2, ZH_OTHER.chunk.text, 1.0, 0.84)
+    merged = merge_routed([zh_gold, en_side], {"zh": [zh_side]}, "en", 3)
+    assert [h.chunk.id for h in merged] == [4, 2, 5]
+    assert merged[0] is zh_gold
+
+
 def test_without_a_translation_the_original_order_stands():
     assert merge_routed([ZH_OTHER, ZH_GOOD], {"en": []}, "zh", 5) == [ZH_OTHER, ZH_GOOD]
 
