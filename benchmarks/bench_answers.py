@@ -18,7 +18,9 @@ the held-out English notes in ``/work/devnotes/dev3`` (``dev3_questions.jsonl``,
 same; ``dev5`` (``/work/devnotes/dev5``, ``dev5_*.jsonl``) was built in session 20 and kept
 unread while the refusal rules of that session were written; ``dev6`` (``/work/devnotes/dev6``,
 ``dev6_*.jsonl``, bilingual Microsoft course material) was built in session 23 by a helper that
-did not read the assistant's code, and measured before anyone read its questions' results.
+did not read the assistant's code, and measured before anyone read its questions' results;
+``dev7`` (``/work/devnotes/dev7``, ``dev7_*.jsonl``: Chinese ML/DL notes and English ML FAQ
+pages) was built in session 42 the same way and measured once, after that session's changes.
 
 Designs (both in one process, same retrieval):
 
@@ -75,6 +77,7 @@ QUESTION_FILES = {
     "dev4": ("dev4_questions.jsonl", "dev4_uncovered.jsonl"),
     "dev5": ("dev5_questions.jsonl", "dev5_uncovered.jsonl"),
     "dev6": ("dev6_questions.jsonl", "dev6_uncovered.jsonl"),
+    "dev7": ("dev7_questions.jsonl", "dev7_uncovered.jsonl"),
 }
 OLD_THRESHOLDS = {"zh": 0.855, "en": 0.791}
 OLD_SYSTEM = Message("system", (
