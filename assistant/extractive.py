@@ -806,20 +806,19 @@ def _best_paragraph(lines: list[str], terms: Sequence[str], question: str = "",
         return asked_part[0]
     if embedder is None or not question or not named:
         return named[0] if len(named) == 1 else blocks[scores.index(max(scores))]
-    question_vector = np.asarray(embedder.embed_query(question))
     if len(named) == 1:
-        return _closer_window(lines, named[0], terms, question, question_vector, embedder) \
-            or named[0]
+        return _closer_window(lines, named[0], terms, question, embedder) or named[0]
+    question_vector = np.asarray(embedder.embed_query(question))
     closeness = np.asarray(embedder.embed_passages(["\n".join(lines[i] for i in block)
                                                     for block in named])) @ question_vector
     best = int(np.argmax(closeness))
-    return _closer_window(lines, named[best], terms, question, question_vector, embedder) or \
+    return _closer_window(lines, named[best], terms, question, embedder) or \
         _with_next_if_closer(lines, named[best], blocks, float(closeness[best]),
                              question_vector, embedder)
 
 
 def _closer_window(lines: list[str], block: list[int], terms: Sequence[str], question: str,
-                   question_vector: np.ndarray, embedder: Embedder) -> list[int] | None:
+                   embedder: Embedder) -> list[int] | None:
     """``block`` from the item of its window closest to the question on (``_list_windows``;
     each window's head of ``WINDOW_CHARS`` weighed, e5 cosine), when that is not the block's
     own first window; None when the block fits, or for a question asked in parts (one window
@@ -828,7 +827,8 @@ def _closer_window(lines: list[str], block: list[int], terms: Sequence[str], que
     if not windows or len(question_parts(question)) > 1:
         return None  # a question asked in parts gets a paragraph per part (with_asked_parts)
     heads = ["\n".join(lines[i] for i in window)[:WINDOW_CHARS] for window in windows]
-    nearness = np.asarray(embedder.embed_passages(heads)) @ question_vector
+    nearness = np.asarray(embedder.embed_passages(heads)) @ np.asarray(
+        embedder.embed_query(question))  # remembered for the quote (RememberingEmbedder)
     best = int(np.argmax(nearness))
     if best == 0 or not term_hits(heads[best], terms):
         return None
@@ -915,8 +915,8 @@ def _list_windows(lines: list[str], block: list[int]) -> list[list[int]]:
     items = [i for i in block if is_list_item(lines[i])]
     if not items:
         return []
-    depth = min(_indent(lines[i]) for i in items)
-    tops = [text[0]] + [i for i in items if _indent(lines[i]) == depth and i > text[0]]
+    depth = min(indent_of(lines[i]) for i in items)
+    tops = [text[0]] + [i for i in items if indent_of(lines[i]) == depth and i > text[0]]
     windows: list[list[int]] = []
     for start in tops:
         if windows and start <= windows[-1][len(windows[-1]) // 2]:
@@ -934,7 +934,8 @@ def _list_windows(lines: list[str], block: list[int]) -> list[list[int]]:
     return windows
 
 
-def _indent(line: str) -> int:
+def indent_of(line: str) -> int:
+    """The width of ``line``'s leading whitespace (a nested list item's is wider)."""
     return len(line) - len(line.lstrip())
 
 

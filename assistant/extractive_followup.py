@@ -30,6 +30,7 @@ from assistant.extractive import (
     ExtractiveAnswer,
     asks_for_list,
     extract_from_passage,
+    indent_of,
     is_list_item,
     plain,
 )
@@ -350,10 +351,10 @@ def item_units(items: list[str]) -> list[list[str]]:
     >>> item_units(["* 一对一：", "  * 两两配对", "* 一对多：", "  * 一类对其余"])
     [['* 一对一：', '  * 两两配对'], ['* 一对多：', '  * 一类对其余']]
     """
-    depth = min((len(item) - len(item.lstrip()) for item in items), default=0)
+    depth = min(map(indent_of, items), default=0)
     units: list[list[str]] = []
     for item in items:
-        if units and len(item) - len(item.lstrip()) > depth:
+        if units and indent_of(item) > depth:
             units[-1].append(item)
         else:
             units.append([item])
