@@ -43,6 +43,7 @@ from assistant.citations import introduces_a_figure
 from assistant.question_parts import question_parts
 from assistant.retrieval import Citation, Embedder, Passage
 from ground.fences import block_at
+from ground.links import readable, tex_images
 from ground.markup import is_figure_markup, strip_tags
 from ground.sentences import split_sentences
 from index.embedder import RememberingEmbedder
@@ -469,8 +470,10 @@ def no_text(line: str) -> bool:
 
     >>> no_text('<img src="/assets/loss.jpeg" width="49%">'), no_text("<b>Left:</b> low rates")
     (True, False)
+    >>> no_text("![](img/3-8.png)"), no_text("![x^2](http://latex.codecogs.com/gif.latex?x^2)")
+    (True, False)
     """
-    return bool(_NOT_TEXT.match(line)) or is_figure_markup(line)
+    return bool(_NOT_TEXT.match(tex_images(line))) or is_figure_markup(line)
 
 
 def _outline(lines: list[str]) -> list[int]:
@@ -805,7 +808,11 @@ def _best_paragraph(lines: list[str], terms: Sequence[str], question: str = "",
     if len(asked_part) == 1:
         return asked_part[0]
     if embedder is None or not question or not named:
-        return named[0] if len(named) == 1 else blocks[scores.index(max(scores))]
+        if len(named) == 1:
+            return named[0]
+        saying = [(score, -n) for n, (block, score) in enumerate(zip(blocks, scores, strict=True))
+                  if _says_something(lines, block)]
+        return blocks[-max(saying)[1]] if saying else []
     if len(named) == 1:
         return _closer_window(lines, named[0], terms, question, embedder) or named[0]
     question_vector = np.asarray(embedder.embed_query(question))
@@ -949,9 +956,22 @@ def _paragraph_blocks(lines: list[str]) -> list[list[int]]:
 
 
 def _says_something(lines: list[str], block: list[int]) -> bool:
-    """``block`` is more than lines that only ask or a title alone."""
-    return not all(is_question_line(lines[i]) for i in block) and \
-        not (len(block) == 1 and is_title(lines[block[0]]))
+    """``block`` is more than lines that only ask or a title alone, its code left out: "- 实现代码"
+    and the code under it answer no question in words, and quoted, the code is cut and the
+    label is all that shows (r54 dev7:c21).
+
+    >>> _says_something(["- 实现代码", "```", "def f(x):", "    return x", "```"], [0, 1, 2, 3, 4])
+    False
+    """
+    prose: list[int] = []
+    code = False
+    for index in block:
+        fence = bool(_FENCE.match(lines[index]))
+        if not (code or fence):
+            prose.append(index)
+        code ^= fence
+    return bool(prose) and not all(is_question_line(lines[i]) for i in prose) and \
+        not (len(prose) == 1 and is_title(lines[prose[0]]))
 
 
 def _with_next_if_closer(lines: list[str], best: list[int], blocks: list[list[int]],
@@ -1067,7 +1087,7 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
             text = text.lstrip(INDENT_CHARS)
         finishes_list = bool(quoted) and not code and is_list_item(lines[index]) and \
             is_list_item(lines[quoted[-1].line - start_line])
-        if len(text) > LONG_LINE_CHARS and not code:
+        if len(readable(text)) > LONG_LINE_CHARS and not code:
             # An item finishing a list keeps its head: its tail alone reads as the item before's.
             text, partial = best_sentences(text, () if finishes_list else terms,
                                            LONG_LINE_CHARS), True
@@ -1084,17 +1104,19 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
                     quoted.pop()  # "- Pseudo code:" without its code
                 continue
         if in_item and not opens and ENDS_SENTENCE.search(quoted[-1].text) and \
-                (heads_only or len(quoted) >= lines_left or used + len(text) > chars_left):
+                (heads_only or len(quoted) >= lines_left or
+                 used + len(readable(text)) > chars_left):
             heads_only = True
             continue
         wrapped = bool(quoted) and not code and not ENDS_SENTENCE.search(quoted[-1].text) and \
             not is_list_item(lines[index]) and bool(lines[index - 1].strip())
+        shown = len(readable(text))  # a formula image's address is not read (dev7:c7)
         if quoted and ((len(quoted) >= lines_left and not wrapped) or
-                       used + len(text) > chars_left) or \
+                       used + shown > chars_left) or \
                 heads_only and not ENDS_SENTENCE.search(text):
             break
         quoted.append(QuotedLine(start_line + index, text, partial))
-        used += len(text)
+        used += shown
     if quoted and not code:
         quoted = _without_dangling_tail(_to_sentence_end(quoted, lines, start_line), lines,
                                         start_line)

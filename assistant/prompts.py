@@ -16,6 +16,7 @@ from assistant.generator import Message
 from assistant.language import LANGUAGE_NAMES
 from assistant.retrieval import Passage
 from ground.headings import strip_numbering
+from ground.links import tex_images
 from ground.markup import is_figure_markup, strip_tags
 
 SYSTEM_PROMPT = (
@@ -105,7 +106,8 @@ def _authors(key: str) -> str:
 
 def compact(text: str, title: str = "") -> str:
     """Passage text without Markdown emphasis, heading marks, images, HTML figures and tags,
-    cross-reference keys, blank lines or its own title.
+    cross-reference keys, blank lines or its own title; a formula drawn as an image is its TeX
+    (``ground.links``: the model reads "PReLU 定义为：" with its formula).
 
     The model reads the same words in fewer tokens (and has no image path to copy into its
     answer); what the user sees is the original.
@@ -125,7 +127,8 @@ def compact(text: str, title: str = "") -> str:
             continue
         if is_figure_markup(line):  # a figure's HTML: nothing for the model to read
             continue
-        line = strip_tags(without_cross_references(drop_images(_MARKUP.sub("", line)))).strip()
+        line = strip_tags(without_cross_references(drop_images(_MARKUP.sub("", tex_images(line)))))
+        line = line.strip()
         if line and line != title.strip():
             kept.append(line)
     return "\n".join(kept)

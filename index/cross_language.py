@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from ground.links import readable
 from ground.records import Hit
 from index.chunk_shape import prior_of
 
@@ -39,12 +40,25 @@ passages among Chinese notes) is not worth a translation."""
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_NOT_PROSE = re.compile(r"(?:```|~~~).*?(?:```|~~~)|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]+\$|"
+                        r"\\\[.*?\\\]|\\\(.*?\\\)", re.DOTALL)
 
 
 def passage_language(text: str) -> str:
-    """``"zh"`` when Han characters are at least as many as Latin words, else ``"en"`` (code
-    and formulas in a Chinese answer rarely outnumber its characters)."""
-    return "zh" if len(_HAN.findall(text)) >= len(_LATIN_WORD.findall(text)) else "en"
+    """``"zh"`` when Han characters are at least as many as Latin words, else ``"en"``, counted
+    in the passage's prose: not in its code, its formulas or a link's address (a Chinese
+    section of dev7 with three formula images counted as English, so the English question's
+    score ranked it, and its Chinese translation, which found it first, was not heard). A
+    passage with no prose (code alone) is counted whole.
+
+    >>> passage_language("误差率 ![$\\frac{1}{m}\\sum x$](http://latex.codecogs.com/x.gif?a) 小")
+    'zh'
+    """
+    prose = _NOT_PROSE.sub(" ", readable(text))
+    han, latin = len(_HAN.findall(prose)), len(_LATIN_WORD.findall(prose))
+    if not han and not latin:
+        han, latin = len(_HAN.findall(text)), len(_LATIN_WORD.findall(text))
+    return "zh" if han >= latin else "en"
 
 
 def language_shares(texts: Iterable[str]) -> dict[str, float]:

@@ -37,7 +37,7 @@ TokenCounter = Callable[[str], int]
 """Tokens the embedding model sees for a passage text (prefix and special tokens included)."""
 
 EMBEDDING_WINDOW = 512
-CHUNKER_VERSION = 3
+CHUNKER_VERSION = 4
 """Bump when chunk boundaries or the text read from a file change, so unchanged files are
 re-chunked on the next ingest."""
 

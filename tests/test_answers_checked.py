@@ -1455,3 +1455,23 @@ def test_what_a_copied_answer_leaves_is_not_shown_as_an_explanation():
     assert without_quote_copies(text, quote) == ""
     own = text + "\n\n池化层常用最大池化或平均池化，能让网络对小的平移更鲁棒[1]。"
     assert "最大池化" in without_quote_copies(own, quote)
+
+
+def _formula_image(tex: str) -> str:
+    address = "http://latex.codecogs.com/gif.latex?" + "%5C" * 100 + tex.replace(" ", "%20")
+    return f"![$${tex}$$]({address})"
+
+
+def test_a_formula_drawn_as_an_image_is_quoted_and_its_address_does_not_use_the_budget():
+    # dev7's PCA notes (lawlite19): each formula a codecogs image whose address is 300-600
+    # characters; counted raw, the quote stopped before the formula and the advice that answer
+    lines = ["### 6、主成分个数的选择", "- 如何选择"]
+    lines += [f" - 第{n}项误差：" + _formula_image(r"{1 \over m}\sum_{i=1}^m x_" + str(n))
+              for n in range(1, 3)]
+    lines += ["- 如何实现", " - 若是一个个试的话代价太大",
+              " - 之前得到了`S`，这里误差率为：", "  " + _formula_image(r"1 - \sum S_{ii} \le t"),
+              " - 可以一点点增加`K`尝试。"]
+    quoted = extract_answer("主成分个数怎么选？", [passage(1, "\n".join(lines), "6", 1032)])
+    texts = [q.text for q in quoted.lines]
+    assert texts[-1].endswith("可以一点点增加`K`尝试。"), texts
+    assert any(r"1 - \sum S_{ii} \le t" in t for t in texts)  # the formula line is not skipped

@@ -185,3 +185,12 @@ def test_sentences_taken_out_of_an_answer_are_out_of_sight_until_opened():
     assert app.expander[0].label.startswith("1 sentence(s) taken out of the answer")
     assert app.expander[0].proto.expanded is False
     assert "1 - σ²" in app.expander[0].markdown[0].value
+
+
+def test_a_formula_drawn_as_an_image_shows_as_its_formula_and_no_address():
+    note = (r"- 更新：![{\theta _j} = {\theta _j} - \alpha](http://chart.apis.google.com/chart?"
+            r"cht=tx&chl=%7B%5Ctheta%7D) 其中 ![\alpha ](http://latex.codecogs.com/gif.latex?"
+            r"%5Calpha) 为学习速率，见 ![图](http://evil.invalid/x.png)")
+    out = safe_markdown(note)
+    assert r"${\theta _j} = {\theta _j} - \alpha$" in out and r"$\alpha$" in out
+    assert "图" in out and "://" not in out and "codecogs" not in out and "chart" not in out

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from ground.fences import Block as Fence
 from ground.fences import block_at
+from ground.links import tex_images
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp"}
 
@@ -81,6 +82,8 @@ def safe_markdown(text: str, markers: bool = False) -> str:
     '**F1：** $2 \\\\times \\\\frac{P R}{P + R}$ \\\\<img src=x onerror=alert(1)\\\\>'
     >>> safe_markdown("见 ![图](http://evil/x.png) 与 [链接](http://evil) 共 $5")
     '见 图 与 链接 共 \\\\$5'
+    >>> safe_markdown("- 更新：![x_j](http://latex.codecogs.com/gif.latex?x_j)")
+    '- 更新： $x_j$ '
     >>> safe_markdown("损失 $L = a + b [2]$。", markers=True)
     '损失 $L = a + b$ [2]。'
     """
@@ -158,8 +161,9 @@ def _local_image(line: str, folder: Path | None) -> Image | None:
 
 
 def _safe_prose(text: str, markers: bool) -> str:
-    """Prose (no fences): math and inline code kept, everything between them sanitized."""
-    text = _hard_breaks(text)
+    """Prose (no fences): math and inline code kept, everything between them sanitized; a
+    formula drawn as an image is shown as its formula (``ground.links``)."""
+    text = _hard_breaks(tex_images(text))
     out: list[str] = []
     position = 0
     for match in _INLINE.finditer(text):
