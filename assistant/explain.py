@@ -85,6 +85,7 @@ from assistant.quote_translation import (
 )
 from assistant.retrieval import Citation, Embedder, Passage, Retriever
 from assistant.session import HISTORY_TOKENS, Turn, history_messages
+from assistant.task_echo import without_echo
 from ground.records import Hit
 from ground.sentences import split_sentences
 
@@ -696,36 +697,6 @@ def with_table_header(text: str) -> str:
     columns = max(lines[first].strip().strip("|").count("|") + 1, 1)
     rule = "| " + " | ".join(["---"] * columns) + " |"
     return "\n".join(lines[: first + 1] + [rule] + lines[first + 1:])
-
-
-_CLAUSE = re.compile(r"[^，。；：:,;！？\n（）()]{6,}")
-_SENTENCE_LABEL = re.compile(r"^[ \t]*(?:第[一二三四五]句|first sentence)[：:][ \t]*",
-                             re.MULTILINE | re.IGNORECASE)  # the task's "第一句" as a label
-
-
-def without_echo(text: str, task: str) -> str:
-    """``text`` without the clauses of the task it copied ("第一句直接回答："): a small model
-    sometimes writes its instructions into the answer. An echo that opens the answer is
-    dropped; one after an answer ends it: what follows is the model writing out its prompt
-    again ("…不遗漏，如[1]。问题：如何进行多任务微调？"), not an answer.
-
-    >>> without_echo("第一句直接回答：它会变慢[1]。", "第一句直接回答，然后写要点。")
-    '它会变慢[1]。'
-    >>> task = "资料[1]是最相关的笔记。请回答：不遗漏，如[1]。\\n问题："
-    >>> without_echo("第一句：它会变慢[1]。\\n资料[1]是最相关的笔记。问题：为什么？", task)
-    '它会变慢[1]。'
-    """
-    text = _SENTENCE_LABEL.sub("", text)
-    clauses = sorted({c.strip() for c in _CLAUSE.findall(task) if len(c.strip()) >= 6},
-                     key=len, reverse=True)
-    while True:
-        found = [(text.find(c), c) for c in clauses if c in text]
-        if not found:
-            return text
-        start, clause = min(found)
-        if text[:start].strip():
-            return text[:start].rstrip()
-        text = re.sub(re.escape(clause) + r"[，。；：:,;]?\s*", "", text, count=1)
 
 
 def without_task_echo(text: str, language: str) -> str:

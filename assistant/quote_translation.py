@@ -43,7 +43,9 @@ from assistant.extractive import BLOCK_FENCE, ENDS_SENTENCE, ExtractiveAnswer
 from assistant.generator import Message
 from assistant.language import detect_language
 from assistant.prompts import SYSTEM, compact, defuse, tag_section
+from assistant.task_echo import echoes
 from ground.fences import fenced_blocks
+from index.cross_language import passage_language
 
 TASKS = {
     "en": ("Translate passage [{n}], lines from the student's notes, into English, line by line, "
@@ -78,9 +80,11 @@ _COMPLETE = re.compile(r"[。！？.!?:：；;）)\"”]\s*$")
 
 def needs_translation(quoted: ExtractiveAnswer | None, language: str) -> bool:
     """The quote is prose in another language than the question's (code, formulas and tables
-    read the same in any language, and a marker would break them)."""
+    read the same in any language, and a marker would break them). Its language is its
+    prose's (``passage_language``): a Chinese quote of formula images counted as English by
+    their addresses and TeX, so an English question over it got no translation (r55 dev7:c7)."""
     return (quoted is not None and not quoted.keeps_its_form
-            and detect_language(quoted.text) != language)
+            and passage_language(quoted.text) != language)
 
 
 def source_text(quoted: ExtractiveAnswer) -> str:
@@ -306,6 +310,9 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     ('', ())
     >>> checked_translation("这让导数容易计算：\\n导数的和等于导数的和。", quote, "zh")
     ('', ('导数的和等于导数的和。',))
+    >>> checked_translation("保留其中每个要点和例子，不添加任何内容，术语用该领域的标准中文译名。",
+    ...                     quote, "zh")
+    ('', ())
     """
     source = source_text(quoted)
     raw = text.strip().split("\n")
@@ -317,12 +324,13 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     pairs = [(line, in_block) for line, in_block in pairs if line.strip()]
     if cut and pairs and not pairs[-1][1] and not _COMPLETE.search(pairs[-1][0]):
         pairs.pop()
-    # left out: "Sure, here is the translation:", or a source line copied back
+    # left out: "Sure, here is the translation:", the task's words, or a source line copied back
+    task = TASKS.get(language, TASKS["en"]).format(n=quoted.citation.number)
     pairs = [(line, in_block) for line, in_block in pairs
              if in_block or
              not (_PREFACE.match(line) or _ANNOUNCES_TRANSLATION.match(line) or
                   _RESTATES_TASK.search(line) or _PROMPT_TAG.match(line) or
-                  detect_language(line) != language)]
+                  echoes(line, task) or detect_language(line) != language)]
     lines = [line for line, _ in pairs]
     made_items = new_items(lines, source)
     kept: list[str] = []

@@ -1475,3 +1475,15 @@ def test_a_formula_drawn_as_an_image_is_quoted_and_its_address_does_not_use_the_
     texts = [q.text for q in quoted.lines]
     assert texts[-1].endswith("可以一点点增加`K`尝试。"), texts
     assert any(r"1 - \sum S_{ii} \le t" in t for t in texts)  # the formula line is not skipped
+
+
+def test_a_chinese_quote_of_formula_images_is_translated_for_an_english_question():
+    # r55 dev7:c7: the addresses and TeX of the formula images outnumbered the Chinese, the
+    # quote counted as English, and the English question got an explanation, not a translation
+    from assistant.extractive import ExtractiveAnswer, QuotedLine
+    from assistant.quote_translation import needs_translation
+    from assistant.retrieval import Citation
+    lines = (QuotedLine(1, " - 若误差率：" + _formula_image(r"{{1 \over m}\sum x} \le 0.01")),
+             QuotedLine(2, " - 可以一点点增加`K`尝试。"))
+    quote = ExtractiveAnswer(Citation(1, 3, "ml.md", "PCA", 1, 2, None), lines, "passage")
+    assert needs_translation(quote, "en") and not needs_translation(quote, "zh")
