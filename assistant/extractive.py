@@ -1133,20 +1133,35 @@ def _without_dangling_tail(quoted: list[QuotedLine], lines: list[str],
     """``quoted`` without the lines at its end that lead into what it leaves out: a bold
     title whose own text comes after it in the notes ("**（3）自适应学习率 **", r49 dev2:c29,
     its text cut by the limits), or a figure's caption ("<center>图 13.8.2 sigmod函数与其导数
-    </center>", r49 dev2:c50: the chat shows no figure). Kept when that would leave one line,
-    or end the quote on a lead-in's colon.
+    </center>", r49 dev2:c50: the chat shows no figure), or a short label of the code that
+    follows it unquoted ("- 实现代码：(这里随机一次)", r55 dev7:c29, shown translated as
+    "Implementation code[1]" in c1). Kept when that would leave one line, or end the quote on
+    a lead-in's colon.
 
     >>> notes = ["动量减少随机。", "", "**（3）自适应学习率 **", "学习率随梯度调整。", "",
     ...          "<center>图 1 导数</center>"]
     >>> [q.text for q in _without_dangling_tail([QuotedLine(1, notes[0]),
     ...     QuotedLine(3, notes[2]), QuotedLine(6, notes[5])], notes, 1)]
     ['动量减少随机。']
+    >>> notes = ["- 随机多次，取代价最小的。", "- 实现代码", "```", "def f(): pass", "```"]
+    >>> [q.text for q in _without_dangling_tail([QuotedLine(1, notes[0]),
+    ...     QuotedLine(2, notes[1])], notes, 1)]
+    ['- 随机多次，取代价最小的。']
     """
     while len(quoted) > 1 and (_cut_title(quoted[-1], lines, start_line) or
-                               _is_caption(quoted[-1], lines, start_line)) and \
+                               _is_caption(quoted[-1], lines, start_line) or
+                               _labels_unquoted_code(quoted[-1], lines, start_line)) and \
             not _ends_with(quoted[-2].text, ("：", ":")):
         quoted = quoted[:-1]
     return quoted
+
+
+def _labels_unquoted_code(last: QuotedLine, lines: list[str], start_line: int) -> bool:
+    """``last`` is short (``INTRO_CHARS``) and the notes' next line opens a code fence (the
+    quote, ending on ``last``, leaves the code out)."""
+    after = next((line for line in lines[last.line - start_line + 1:] if line.strip()), None)
+    return len(plain(last.text)) <= INTRO_CHARS and after is not None and \
+        bool(_FENCE.match(after))
 
 
 def _cut_title(last: QuotedLine, lines: list[str], start_line: int) -> bool:
