@@ -137,13 +137,35 @@ def name_status(name: str, retriever: Retriever, profile: LibraryProfile | None 
         mentioned = mentioned or mentions > 0 or _described(name, text)
     if not mentioned and acronym and profile is not None and name in profile.acronyms:
         return "treated"  # spelled out somewhere (BN: Batch Normalization)
-    short = initialism(name)
-    if short and name_status(short, retriever, profile) == "treated":
-        return "treated"  # written by its initials (NAG: Nesterov accelerated gradient)
+    for short in (initialism(name), prefixed_acronym(name)):
+        if short and name_status(short, retriever, profile) == "treated":
+            return "treated"  # written short (NAG: Nesterov accelerated gradient; LReLU)
     return "passing" if mentioned else "absent"
 
 
 _MINOR_WORDS = frozenset("of the and for to in on with a an by via".split())
+
+
+def prefixed_acronym(name: str) -> str | None:
+    """The short form of a name that qualifies an acronym with one to three words: their
+    initials before it. dev7's notes head a section "LReLU" and never explain "Leaky ReLU"
+    by that name, so "Leaky ReLU 是怎么缓解神经元死掉的？" was refused (r56 dev7:c24).
+
+    >>> prefixed_acronym("Leaky ReLU"), prefixed_acronym("Deep Convolutional GAN")
+    ('LReLU', 'DCGAN')
+    >>> prefixed_acronym("ReLU"), prefixed_acronym("batch norm"), prefixed_acronym("the GAN")
+    (None, None, None)
+    """
+    if not name.isascii():
+        return None
+    words = re.findall(r"[A-Za-z][A-Za-z0-9]*", name)
+    if not 2 <= len(words) <= 4:
+        return None
+    *lead, last = words
+    if sum(char.isupper() for char in last) < 2 or \
+            any(word.lower() in _MINOR_WORDS or word.isupper() for word in lead):
+        return None
+    return "".join(word[0].upper() for word in lead) + last
 
 
 def initialism(name: str) -> str | None:

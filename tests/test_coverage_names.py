@@ -183,3 +183,25 @@ def test_a_heading_about_a_neighbour_of_a_phrase_does_not_make_it_treated(
     _, dense = retrieve(training_library, question, 8, None)
     coverage = assess_coverage(question, dense, training_library, profile)
     assert coverage.covered is covered, coverage
+
+
+@pytest.fixture(scope="module")
+def lrelu_library(tmp_path_factory, model_settings, embedding_model_dir):
+    """Chinese notes that head the leaky ReLU "LReLU" and name "Leaky ReLU" once in passing
+    elsewhere (as dev7's Activation_Function.md and its data-science FAQ do)."""
+    yield from library_of(
+        tmp_path_factory, model_settings, "激活函数.md",
+        "# 激活函数\n\n## ReLU\n\nReLU 在输入小于 0 时输出 0，神经元可能死掉，梯度不再回传。\n\n"
+        "## LReLU\n\nLReLU 在输入小于 0 时给一个很小的斜率，例如 0.01x，负半轴的梯度不为零，"
+        "神经元不会死掉。\n\n## 小结\n\n隐藏层常用 ReLU，也可以用 Leaky ReLU。\n")
+
+
+def test_a_qualified_acronym_the_notes_write_by_its_short_form_is_treated(lrelu_library):
+    """r56 dev7:c24: "Leaky ReLU 是怎么缓解神经元死掉的？" was refused as "not explained" over
+    notes whose section is "LReLU"; a qualifier whose short form the notes never write stays
+    as it was."""
+    from assistant.coverage import name_status
+
+    profile = profile_of(lrelu_library)
+    assert name_status("Leaky ReLU", lrelu_library, profile) == "treated"
+    assert name_status("Parametric ReLU", lrelu_library, profile) != "treated"
