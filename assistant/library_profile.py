@@ -42,7 +42,7 @@ from ground.sentences import split_sentences
 from index.cross_language import language_shares
 from index.hubness import OFFTOPIC_QUESTIONS
 
-PROFILE_VERSION = 15  # 15: the headings' texts beside their vectors (leading_heading)
+PROFILE_VERSION = 16  # 16: passage languages counted in prose (index.cross_language)
 PROFILE_FILE = "assistant-profile.json"
 HEADING_SAMPLES = 40
 BACKGROUND_SENTENCES = 80
