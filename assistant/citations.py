@@ -204,7 +204,7 @@ def mask_protected(text: str, valid: set[int]) -> tuple[str, list[str]]:
     return _PROTECTED.sub(replace, text), spans
 
 
-_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)(?:\[\d+\])*")
+_IMAGE = re.compile(r"!\[[^\]\n]*\](?:\([^)\n]*\)|\[[^\]\n]*\])(?:\[\d+\])*")
 _IMAGE_CUT = re.compile(r"!\[[^\n]*$|^[ \t]*!?[ \t]*$(?![\s\S])", re.MULTILINE)
 
 
@@ -215,6 +215,8 @@ def drop_images(text: str) -> str:
     '见下图[1]：\\n\\n2. 梯度爆炸\\n'
     >>> drop_images("It works! See [1].")
     'It works! See [1].'
+    >>> drop_images("ReLU 的图像：![enter description here][9]")  # reference-style (dev7)
+    'ReLU 的图像：'
     """
     return _IMAGE_CUT.sub("", _IMAGE.sub("", text))
 

@@ -459,7 +459,8 @@ _SPACING = (r"^(?:\s|&(?:emsp|ensp|nbsp|thinsp|emsp13|emsp14|numsp|puncsp|hairsp
             r"#(?:160|819[2-9]|820[0-2]|8239|12288)|#[xX](?:[aA]0|200[0-9aA]|202[fF]|3000));)+$")
 """A line of spacing references only ("&emsp;&emsp;", the book's indent on a line of its own:
 r49 dev2:c30 quoted it as a line)."""
-_NOT_TEXT = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)\s*)+$|" + TABLE_RULE + "|" + DIRECTIVE +
+_NOT_TEXT = re.compile(r"^\s*(?:[-*+]\s+)?(?:!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])\s*)+$|" +
+                       TABLE_RULE + "|" + DIRECTIVE +
                        "|" + _SPACING)
 
 
@@ -472,6 +473,8 @@ def no_text(line: str) -> bool:
     (True, False)
     >>> no_text("![](img/3-8.png)"), no_text("![x^2](http://latex.codecogs.com/gif.latex?x^2)")
     (True, False)
+    >>> no_text(" - ![enter description here][22]")  # a reference-style image (dev7)
+    True
     """
     return bool(_NOT_TEXT.match(tex_images(line))) or is_figure_markup(line)
 
