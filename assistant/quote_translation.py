@@ -42,6 +42,7 @@ from assistant.citations import (
 from assistant.extractive import BLOCK_FENCE, ENDS_SENTENCE, ExtractiveAnswer
 from assistant.generator import Message
 from assistant.language import detect_language
+from assistant.opposite_terms import swaps_opposites
 from assistant.prompts import SYSTEM, compact, defuse, tag_section
 from assistant.task_echo import echoes
 from ground.fences import fenced_blocks
@@ -76,6 +77,7 @@ _RESTATES_TASK = re.compile(r"(?:我将|我会|我来|i will|i'll|let me).{0,40}
 要点和例子……": the whole reply of one translation, shown citing the notes)."""
 _INTRODUCES = re.compile(r"[：:]\s*$")  # a line ending in a colon introduces what follows
 _COMPLETE = re.compile(r"[。！？.!?:：；;）)\"”]\s*$")
+_SAYS_A_WORD = re.compile(r"[^\W_]")  # a letter, digit or Han character
 
 
 def needs_translation(quoted: ExtractiveAnswer | None, language: str) -> bool:
@@ -304,6 +306,8 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     >>> checked_translation("学生笔记中的几行翻译成简体中文如下：\\n"
     ...                     "在训练时，dropout 会把一些神经元置零。", quote, "zh")
     ('在训练时，dropout 会把一些神经元置零[1]。', ())
+    >>> checked_translation("在训练时，dropout 会把一些神经元置零。\\n-\\n**", quote, "zh")
+    ('在训练时，dropout 会把一些神经元置零[1]。', ())
     >>> checked_translation("训练时的做法：\\n在训练时，dropout 会把一些神经元置零。", quote, "zh")
     ('训练时的做法：\\n在训练时，dropout 会把一些神经元置零[1]。', ())
     >>> checked_translation("好的，我将逐行翻译资料中的内容，保留其中每个要点。", quote, "zh")
@@ -321,7 +325,8 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     pairs = [(line if in_block else
               without_title(without_markers(line), source, language).rstrip(), bool(in_block))
              for line, in_block in zip(raw, block, strict=True) if in_block is not None]
-    pairs = [(line, in_block) for line, in_block in pairs if line.strip()]
+    pairs = [(line, in_block) for line, in_block in pairs
+             if in_block or _SAYS_A_WORD.search(line)]  # not a bare "-" (r56 dev7:c9's last line)
     if cut and pairs and not pairs[-1][1] and not _COMPLETE.search(pairs[-1][0]):
         pairs.pop()
     # left out: "Sure, here is the translation:", the task's words, or a source line copied back
@@ -347,6 +352,8 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
             kept.append(with_marker(line, quoted.citation.number) if says else line)
     while kept and _INTRODUCES.search(without_markers(kept[-1])):
         kept.pop()  # what it introduced was dropped (or never written)
+    if swaps_opposites("\n".join(kept), source, language):  # "underfit" read as 过拟合
+        return "", tuple(dropped) + tuple(without_markers(line) for line in kept)
     return renumber("\n".join(kept)), tuple(dropped)
 
 

@@ -1487,3 +1487,25 @@ def test_a_chinese_quote_of_formula_images_is_translated_for_an_english_question
              QuotedLine(2, " - 可以一点点增加`K`尝试。"))
     quote = ExtractiveAnswer(Citation(1, 3, "ml.md", "PCA", 1, 2, None), lines, "passage")
     assert needs_translation(quote, "en") and not needs_translation(quote, "zh")
+
+
+def test_a_translation_that_turns_underfitting_into_overfitting_is_not_shown():
+    """bagging-boosting-rf.md:9 (r56 dev7:c13): the 1.5B model translated "models that
+    underfit the training data" as "模型过拟合训练数据", the opposite of the notes, shown citing
+    them. The translation goes and the quote is shown as it is; a faithful one stays."""
+    from assistant.extractive import ExtractiveAnswer, QuotedLine
+    from assistant.quote_translation import checked_translation
+    from assistant.retrieval import Citation
+    line = ('**tl;dr: Bagging and random forests are "bagging" algorithms that aim to reduce '
+            "the complexity of models that overfit the training data. In contrast, boosting is "
+            "an approach to increase the complexity of models that suffer from high bias, that "
+            "is, models that underfit the training data.**")
+    quote = ExtractiveAnswer(Citation(1, 234, "bagging-boosting-rf.md", "Random forests", 1, 9,
+                                      None), (QuotedLine(9, line),), "passage")
+    wrong = ("袋ging和随机森林是“袋”算法，它们旨在减少模型过拟合训练数据的复杂性。相反，提升是增加"
+             "模型高偏差的算法，即模型过拟合训练数据。")
+    text, dropped = checked_translation(wrong, quote, "zh")
+    assert text == "" and "过拟合训练数据" in dropped[0], (text, dropped)
+    right = wrong.replace("即模型过拟合", "即模型欠拟合")
+    text, dropped = checked_translation(right, quote, "zh")
+    assert "欠拟合" in text and text.endswith("[1]。"), text
