@@ -67,6 +67,7 @@ from assistant.han_words import without_seams
 from assistant.language import detect_language, is_han
 from assistant.numbers import in_order, is_number, numbers_in, same_number
 from assistant.polarity import negates_the_passage
+from assistant.respectively import mismatched_in
 from assistant.retrieval import Embedder, Passage
 from ground.sentences import split_sentences
 
@@ -742,6 +743,7 @@ def support_matrix(
                                      for c in clause_terms(claim, question)) if kept]
         glosses = name_glosses(claim, question)
         items = [own_terms(t, claim, language, profile) for t in list_items(claim, question)]
+        paired_wrongly = mismatched_in(worded[i], texts)  # "X、Y分别…" with the roles swapped
         result.append([Support(1.0 if not terms and formulas and  # a formula, copied
                                states_the_same((), formulas, texts[j])
                                else weighted_share(terms, texts[j], idf), float(cosine[i, j]),
@@ -752,6 +754,7 @@ def support_matrix(
                                or not in_order(numbers, texts[j])
                                or lists_a_stranger(items, texts[j])
                                or language == "zh" and (negates_the_passage(worded[i], texts[j])
+                                                        or paired_wrongly[j]
                                                         or is_scattered(glosses, sentences[j],
                                                                         idf)),
                                is_scattered(clauses, sentences[j], idf))

@@ -21,6 +21,7 @@ from assistant.coverage import subject_terms
 from assistant.explain import without_task_echo
 from assistant.extractive import extract_answer, extract_from_passage
 from assistant.prompts import explain_task
+from assistant.respectively import mismatched_respectively
 from assistant.retrieval import Passage
 from ground.records import Chunk, Hit
 
@@ -1509,3 +1510,29 @@ def test_a_translation_that_turns_underfitting_into_overfitting_is_not_shown():
     right = wrong.replace("即模型过拟合", "即模型欠拟合")
     text, dropped = checked_translation(right, quote, "zh")
     assert "欠拟合" in text and text.endswith("[1]。"), text
+
+
+LSTM_GATES = (
+    "* **输入门**$i_t$：控制当前时刻的输入信息需要向状态向量$c_t$中注入哪些信息。举个例子，当输入"
+    "信息是一些没有实际意义的词，比如\"的\"，可能模型不会让这些信息流入到状态向量中。\n"
+    "* **遗忘门**$f_t$：控制前一时刻的状态向量$c_{t-1}$需要被屏蔽/遗忘哪些信息。\n"
+    "* **输出门**$o_t$：控制当前时刻的状态向量$c_t$需要对外输出哪些信息，最终输出的信息即为$h_t$。")
+
+
+def test_a_respectively_claim_pairing_gates_with_the_wrong_roles_is_taken_out():
+    """lstm.md:54-56 (r56 dev7:c31): every gate and every role of the claim is in the passage,
+    but paired wrongly ("遗忘门…分别负责…待输入信息"); the claim cited [1] and passed. The same
+    sentence with the passage's pairing stays."""
+    gates = [passage(1, LSTM_GATES, "LSTM > 门")]
+    question = "长短时记忆网络里，遗忘门、输入门和输出门分别负责什么？"
+    wrong = check_citations("遗忘门、输入门和输出门分别负责控制当前LSTM单元的待输入信息、"
+                            "当前LSTM单元的待输出信息和当前LSTM单元的更新状态[1]。",
+                            gates, BigramEmbedder(), question)
+    right = check_citations("遗忘门、输入门和输出门分别控制前一时刻状态向量要遗忘哪些信息、"
+                            "向状态向量注入哪些输入信息和对外输出哪些信息[1]。",
+                            gates, BigramEmbedder(), question)
+    assert wrong.unsupported and "待输入" not in wrong.text, wrong
+    assert not right.unsupported and "注入" in right.text, right
+    # e5 let the wrong pairing through (the fake embedder here does not): the pairing is judged
+    assert mismatched_respectively(wrong.unsupported[0], LSTM_GATES)
+    assert not mismatched_respectively(right.text, LSTM_GATES)
