@@ -1,15 +1,13 @@
 """Does a "分别" claim pair its things with the wrong roles? "遗忘门、输入门和输出门分别负责
 控制当前LSTM单元的待输入信息、当前LSTM单元的待输出信息和当前LSTM单元的更新状态" (r56 dev7:c31)
-names the three
-gates and three roles the passage names, so every term is found, but the passage gives the input
-to the input gate, the output to the output gate and the state to the forget gate: the
-sentence teaches the wrong mapping with a citation.
+names the three gates and three roles the passage names, so every term is found, but the
+passage gives the input to the input gate, the output to the output gate and the state to the
+forget gate: the sentence teaches the wrong mapping with a citation.
 
 Judged only where it can be: a claim "X1、X2和X3分别…Y1、Y2和Y3" with as many Ys as Xs, each X
 named alone on some line of the passage (its own bullet or sentence). A role's own words are its
 Han bigrams that no other role has; the claim is struck when another pairing of roles and lines
-shares more of them than the claim's own pairing does and the claim's own pairing is not the
-best-scoring one (ties keep the claim).
+shares more of them than the claim's own pairing does (ties keep the claim).
 """
 
 from __future__ import annotations
@@ -26,6 +24,12 @@ _MAX_ITEMS = 5
 
 def _items(text: str) -> list[str]:
     return [item.strip() for item in _SEPARATOR.split(text) if item.strip()]
+
+
+def _respectively_parts(claim: str) -> list[tuple[list[str], list[str]]]:
+    """(things, roles) of each "…分别…" in ``claim``, as written (markup left out)."""
+    return [(_items(match.group("things")), _items(match.group("roles")))
+            for match in _RESPECTIVELY.finditer(_NOISE.sub("", claim))]
 
 
 def _bigrams(text: str) -> set[str]:
@@ -54,8 +58,7 @@ def mismatched_respectively(claim: str, passage: str) -> bool:
     False
     """
     lines = _NOISE.sub("", passage).split("\n")
-    for match in _RESPECTIVELY.finditer(_NOISE.sub("", claim)):
-        things, roles = _items(match.group("things")), _items(match.group("roles"))
+    for things, roles in _respectively_parts(claim):
         if not 2 <= len(roles) <= _MAX_ITEMS or len(things) < len(roles):
             continue
         things = things[-len(roles):]
@@ -96,8 +99,7 @@ def mismatched_in(claim: str, passages: list[str]) -> list[bool]:
     turned = [mismatched_respectively(claim, passage) for passage in passages]
     if not any(turned):
         return turned
-    things = [thing for match in _RESPECTIVELY.finditer(_NOISE.sub("", claim))
-              for thing in _items(match.group("things"))]
+    things = [thing for written, _ in _respectively_parts(claim) for thing in written]
     return [turn or not all(_tail_in(thing, passage) for thing in things)
             for turn, passage in zip(turned, passages, strict=True)]
 
