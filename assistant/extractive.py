@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -137,9 +137,10 @@ class ExtractiveAnswer:
         page = f" p.{self.citation.page}" if self.citation.page is not None else ""
         return f"{self.citation.location.split(':')[0].split(' p.')[0]}{page}:{span}"
 
-    def render(self) -> str:
-        """Plain text: each quoted line after its line number (``…`` marks a cut line)."""
-        return "\n".join(f"{q.line:>5}│ {'…' if q.partial else ''}{q.text}"
+    def render(self, shown: Callable[[str], str] = str) -> str:
+        """Plain text: each quoted line after its line number (``…`` marks a cut line);
+        ``shown`` turns a line's exact text into what a reader sees (the terminal's)."""
+        return "\n".join(f"{q.line:>5}│ {'…' if q.partial else ''}{shown(q.text)}"
                          f"{'…' if q.partial else ''}" for q in self.lines)
 
     def as_json(self) -> dict:

@@ -139,10 +139,12 @@ def test_escapes_and_newlines_in_names_and_notes_never_reach_the_terminal(tmp_pa
           f"zqxjk 正文 {ESC}]8;;http://evil/{ESC}\\链接 {filler}")
     _note(notes / "bidi\u202eevil.md", "zqxjk bidi", "正文。")
     outputs = []
+    no_model = {**study_env(settings), "STUDY_LLM_MODEL": str(tmp_path / "none.gguf")}
     for command in (["ingest", "-v", str(notes)], ["docs"], ["docs", "--json"],
                     ["search", "-k", "5", "zqxjk"], ["search", "--json", "zqxjk"],
+                    ["ask", "梯度裁剪把梯度的范数限制在哪里？"],  # the notes' lines, no model
                     ["rm", f"nothing{ESC}[2J\nerror: forged"]):
-        result = run_study(settings, *command)
+        result = run_study(settings, *command, env=no_model if command[0] == "ask" else None)
         assert "Traceback" not in result.stderr, result.stderr[-2000:]
         outputs.append((command, result))
     for command, result in outputs:
@@ -150,7 +152,7 @@ def test_escapes_and_newlines_in_names_and_notes_never_reach_the_terminal(tmp_pa
             visible = stream.replace(f"{ESC}[A", "").replace(f"{ESC}[K", "")  # tqdm's own
             assert ESC not in visible and "\u202e" not in visible, (command, stream)
             assert "ADDED /forged" not in [line.strip() for line in stream.splitlines()]
-    ingest, docs, docs_json, search, search_json, rm = (r for _, r in outputs)
+    ingest, docs, docs_json, search, search_json, ask, rm = (r for _, r in outputs)
     assert ingest.returncode == 0 and "\\nADDED /forged (9 chunks)\\n\\x1b]0;pwned" in ingest.stdout
     assert len(docs.stdout.splitlines()) == 4  # header, two documents, total
     assert "\\x1b[2J标题" in docs.stdout and "\\u202e" in docs.stdout
@@ -158,6 +160,7 @@ def test_escapes_and_newlines_in_names_and_notes_never_reach_the_terminal(tmp_pa
     assert str(notes / forged) in sources  # JSON keeps the exact name, escaped by JSON
     assert "\\x1b]8;;http://evil/" in search.stdout
     assert json.loads(search_json.stdout)["hits"]
+    assert "│ zqxjk 正文 \\x1b]8;;http://evil/" in ask.stdout  # the quote, its escape visible
     assert_one_line_error(rm, "nothing\\x1b[2J\\nerror: forged")
 
 

@@ -5,7 +5,9 @@ sequences that clear the screen, set the window title (OSC) or hide a link; a ne
 forges an output line; a right-to-left override that reverses what a name seems to say; and,
 from a file name that is not UTF-8, lone surrogates that crash ``print``. Every line the CLI
 prints that holds such text goes through :func:`terminal_safe`, which shows those characters
-as visible escapes instead; :func:`json_line` does the same for ``--json`` output.
+as visible escapes instead (:func:`terminal_lines` for text of several lines: a quote, an
+answer, a quiz item, keeping its own line breaks); :func:`json_line` does the same for
+``--json`` output.
 
 >>> terminal_safe("a\\x1b]0;pwned\\x07b\\nc")
 'a\\\\x1b]0;pwned\\\\x07b\\\\nc'
@@ -40,6 +42,16 @@ def terminal_safe(text: object) -> str:
     """``text`` as one printable line: control characters, newlines, bidi overrides and
     undecodable file-name bytes become visible escapes."""
     return _UNSAFE.sub(_visible, str(text))
+
+
+def terminal_lines(text: object) -> str:
+    """``text`` with its line breaks and tabs kept and every other unsafe character shown
+    as a visible escape, as :func:`terminal_safe` does.
+
+    >>> terminal_lines("梯度裁剪\\x1b]0;pwned\\x07\\n第二行\\r")
+    '梯度裁剪\\\\x1b]0;pwned\\\\x07\\n第二行\\\\r'
+    """
+    return "\n".join(terminal_safe(line) for line in str(text).split("\n"))
 
 
 def json_line(value: object) -> str:

@@ -18,9 +18,11 @@ from assistant.grading import grade
 from assistant.quiz import QuizLog
 from assistant.quiz_schema import KINDS, QuizItem
 from ground.errors import StudyError
+from ground.links import readable
 from ground.settings import Settings
 from memory.study_memory import StudyMemory
 from ui.commands.study_cmd import when
+from ui.terminal_text import terminal_lines, terminal_safe
 from ui.texts import LABELS
 
 
@@ -77,52 +79,75 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if streaming:
             for piece in explanation.stream():
-                print(piece, end="", flush=True)
+                print(terminal_lines(piece), end="", flush=True)
             print()
     except KeyboardInterrupt:
         explanation.cancel()
     answer = explanation.finish()
+    if answer.extractive is not None and first_quote is not None and \
+            answer.extractive.location() != first_quote.location():
+        print()  # the answer rests on another section: its own lines, before what explains them
+        _print_quote(answer.extractive, explanation.language)
+        _print_first_quote_source(first_quote, answer, explanation.language)
     changed = answer.attached_markers or answer.removed_markers or answer.repointed_markers or \
         answer.unsupported or answer.non_answers or answer.translated
     if (not streaming or changed) and not answer.only_quotes:  # else: the quote, once
         if streaming:
             print("\nchecked:")
-        print(answer.text)
+        print(terminal_lines(answer.text))
         if answer.translated:
             print("(the quoted lines above, translated by the model)")
-    if answer.extractive is not None and first_quote is not None and \
-            answer.extractive.location() != first_quote.location():
-        print()  # the answer rests on another section: its own lines
-        _print_quote(answer.extractive, explanation.language)
     if answer.notice:
-        print(answer.notice)
+        print(terminal_lines(answer.notice))
     if answer.citations:
         print("\nsources:")
         for citation in answer.citations:
-            print("  " + citation.label())
+            print("  " + terminal_safe(citation.label()))
     if answer.unsupported:
         print("\nremoved, not supported by the passages:")
         for sentence in answer.unsupported:
-            print("  - " + sentence)
+            print("  - " + terminal_safe(sentence))
     if answer.non_answers:
         print("\nremoved, restating the question:")
         for sentence in answer.non_answers:
-            print("  - " + sentence)
+            print("  - " + terminal_safe(sentence))
     if not answer.covered:
         if first_quote is not None:  # refused on the question's translation, after the quote
             print(CLOSEST_ONLY.get(explanation.language, CLOSEST_ONLY["en"]))
         for citation in answer.nearest_topics:
-            print("  " + citation.label())
+            print("  " + terminal_safe(citation.label()))
     return 0
+
+
+FIRST_QUOTE_SOURCE = {
+    "zh": ("（最先引用的几行是下面的来源 [{n}]）",
+           "（最先引用的几行只是最初找到的段落，不在下面的来源里）"),
+    "en": ("(the lines quoted first are source [{n}] below)",
+           "(the lines quoted first were only the first search's closest passage; they are not "
+           "among the sources below)"),
+}
+
+
+def _print_first_quote_source(first_quote, answer, language: str) -> None:
+    """The first quote was numbered by the first search; a search of the question's
+    translation renumbered the sources: say which one its lines are, if any."""
+    found, missing = FIRST_QUOTE_SOURCE.get(language, FIRST_QUOTE_SOURCE["en"])
+    number = next((c.number for c in answer.citations
+                   if c.chunk_id == first_quote.citation.chunk_id), None)
+    if number != first_quote.citation.number:
+        print(missing if number is None else found.format(n=number))
+    print()
 
 
 def _print_quote(quoted, language: str, checking: bool = False) -> None:
     """The quote under its label; ``checking``: only the closest lines so far (the question
-    is being judged again in translation, ``Explanation.checking``)."""
+    is being judged again in translation, ``Explanation.checking``). Each line as a reader
+    sees it (``ground.links.readable``: a formula drawn as an image is its TeX, a link its
+    text), with nothing a terminal would obey (``terminal_safe``)."""
     zh, en = LABELS["closest_lines" if checking else "notes_answer"]
     heading = zh if language == "zh" else en
-    print(f"{heading} [{quoted.citation.number}] {quoted.location()}:")
-    print(quoted.render())
+    print(f"{heading} [{quoted.citation.number}] {terminal_safe(quoted.location())}:")
+    print(quoted.render(lambda text: terminal_safe(readable(text))))
     print(flush=True)
 
 
@@ -170,12 +195,12 @@ def quiz_command(args: argparse.Namespace, settings: Settings) -> int:
         asked += 1
         right += result.correct
         print(f"{result.verdict.upper()}" + ("" if result.correct or free else f" — expected: "
-                                             f"{result.expected}"))
+                                             f"{terminal_safe(result.expected)}"))
         if free:
-            print(f"expected:\n{result.expected}")
+            print(f"expected:\n{terminal_lines(result.expected)}")
         if result.missing and not result.correct:
-            print(f"missing: {result.missing}")
-        print(f"source: {result.citation.label()}")
+            print(f"missing: {terminal_safe(result.missing)}")
+        print(f"source: {terminal_safe(result.citation.label())}")
         if memory is not None:
             recorded = memory.record(item, response, result)
             print(f"next review: {when(recorded.due, memory.now())}")
@@ -205,11 +230,11 @@ def practice_items(library, args: argparse.Namespace, assistant) -> Iterator[Qui
 
 
 def _print_item(number: int, item: QuizItem) -> None:
-    print(f"Q{number}. {item.question}")
+    print(f"Q{number}. {terminal_lines(item.question)}")
     if item.kind == "cloze":
         print("  (fill in the blank)")
     for letter, option in zip("ABCD", item.options, strict=False):
-        print(f"  {letter}. {option}")
+        print(f"  {letter}. {terminal_safe(option)}")
 
 
 def compare_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -222,5 +247,5 @@ def compare_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(comparison.as_json(), ensure_ascii=False, indent=1))
     else:
-        print(comparison.markdown())
+        print(terminal_lines(comparison.markdown()))
     return 0

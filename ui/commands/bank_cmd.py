@@ -13,6 +13,7 @@ import time
 from assistant.bank import QuestionBank
 from assistant.bank_export import export_anki, export_csv
 from ground.settings import Settings
+from ui.terminal_text import terminal_safe
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -112,7 +113,7 @@ def rejections_command(args: argparse.Namespace, settings: Settings) -> int:
         rejections = bank.store.rejections()[-args.n:] if args.n > 0 else []
         progress = bank.progress()
     for rejection in rejections:
-        print(f"{rejection.slot:12} {'; '.join(rejection.reasons)}")
+        print(f"{rejection.slot:12} {terminal_safe('; '.join(rejection.reasons))}")
     rate = progress.acceptance_rate
     print(f"{progress.rejected} rejected, {progress.generated} accepted"
           + (f" ({rate:.0%} acceptance)" if rate is not None else ""))
