@@ -1139,7 +1139,8 @@ def _without_dangling_tail(quoted: list[QuotedLine], lines: list[str],
     its text cut by the limits), or a figure's caption ("<center>图 13.8.2 sigmod函数与其导数
     </center>", r49 dev2:c50: the chat shows no figure), or a short label of the code that
     follows it unquoted ("- 实现代码：(这里随机一次)", r55 dev7:c29, shown translated as
-    "Implementation code[1]" in c1). Kept when that would leave one line, or end the quote on
+    "Implementation code[1]" in c1), or a short lead-in to what it leaves out
+    (``_leads_into_unquoted``). Kept when that would leave one line, or end the quote on
     a lead-in's colon.
 
     >>> notes = ["动量减少随机。", "", "**（3）自适应学习率 **", "学习率随梯度调整。", "",
@@ -1151,13 +1152,29 @@ def _without_dangling_tail(quoted: list[QuotedLine], lines: list[str],
     >>> [q.text for q in _without_dangling_tail([QuotedLine(1, notes[0]),
     ...     QuotedLine(2, notes[1])], notes, 1)]
     ['- 随机多次，取代价最小的。']
+    >>> notes = ["- 高斯核函数为：$f(x)$", "假设如图几个点，", "令："]  # its formulas: next passage
+    >>> [q.text for q in _without_dangling_tail([QuotedLine(n + 1, t) for n, t in
+    ...     enumerate(notes)], notes, 1)]
+    ['- 高斯核函数为：$f(x)$']
     """
     while len(quoted) > 1 and (_cut_title(quoted[-1], lines, start_line) or
                                _is_caption(quoted[-1], lines, start_line) or
-                               _labels_unquoted_code(quoted[-1], lines, start_line)) and \
+                               _labels_unquoted_code(quoted[-1], lines, start_line) or
+                               _leads_into_unquoted(quoted[-1])) and \
             not _ends_with(quoted[-2].text, ("：", ":")):
         quoted = quoted[:-1]
     return quoted
+
+
+def _leads_into_unquoted(last: QuotedLine) -> bool:
+    """``last`` only leads into what the quote leaves out: a label-short line
+    (``SUB_LABEL_CHARS``) ending in a colon or a comma ("令：" before the formulas that
+    follow it unquoted, in the next passage of dev7's SVM kernel section; "假设如图几个点，"
+    before an image), or a line that only points at a figure the chat does not show
+    (``citations.introduces_a_figure``)."""
+    text = plain(readable(last.text))
+    return (len(text) <= SUB_LABEL_CHARS and _ends_with(text, ("：", ":", "，", ","))) or \
+        introduces_a_figure(text)
 
 
 def _labels_unquoted_code(last: QuotedLine, lines: list[str], start_line: int) -> bool:
