@@ -75,6 +75,13 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
     first_quote = explanation.extractive
     if first_quote is not None:
         _print_quote(first_quote, explanation.language, explanation.checking)
+    explanation.prepare()  # the search in the notes' other language may move the answer
+    final_quote = explanation.extractive
+    if final_quote is not None and first_quote is not None and \
+            final_quote.location() != first_quote.location():
+        print()  # the section the answer rests on: its own lines, before what explains them
+        _print_quote(final_quote, explanation.language)
+        _print_first_quote_source(first_quote, explanation.citations, explanation.language)
     streaming = sys.stdout.isatty() and explanation.will_generate
     try:
         if streaming:
@@ -84,11 +91,6 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
     except KeyboardInterrupt:
         explanation.cancel()
     answer = explanation.finish()
-    if answer.extractive is not None and first_quote is not None and \
-            answer.extractive.location() != first_quote.location():
-        print()  # the answer rests on another section: its own lines, before what explains them
-        _print_quote(answer.extractive, explanation.language)
-        _print_first_quote_source(first_quote, answer, explanation.language)
     changed = answer.attached_markers or answer.removed_markers or answer.repointed_markers or \
         answer.unsupported or answer.non_answers or answer.translated
     if (not streaming or changed) and not answer.only_quotes:  # else: the quote, once
@@ -128,11 +130,11 @@ FIRST_QUOTE_SOURCE = {
 }
 
 
-def _print_first_quote_source(first_quote, answer, language: str) -> None:
+def _print_first_quote_source(first_quote, citations, language: str) -> None:
     """The first quote was numbered by the first search; a search of the question's
     translation renumbered the sources: say which one its lines are, if any."""
     found, missing = FIRST_QUOTE_SOURCE.get(language, FIRST_QUOTE_SOURCE["en"])
-    number = next((c.number for c in answer.citations
+    number = next((c.number for c in citations
                    if c.chunk_id == first_quote.citation.chunk_id), None)
     if number != first_quote.citation.number:
         print(missing if number is None else found.format(n=number))
