@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 
 from assistant.bank import QuestionBank
+from assistant.citations import without_markers
 from assistant.facade import Assistant
 from assistant.grading import grade
 from assistant.quiz import QuizLog
@@ -83,22 +84,23 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
         _print_quote(final_quote, explanation.language)
         _print_first_quote_source(first_quote, explanation.citations, explanation.language)
     streaming = sys.stdout.isatty() and explanation.will_generate
+    streamed: list[str] = []
     try:
         if streaming:
             for piece in explanation.stream():
+                streamed.append(piece)
                 print(terminal_lines(piece), end="", flush=True)
             print()
     except KeyboardInterrupt:
         explanation.cancel()
     answer = explanation.finish()
-    changed = answer.attached_markers or answer.removed_markers or answer.repointed_markers or \
-        answer.unsupported or answer.non_answers or answer.translated
+    changed = without_markers(answer.text).strip() != without_markers("".join(streamed)).strip()
     if (not streaming or changed) and not answer.only_quotes:  # else: the quote, once
         if streaming:
             print("\nchecked:")
         print(terminal_lines(answer.text))
-        if answer.translated:
-            print("(the quoted lines above, translated by the model)")
+    if answer.translated and not answer.only_quotes:
+        print("(the quoted lines above, translated by the model)")
     if answer.notice:
         print(terminal_lines(answer.notice))
     if answer.citations:
