@@ -336,6 +336,8 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
              not (_PREFACE.match(line) or _ANNOUNCES_TRANSLATION.match(line) or
                   _RESTATES_TASK.search(line) or _PROMPT_TAG.match(line) or
                   echoes(line, task) or detect_language(line) != language)]
+    pairs = [(line if in_block else bare_formula(line, source), in_block)
+             for line, in_block in pairs]
     lines = [line for line, _ in pairs]
     made_items = new_items(lines, source)
     kept: list[str] = []
@@ -355,6 +357,32 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     if swaps_opposites("\n".join(kept), source, language):  # "underfit" read as 过拟合
         return "", tuple(dropped) + tuple(without_markers(line) for line in kept)
     return renumber("\n".join(kept)), tuple(dropped)
+
+
+_INLINE_MATH = re.compile(r"\$([^$\n]+)\$")
+_TEX_COMMAND = re.compile(r"\\[A-Za-z]+")
+
+
+def _tex_key(tex: str) -> str:
+    return re.sub(r"[\s{}]", "", tex)
+
+
+def bare_formula(line: str, source: str) -> str:
+    """``line`` with a formula of the quote that the translation copied without its ``$``
+    delimiters put back between them: the chat showed r59 dev7:c0's "\\frac{dJ(\\theta)}{d\\theta}
+    \\approx …" as raw TeX. The same formula: the quote's, up to spaces and braces (the model
+    writes ``{{dJ}}`` as ``{dJ}``). Any other line is returned as it is.
+
+    >>> bare_formula("\\\\frac{a}{b} \\\\approx c", "误差： $\\\\frac{{a}}{{b}} \\\\approx c$ ")
+    '$\\\\frac{a}{b} \\\\approx c$'
+    >>> bare_formula("\\\\frac{a}{2}", "误差： $\\\\frac{{a}}{{b}}$ ")
+    '\\\\frac{a}{2}'
+    """
+    bare = line.strip()
+    if "$" in bare or not _TEX_COMMAND.search(bare):
+        return line
+    held = {_tex_key(match.group(1)) for match in _INLINE_MATH.finditer(source)}
+    return f"${bare}$" if _tex_key(bare) in held else line
 
 
 _TEX_DISPLAY = re.compile(r"^\s*\\\[(.*?)\\\]\s*$|^\s*\\([\[\]])\s*$")
