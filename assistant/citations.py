@@ -992,7 +992,7 @@ def formulas_of(claim: str) -> list[str | Relation]:
 
     >>> formulas_of("由于 $tanh'(x) > 0$，所以梯度消失较轻")
     [Relation(lhs="tanh'x", op='>', rhs='0')]
-    >>> formulas_of("RNNs cost $\\mathcal{O}(n^3)$ for $\\omega_j$")
+    >>> formulas_of("RNNs cost $\\\\mathcal{O}(n^3)$ for $\\\\omega_j$")
     ['mathcalon3']
     """
     bare = _MARKER.sub("", claim)

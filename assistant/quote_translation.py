@@ -417,18 +417,18 @@ def _block_text(lines: list[str], first: int, last: int) -> str:
 
 
 def in_blocks(lines: list[str], source: str) -> list[bool | None]:
-    """Per line of ``lines`` (a translation): True for a line of a display formula or code
+    r"""Per line of ``lines`` (a translation): True for a line of a display formula or code
     block the quote (``source``) holds, copied, fences included; None for one of a block the
     quote does not hold or that the translation never closes (it goes); False for text.
-    LaTeX's ``\\[ … \\]``, which the model writes for the notes' ``$$``, becomes ``$$`` in
+    LaTeX's ``\[ … \]``, which the model writes for the notes' ``$$``, becomes ``$$`` in
     ``lines`` (what the chat renders).
 
     The translator copies a quoted formula: no line of it is a sentence to check or cite. Read
-    line by line, "t \\in [2,4]" lost its interval as a marker and every line of the cases got
+    line by line, "t \in [2,4]" lost its interval as a marker and every line of the cases got
     a "[1]" (r48 dev6:c7). A formula of the model's own is not the notes' and is not shown.
 
     >>> lines = ["i.e.:", "\\[", "y_t = f(y_{t-1}), t \\in [2,4]", "\\]", "$$z = 1$$"]
-    >>> in_blocks(lines, "即：\\n$$\\ny_t = f(y_{t-1}),t \\in [2,4]\\n$$"), lines[1]
+    >>> in_blocks(lines, "即：\n$$\ny_t = f(y_{t-1}),t \\in [2,4]\n$$"), lines[1]
     ([False, True, True, True, None], '$$')
     """
     source_lines = source.split("\n")

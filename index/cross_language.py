@@ -51,7 +51,7 @@ def passage_language(text: str) -> str:
     score ranked it, and its Chinese translation, which found it first, was not heard). A
     passage with no prose (code alone) is counted whole.
 
-    >>> passage_language("误差率 ![$\\frac{1}{m}\\sum x$](http://latex.codecogs.com/x.gif?a) 小")
+    >>> passage_language("误差率 ![$\\\\frac{1}{m}\\\\sum x$](http://latex.codecogs.com/x.gif) 小")
     'zh'
     """
     prose = _NOT_PROSE.sub(" ", readable(text))

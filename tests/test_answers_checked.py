@@ -1196,15 +1196,21 @@ CONVOLUTION = (
 
 def test_a_long_sections_paragraph_is_the_one_closest_to_the_question(sample_library):
     """dev5:c9 (a paraphrase): the paragraph defining both operations names most of the
-    question's terms; the real e5 puts the one saying what frameworks do closest to it."""
+    question's terms; the real e5 puts the one saying what frameworks do closest to it.
+
+    Whether the defining paragraph joins it for the second part ("它和互相关是一回事吗？",
+    ``with_asked_parts``) is decided by a cosine margin under 0.01 that moves with the batch
+    the paragraphs are embedded in (int8 activations are quantized per batch); the blind
+    annotation (answer_lines/dev5.jsonl, dev5:c9) counts that paragraph as answering the
+    part, so either quote is right and this test does not pin it."""
     question = "卷积层在框架里真的会把卷积核翻转吗？它和互相关是一回事吗？"
     notes = passage(1, CONVOLUTION, "卷积与互相关", 1)
     by_terms = extract_from_passage(notes, query_terms(question), question)
     closest = extract_from_passage(notes, query_terms(question), question,
                                    sample_library.embedder)
     assert by_terms is not None and "不翻转卷积" in by_terms.text
+    assert "深度学习工具中卷积操作其实都是互相关操作" not in by_terms.text
     assert closest is not None and "深度学习工具中卷积操作其实都是互相关操作" in closest.text
-    assert "不翻转卷积" not in closest.text
 
 
 WORD2VEC = ("## 文本表示\n\n"
