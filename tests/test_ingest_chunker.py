@@ -118,6 +118,35 @@ def test_a_single_overlong_line_is_split_at_sentences():
         assert chunk.token_count <= 60
 
 
+def _formula_image(tex: str) -> str:
+    from urllib.parse import quote
+    return f"![{tex}](http://chart.apis.google.com/chart?cht=tx&chl={quote(tex)})"
+
+
+def test_a_section_of_formula_images_is_packed_by_what_the_embedder_reads(token_counter):  # noqa: F811
+    """dev7's SVM cost section: each formula is an image whose address spells the TeX again,
+    percent-encoded. The embedder reads the TeX once (``embed_text_of``), so the pieces are
+    sized by that: packed by their raw lines, dev7's sections were cut into pieces of one or
+    two lines ("C = m/λ" in a piece of its own, away from the cost functions it relates);
+    here, a section of 1.2 windows read made three pieces (308 / 144 / 157 tokens)."""
+    svm = r"J(\theta) = C\sum_{i=1}^m [y^{(i)} cost_1(\theta^T x^{(i)}) + (1-y^{(i)}) " \
+          r"cost_0(\theta^T x^{(i)})] + \frac{1}{2}\sum_{j=1}^n \theta_j^2"
+    logistic = r"J(\theta) = -\frac{1}{m}\sum_{i=1}^m [y^{(i)}\log h_\theta(x^{(i)}) + " \
+               r"(1-y^{(i)})\log(1-h_\theta(x^{(i)}))] + \frac{\lambda}{2m}\sum_{j=1}^n \theta_j^2"
+    prose = [f"- 第{i}点：逻辑回归的代价函数里把两段对数损失换成分段线性的代价，"
+             "当样本被正确分类且离边界足够远时代价为零，否则随距离线性增加。" for i in range(6)]
+    lines = ["## 1、代价函数", *prose, "- 最终得到的代价函数为：", _formula_image(svm),
+             "最后我们想要" + _formula_image(r"\min_\theta J(\theta)"),
+             "- 之前我们逻辑回归中的代价函数为：", _formula_image(logistic),
+             "可以认为这里的" + _formula_image(r"C = \frac{m}{\lambda}") + "，只是表达形式问题"]
+    text = "\n".join(lines) + "\n"
+    document = chunk_document(text, "svm", token_counter, max_tokens=token_counter.window)
+    assert len(document.chunks) == 2
+    last = document.chunks[-1].embed_text
+    assert "C = \\frac{m}{\\lambda}" in last and r"\frac{\lambda}{2m}" in last
+    assert all(chunk.token_count <= token_counter.window for chunk in document.chunks)
+
+
 def test_an_unclosed_fence_does_not_swallow_later_headings():
     text = "## Q1\n```python\n# comment\nx = 1\n## Q2\nanswer\n"
     layout = parse_layout(text)
