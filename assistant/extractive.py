@@ -46,7 +46,7 @@ from ground.fences import block_at
 from ground.links import readable, tex_images
 from ground.markup import is_figure_markup, strip_tags
 from ground.sentences import split_sentences
-from index.embedder import RememberingEmbedder
+from index.embedder import ReadingEmbedder, RememberingEmbedder
 
 MAX_LINES = 8  # quoted lines (blank ones not counted): a longer answer block is cut at a line end
 MAX_CHARS = 800
@@ -187,6 +187,7 @@ def extract_answer(question: str, passages: Sequence[Passage],
     if not found:
         return None
     if embedder is not None and len(found) > 1:
+        embedder = ReadingEmbedder(embedder)
         question_vector = np.asarray(embedder.embed_query(question))
         block_vectors = np.asarray(embedder.embed_passages([f.text for f in found]))
         return found[int(np.argmax(block_vectors @ question_vector))]
@@ -203,7 +204,7 @@ def extract_from_passage(passage: Passage, terms: Sequence[str], question: str =
     chunk = passage.hit.chunk
     lines = chunk.text.split("\n")
     if embedder is not None:  # the parts' paragraphs are often the ones weighed already
-        embedder = RememberingEmbedder(embedder)
+        embedder = RememberingEmbedder(ReadingEmbedder(embedder))
     for indexes, kind in _candidates(lines, terms, question, embedder):
         if indexes:
             limit = (CODE_MAX_LINES, CODE_MAX_CHARS) if kind in ("code", "formula") \

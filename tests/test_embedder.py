@@ -242,3 +242,39 @@ def test_a_remembering_embedder_embeds_each_distinct_text_once():
     np.testing.assert_array_equal(again, inner.embed_batch(["权重衰减", "批归一化"], "passage"))
     remembering.embed_query("梯度裁剪")  # a query is embedded as a query, not as the passage
     assert inner.texts.count("梯度裁剪") == 2
+
+
+def test_the_quote_weighs_paragraphs_as_read_not_their_image_addresses():
+    """dev7: paragraphs of formula images were weighed by their percent-encoded addresses
+    (512 tokens, cut short: one quote took 0.38 s). The quote's embedder reads the TeX."""
+    from fakes import HashEmbedder
+
+    from assistant.budget import query_terms
+    from assistant.extractive import extract_from_passage
+    from assistant.retrieval import Passage
+    from ground.records import Chunk, Hit
+
+    class Recording(HashEmbedder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.texts: list[str] = []
+
+        def embed_batch(self, texts: Sequence[str], kind: EmbedKind) -> np.ndarray:
+            self.texts += texts
+            return super().embed_batch(texts, kind)
+
+    image = ("![C = \\frac{m}{\\lambda}](http://chart.apis.google.com/chart?cht=tx&chl="
+             "C%20%3D%20%5Cfrac%7Bm%7D%7B%5Clambda%7D)")
+    others = [f"第{i}点：核函数把样本映射到更高维的空间，再用线性的决策边界把两类分开，"
+              "间隔越大，分类器对新样本越稳健。" for i in range(8)]
+    text = "\n\n".join(["SVM 的代价函数里，C 乘在误差项前面，误差越大代价越高。", *others,
+                         f"可以认为这里的 {image}，只是表达形式问题。"]) + "\n"
+    chunk = Chunk(1, 1, "/notes/svm.md", "svm", ("svm", "代价函数"), 1, text.count("\n"), 0,
+                  len(text), text, "h1")
+    question = "SVM 里的 C 和正则化参数 lambda 是什么关系？"
+    embedder = Recording()
+    quoted = extract_from_passage(Passage(1, Hit(chunk, 1.0), text), query_terms(question),
+                                  question, embedder)
+    assert quoted is not None and embedder.texts
+    assert not any("chart.apis.google.com" in weighed for weighed in embedder.texts)
+    assert any("$C = \\frac{m}{\\lambda}$" in weighed for weighed in embedder.texts)
