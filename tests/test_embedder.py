@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pytest
+from fakes import HashEmbedder
 
 from ground.errors import ConfigError
 from index.embedder import Embedder, EmbedKind, create_embedder, length_sorted_batches
@@ -219,21 +220,22 @@ def test_onnx_backend_loads_without_torch(onnx_settings):
     assert (torch_loaded, transformers_loaded) == ("False", "False")
 
 
-def test_a_remembering_embedder_embeds_each_distinct_text_once():
-    from fakes import HashEmbedder
+class RecordingEmbedder(HashEmbedder):
+    """The fake embedder, keeping every text it was given."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def embed_batch(self, texts: Sequence[str], kind: EmbedKind) -> np.ndarray:
+        self.texts += texts
+        return super().embed_batch(texts, kind)
+
+
+def test_a_remembering_embedder_embeds_each_distinct_text_once():
     from index.embedder import RememberingEmbedder
 
-    class Recording(HashEmbedder):
-        def __init__(self) -> None:
-            super().__init__()
-            self.texts: list[str] = []
-
-        def embed_batch(self, texts: Sequence[str], kind: EmbedKind) -> np.ndarray:
-            self.texts += texts
-            return super().embed_batch(texts, kind)
-
-    inner = Recording()
+    inner = RecordingEmbedder()
     remembering = RememberingEmbedder(inner)
     first = remembering.embed_passages(["梯度裁剪", "权重衰减", "梯度裁剪"])
     again = remembering.embed_passages(["权重衰减", "批归一化"])
@@ -247,21 +249,10 @@ def test_a_remembering_embedder_embeds_each_distinct_text_once():
 def test_the_quote_weighs_paragraphs_as_read_not_their_image_addresses():
     """dev7: paragraphs of formula images were weighed by their percent-encoded addresses
     (512 tokens, cut short: one quote took 0.38 s). The quote's embedder reads the TeX."""
-    from fakes import HashEmbedder
-
     from assistant.budget import query_terms
     from assistant.extractive import extract_from_passage
     from assistant.retrieval import Passage
     from ground.records import Chunk, Hit
-
-    class Recording(HashEmbedder):
-        def __init__(self) -> None:
-            super().__init__()
-            self.texts: list[str] = []
-
-        def embed_batch(self, texts: Sequence[str], kind: EmbedKind) -> np.ndarray:
-            self.texts += texts
-            return super().embed_batch(texts, kind)
 
     image = ("![C = \\frac{m}{\\lambda}](http://chart.apis.google.com/chart?cht=tx&chl="
              "C%20%3D%20%5Cfrac%7Bm%7D%7B%5Clambda%7D)")
@@ -272,7 +263,7 @@ def test_the_quote_weighs_paragraphs_as_read_not_their_image_addresses():
     chunk = Chunk(1, 1, "/notes/svm.md", "svm", ("svm", "代价函数"), 1, text.count("\n"), 0,
                   len(text), text, "h1")
     question = "SVM 里的 C 和正则化参数 lambda 是什么关系？"
-    embedder = Recording()
+    embedder = RecordingEmbedder()
     quoted = extract_from_passage(Passage(1, Hit(chunk, 1.0), text), query_terms(question),
                                   question, embedder)
     assert quoted is not None and embedder.texts
