@@ -94,6 +94,16 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
     except KeyboardInterrupt:
         explanation.cancel()
     answer = explanation.finish()
+    shown_quote = final_quote if final_quote is not None else first_quote
+    if answer.extractive is not None and (
+            shown_quote is None or answer.extractive.location() != shown_quote.location()):
+        # the answer rests on other lines than those printed (the checks moved the quote to
+        # the passage the model's sentences come from): print them, or a student reading a
+        # pipe saw the first quote and no answer at all
+        print()
+        _print_quote(answer.extractive, explanation.language)
+        if first_quote is not None:
+            _print_first_quote_source(first_quote, answer.citations, explanation.language)
     changed = without_markers(answer.text).strip() != without_markers("".join(streamed)).strip()
     if (not streaming or changed) and not answer.only_quotes:  # else: the quote, once
         if streaming:
