@@ -72,6 +72,24 @@ def test_ask_shows_the_notes_lines_once_when_no_sentence_of_the_model_passes(
     assert "上面引用的几行是你笔记的原文" in out  # the nothing-checked notice
 
 
+def test_ask_in_a_pipe_prints_the_lines_the_checks_moved_the_quote_to(
+    library_home, fake_models, capsys
+):
+    # the model copies passage [2]'s 答案 (seen with the real models on "为什么训练时要给梯度的
+    # 范数设一个上限？", session 46): the checks move the quote there, and a pipe, which gets no
+    # stream, printed the first quote only -- no answer at all
+    fake_models.enqueue("梯度裁剪技术是一种用于控制梯度大小的技术，通过限制梯度的最大值，"
+                        "避免梯度消失和梯度爆炸问题[2]。梯度裁剪技术的主要作用是防止梯度消失和"
+                        "梯度爆炸，确保模型训练过程的稳定性[2]。")
+    assert main(["--home", str(library_home), "ask", "什么是梯度裁剪？"]) == 0
+    out = capsys.readouterr().out
+    headings = [line for line in out.splitlines() if line.startswith("笔记原文")]
+    assert len(headings) == 2 and headings[1].startswith("笔记原文 [2]"), out
+    assert re.search(r"^\s+70│ \*\*答案：\*\* 梯度裁剪（Gradient Clipping）技术", out, re.M), out
+    assert out.count("确保模型训练过程的稳定性") == 1, out  # the model's copy is not shown again
+    assert "最先引用的几行" not in out  # the first quote is still source [1]: nothing to say
+
+
 def test_a_model_that_repeats_a_sentence_is_stopped_and_the_sentence_reported_once(
     library_home, fake_models, capsys
 ):

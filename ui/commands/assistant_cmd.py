@@ -10,14 +10,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from assistant.bank import QuestionBank
 from assistant.citations import without_markers
+from assistant.extractive import ExtractiveAnswer
 from assistant.facade import Assistant
 from assistant.grading import grade
 from assistant.quiz import QuizLog
 from assistant.quiz_schema import KINDS, QuizItem
+from assistant.retrieval import Citation
 from ground.errors import StudyError
 from ground.links import readable
 from ground.settings import Settings
@@ -73,16 +75,11 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(explanation.finish().as_json(), ensure_ascii=False, indent=1))
         return 0
     _unavailable_note(assistant)
-    first_quote = explanation.extractive
-    if first_quote is not None:
-        _print_quote(first_quote, explanation.language, explanation.checking)
+    quotes = _QuotesPrinted(explanation.language)
+    quotes.show(explanation.extractive, (), checking=explanation.checking)
     explanation.prepare()  # the search in the notes' other language may move the answer
-    final_quote = explanation.extractive
-    if final_quote is not None and first_quote is not None and \
-            final_quote.location() != first_quote.location():
-        print()  # the section the answer rests on: its own lines, before what explains them
-        _print_quote(final_quote, explanation.language)
-        _print_first_quote_source(first_quote, explanation.citations, explanation.language)
+    # the section the answer rests on: its own lines, before what explains them
+    quotes.show(explanation.extractive, explanation.citations)
     streaming = sys.stdout.isatty() and explanation.will_generate
     streamed: list[str] = []
     try:
@@ -94,16 +91,9 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
     except KeyboardInterrupt:
         explanation.cancel()
     answer = explanation.finish()
-    shown_quote = final_quote if final_quote is not None else first_quote
-    if answer.extractive is not None and (
-            shown_quote is None or answer.extractive.location() != shown_quote.location()):
-        # the answer rests on other lines than those printed (the checks moved the quote to
-        # the passage the model's sentences come from): print them, or a student reading a
-        # pipe saw the first quote and no answer at all
-        print()
-        _print_quote(answer.extractive, explanation.language)
-        if first_quote is not None:
-            _print_first_quote_source(first_quote, answer.citations, explanation.language)
+    # the checks may move the quote to the passage the model's sentences come from: a
+    # student reading a pipe would otherwise see the first quote and no answer at all
+    quotes.show(answer.extractive, answer.citations)
     changed = without_markers(answer.text).strip() != without_markers("".join(streamed)).strip()
     if (not streaming or changed) and not answer.only_quotes:  # else: the quote, once
         if streaming:
@@ -126,7 +116,7 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
         for sentence in answer.non_answers:
             print("  - " + terminal_safe(sentence))
     if not answer.covered:
-        if first_quote is not None:  # refused on the question's translation, after the quote
+        if quotes.first is not None:  # refused on the question's translation, after the quote
             print(CLOSEST_ONLY.get(explanation.language, CLOSEST_ONLY["en"]))
         for citation in answer.nearest_topics:
             print("  " + terminal_safe(citation.label()))
@@ -142,15 +132,36 @@ FIRST_QUOTE_SOURCE = {
 }
 
 
-def _print_first_quote_source(first_quote, citations, language: str) -> None:
-    """The first quote was numbered by the first search; a search of the question's
-    translation renumbered the sources: say which one its lines are, if any."""
-    found, missing = FIRST_QUOTE_SOURCE.get(language, FIRST_QUOTE_SOURCE["en"])
-    number = next((c.number for c in citations
-                   if c.chunk_id == first_quote.citation.chunk_id), None)
-    if number != first_quote.citation.number:
-        print(missing if number is None else found.format(n=number))
-    print()
+class _QuotesPrinted:
+    """The quotes ``study ask`` printed: a quote is printed when it rests on other lines than
+    the last one printed (the search of the question's translation, then the checks, may
+    move it); the first time it moves, a line says which of the sources the first quote is,
+    since the later searches renumbered them."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.first: ExtractiveAnswer | None = None
+        self.last: ExtractiveAnswer | None = None
+
+    def show(self, quoted: ExtractiveAnswer | None, citations: Sequence[Citation],
+             checking: bool = False) -> None:
+        if quoted is None or (self.last is not None and
+                              quoted.location() == self.last.location()):
+            return
+        _print_quote(quoted, self.language, checking)
+        if self.first is None:
+            self.first = quoted
+        elif self.last is self.first:
+            self._say_first_source(citations)
+        self.last = quoted
+
+    def _say_first_source(self, citations: Sequence[Citation]) -> None:
+        found, missing = FIRST_QUOTE_SOURCE.get(self.language, FIRST_QUOTE_SOURCE["en"])
+        number = next((c.number for c in citations
+                       if c.chunk_id == self.first.citation.chunk_id), None)
+        if number != self.first.citation.number:
+            print(missing if number is None else found.format(n=number))
+            print()
 
 
 def _print_quote(quoted, language: str, checking: bool = False) -> None:
