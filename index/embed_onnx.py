@@ -26,18 +26,7 @@ PAD_ID_FALLBACK = 1  # XLM-R's <pad>
 
 
 class OnnxEmbedder(Embedder):
-    """Runs ``model.onnx`` of an export directory with a pinned thread count.
-
-    Stored passages are embedded one per run (``max_batch_size``): the graph quantizes its
-    activations to int8 with one scale per run, taken over every row and its padding, so a
-    batched passage's vector depended on which passages shared its batch. A fresh ingest of
-    the same notes then moved retrieval by one or two questions per dev set, and adding a note
-    could move another's vectors. One per run, a passage gets the vector it gets alone, as a
-    query always does (dev3's 513 chunks: cosine to the batched vectors min 0.9885, median
-    0.9982; embedding 29.5 s batched, 33.6 s one per run on a 2-core EPYC)."""
-
-    max_batch_size = 1
-    NUMERICS = "onnx-int8-row"  # the cache key's numerics: batched vectors are not reused
+    """Runs ``model.onnx`` of an export directory with a pinned thread count."""
 
     def __init__(self, export_dir: Path, model_id: str, threads: int) -> None:
         config = _read_json(export_dir / "config_sentence_transformers.json")
@@ -83,7 +72,7 @@ class OnnxEmbedder(Embedder):
         if problem:
             raise ModelError(f"{problem}; run 'study models install'")
         identity = model_identity(str(bundled_dir(settings)))
-        return cls(onnx_dir(settings), f"{identity}/{cls.NUMERICS}", settings.resolved_threads())
+        return cls(onnx_dir(settings), f"{identity}/onnx-int8", settings.resolved_threads())
 
     def _encode(self, texts: Sequence[str], kind: EmbedKind):
         prompt = self._prompts.get(kind, "")

@@ -42,7 +42,7 @@ class Embedder(ABC):
 
     #: padded tokens (rows x longest row) per batch in ``embed_passages``. Once batches are
     #: length-sorted, 2k-8k run within measurement noise of each other on 2 cores; bigger
-    #: only costs memory. (The int8 backend embeds one passage per run: ``OnnxEmbedder``.)
+    #: only costs memory (int8 activations are also quantized per batch).
     batch_token_budget: int = 4096
     #: cap on rows per batch, so a pile of one-line passages still reports progress.
     max_batch_size: int = 64
