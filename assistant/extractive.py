@@ -50,6 +50,7 @@ from index.embedder import ReadingEmbedder, RememberingEmbedder
 
 MAX_LINES = 8  # quoted lines (blank ones not counted): a longer answer block is cut at a line end
 MAX_CHARS = 800
+FORMULA_BLOCK_LINES = 8  # a $$ block a lead-in's colon brings past the limits: at most this
 SUB_LABEL_CHARS = 12  # a bold line this short ending in a colon names a part of an answer
 CODE_MAX_LINES = 40  # a code block is quoted whole up to this
 CODE_MAX_CHARS = 2000
@@ -1125,7 +1126,46 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
     if quoted and not code:
         quoted = _without_dangling_tail(_to_sentence_end(quoted, lines, start_line), lines,
                                         start_line)
+        quoted += _formula_led_into(quoted, lines, start_line)
     return tuple(quoted)
+
+
+def _is_formula_line(line: str) -> bool:
+    """A line holding one formula and nothing else (a list mark aside): ``$…$``, ``$$…$$``, a
+    formula drawn as an image (``ground.links.readable``), or a ``$$`` fence."""
+    text = re.sub(r"^[-*+]\s+", "", readable(line).strip())
+    return text == "$$" or (len(text) > 2 and text.startswith("$") and text.endswith("$"))
+
+
+def _formula_led_into(quoted: list[QuotedLine], lines: list[str],
+                      start_line: int) -> list[QuotedLine]:
+    """The formula the quote's last line leads into, when the limits left it out: the lead-in
+    promises it and it is often the answer's last step ("所以◆◆最终给出初始化权重的方法为："
+    then W ~ U[-√6/√(n_i+n_{i+1}), …], r61 dev7:c2: the Xavier derivation's result was never
+    shown). One formula line, or a ``$$`` block of at most ``FORMULA_BLOCK_LINES`` lines.
+
+    >>> notes = ["所以最终的初始化方法为：", "", "$$W = U[-c, c]$$", "这就是 Xavier 初始化。"]
+    >>> [q.line for q in _formula_led_into([QuotedLine(1, notes[0])], notes, 1)]
+    [3]
+    >>> _formula_led_into([QuotedLine(1, "过程如下：")], ["过程如下：", "第一步，算均值。"], 1)
+    []
+    """
+    last = quoted[-1].line - start_line
+    if quoted[-1].partial or not _ends_with(lines[last], ("：", ":")):
+        return []
+    introduced = _what_it_introduces(lines, [last])
+    if not introduced or not _is_formula_line(lines[introduced[0]]):
+        return []
+    first = introduced[0]
+    block = [first]
+    if readable(lines[first]).strip() == "$$":  # a fenced block: to its closing $$
+        closing = next((i for i in range(first + 1, min(len(lines),
+                                                        first + FORMULA_BLOCK_LINES))
+                        if lines[i].strip() == "$$"), None)
+        if closing is None:
+            return []
+        block = list(range(first, closing + 1))
+    return [QuotedLine(start_line + i, lines[i].rstrip()) for i in block if lines[i].strip()]
 
 
 _CAPTION = re.compile(r"^\s*(?:图|表|Figure|Fig\.|Table)\s*\d+(?:[.\-]\d+)*(?:\s|[:：]|$)",
@@ -1257,18 +1297,32 @@ def _to_sentence_end(quoted: list[QuotedLine], lines: list[str],
 
 
 def best_sentences(line: str, terms: Sequence[str], limit: int) -> str:
-    """The contiguous sentences of ``line`` from the one naming most ``terms``, within ``limit``
-    characters (at least that one sentence), exactly as written.
+    """The contiguous sentences of ``line`` within ``limit`` characters (at least one sentence)
+    that name most of ``terms`` between them, exactly as written; of spans naming as many, the
+    one opening on the sentence naming most, then the earliest.
+
+    Only going on from the sentence naming most lost what it answers: "Is the logistic
+    regression cost function convex, and does that still hold once I stack sigmoid units…?"
+    (dev7:c34) quoted "But, once we stack logistic activation functions …, we'll lose this
+    convexity." without the sentence before it, "… the logistic cost function (or
+    max-entropy) is convex, and thus we are guaranteed to find the global cost minimum."
 
     >>> best_sentences("Intro here. Dropout drops units. It regularizes. Other.", ["dropout"], 40)
     'Dropout drops units. It regularizes. '
+    >>> best_sentences("Aside. The cost is convex. But stacked layers lose convexity. Pictures.",
+    ...                ["cost", "convex", "stack", "layer"], 60)
+    'The cost is convex. But stacked layers lose convexity. '
     """
     sentences = split_sentences(line)
-    scores = [term_hits(s, terms) for s in sentences]
-    first = scores.index(max(scores))
-    last = first
-    while last + 1 < len(sentences) and \
-            sum(len(s) for s in sentences[first:last + 2]) <= limit:
-        last += 1
+    named = [{term for term in terms if term in sentence.lower()} for sentence in sentences]
+    best_key, best_span = None, (0, 0)
+    for first in range(len(sentences)):
+        last = first
+        while last + 1 < len(sentences) and \
+                sum(len(s) for s in sentences[first:last + 2]) <= limit:
+            last += 1
+        key = (len(set().union(*named[first:last + 1])), len(named[first]), -first)
+        if best_key is None or key > best_key:
+            best_key, best_span = key, (first, last)
+    first, last = best_span
     return "".join(sentences[first:last + 1])
-

@@ -1542,3 +1542,55 @@ def test_a_respectively_claim_pairing_gates_with_the_wrong_roles_is_taken_out():
     # e5 let the wrong pairing through (the fake embedder here does not): the pairing is judged
     assert mismatched_respectively(wrong.unsupported[0], LSTM_GATES)
     assert not mismatched_respectively(right.text, LSTM_GATES)
+
+
+CONVEXITY = (
+    "Anyway, going back to the logistic sigmoid. One of the nice properties of logistic "
+    "regression is that the logistic cost function (or max-entropy) is convex, and thus we are "
+    "guaranteed to find the global cost minimum. But, once we stack logistic activation "
+    "functions in a multi-layer neural network, we'll lose this convexity. Looking only at a "
+    "single weight / model coefficient, we can picture the cost function in a multi-layer "
+    "perceptron as a rugged landscape with multiple local minima that can trap the optimization "
+    "algorithm:")
+
+
+def test_a_long_lines_quote_keeps_the_sentence_its_best_one_goes_on_from():
+    """logisticregr-neuralnet.md:45 (r61 dev7:c34): the sentence naming most of the question's
+    terms is "But, once we stack …, we'll lose this convexity."; the quote went on from it and
+    left out the sentence it answers with: the cost function is convex."""
+    question = ("Is the logistic regression cost function convex, and does that still hold once "
+                "I stack sigmoid units into a multi-layer network?")
+    notes = passage(1, "## Logistic regression and neural networks\n\n" + CONVEXITY,
+                    "Logistic Regression and Neural Networks", 43)
+    quoted = extract_from_passage(notes, query_terms(question), question)
+    assert quoted is not None and quoted.lines[0].partial, quoted
+    assert "the logistic cost function (or max-entropy) is convex" in quoted.text
+    assert "we'll lose this convexity" in quoted.text
+
+
+XAVIER = (  # DeepLearning_Python_readme.md:214-224, the formula images as their TeX
+    "（比如第一种：\n"
+    "![$$Var[{z^i}] = Var[x]\\prod_{j=0}^{i-1} {n_j}Var[W^j]$$](http://latex.codecogs.com/a)\n"
+    "- `❺❻`两式相加得：\n"
+    "![$$Var[{W^i}] = {2 \\over {n_i} + {n_{i+1}}}$$](http://latex.codecogs.com/b)\n"
+    "- 最后提出了一个归一化的初始化方法,因为**W**服从**均匀分布**`U[-c,c]`，"
+    "根据均匀分布的方差公式得：\n"
+    "![$${[c - (-c)]^2 \\over 12} = {c^2 \\over 3}$$](http://latex.codecogs.com/c)\n"
+    " - 所以：![$${2 \\over n_i + n_{i+1}} = {c^2 \\over 3}$$](http://latex.codecogs.com/d)\n"
+    " - 求出，![$$c = {\\sqrt 6 \\over \\sqrt{n_i + n_{i+1}}}$$](http://latex.codecogs.com/e)\n"
+    " - 所以**◆◆**最终给出初始化权重的方法为：\n"
+    " ![$$W \\sim U[-{\\sqrt 6 \\over \\sqrt{n_i + n_{i+1}}}, {\\sqrt 6 \\over "
+    "\\sqrt{n_i + n_{i+1}}}]$$](http://latex.codecogs.com/f)\n"
+    "- 这就是**Xavier初始化**方法")
+
+
+def test_a_quote_ending_on_a_lead_in_shows_the_formula_it_promises():
+    """r61 dev7:c2: the quote of the Xavier derivation stopped at its line limit on "所以◆◆最终
+    给出初始化权重的方法为：", without W ~ U[-√6/√(n_i+n_{i+1}), …], the range asked about."""
+    question = ("Where does the Xavier initialization range of plus/minus sqrt(6)/sqrt(n_in + "
+                "n_out) come from? How is it derived?")
+    notes = passage(2, XAVIER, "3、初试化方法公式推导", 214)
+    quoted = extract_from_passage(notes, query_terms(question), question)
+    assert quoted is not None, quoted
+    assert quoted.lines[-2].text.endswith("最终给出初始化权重的方法为："), quoted
+    assert quoted.lines[-1].line == 223 and "W \\sim U[" in quoted.lines[-1].text
