@@ -39,6 +39,30 @@ def is_looping(text: str) -> bool:
     return False
 
 
+def unsaid(line: str, said: set[str]) -> str:
+    """``line`` without its sentences already in ``said`` (markers and list marks aside,
+    ``MIN_CHARS`` or longer), adding the rest to ``said``: a loop the stream was stopped in
+    leaves its copies, and a translation has no checker to take them out (r62 dev7:c2 said
+    "Therefore, the variance of [W^i] is equal to …" three times).
+
+    >>> said = set()
+    >>> unsaid("Clipping bounds the norm. It helps.", said)
+    'Clipping bounds the norm. It helps.'
+    >>> unsaid("Yes. Clipping bounds the norm[1].", said), unsaid("- It helps.", said)
+    ('Yes. ', '')
+    """
+    mark = _LIST_MARK.match(line)
+    head = mark.group(0) if mark else ""
+    kept = []
+    for sentence in split_sentences(line[len(head):]):
+        key = without_markers(sentence).strip()
+        if len(key) >= MIN_CHARS and key in said:
+            continue
+        said.add(key)
+        kept.append(sentence)
+    return head + "".join(kept) if kept else ""
+
+
 def ends_a_sentence(piece: str) -> bool:
     """Whether a streamed piece may complete a sentence (only then is ``is_looping`` asked)."""
     return any(mark in piece for mark in "。！？.!?\n")

@@ -42,6 +42,7 @@ from assistant.citations import (
 from assistant.extractive import BLOCK_FENCE, ENDS_SENTENCE, ExtractiveAnswer
 from assistant.generator import Message
 from assistant.language import detect_language
+from assistant.loop_guard import unsaid
 from assistant.opposite_terms import swaps_opposites
 from assistant.prompts import SYSTEM, compact, defuse, tag_section
 from assistant.task_echo import echoes
@@ -342,10 +343,15 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     made_items = new_items(lines, source)
     kept: list[str] = []
     dropped = ["\n".join(unquoted)] if unquoted else []
+    said: set[str] = set()
     for index, (line, in_block) in enumerate(pairs):
         if in_block:
             kept.append(line)  # a formula or code the quote holds: copied, not a claim
-        elif adds_a_name(line, source, language) or is_tautology(line) or index in made_items:
+            continue
+        line = unsaid(line, said).rstrip()  # a loop's copies (r62 dev7:c2)
+        if not line:
+            continue
+        if adds_a_name(line, source, language) or is_tautology(line) or index in made_items:
             dropped.append(line.strip())
         else:
             formula_next = index + 1 < len(pairs) and pairs[index + 1][1]

@@ -1594,3 +1594,22 @@ def test_a_quote_ending_on_a_lead_in_shows_the_formula_it_promises():
     assert quoted is not None, quoted
     assert quoted.lines[-2].text.endswith("最终给出初始化权重的方法为："), quoted
     assert quoted.lines[-1].line == 223 and "W \\sim U[" in quoted.lines[-1].text
+
+
+def test_a_translation_that_loops_shows_each_sentence_once():
+    """r62 dev7:c2: the stream was stopped at the third copy of a sentence (``loop_guard``), but
+    a translation has no support check to take the copies out: all three were shown."""
+    from assistant.extractive import ExtractiveAnswer, QuotedLine
+    from assistant.quote_translation import checked_translation
+    from assistant.retrieval import Citation
+    quote = ExtractiveAnswer(
+        Citation(2, 43, "d.md", "初试化方法公式推导", 214, 223, None),
+        (QuotedLine(218, "- 因为W服从均匀分布U[-c,c]，根据均匀分布的方差公式得："
+                         "$$[c-(-c)]^2/12 = c^2/3$$"),),
+        "passage")
+    loop = "Therefore, the variance of W is [c-(-c)]^2 divided by 12, that is c^2/3. "
+    text, _ = checked_translation("Because W is uniformly distributed on U[-c,c], its variance "
+                                  "is given by the formula for a uniform distribution. " +
+                                  loop * 3, quote, "en")
+    assert text.count("Therefore, the variance of W") == 1, text
+    assert text.startswith("Because W is uniformly distributed"), text
