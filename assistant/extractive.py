@@ -1133,8 +1133,17 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
 def _is_formula_line(line: str) -> bool:
     """A line holding one formula and nothing else (a list mark aside): ``$…$``, ``$$…$$``, a
     formula drawn as an image (``ground.links.readable``), or a ``$$`` fence."""
-    text = re.sub(r"^[-*+]\s+", "", readable(line).strip())
+    text = _without_list_mark(readable(line))
     return text == "$$" or (len(text) > 2 and text.startswith("$") and text.endswith("$"))
+
+
+def _is_fence(line: str) -> bool:
+    """A line opening or closing a ``$$`` block, a list mark aside ("- $$")."""
+    return _without_list_mark(readable(line)) == "$$"
+
+
+def _without_list_mark(line: str) -> str:
+    return re.sub(r"^[-*+]\s+", "", line.strip())
 
 
 def _formula_led_into(quoted: list[QuotedLine], lines: list[str],
@@ -1149,6 +1158,9 @@ def _formula_led_into(quoted: list[QuotedLine], lines: list[str],
     [3]
     >>> _formula_led_into([QuotedLine(1, "过程如下：")], ["过程如下：", "第一步，算均值。"], 1)
     []
+    >>> notes = ["方差为：", "- $$", "c^2/3", "$$"]  # a list item opening the block
+    >>> [q.line for q in _formula_led_into([QuotedLine(1, notes[0])], notes, 1)]
+    [2, 3, 4]
     """
     last = quoted[-1].line - start_line
     if quoted[-1].partial or not _ends_with(lines[last], ("：", ":")):
@@ -1158,10 +1170,10 @@ def _formula_led_into(quoted: list[QuotedLine], lines: list[str],
         return []
     first = introduced[0]
     block = [first]
-    if readable(lines[first]).strip() == "$$":  # a fenced block: to its closing $$
+    if _is_fence(lines[first]):  # a fenced block: to its closing $$
         closing = next((i for i in range(first + 1, min(len(lines),
                                                         first + FORMULA_BLOCK_LINES))
-                        if lines[i].strip() == "$$"), None)
+                        if _is_fence(lines[i])), None)
         if closing is None:
             return []
         block = list(range(first, closing + 1))

@@ -31,12 +31,19 @@ def is_looping(text: str) -> bool:
     seen: Counter[str] = Counter()
     for line in text.split("\n"):
         for sentence in split_sentences(_LIST_MARK.sub("", line)):
-            key = without_markers(sentence).strip()
-            if len(key) >= MIN_CHARS:
+            key = _sentence_key(sentence)
+            if key is not None:
                 seen[key] += 1
                 if seen[key] >= REPEATS:
                     return True
     return False
+
+
+def _sentence_key(sentence: str) -> str | None:
+    """What makes two sentences the same (markers and spaces aside), or None for one too short
+    to count (``MIN_CHARS``)."""
+    key = without_markers(sentence).strip()
+    return key if len(key) >= MIN_CHARS else None
 
 
 def unsaid(line: str, said: set[str]) -> str:
@@ -55,10 +62,11 @@ def unsaid(line: str, said: set[str]) -> str:
     head = mark.group(0) if mark else ""
     kept = []
     for sentence in split_sentences(line[len(head):]):
-        key = without_markers(sentence).strip()
-        if len(key) >= MIN_CHARS and key in said:
-            continue
-        said.add(key)
+        key = _sentence_key(sentence)
+        if key is not None:
+            if key in said:
+                continue
+            said.add(key)
         kept.append(sentence)
     return head + "".join(kept) if kept else ""
 
