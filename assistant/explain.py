@@ -57,6 +57,7 @@ from assistant.extractive_followup import (
     quote_leaned_on,
     without_quote_copies,
 )
+from assistant.formula_lines import FilledStream
 from assistant.generator import GenerationStats, Generator, Prompt
 from assistant.han_words import load_in_background as load_segmenter_in_background
 from assistant.language import detect_language
@@ -80,6 +81,7 @@ from assistant.query_translation import (
 from assistant.quote_translation import (
     checked_translation,
     needs_translation,
+    translation_layout,
     translation_max_tokens,
     translation_messages,
 )
@@ -256,12 +258,16 @@ class Explanation:
             yield text
             return
         self._tokens = self.generator.stream(self.prompt, self._cancel)
+        layout = translation_layout(self.extractive) if self.translating else None
+        shown = FilledStream(layout) if layout is not None else None
         for piece in self._tokens:
             self._pieces.append(piece)
-            yield piece
+            yield piece if shown is None else shown.feed(piece)
             if ends_a_sentence(piece) and is_looping("".join(self._pieces)):
                 self._tokens.close()  # the rest would be the same sentence again
                 break
+        if shown is not None:
+            yield shown.flush("".join(self._pieces))
 
     def finish(self) -> Answer:
         """The checked answer (consumes the stream first if nobody did)."""

@@ -40,6 +40,7 @@ import numpy as np
 
 from assistant.budget import query_terms
 from assistant.citations import introduces_a_figure
+from assistant.formula_lines import is_formula_line
 from assistant.question_parts import question_parts
 from assistant.retrieval import Citation, Embedder, Passage
 from ground.fences import block_at
@@ -1133,8 +1134,7 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
 def _is_formula_line(line: str) -> bool:
     """A line holding one formula and nothing else (a list mark aside): ``$…$``, ``$$…$$``, a
     formula drawn as an image (``ground.links.readable``), or a ``$$`` fence."""
-    text = _without_list_mark(readable(line))
-    return text == "$$" or (len(text) > 2 and text.startswith("$") and text.endswith("$"))
+    return _is_fence(line) or is_formula_line(readable(line))
 
 
 def _is_fence(line: str) -> bool:

@@ -40,6 +40,7 @@ from assistant.citations import (
     without_markers,
 )
 from assistant.extractive import BLOCK_FENCE, ENDS_SENTENCE, ExtractiveAnswer
+from assistant.formula_lines import PROMPT_TAG, FormulaLayout, formula_layout, is_formula_line
 from assistant.generator import Message
 from assistant.language import detect_language
 from assistant.loop_guard import unsaid
@@ -57,6 +58,15 @@ TASKS = {
     "zh": ("把资料[{n}]（学生笔记中的几行）逐行翻译成简体中文，顺序不变。"
            "只翻译：保留其中每个要点和例子，不添加任何内容，术语用该领域的标准中文译名。只回复译文。"),
 }
+NUMBERED_TASKS = {
+    "en": ("Translate each numbered line of passage [{n}] into English. Keep the numbering: one "
+           "numbered line of translation for each numbered line, in the same order. "
+           "Translate only: add nothing. Reply with the translation only."),
+    "zh": ("把资料[{n}]的每个编号行翻译成简体中文。保留编号：每个编号行译成一个编号行，顺序不变。"
+           "只翻译，不添加任何内容。只回复译文。"),
+}
+"""For a quote of several formulas (``formula_lines``): its prose lines numbered, the formula
+lines left out for the code to put back."""
 MAX_TOKENS_PER_SOURCE_TOKEN = 2.5  # an English line is longer in tokens than its Chinese source
 EXTRA_TOKENS = 40
 _NUMBERING = re.compile(r"^\s*(?:[-*•]\s*|\d+[.、)）]\s*|[（(]\d+[)）]\s*)")
@@ -68,8 +78,6 @@ _PRONOUN = re.compile(r"^(?:(?:it|they)(?=\s)|它们|它)", re.IGNORECASE)  # no
 _PREFACE = re.compile(r"\s*(?:[-*]\s*)?(?:sure\b|(?:好的|当然|ok(?:ay)?)\s*[，,。.!！]|here is|"
                       r"here's|below is|(?:the )?(?:english )?translation\b|以下是|下面是|译文)",
                       re.IGNORECASE)
-_PROMPT_TAG = re.compile(r"^\s*<\s*/?\s*passage\b[^>]*>\s*$", re.IGNORECASE)
-"""A line that only repeats the prompt's passage tag ("</passage>" after the last line)."""
 _ANNOUNCES_TRANSLATION = re.compile(r".*(?:翻译|译成|译为|translat).*[：:]\s*$", re.IGNORECASE)
 """A line that introduces the translation ("学生笔记中的几行翻译成简体中文如下：")."""
 _RESTATES_TASK = re.compile(r"(?:我将|我会|我来|i will|i'll|let me).{0,40}(?:翻译|译|translat)",
@@ -132,15 +140,19 @@ def joined_clauses(lines: list[str]) -> list[str]:
     (['批归一化加快收敛。'], ['the func-tion f.'])
     >>> joined_clauses(["$$x$$", "so the", "sum grows."])  # a one-line formula closes itself
     ['$$x$$', 'so the sum grows.']
+    >>> joined_clauses(["限制范数：", "$g = c$", "其中阈值为："])  # so does a formula line
+    ['限制范数：', '$g = c$', '其中阈值为：']
     >>> joined_clauses(["$$\\\\begin{aligned}", "a &= b", "\\\\end{aligned}$$", "so the", "sum."])
     ['$$\\\\begin{aligned}', 'a &= b', '\\\\end{aligned}$$', 'so the sum.']
     """
     joined: list[str] = []
     block = {index for first, last, _ in _blocks(lines) for index in range(first, last + 1)}
     for index, line in enumerate(lines):
-        stands_alone = index in block or not line.strip() or bool(_OWN_LINE.match(line))
+        stands_alone = index in block or not line.strip() or bool(_OWN_LINE.match(line)) or \
+            is_formula_line(line)
         if joined and not stands_alone and joined[-1].strip() and index - 1 not in block and \
-                not BLOCK_FENCE.match(joined[-1]) and not ENDS_SENTENCE.search(joined[-1]):
+                not BLOCK_FENCE.match(joined[-1]) and not ENDS_SENTENCE.search(joined[-1]) and \
+                not is_formula_line(joined[-1]):
             glued = _HAN_EDGE.search(joined[-1]) and _HAN_START.match(line.lstrip()) or \
                 _HYPHEN_EDGE.search(joined[-1])  # "func-" + "tion" (a PDF's line break)
             space = "" if glued else " "
@@ -199,9 +211,18 @@ def translation_messages(quoted: ExtractiveAnswer, language: str) -> tuple[Messa
     model translated it instead of the quote."""
     number = quoted.citation.number
     section = tag_section(quoted.citation.heading.split(" > ")[-1]).replace('"', "'")
-    task = TASKS.get(language, TASKS["en"]).format(n=number)
+    source = source_text(quoted)
+    layout = translation_layout(quoted)
+    tasks = TASKS if layout is None else NUMBERED_TASKS
+    task = tasks.get(language, tasks["en"]).format(n=number)
+    text = source if layout is None else layout.prompt_text()
     return (SYSTEM, Message("user", f'<passage id={number} section="{defuse(section)}">\n'
-                                    f"{defuse(source_text(quoted))}\n</passage>\n\n{task}"))
+                                    f"{defuse(text)}\n</passage>\n\n{task}"))
+
+
+def translation_layout(quoted: ExtractiveAnswer) -> FormulaLayout | None:
+    """How a quote holding formulas is translated around them (``formula_lines``), or None."""
+    return formula_layout(source_text(quoted).split("\n"))
 
 
 def translation_max_tokens(quoted: ExtractiveAnswer, count, cap: int) -> int:
@@ -320,6 +341,12 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     ('', ())
     """
     source = source_text(quoted)
+    layout = translation_layout(quoted)
+    if layout is not None:  # the reply's numbered lines, the quote's formulas put back
+        filled = layout.filled(text)
+        if filled is None:
+            return "", (text.strip(),) if text.strip() else ()
+        text = filled
     raw = text.strip().split("\n")
     block = in_blocks(raw, source)
     unquoted = [line for line, in_block in zip(raw, block, strict=True) if in_block is None]
@@ -335,7 +362,7 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     pairs = [(line, in_block) for line, in_block in pairs
              if in_block or
              not (_PREFACE.match(line) or _ANNOUNCES_TRANSLATION.match(line) or
-                  _RESTATES_TASK.search(line) or _PROMPT_TAG.match(line) or
+                  _RESTATES_TASK.search(line) or PROMPT_TAG.match(line) or
                   echoes(line, task) or detect_language(line) != language)]
     pairs = [(line if in_block else bare_formula(line, source), in_block)
              for line, in_block in pairs]
@@ -440,6 +467,10 @@ def in_blocks(lines: list[str], source: str) -> list[bool | None]:
     source_lines = source.split("\n")
     held = {_block_text(source_lines, first, last) for first, last, _ in _blocks(source_lines)}
     flags: list[bool | None] = [False] * len(lines)
+    formula_lines = {line.strip() for line in source_lines if is_formula_line(line)}
+    for index, line in enumerate(lines):
+        if line.strip() in formula_lines:
+            flags[index] = True  # a formula line of the quote copied (``formula_lines``)
     if not held:
         return flags
     lines[:] = [_as_dollars(line) for line in lines]

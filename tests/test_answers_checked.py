@@ -1613,3 +1613,34 @@ def test_a_translation_that_loops_shows_each_sentence_once():
                                   loop * 3, quote, "en")
     assert text.count("Therefore, the variance of W") == 1, text
     assert text.startswith("Because W is uniformly distributed"), text
+
+
+def test_a_quote_of_formulas_is_translated_around_them_and_shows_each_in_its_place():
+    """r62 dev7:c2: asked to translate the Xavier derivation, the model read each formula aloud
+    ("the variance of [W^i] is equal to 2 divided by …"), garbled "❺❻两式相加得" and ran out of
+    tokens before c = √6/√(n_i + n_{i+1}). The model now gets the prose lines numbered without
+    the formula lines, and the checked translation shows the quote's own formula lines where
+    they stand (the reply below is the model's to r62b's quote, answers.md Session 48)."""
+    from assistant.quote_translation import checked_translation, translation_messages
+    question = ("Where does the Xavier initialization range of plus/minus sqrt(6)/sqrt(n_in + "
+                "n_out) come from? How is it derived?")
+    quoted = extract_from_passage(passage(2, XAVIER, "3、初试化方法公式推导", 214),
+                                  query_terms(question), question)
+    prompt = translation_messages(quoted, "en")[-1].content
+    assert "Var[{W^i}]" not in prompt and "\n4. - 所以： ${2 \\over" in prompt, prompt
+    reply = ("1. (For example, the first case:\n2. - `❺❻` two equations are added together:\n"
+             "3. - Finally, a normalized initialization method is proposed because W follows a "
+             "uniform distribution `U[-c,c]`, and according to the variance formula of the "
+             "uniform distribution, we get:\n"
+             "4. - Therefore: ${2 \\over n_i + n_{i+1}} = {c^2 \\over 3}$\n"
+             "5. - Calculate, $c = {\\sqrt 6 \\over \\sqrt{n_i + n_{i+1}}}$\n"
+             "6. - Therefore, the final initialization weight method is given as:\n</passage>")
+    text, dropped = checked_translation(reply, quoted, "en")
+    lines = text.split("\n")
+    assert lines[-1].strip().startswith("$W \\sim U[-{\\sqrt 6"), text
+    assert lines[-2] == "- Therefore, the final initialization weight method is given as[2]:", text
+    assert lines[-3].startswith("- Calculate, $c = {\\sqrt 6 \\over"), text
+    assert lines[3].startswith("$Var[{W^i}] = {2 \\over"), text  # after "two equations added"
+    assert dropped == (), dropped
+    # a reply whose numbers do not match the lines cannot place the formulas: none is shown
+    assert checked_translation("1. For example:\n3. Finally:", quoted, "en")[0] == ""

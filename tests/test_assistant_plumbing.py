@@ -661,10 +661,11 @@ def test_an_explanation_that_only_restates_the_question_is_not_called_unsupporte
     assert "没有讲到" not in answer.notice  # the quote above may well answer: no doubt cast on it
 
 
-def _ask_in_english(tmp_path, fake_settings, notes: str, translated_question: str, reply: str):
+def _ask_in_english(tmp_path, fake_settings, notes: str, translated_question: str, reply: str,
+                    streamed: list[str] | None = None):
     """"What is gradient clipping?" asked over ``notes`` (Chinese) on the fake models: the
     first quote, the finished answer and the generator (the model translates the question,
-    then writes ``reply``)."""
+    then writes ``reply``); the pieces the student saw stream go in ``streamed``."""
     from fakes import FakeModelsLibrary
 
     note = tmp_path / "notes.md"
@@ -675,7 +676,32 @@ def _ask_in_english(tmp_path, fake_settings, notes: str, translated_question: st
         generator.enqueue(translated_question, reply)
         explanation = start_explanation(library, generator, "What is gradient clipping?")
         first = explanation.extractive
+        pieces = list(explanation.stream())
+        if streamed is not None:
+            streamed += pieces
         return first, explanation.finish(), generator
+
+
+def test_a_quote_of_formulas_streams_its_translation_with_the_formulas_in_place(tmp_path,
+                                                                               fake_settings):
+    """A quote of several formula lines is translated without them (``formula_lines``, r62
+    dev7:c2): the model numbers its lines, and the student watches each line arrive with the
+    quote's formulas after it, not "1. So:" and the formulas missing."""
+    notes = ("# 训练技巧\n\n## gradient clipping\n\n梯度裁剪（gradient clipping）限制梯度的范数：\n"
+             "$g = g \\cdot c / \\|g\\|$\n其中阈值为：\n$c = 5$\n")
+    streamed: list[str] = []
+    first, answer, generator = _ask_in_english(
+        tmp_path, fake_settings, notes, "什么是梯度裁剪（gradient clipping）？",
+        "1. Gradient clipping limits the norm of the gradient:\n2. where the threshold is:",
+        streamed)
+    assert first is not None and "$c = 5$" in first.text, first
+    task = generator.prompts[-1].messages[-1].content
+    assert "1. 梯度裁剪" in task and "$c = 5$" not in task, task
+    assert "".join(streamed) == ("Gradient clipping limits the norm of the gradient:\n"
+                                 "$g = g \\cdot c / \\|g\\|$\nwhere the threshold is:\n$c = 5$")
+    assert answer.translated and answer.text == (
+        "Gradient clipping limits the norm of the gradient[1]:\n$g = g \\cdot c / \\|g\\|$\n"
+        "where the threshold is[1]:\n$c = 5$"), answer.text
 
 
 def test_a_question_in_the_notes_other_language_gets_the_quote_translated(tmp_path, fake_settings):
