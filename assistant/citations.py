@@ -67,7 +67,7 @@ from assistant.han_words import without_seams
 from assistant.language import detect_language, is_han
 from assistant.numbers import in_order, is_number, numbers_in, same_number
 from assistant.polarity import negates_the_passage
-from assistant.respectively import mismatched_in
+from assistant.respectively import mismatched_in, unnamed_subject_in
 from assistant.retrieval import Embedder, Passage
 from ground.sentences import split_sentences
 
@@ -744,6 +744,7 @@ def support_matrix(
         glosses = name_glosses(claim, question)
         items = [own_terms(t, claim, language, profile) for t in list_items(claim, question)]
         paired_wrongly = mismatched_in(worded[i], texts)  # "X、Y分别…" with the roles swapped
+        elsewhere = unnamed_subject_in(worded[i], question, texts)  # "输出门负责…" of no gate
         result.append([Support(1.0 if not terms and formulas and  # a formula, copied
                                states_the_same((), formulas, texts[j])
                                else weighted_share(terms, texts[j], idf), float(cosine[i, j]),
@@ -754,7 +755,7 @@ def support_matrix(
                                or not in_order(numbers, texts[j])
                                or lists_a_stranger(items, texts[j])
                                or language == "zh" and (negates_the_passage(worded[i], texts[j])
-                                                        or paired_wrongly[j]
+                                                        or paired_wrongly[j] or elsewhere[j]
                                                         or is_scattered(glosses, sentences[j],
                                                                         idf)),
                                is_scattered(clauses, sentences[j], idf))

@@ -109,3 +109,33 @@ def _tail_in(thing: str, passage: str) -> str | None:
         if thing[start:] in passage:
             return thing[start:]
     return None
+
+
+_CLAUSE = re.compile(r"[，,；;。！？!?\n]")
+
+
+def unnamed_subject_in(claim: str, question: str, passages: list[str]) -> list[bool]:
+    """Per passage: a clause of the claim is about one of the things the question asks about
+    "分别" (the clause opens with it: "输出门负责…"), and the passage never names that thing
+    while another of the prompt's passages does: the clause's words may all be this passage's,
+    but not about that thing. r63 dev7:c31 wrote "遗忘门负责…，输入门负责…，输出门负责将两者的
+    结果进行相加" citing lstm.md:70-76, which says "最后将两者的结果进行相加" of the state update
+    and names no gate; the gates' own bullets (lines 52-56) say the output gate controls what
+    the state puts out. A thing no passage names (the question's own word for it) is not judged.
+
+    >>> update = "对遗忘的状态和待输入信息有选择地保留，最后将两者的结果进行相加。"
+    >>> question, gates = "LSTM里，遗忘门、输入门和输出门分别负责什么？", "* 输出门：控制输出"
+    >>> unnamed_subject_in("输出门负责将两者的结果进行相加。", question, [update, gates])
+    [True, False]
+    >>> unnamed_subject_in("最后将两者的结果相加。", question, [update, gates])
+    [False, False]
+    """
+    things = [thing for written, _ in _respectively_parts(question) for thing in written
+              if len(thing) >= 2]
+    if len(things) < 2:
+        return [False] * len(passages)
+    plain = [_NOISE.sub("", passage) for passage in passages]
+    about = {thing for clause in _CLAUSE.split(_NOISE.sub("", claim)) for thing in things
+             if clause.strip().startswith(thing)}
+    named = {thing for thing in about if any(thing in passage for passage in plain)}
+    return [any(thing not in passage for thing in named) for passage in plain]

@@ -1644,3 +1644,30 @@ def test_a_quote_of_formulas_is_translated_around_them_and_shows_each_in_its_pla
     assert dropped == (), dropped
     # a reply whose numbers do not match the lines cannot place the formulas: none is shown
     assert checked_translation("1. For example:\n3. Finally:", quoted, "en")[0] == ""
+
+
+
+LSTM_UPDATE = (  # lstm.md:70-76, the state update: it names no gate
+    "$$c_t = f_t \\cdot c_{t-1} + i_t \\cdot a_t$$\n\n"
+    "显然，LSTM单元状态$c_t$的更新是对上一个时刻的状态$c_{t-1}$进行有选择的遗忘，对当前时刻的待输入"
+    "信息$a_t$将有选择的输入，最后将两者的结果进行相加，表示向当前LSTM单元即融入了以前的状态信息"
+    "$c_{t-1}$，同时又注入了当前最新的信息$a_t$。在计算出当前时刻的状态向量$c_t$后，就可以根据该"
+    "状态向量对外进行输出了。\n\n$$h_t=o_t \\cdot tanh(c_t)$$")
+
+
+def test_a_clause_about_a_gate_citing_a_passage_that_names_no_gate_is_taken_out():
+    """r63 dev7:c31: "…，输出门负责将两者的结果进行相加，…[3]" cited lstm.md:70-76, which says
+    "最后将两者的结果进行相加" of the state update and names no gate: every word of the clause
+    is that passage's, so it passed (the judge counted a bad citation). The gates' bullets, in
+    passage [1], say the output gate controls what the state puts out; that sentence stays."""
+    passages = [passage(1, LSTM_GATES, "LSTM > 3", 52),
+                passage(3, LSTM_UPDATE, "LSTM > 3", 70)]
+    question = "长短时记忆网络里，遗忘门、输入门和输出门分别负责什么？"
+    wrong = check_citations(
+        "遗忘门负责控制上一个时刻的状态向量$c_{t-1}$的遗忘，输入门负责控制当前时刻的待输入信息"
+        "$a_t$的输入，输出门负责将两者的结果进行相加，表示向当前LSTM单元即融入了以前的状态信息"
+        "$c_{t-1}$，同时又注入了当前最新的信息$a_t$[3]。", passages, BigramEmbedder(), question)
+    assert wrong.unsupported and "相加" not in wrong.text, wrong
+    right = check_citations("输出门控制当前时刻的状态向量$c_t$需要对外输出哪些信息[1]。", passages,
+                            BigramEmbedder(), question)
+    assert not right.unsupported and "对外输出" in right.text, right
