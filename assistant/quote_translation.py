@@ -211,13 +211,16 @@ def translation_messages(quoted: ExtractiveAnswer, language: str) -> tuple[Messa
     model translated it instead of the quote."""
     number = quoted.citation.number
     section = tag_section(quoted.citation.heading.split(" > ")[-1]).replace('"', "'")
-    source = source_text(quoted)
     layout = translation_layout(quoted)
-    tasks = TASKS if layout is None else NUMBERED_TASKS
-    task = tasks.get(language, tasks["en"]).format(n=number)
-    text = source if layout is None else layout.prompt_text()
+    text = source_text(quoted) if layout is None else layout.prompt_text()
     return (SYSTEM, Message("user", f'<passage id={number} section="{defuse(section)}">\n'
-                                    f"{defuse(text)}\n</passage>\n\n{task}"))
+                                    f"{defuse(text)}\n</passage>\n\n"
+                                    f"{_task(quoted, language, layout)}"))
+
+
+def _task(quoted: ExtractiveAnswer, language: str, layout: FormulaLayout | None) -> str:
+    tasks = TASKS if layout is None else NUMBERED_TASKS
+    return tasks.get(language, tasks["en"]).format(n=quoted.citation.number)
 
 
 def translation_layout(quoted: ExtractiveAnswer) -> FormulaLayout | None:
@@ -358,7 +361,7 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     if cut and pairs and not pairs[-1][1] and not _COMPLETE.search(pairs[-1][0]):
         pairs.pop()
     # left out: "Sure, here is the translation:", the task's words, or a source line copied back
-    task = TASKS.get(language, TASKS["en"]).format(n=quoted.citation.number)
+    task = _task(quoted, language, layout)
     pairs = [(line, in_block) for line, in_block in pairs
              if in_block or
              not (_PREFACE.match(line) or _ANNOUNCES_TRANSLATION.match(line) or
