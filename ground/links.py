@@ -7,7 +7,8 @@ line is a broken image and an escaped URL; dropped as an image, "PReLU 的定义
 nothing after it. Read as TeX, it is the formula the notes mean.
 
 A formula image is one whose address is a TeX renderer (codecogs, Google's chart ``cht=tx``, a
-``tex=`` or ``/render/math`` parameter, upmath) and whose text is not empty.
+``tex=`` or ``/render/math`` parameter, upmath); its TeX is its text, or when it has none, the
+TeX its address carries.
 
 >>> tex_images(r"误差率：![$${x \\over m} \\le 0.01$$](http://latex.codecogs.com/gif.latex?x)")
 '误差率： ${x \\\\over m} \\\\le 0.01$ '
@@ -19,7 +20,9 @@ A formula image is one whose address is a TeX renderer (codecogs, Google's chart
 
 from __future__ import annotations
 
+import html
 import re
+from urllib.parse import unquote
 
 _TEXT = r"\[(?P<text>(?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"  # may hold brackets: "U[-a, a]"
 _TARGET = r"\((?P<url>(?:[^()\s]|\([^()\s]*\))*)(?:\s+\"[^\"\n]*\")?\)"
@@ -30,10 +33,36 @@ _TEX_RENDERER = re.compile(r"codecogs\.com|[?&]cht=tx\b|[?&]tex=|/render/math|up
 
 
 def _as_tex(match: re.Match) -> str | None:
-    tex = match.group("text").replace("$", " ").strip()
-    if not tex or not _TEX_RENDERER.search(match.group("url")):
+    if not _TEX_RENDERER.search(match.group("url")):
         return None
-    return f" ${tex}$ "
+    tex = (match.group("text") or _tex_in_address(match.group("url"))).replace("$", " ").strip()
+    return f" ${tex}$ " if tex else None
+
+
+_TEX_QUERY = re.compile(r"^[^?]*\.latex\?(?P<codecogs>.+)$|[?&](?:chl|math|tex)=(?P<param>[^&]+)",
+                        re.IGNORECASE)
+_RENDER_OPTION = re.compile(r"^\s*(?:\\(?:dpi|bg|fg)(?:\{[^}]*\}|_\w+)|\\fn_\w+|"
+                            r"\\(?:inline|tiny|small|normal|large|Large|LARGE|huge)\b)\s*")
+
+
+def _tex_in_address(url: str) -> str:
+    """The TeX a formula image's address holds, for an image written without text (one in the
+    seven dev libraries, dev7's Xavier derivation: "![](http://latex.codecogs.com/gif.latex?
+    %5Clarge%20%24%24Var…)" was shown as nothing); the renderer's size and colour options left
+    out. Read as text: nothing is fetched.
+
+    >>> _tex_in_address("http://latex.codecogs.com/gif.latex?%5Clarge%20%24%24a%20&plus;%20b%24%24")
+    '$$a + b$$'
+    >>> _tex_in_address("https://chart.googleapis.com/chart?cht=tx&chl=x%5E2")
+    'x^2'
+    """
+    match = _TEX_QUERY.search(url)
+    if match is None:
+        return ""
+    tex = html.unescape(unquote(match.group("codecogs") or match.group("param")))
+    while (option := _RENDER_OPTION.match(tex)) and option.end():
+        tex = tex[option.end():]
+    return tex.strip()
 
 
 def tex_images(text: str) -> str:
