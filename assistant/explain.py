@@ -267,7 +267,7 @@ class Explanation:
                 self._tokens.close()  # the rest would be the same sentence again
                 break
         if shown is not None:
-            yield shown.flush("".join(self._pieces))
+            yield shown.flush()
 
     def finish(self) -> Answer:
         """The checked answer (consumes the stream first if nobody did)."""

@@ -14,7 +14,7 @@ line now and then (dev7:c0's "the gradient BP computes" became "the numerical gr
 A formula inside a prose line stays in it: put back in a gap the model moved, it said what
 the notes do not ("moves along $b$ axis" for "沿 $Y$ 轴", dev6:c0).
 
->>> layout = formula_layout(["所以：$c^2/3$", "$$", "x = 1", "$$", "求出：", "$c = 2$"])
+>>> layout = formula_layout("所以：$c^2/3$\\n$$\\nx = 1\\n$$\\n求出：\\n$c = 2$")
 >>> print(layout.prompt_text())
 1. 所以：$c^2/3$
 2. 求出：
@@ -71,14 +71,15 @@ class FormulaLayout:
                          else self.lines[index] for index in range(last + 1))
 
 
-def formula_layout(lines: list[str]) -> FormulaLayout | None:
-    """The layout of a quote's lines when they hold ``FORMULA_LINES`` formula lines or
-    blocks or more, else None (the quote is translated as it is).
+def formula_layout(source: str) -> FormulaLayout | None:
+    """The layout of a quote's lines (``source``, as the model reads them) when they hold
+    ``FORMULA_LINES`` formula lines or blocks or more, else None (the quote is translated as it
+    is).
 
-    >>> formula_layout(["所以：", "$c = 2$", "```", "x = 1", "```"]) is None  # one formula
+    >>> formula_layout("所以：\\n$c = 2$\\n```\\nx = 1\\n```") is None  # one formula
     True
     """
-    lines = [line for line in lines if line.strip()]
+    lines = [line for line in source.split("\n") if line.strip()]
     blocks = fenced_blocks(lines, formulas=("$$",), any_indent=True)  # code is copied too
     copied = {index for block in blocks for index in range(block.first, block.last + 1)}
     alone = [index for index, line in enumerate(lines)
@@ -126,9 +127,9 @@ class FilledStream:
     """The reply streamed as the student should read it: each numbered line once it is
     complete, the formula lines after it shown (not "1. So:" alone).
 
-    >>> stream = FilledStream(formula_layout(["所以：", "$$x$$", "求出：", "$y$"]))
-    >>> stream.feed("1. So:"), stream.feed("\\n2. Sol"), stream.flush("1. So:\\n2. Solving:")
-    ('', 'So:\\n', '$$x$$\\nSolving:\\n$y$')
+    >>> stream = FilledStream(formula_layout("所以：\\n$$x$$\\n求出：\\n$y$"))
+    >>> stream.feed("1. So:"), stream.feed("\\n2. Sol"), stream.feed("ving:"), stream.flush()
+    ('', 'So:\\n', '', '$$x$$\\nSolving:\\n$y$')
     """
 
     def __init__(self, layout: FormulaLayout):
@@ -143,9 +144,9 @@ class FilledStream:
             return ""
         return self._more(self._text[:self._text.rfind("\n")], "\n")
 
-    def flush(self, reply: str) -> str:
-        """The rest, once the whole ``reply`` is in."""
-        return self._more(reply, "")
+    def flush(self) -> str:
+        """The rest, once the whole reply is in."""
+        return self._more(self._text, "")
 
     def _more(self, reply: str, end: str) -> str:
         filled = self.layout.filled(reply)

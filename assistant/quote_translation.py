@@ -211,8 +211,9 @@ def translation_messages(quoted: ExtractiveAnswer, language: str) -> tuple[Messa
     model translated it instead of the quote."""
     number = quoted.citation.number
     section = tag_section(quoted.citation.heading.split(" > ")[-1]).replace('"', "'")
-    layout = translation_layout(quoted)
-    text = source_text(quoted) if layout is None else layout.prompt_text()
+    source = source_text(quoted)
+    layout = formula_layout(source)
+    text = source if layout is None else layout.prompt_text()
     return (SYSTEM, Message("user", f'<passage id={number} section="{defuse(section)}">\n'
                                     f"{defuse(text)}\n</passage>\n\n"
                                     f"{_task(quoted, language, layout)}"))
@@ -225,7 +226,7 @@ def _task(quoted: ExtractiveAnswer, language: str, layout: FormulaLayout | None)
 
 def translation_layout(quoted: ExtractiveAnswer) -> FormulaLayout | None:
     """How a quote holding formulas is translated around them (``formula_lines``), or None."""
-    return formula_layout(source_text(quoted).split("\n"))
+    return formula_layout(source_text(quoted))
 
 
 def translation_max_tokens(quoted: ExtractiveAnswer, count, cap: int) -> int:
@@ -344,7 +345,7 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
     ('', ())
     """
     source = source_text(quoted)
-    layout = translation_layout(quoted)
+    layout = formula_layout(source)
     if layout is not None:  # the reply's numbered lines, the quote's formulas put back
         filled = layout.filled(text)
         if filled is None:
