@@ -49,6 +49,8 @@ from assistant.extractive import (
     ExtractiveAnswer,
     asks_for_code,
     extract_from_passage,
+    is_list_item,
+    plain,
 )
 from assistant.extractive_followup import (
     complete_from_quote,
@@ -638,8 +640,34 @@ def quoted_answer(quoted: ExtractiveAnswer) -> str:
         return "\n".join([with_table_header(quoted.text), *_unclosed(lines)]) + f"\n\n[{number}]"
     shown = [line.text for line in quoted.lines if not addresses_the_model(line.text)]
     inside = _inside_blocks(shown)
-    return "\n".join([with_marker(text, number) if is_claim(text) and not within else text
-                      for text, within in zip(shown, inside, strict=True)] + _unclosed(shown))
+    return "\n".join([with_marker(text, number)
+                      if is_claim(text) and not within and not runs_on(text, after) else text
+                      for text, within, after in zip(shown, inside, [*shown[1:], ""],
+                                                     strict=True)] + _unclosed(shown))
+
+
+def runs_on(line: str, after: str) -> bool:
+    """Whether ``line`` stops mid-sentence and ``after`` carries the sentence on (it ends on a
+    comma, or ``after`` goes on in lower case): Markdown joins them into one paragraph, so a
+    marker after ``line`` would stand mid-sentence (dev7's hard-wrapped KNN bullets showed
+    "…using certain[2] distance metric (e.g., …)"). A line of Chinese notes without a stop
+    ("1. 梯度消失") is mostly a title, its text on the next line: it keeps its marker.
+
+    >>> runs_on("* we compute the K nearest data points using certain", "distance metric.")
+    True
+    >>> runs_on("缺点：", "1. 不能避免梯度爆炸问题；"), runs_on("它会变慢。", "下一句。")
+    (False, False)
+    """
+    if not after.strip() or not line.strip() or line.endswith(("  ", "\\")):
+        return False
+    if is_list_item(after) or _BLOCK_EDGE.match(after) or after.lstrip().startswith(("#", "|")):
+        return False
+    ending = plain(line)
+    return ending.endswith((",", "，", "、")) or (
+        after.lstrip()[0].islower() and not _SENTENCE_END.search(ending))
+
+
+_SENTENCE_END = re.compile(r"[。．.！!？?；;：:]$")
 
 
 def _edges(lines: list[str]):

@@ -1287,6 +1287,28 @@ def test_a_quoted_answer_puts_no_marker_inside_a_list_items_code_and_closes_a_cu
         "  vdW = 0, vdW = 0", "  on iteration t:", "  ```"]
 
 
+def test_a_quoted_answer_of_hard_wrapped_lines_cites_where_each_sentence_ends():
+    """data-science-question-answer_README.md:318-321 (r64 dev7:c22): bullets wrapped mid-
+    sentence; Markdown joins the lines, and a marker at each line's end stood mid-sentence
+    ("…using certain[2] distance metric")."""
+    from assistant.explain import quoted_answer
+    from assistant.extractive import ExtractiveAnswer, QuotedLine
+    from assistant.retrieval import Citation
+
+    lines = ["* Given a data point, we compute the K nearest data points (neighbors) using certain",
+             "distance metric (e.g., Euclidean metric). For classification, we take the majority "
+             "label",
+             "of neighbors; for regression, we take the mean of the label values.",
+             "* Note for KNN we don't train a model; we simply compute during",
+             "inference time."]
+    citation = Citation(2, 40, "/notes/README.md", "KNN", 316, 331)
+    quote = ExtractiveAnswer(citation, tuple(QuotedLine(318 + i, text)
+                                             for i, text in enumerate(lines)), "passage")
+    shown = quoted_answer(quote).split("\n")
+    assert [line.endswith(("[2].", "[2]")) for line in shown] == [False, False, True, False, True]
+    assert shown[0] == lines[0] and shown[3] == lines[3]
+
+
 def test_a_why_and_what_to_do_question_is_quoted_the_reasons_list_before_the_fixes():
     """object-detection.md:839-848 (r47 dev4:c18): the section lists the reasons under one
     bold lead-in and the fixes under the next. "…为什么…，有哪些改进思路？" was quoted the fixes
