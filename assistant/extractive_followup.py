@@ -292,10 +292,18 @@ def _repeats(unit: str, quote: set[str]) -> bool:
 def _body(units: list[str], lead: int) -> list[int]:
     """The units a lead-in introduces: those after it (blank lines before them skipped) up
     to the next blank line or lead-in; when the first is a list item, its run of items only
-    (a paragraph after the list is not what "步骤如下：" introduced)."""
+    (a paragraph after the list is not what "步骤如下：" introduced); when it is a formula,
+    code block or table, that block only: "softmax 回归的计算公式如下[5]：" stood over the
+    line after the formula once the formula, a copy of the quote's, went (r63 dev7:c26).
+
+    >>> _body(["公式如下：", "$$\\nE = mc^2\\n$$", "其中 E 是能量。"], 0)
+    [1]
+    """
     index = lead + 1
     while index < len(units) and not units[index].strip():
         index += 1
+    if index < len(units) and (BLOCK_FENCE.match(units[index]) or TABLE_ROW.match(units[index])):
+        return [index]
     items = index < len(units) and is_list_item(units[index])
     body = []
     while index < len(units) and units[index].strip() and not _LEAD_IN.search(units[index]) \

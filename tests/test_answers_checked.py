@@ -1272,6 +1272,28 @@ def test_a_list_item_that_repeats_the_quote_goes_and_the_items_after_it_are_renu
         "2. The multiply gate multiplies it by the other input's value[1]."]
 
 
+def test_a_lead_in_to_a_formula_the_quote_already_shows_goes_with_the_formula():
+    """r63 dev7:c26: the explanation's softmax formula copied the quote's and went, and the
+    student read "softmax 回归的计算公式如下[5]：" over the line after it."""
+    from assistant.extractive import ExtractiveAnswer, QuotedLine
+    from assistant.extractive_followup import without_quote_copies
+    from assistant.retrieval import Citation
+
+    formula = ["$$", r"y_i=soft\max \left( x_i \right) =\frac{e^{x_i}}{\sum_{j=1}^k{e^{x_j}}}",
+               "$$"]
+    lines = ["softmax 函数一般用于多分类问题中，它是对逻辑斯蒂（logistic）回归的一种推广。", "",
+             *formula]
+    citation = Citation(1, 12, "/notes/Activation_Function.md", "softmax", 283, 287)
+    quote = ExtractiveAnswer(citation, tuple(QuotedLine(283 + i, text)
+                                             for i, text in enumerate(lines) if text), "passage")
+    text = "\n".join(["当类别数 $k=2$ 时，softmax 回归退化为逻辑回归[1]。", "",
+                      "softmax 回归的计算公式如下[5]：", *formula,
+                      "其中，$x_i$ 是输入数据，$y_i$ 是第 $i$ 个类别的概率[5]。"])
+    assert without_quote_copies(text, quote).split("\n") == [
+        "当类别数 $k=2$ 时，softmax 回归退化为逻辑回归[1]。", "",
+        "其中，$x_i$ 是输入数据，$y_i$ 是第 $i$ 个类别的概率[5]。"]
+
+
 def test_a_quoted_answer_puts_no_marker_inside_a_list_items_code_and_closes_a_cut_block():
     from assistant.explain import quoted_answer
     from assistant.extractive import ExtractiveAnswer, QuotedLine
