@@ -253,7 +253,8 @@ _CHOICE = re.compile(r"^\s*(?:should|shall|is|are|can|could|does|do|will|would|m
                      re.IGNORECASE)
 """A yes/no or either-or question: a verdict on it, in its own words, answers it."""
 _VERDICT = re.compile(r"\b(?:mistake|wrong|incorrect|correct|right|better|worse|never|avoid|"
-                      r"fine|yes|no|not)\b|错误|正确|更好|更差|不要|不应|不该|不能|应该|可以|不必|不需要|不用|不会|不是",
+                      r"fine|yes|no|not|same|different|equivalent)\b|错误|正确|更好|更差|不要|不应|不该|不能|"
+                      r"应该|可以|不必|不需要|不用|不会|不是|相同|一样|等价|一致|不同",
                       re.IGNORECASE)
 
 
@@ -273,6 +274,11 @@ def says_nothing_new(claim: str, question: str) -> bool:
     (dev3:c16, held out):
     >>> says_nothing_new("To compute the mean over the whole dataset is a mistake[2].",
     ...                  "Should I compute the mean over the whole dataset or the training split?")
+    False
+
+    "相同" / "不同" are verdicts on "是不是一样？" (r63 dev7:c26 lost its one answering sentence):
+    >>> says_nothing_new("当类别数 $k=2$ 时，softmax 回归和逻辑回归是相同的。",
+    ...                  "softmax 回归和逻辑回归是什么关系？类别数是 2 的时候两者是不是一样？")
     False
 
     So is one that takes a side of an either-or in the question's words
