@@ -44,6 +44,7 @@ from assistant.citations import (
 )
 from assistant.coverage import Coverage, assess_coverage, best_similarity
 from assistant.extractive import (
+    ENDS_SENTENCE,
     TABLE_ROW,
     TABLE_RULE,
     ExtractiveAnswer,
@@ -664,10 +665,7 @@ def runs_on(line: str, after: str) -> bool:
         return False
     ending = plain(line)
     return ending.endswith((",", "，", "、")) or (
-        after.lstrip()[0].islower() and not _SENTENCE_END.search(ending))
-
-
-_SENTENCE_END = re.compile(r"[。．.！!？?；;：:]$")
+        after.lstrip()[0].islower() and not ENDS_SENTENCE.search(ending))
 
 
 def _edges(lines: list[str]):
