@@ -91,6 +91,7 @@ from assistant.quote_translation import (
 from assistant.retrieval import Citation, Embedder, Passage, Retriever
 from assistant.session import HISTORY_TOKENS, Turn, history_messages
 from assistant.task_echo import without_echo
+from assistant.whole_sections import holds, quote_in_section, whole_sections
 from ground.records import Hit
 from ground.sentences import split_sentences
 
@@ -401,7 +402,8 @@ def start_explanation(
         if not judged.covered:  # the quote out already was only the closest passage
             return Prepared([], None, None, False, judged)
         sections = choose_passages(found, prompt_passages)
-        sections += closer_section(found, sections, embedder, question, terms)
+        sections = whole_sections(sections + closer_section(found, sections, embedder, question,
+                                                            terms))
         passages, messages, tokens = build_prompt(
             generator, sections, question, language, history or [],
             min(max_tokens, EXPLAIN_MAX_TOKENS), prompt_budget, passage_tokens, terms)
@@ -469,7 +471,7 @@ def quote_among(quoted: ExtractiveAnswer | None, passages: list[Passage], questi
 def renumbered(quoted: ExtractiveAnswer, passages: list[Passage]) -> ExtractiveAnswer | None:
     """The quote citing the number its chunk has among ``passages`` (the prompt's sections
     may come in another order than the first search's); None when they leave its chunk out."""
-    passage = next((p for p in passages if p.hit.chunk.id == quoted.citation.chunk_id), None)
+    passage = next((p for p in passages if holds(p, quoted)), None)
     if passage is None:
         return None
     if passage.number == quoted.citation.number:
@@ -527,8 +529,7 @@ def quote_of(question: str, terms, chosen: list[Hit],
             if found is not None and found.kind == "code":
                 return found
     for hit in sorted(section, key=lambda h: -h.score):
-        found = extract_from_passage(Passage(chosen.index(hit) + 1, hit, hit.chunk.text), terms,
-                                     question, embedder)
+        found = quote_in_section(hit, chosen.index(hit) + 1, terms, question, embedder)
         if found is not None:
             return found
     return None

@@ -205,8 +205,8 @@ def extract_from_passage(passage: Passage, terms: Sequence[str], question: str =
     nothing else is found (it rarely answers a why / how question)."""
     chunk = passage.hit.chunk
     lines = chunk.text.split("\n")
-    if embedder is not None:  # the parts' paragraphs are often the ones weighed already
-        embedder = RememberingEmbedder(ReadingEmbedder(embedder))
+    if embedder is not None and not isinstance(embedder, RememberingEmbedder):
+        embedder = remembering(embedder)  # the parts' paragraphs are often weighed already
     for indexes, kind in _candidates(lines, terms, question, embedder):
         if indexes:
             limit = (CODE_MAX_LINES, CODE_MAX_CHARS) if kind in ("code", "formula") \
@@ -217,6 +217,12 @@ def extract_from_passage(passage: Passage, terms: Sequence[str], question: str =
             if quoted:
                 return ExtractiveAnswer(passage.citation, quoted, kind)
     return None
+
+
+def remembering(embedder: Embedder) -> RememberingEmbedder:
+    """``embedder`` for one quoting job: each paragraph read as a reader sees it, embedded once
+    (pass it to several ``extract_from_passage`` calls over the same lines to share the work)."""
+    return RememberingEmbedder(ReadingEmbedder(embedder))
 
 
 def _candidates(lines: list[str], terms: Sequence[str], question: str,

@@ -38,6 +38,7 @@ from assistant.key_points import covered_points
 from assistant.language import detect_language
 from assistant.passage_extra import same_section
 from assistant.retrieval import Passage
+from assistant.whole_sections import holds
 from ground.sentences import split_sentences
 
 MIN_LIST_ITEMS = 2  # a quote with fewer list items is prose: nothing to complete
@@ -129,8 +130,7 @@ def quote_for_counts(counts: Counter, passages: Sequence[Passage],
     if relied is None or sum(counts[p.number] for p in passages
                              if same_section(p.hit, relied.hit)) < least:
         return quoted
-    quoted_section = [p for p in passages if quoted is not None
-                      and p.hit.chunk.id == quoted.citation.chunk_id]
+    quoted_section = [p for p in passages if quoted is not None and holds(p, quoted)]
     if quoted_section and (same_section(relied.hit, quoted_section[0].hit) or
                            counts[relied.number] <= sum(
                                counts[p.number] for p in passages

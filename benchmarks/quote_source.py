@@ -30,6 +30,7 @@ from assistant.explain import (
 from assistant.passage_extra import closer_section
 from assistant.query_translation import search_across_languages
 from assistant.retrieval import Passage
+from assistant.whole_sections import whole_sections
 from benchmarks.bench_retrieval_translation import _NoModel, pair_of
 from ground.settings import Settings
 from index import evaluation
@@ -74,7 +75,8 @@ def main() -> None:
             found = search_across_languages(library, _NoModel(), query, len(hits), shares,
                                             translations, searched=hits)
             sections = choose_passages(found, PROMPT_SECTIONS)
-            sections += closer_section(found, sections, library.embedder, query, terms)
+            sections = whole_sections(sections + closer_section(found, sections,
+                                                                library.embedder, query, terms))
             passages = [Passage(i, hit, hit.chunk.text) for i, hit in enumerate(sections, 1)]
             asked = asked_in_notes_language(query, translations, passages)  # as the product
             final = quote_among(first, passages, asked, query_terms(asked), library.embedder)
