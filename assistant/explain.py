@@ -7,8 +7,9 @@ read anything, streams ``explanation.stream()`` and ends with ``explanation.fini
 checked ``Answer``. When the notes do not cover the question, or no model is available, the
 same object streams a fixed reply instead: the nearest topics, or the best passages.
 
-The model reads few passages, whole: the retriever's best section first (numbered [1], with
-the other chunk of a section split in two), then the next section, and is told to answer from
+The model reads few passages, whole: the retriever's best section first (numbered [1]; the
+chunks the index cut a section into are joined back into one passage, ``whole_sections``),
+then the next section, and is told to answer from
 [1] and use [2] only where [1] has no answer (``choose_passages`` says why two, and why the
 retriever's order), and a third when its answer block is closer to the question than both
 (``passage_extra``). The quote shown first comes from [1] (``quote_of``) and is ready before
