@@ -20,17 +20,20 @@ quote of the section it cites most and, for a list question, the notes' items it
 (no Markdown marks) and share ``PROMPT_BUDGET`` tokens; a passage longer than what is left
 contributes its lines around the question's terms instead. Prompt reading runs at ~76 tokens/s
 on 2 cores, so the first token costs about (prompt tokens - ~90 cached) / 76 s: two Q&A
-sections are 400-1,000 prompt tokens, 5-12 s. Every sentence of the answer is then checked
-against the passages (``assistant.citations``); when none survives, the answer is the notes'
-quoted lines, never nothing. A question asked in the notes' other language gets the quote
-translated instead of explained (``assistant.quote_translation``): across languages the checker
-cannot tell a passage's point from a borrowed one.
+sections are 400-1,000 prompt tokens, 5-12 s; when the preparation took long (a translated
+question), the passages get what the model can read before ``FIRST_TOKEN_SECONDS`` at its
+measured speed (``read_limit``), never less than half their budget. Every sentence of the
+answer is then checked against the passages (``assistant.citations``); when none survives, the
+answer is the notes' quoted lines, never nothing. A question asked in the notes' other
+language gets the quote translated instead of explained (``assistant.quote_translation``):
+across languages the checker cannot tell a passage's point from a borrowed one.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
@@ -70,6 +73,7 @@ from assistant.loop_guard import ends_a_sentence, is_looping
 from assistant.passage_extra import closer_section, same_section
 from assistant.prompts import (
     PASSAGE_FOOTER,
+    SYSTEM,
     compact,
     explain_messages,
     explain_task,
@@ -108,6 +112,19 @@ EXPLAIN_MAX_TOKENS = 320  # an explanation of 3-6 sentences; a cut one is trimme
 TRANSLATION_MAX_TOKENS = 480  # the quote translated (five list items in English: ~330)
 OFFLINE_PASSAGE_TOKENS = 160  # per passage shown when no model can run
 SAFETY_TOKENS = 8  # token counts of pieces and of the whole differ by a few at the joins
+FIRST_TOKEN_SECONDS = 12.0
+"""The explanation's first word by this long after the question (issue 13): the passages get
+what the model can read in the time the preparation left (``read_limit``). Two Q&A sections
+(~800 prompt tokens) read in ~11 s at 70-77 tokens/s; a question translated first (a model call
+of 1-3 s) ran to 12.7-13.6 s on dev7 (3 of 26)."""
+READ_RATE_MARGIN = 0.9
+"""The deadline counts on this share of the last measured reading speed: one prompt's speed
+varied from 62 to 76 tokens/s within a run (dev7 r67), and the quote is picked after the prompt
+is built (0.05-0.25 s)."""
+DEADLINE_SHARE = 0.5
+"""The deadline takes at most this share of the passages' budget: at half of it (300 of 600
+tokens) key-point recall fell from 0.42 to 0.23 on dev2 (``PROMPT_BUDGET``'s curve); a slower
+machine keeps that half and answers later."""
 
 
 @dataclass(frozen=True)
@@ -368,6 +385,7 @@ def start_explanation(
 ) -> Explanation:
     """Retrieve, judge coverage, quote the notes' answer and budget the prompt; generation
     starts when streamed. ``passage_tokens`` caps each passage (default: whole)."""
+    asked_at = time.perf_counter()
     language = detect_language(question)
     query = search_query(question, history or [])
     hits, dense_hits = retrieve(retriever, query, max(top_k, prompt_passages, CANDIDATES),
@@ -407,7 +425,8 @@ def start_explanation(
                                                             terms))
         passages, messages, tokens = build_prompt(
             generator, sections, question, language, history or [],
-            min(max_tokens, EXPLAIN_MAX_TOKENS), prompt_budget, passage_tokens, terms)
+            min(max_tokens, EXPLAIN_MAX_TOKENS), prompt_budget, passage_tokens, terms,
+            read_limit(generator, asked_at))
         asked = asked_in_notes_language(question, known if query == question else {}, passages)
         quote = quote_among(quoted, passages, asked, query_terms(asked), embedder)
         if needs_translation(quote, language):
@@ -604,9 +623,20 @@ def whole_passages(texts, overheads, budget, count, terms, cap=None) -> list[str
     return [t for t in share_budget(texts, overheads, budget, count, terms, cap) if t]
 
 
+def read_limit(generator: Generator, asked_at: float) -> int | None:
+    """Prompt tokens the model can read before ``FIRST_TOKEN_SECONDS`` after ``asked_at``, at
+    its measured speed (``None`` when that is not known)."""
+    if not generator.read_rate:
+        return None
+    left = FIRST_TOKEN_SECONDS - (time.perf_counter() - asked_at)
+    return max(int(left * generator.read_rate * READ_RATE_MARGIN), 0)
+
+
 def build_prompt(generator, hits, question, language, turns, max_tokens, budget,
-                 passage_tokens, terms):
-    """Passages and history cut so that prompt + ``max_tokens`` fits the context window."""
+                 passage_tokens, terms, unread: int | None = None):
+    """Passages and history cut so that prompt + ``max_tokens`` fits the context window, and
+    so that the model reads no more than ``unread`` tokens of it beyond the system prompt it
+    holds already, while that leaves the passages at least ``DEADLINE_SHARE`` of ``budget``."""
     count = generator.count_tokens
     max_tokens = min(max_tokens, generator.n_ctx // 2)
     room = generator.n_ctx - max_tokens - SAFETY_TOKENS
@@ -616,6 +646,9 @@ def build_prompt(generator, hits, question, language, turns, max_tokens, budget,
         bare = generator.count_prompt(explain_messages([], question, language, []))
     history = history_messages(turns, min(HISTORY_TOKENS, (room - bare) // 3), count)
     fixed = generator.count_prompt(explain_messages([], question, language, history))
+    if unread is not None:
+        held = generator.count_prompt((SYSTEM,))  # read once, kept (generator_llama)
+        budget = min(budget, max(unread + held - fixed, int(budget * DEADLINE_SHARE)))
     drafts = [Passage(i, hit, "") for i, hit in enumerate(hits, start=1)]
     texts = [compact(hit.chunk.text, section_title(p)) for hit, p in zip(hits, drafts, strict=True)]
     overheads = [count(passage_header(p) + PASSAGE_FOOTER) for p in drafts]

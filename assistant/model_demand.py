@@ -94,6 +94,10 @@ class Interactive(Generator):
     def PROMPT_INTERRUPTIBLE(self) -> bool:  # type: ignore[override]  # noqa: N802
         return self.inner.PROMPT_INTERRUPTIBLE
 
+    @property
+    def read_rate(self) -> float | None:  # type: ignore[override]
+        return self.inner.read_rate
+
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
 

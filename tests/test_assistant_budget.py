@@ -100,3 +100,42 @@ def test_mcq_problems_catch_duplicate_options_and_repeats():
     twins = dict(good, options=["权重平方和", "权重平方和。", "学习率", "批大小"])
     assert problems("mcq", twins, []) == ["options are not 4 distinct answers"]
     assert set(SCHEMAS) == {"mcq", "short", "truefalse"}
+
+
+def test_the_passages_shrink_to_what_the_model_can_read_before_the_first_token_deadline():
+    """Plumbing of the deadline (``explain.read_limit``): the scripted generator stands in
+    for a model measured at ``read_rate`` tokens/s; its token counts are its own."""
+    import time
+
+    from assistant.explain import DEADLINE_SHARE, FIRST_TOKEN_SECONDS, build_prompt, read_limit
+    from assistant.prompts import SYSTEM, explain_messages
+    from ground.records import Chunk, Hit
+    from tests.fakes import ScriptedGenerator
+
+    def hit(number, heading):
+        text = "\n".join(f"{heading} 的第{i}条要点：梯度在反向传播中逐层相乘。" for i in range(40))
+        chunk = Chunk(number, number, f"/n/{number}.md", "n", ("n", heading), 1, 40, 0,
+                      len(text), text, f"h{number}")
+        return Hit(chunk, 1.0)
+
+    generator = ScriptedGenerator()
+    hits, question = [hit(1, "梯度消失"), hit(2, "梯度爆炸")], "梯度消失是什么？"
+
+    def prompt_tokens(unread):
+        _, messages, _ = build_prompt(generator, hits, question, "zh", [], 320, 600, None,
+                                      query_terms(question), unread)
+        return generator.count_prompt(messages)
+
+    assert read_limit(generator, time.perf_counter()) is None  # speed unknown: no deadline
+    generator.read_rate = 100.0
+    roomy = read_limit(generator, time.perf_counter())
+    assert roomy == pytest.approx(FIRST_TOKEN_SECONDS * 100 * 0.9, abs=5)
+    late = read_limit(generator, time.perf_counter() - (FIRST_TOKEN_SECONDS - 6))
+    assert late == pytest.approx(6 * 100 * 0.9, abs=5)
+    whole, cut = prompt_tokens(None), prompt_tokens(late)
+    assert prompt_tokens(roomy) == whole > cut
+    held = generator.count_prompt((SYSTEM,))
+    assert cut - held <= late + 8  # what is read beyond the system prompt fits the time left
+    bare = generator.count_prompt(explain_messages([], question, "zh", []))
+    floor = prompt_tokens(0)  # past the deadline: half the passages' budget still goes in
+    assert cut > floor >= bare + 600 * DEADLINE_SHARE - 8
