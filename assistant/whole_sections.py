@@ -54,8 +54,7 @@ def continued(first: Chunk, second: Chunk) -> Chunk | None:
     gap = second.start_char - first.end_char
     if gap > 0 and gap != second.start_line - first.end_line:  # not only line breaks
         return None
-    text = first.text + ("\n" * gap if gap > 0 else second.text[-gap:]) + \
-        (second.text if gap > 0 else "")
+    text = first.text + ("\n" * gap + second.text if gap > 0 else second.text[-gap:])
     return replace(first, end_line=second.end_line, end_char=second.end_char, text=text)
 
 
