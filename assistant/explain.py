@@ -118,7 +118,7 @@ what the model can read in the time the preparation left (``read_limit``). Two Q
 (~800 prompt tokens) read in ~11 s at 70-77 tokens/s; a question translated first (a model call
 of 1-3 s) ran to 12.7-13.6 s on dev7 (3 of 26)."""
 READ_RATE_MARGIN = 0.9
-"""The deadline counts on this share of the last measured reading speed: one prompt's speed
+"""The deadline counts on this share of the measured reading speed: one prompt's speed
 varied from 62 to 76 tokens/s within a run (dev7 r67), and the quote is picked after the prompt
 is built (0.05-0.25 s)."""
 DEADLINE_SHARE = 0.5

@@ -98,7 +98,7 @@ class Generator:
     n_ctx = 4096
     PROMPT_INTERRUPTIBLE = False
     read_rate: float | None = None
-    """Prompt tokens read per second here, as last measured on a long prompt (``None``: not
+    """Prompt tokens read per second here, as measured on recent long prompts (``None``: not
     known, e.g. a remote endpoint): what a prompt read before a deadline may hold."""
 
     def stream(self, prompt: Prompt, cancel: threading.Event | None = None) -> Iterator[str]:

@@ -8,9 +8,6 @@ chunks by their character offsets (each chunk's text is the exact slice of its d
 gives the section's text as it stands in the file, one line range, one marker.
 
 >>> from ground.records import Chunk, Hit
-
-if TYPE_CHECKING:
-    from assistant.extractive import ExtractiveAnswer, extract_from_passage, remembering
 >>> def chunk(i, first, last, start, text):
 ...     return Chunk(i, 1, "/n/a.md", "a", ("a", "S"), first, last, start, start + len(text),
 ...                  text, "h")
@@ -65,9 +62,10 @@ def whole_sections(hits: Sequence[Hit]) -> list[Hit]:
     joined: list[Hit] = []
     for hit in hits:
         previous = joined[-1] if joined else None
-        chunk = continued(previous.chunk, hit.chunk) if previous is not None and \
-            same_section(previous, hit) and hit.chunk.start_char >= previous.chunk.start_char \
-            else None
+        chunk = None
+        if previous is not None and same_section(previous, hit) and \
+                hit.chunk.start_char >= previous.chunk.start_char:
+            chunk = continued(previous.chunk, hit.chunk)
         if chunk is None:
             joined.append(hit)
             continue
