@@ -51,14 +51,17 @@ them: a question in the notes' other language gets the quote translated line by 
 (``assistant.quote_translation``, checked on its own terms). Replayed on the session-11 runs
 (``benchmarks.recheck_citations``, the untranslated records), the cosine path this replaced had
 kept 4 sentences, all 4 judged bad (a Chinese explanation citing an English batch-norm passage
-for "减少过拟合的风险"), and no sentence a judge found fine.
+for "减少过拟合的风险"), and no sentence a judge found fine. What does check such a claim is
+its translation into the passage's language, word by word like any claim (``translations`` of
+``support_matrix``, made by ``assistant.claim_translation`` for the sentences left unsupported
+when the prompt holds passages in both languages).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -66,10 +69,12 @@ from assistant.budget import query_terms
 from assistant.han_words import without_seams
 from assistant.language import detect_language, is_han
 from assistant.numbers import in_order, is_number, numbers_in, same_number
-from assistant.polarity import negates_the_passage
+from assistant.opposite_terms import opposes_closest
+from assistant.polarity import negated_phrases, negates_the_passage
 from assistant.respectively import mismatched_in, unnamed_subject_in
 from assistant.retrieval import Embedder, Passage
 from ground.sentences import split_sentences
+from index.cross_language import passage_language
 
 LEXICAL_STRONG = 0.6  # most of the claim's own (rarity-weighted) terms are in the passage
 LEXICAL_WEAK = 0.3  # some are, and the passage is closer to the claim than the background
@@ -710,9 +715,13 @@ def stated_numbers(claim: str, question: str) -> list[str]:
 def support_matrix(
     claims: Sequence[str], passages: Sequence[Passage], embedder: Embedder | None,
     question: str = "", profile=None, worded: Sequence[str] | None = None,
+    translations: Mapping[str, str] | None = None, asked: str = "",
 ) -> list[list[Support]]:
     """``result[i][j]``: how passage ``j`` supports claim ``i``. ``worded[i]`` is the claim
-    with formulas and code left out, for the lexical share (default: the claim)."""
+    with formulas and code left out, for the lexical share (default: the claim).
+    ``translations``: a claim (markers left out) -> its translation, which is what is checked
+    against the passages written in the translation's language, ``asked`` being the question
+    in that language (``assistant.claim_translation``)."""
     worded = claims if worded is None else worded
     idf = profile.idf if profile is not None else (lambda term: 1.0)
     texts = [p.text for p in passages]
@@ -766,7 +775,38 @@ def support_matrix(
                                                                         idf)),
                                is_scattered(clauses, sentences[j], idf))
                        for j in range(len(passages))])
+    for i, claim in enumerate(claims):
+        said = (translations or {}).get(_MARKER.sub("", claim).strip())
+        if said is None:
+            continue
+        other = [j for j, text in enumerate(texts)
+                 if passage_language(text) == detect_language(said)]
+        if other:
+            row = support_matrix([said], [passages[j] for j in other], embedder, asked,
+                                 profile)[0]
+            for j, support in zip(other, row, strict=True):
+                result[i][j] = replace(support, contradicted=support.contradicted
+                                       or turned_in_translation(claim, said, asked, sentences[j]))
     return result
+
+
+def turned_in_translation(claim: str, said: str, asked: str, sentences: Sequence[str]) -> bool:
+    """What the words of a translated claim (``said``, of ``claim``) cannot vouch for against a
+    passage's ``sentences``: a negation ("测试集应该用它自己的均值和标准差，而不是沿用训练集
+    算出来的" is, word for word, the notes' "use the training data parameters for scaling the
+    test set" turned over; the polarity check reads only Chinese, so a negation in either
+    language is not checked in translation), or a pair's other term where the passage's
+    closest sentence has the one (``opposes_closest``).
+
+    >>> turned_in_translation("测试集应该用自己的均值，而不是沿用训练集的均值",
+    ...                       "The test set should use its own mean, not the training set's.",
+    ...                       "", ["Use the training set's mean to scale the test set."])
+    True
+    """
+    if any(negated_phrases(text) for text in (claim, said) if detect_language(text) == "zh"):
+        return True
+    terms = claim_terms(said, asked)
+    return opposes_closest(said, sentences, lambda s: sum(occurs(t, s.lower()) for t in terms))
 
 
 def own_terms(terms: list[str], claim: str, language: str, profile) -> list[str]:
@@ -1054,6 +1094,7 @@ class SentenceCheck:
     cited: tuple[int, ...]  # the markers it carries after the check
     support: tuple[float, ...] = ()  # lexical share per passage, for audits
     lead: tuple[float, ...] = ()  # cosine minus background per passage, for audits
+    translation: str = ""  # what was checked against the passages in the other language
 
 
 @dataclass(frozen=True)
@@ -1070,10 +1111,12 @@ class CheckedText:
 
 def check_citations(
     text: str, passages: list[Passage], embedder: Embedder | None, question: str = "",
-    profile=None, cut: bool = False,
+    profile=None, cut: bool = False, translations: Mapping[str, str] | None = None,
+    asked: str = "",
 ) -> CheckedText:
     """Every claim checked against every passage; see the module docstring. ``cut``: the
-    model stopped at the token limit, so the last, unfinished sentence goes."""
+    model stopped at the token limit, so the last, unfinished sentence goes.
+    ``translations`` and ``asked``: see ``support_matrix``."""
     valid = {p.number for p in passages}
     masked, spans = mask_protected(drop_images(text), valid)
     masked, removed = clean_markers(masked, valid)
@@ -1085,8 +1128,8 @@ def check_citations(
     claims = [unmask(lines[i][j], spans).strip() for i, j in places]
     worded = [_PLACEHOLDER.sub(lambda m: _inline_code(spans[int(m.group(1))]), lines[i][j])
               for i, j in places]
-    matrix = support_matrix(claims, passages, embedder, question, profile, worded) \
-        if passages else []
+    matrix = support_matrix(claims, passages, embedder, question, profile, worded,
+                            translations, asked) if passages else []
     by_number = {p.number: index for index, p in enumerate(passages)}
     counts = {"attached": 0, "repointed": 0, "dropped": 0}
     unsupported, non_answers, checks = [], [], []
@@ -1128,6 +1171,7 @@ def check_citations(
             checks.append(SentenceCheck(claim, "non_answer", ()))
             continue
         seen.append(said)
+        translated = (translations or {}).get(_MARKER.sub("", claim).strip(), "")
         cited = [n for n in marker_numbers(sentence) if n in by_number]
         backers = sorted((k for k, s in enumerate(row) if s.supported),
                          key=lambda k: -row[k].strength)
@@ -1149,7 +1193,8 @@ def check_citations(
                 removed_before = True
                 unsupported.append(_MARKER.sub("", claim).strip())
                 lines[i][j] = ""
-                checks.append(SentenceCheck(claim, "unsupported", tuple(cited), *_audit(row)))
+                checks.append(SentenceCheck(claim, "unsupported", tuple(cited), *_audit(row),
+                                            translation=translated))
                 continue
         counts["dropped"] += len(set(cited) - set(good)) if verdict == "supported" else 0
         bare = unstated_conclusion(_MARKER.sub("", sentence), [texts[n] for n in good], question)
@@ -1158,7 +1203,7 @@ def check_citations(
         lines[i][j] = _keep_leading_space(sentence, bare)
         removed_before = False
         checks.append(SentenceCheck(unmask(lines[i][j], spans).strip(), verdict, tuple(good),
-                                    *_audit(row)))
+                                    *_audit(row), translation=translated))
     kept_lines = [line for line in ("".join(s) for s in lines)
                   if not _emptied(unmask(line, spans))]  # a formula is a claim
     while kept_lines and (not kept_lines[-1].strip() or is_intro(kept_lines[-1])):

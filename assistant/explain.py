@@ -40,12 +40,13 @@ from typing import NamedTuple
 
 from assistant.budget import excerpt, query_terms, trim_to_tokens
 from assistant.citations import (
+    CheckedText,
     SentenceCheck,
     addresses_the_model,
-    check_citations,
     is_claim,
     with_marker,
 )
+from assistant.claim_translation import checked_in_both_languages
 from assistant.coverage import Coverage, assess_coverage, best_similarity
 from assistant.extractive import (
     ENDS_SENTENCE,
@@ -211,6 +212,8 @@ class Explanation:
     translating: bool = False  # the prompt asks for the quote translated (quote_translation)
     checking: bool = False  # refused in the question's words: the quote is the closest
     # passage's while prepare() judges the question again in translation, and goes if refused
+    asked: dict[str, str] = field(default_factory=dict)  # the question in the notes' other
+    # language, as the search translated it (language -> text)
     _pieces: list[str] = field(default_factory=list)
     _tokens: Iterator[str] | None = None
     _cancel: threading.Event = field(default_factory=threading.Event)
@@ -224,8 +227,8 @@ class Explanation:
         then goes (``extractive`` is None) and the reply is the fixed "not covered" one."""
         if self.preparation is not None:
             preparation, self.preparation = self.preparation, None
-            self.given, self.planned, self.extractive, self.translating, self.coverage = \
-                preparation()
+            (self.given, self.planned, self.extractive, self.translating, self.coverage,
+             self.asked) = preparation()
             self.checking = False
 
     @property
@@ -329,9 +332,7 @@ class Explanation:
         cut = stats is not None and stats.finish_reason in ("length", "cancelled")
         if self.translating:
             return self._translation(text, cut, base)
-        checked = check_citations(without_task_echo(text, self.language),
-                                  self.passages, self.retriever.embedder, self.question,
-                                  self.profile, cut=cut)
+        checked = self._checked(without_task_echo(text, self.language), cut)
         notice = MESSAGES["cancelled"][self.language] if self._cancel.is_set() else ""
         shown = checked.text
         terms = query_terms(self.question)
@@ -356,6 +357,11 @@ class Explanation:
                       removed_markers=checked.removed, attached_markers=checked.attached,
                       non_answers=checked.non_answers, repointed_markers=checked.repointed,
                       checks=checked.checks, **base)
+
+    def _checked(self, text: str, cut: bool) -> CheckedText:
+        return checked_in_both_languages(text, self.passages, self.retriever.embedder,
+                                         self.question, self.profile, self.generator,
+                                         self.asked, cut, self._cancel)
 
     def _translation(self, text: str, cut: bool, base: dict) -> Answer:
         """The quote translated: its lines checked (``quote_translation``), each citing it;
@@ -419,7 +425,7 @@ def start_explanation(
                                                  coverage, profile, hits)
             found = found or hits
         if not judged.covered:  # the quote out already was only the closest passage
-            return Prepared([], None, None, False, judged)
+            return Prepared([], None, None, False, judged, known)
         sections = choose_passages(found, prompt_passages)
         sections = whole_sections(sections + closer_section(found, sections, embedder, question,
                                                             terms))
@@ -427,14 +433,16 @@ def start_explanation(
             generator, sections, question, language, history or [],
             min(max_tokens, EXPLAIN_MAX_TOKENS), prompt_budget, passage_tokens, terms,
             read_limit(generator, asked_at))
-        asked = asked_in_notes_language(question, known if query == question else {}, passages)
+        asked_as = known if query == question else {}  # a follow-up's search was two questions
+        asked = asked_in_notes_language(question, asked_as, passages)
         quote = quote_among(quoted, passages, asked, query_terms(asked), embedder)
         if needs_translation(quote, language):
             return Prepared(passages, Prompt(translation_messages(quote, language),
                                              translation_max_tokens(quote, generator.count_tokens,
                                                                     TRANSLATION_MAX_TOKENS),
-                                             temperature), quote, True, judged)
-        return Prepared(passages, Prompt(messages, tokens, temperature), quote, False, judged)
+                                             temperature), quote, True, judged, asked_as)
+        return Prepared(passages, Prompt(messages, tokens, temperature), quote, False, judged,
+                        asked_as)
 
     preview = [Passage(i, hit, hit.chunk.text) for i, hit in enumerate(chosen, start=1)]
     return Explanation(question, language, preview, coverage, generator, None, retriever,
@@ -444,13 +452,14 @@ def start_explanation(
 class Prepared(NamedTuple):
     """What ``Explanation.prepare`` sets: the prompt's passages, the prompt (None: a refusal
     judged on the question's translation, ``search_judged``), the quote, whether the
-    prompt asks for that quote translated, and the coverage."""
+    prompt asks for that quote translated, the coverage, and the question's translations."""
 
     passages: list[Passage]
     prompt: Prompt | None
     quote: ExtractiveAnswer | None
     translating: bool
     coverage: Coverage
+    asked: dict[str, str]
 
 
 def asked_in_notes_language(question: str, translations: dict[str, str],

@@ -13,7 +13,7 @@ translated answers of the earlier rounds and flagged two faithful translations (
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 _PAIRS: tuple[tuple[dict[str, Sequence[str]], dict[str, Sequence[str]]], ...] = (
     ({"en": ("overfit", "over-fit"), "zh": ("过拟合",)},
@@ -47,4 +47,32 @@ def swaps_opposites(translation: str, source: str, language: str) -> bool:
         fewer = _count(translation, second[language]) - _count(source, second[other])
         if more * fewer < 0:
             return True
+    return False
+
+
+def opposes_closest(claim: str, sentences: Sequence[str], shared: Callable[[str], int]) -> bool:
+    """The sentence of ``sentences`` that ``shared`` (how many of the claim's terms it names)
+    ranks first names one term of a pair where ``claim`` names the other, and not the claim's.
+    What a translated claim is held to (``claim_translation``): the 1.5B model wrote "提升是增加
+    模型高偏差的算法，即模型过拟合训练数据" over "boosting … increase the complexity of models
+    that suffer from high bias, that is, models that underfit" (dev7:c13); all its words but
+    one are that sentence's.
+
+    >>> sentences = ["Bagging helps models that overfit.", "Boosting helps models that underfit."]
+    >>> opposes_closest("Boosting helps models that overfit.", sentences,
+    ...                 lambda s: s.count("Boosting"))
+    True
+    >>> opposes_closest("Boosting helps models that underfit.", sentences,
+    ...                 lambda s: s.count("Boosting"))
+    False
+    """
+    if not sentences:
+        return False
+    closest = max(sentences, key=shared)
+    for first, second in _PAIRS:
+        one, other = (*first["en"], *first["zh"]), (*second["en"], *second["zh"])
+        for said, opposite in ((one, other), (other, one)):
+            if (_count(claim, said) and not _count(claim, opposite)
+                    and _count(closest, opposite) and not _count(closest, said)):
+                return True
     return False

@@ -219,7 +219,8 @@ def follow_pending(pending: PendingReply, finished: Callable[[], bool],
             if text != drawn_text:
                 text_slot.markdown(model_markdown(text) + " ▌" if text else "")
                 drawn_text = text
-            status_slot.caption(pending_status(pending) if not text else "")
+            status_slot.caption(pending_status(pending)
+                                if not text or pending.phase == "checking" else "")
             if not sources_drawn and pending.phase != "retrieving" and pending.passages:
                 with sources_slot.container():
                     show_sources(pending.passages, pending.more)
@@ -247,5 +248,5 @@ def pending_status(pending: PendingReply) -> str:
         return t("writing_comparison")
     if pending.explanation is not None and pending.explanation.checking:
         return t("checking_coverage")
-    return t({"retrieving": "retrieving", "queued": "queued"}.get(pending.phase,
-                                                                   "reading_prompt"))
+    return t({"retrieving": "retrieving", "queued": "queued",
+              "checking": "checking_answer"}.get(pending.phase, "reading_prompt"))

@@ -42,7 +42,7 @@ class PendingReply:
     passages: list[Passage] = field(default_factory=list)
     more: list[Hit] = field(default_factory=list)
     pieces: list[str] = field(default_factory=list)
-    phase: str = "retrieving"  # retrieving, queued, prompt, generating, done
+    phase: str = "retrieving"  # retrieving, queued, prompt, generating, checking, done
     stop_requested: threading.Event = field(default_factory=threading.Event)
     explanation: Explanation | None = None
 
@@ -123,6 +123,7 @@ def _explain(assistant: Assistant, pending: PendingReply, question: str,
     for piece in explanation.stream():
         pending.pieces.append(piece)
         pending.phase = explanation.phase
+    pending.phase = "checking"  # each sentence against its passage (a translation, maybe: 1-5 s)
     answer = explanation.finish()
     return Exchange(question, answer, tuple(explanation.passages), tuple(pending.more),
                     pending.stop_requested.is_set())

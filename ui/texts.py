@@ -35,6 +35,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "reading_prompt": ("正在读取资料（这一步无法中断）…",
                        "Reading the passages (this step cannot be interrupted)…"),
     "queued": ("排队中：另一个回答正在生成…", "Queued: another answer is being written…"),
+    "checking_answer": ("正在逐句核对回答与所引段落…",
+                        "Checking each sentence against the passage it cites…"),
     "writing_comparison": ("正在撰写比较…", "Writing the comparison…"),
     "no_model": ("生成不可用：{reason}。将直接展示笔记中的段落。",
                  "Generation is unavailable: {reason}. Showing passages from your notes."),
