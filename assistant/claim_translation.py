@@ -64,6 +64,10 @@ MAX_SENTENCES = 6  # an answer with more unsupported sentences than this is not 
 KEPT = ("supported", "repointed", "attached")  # ``SentenceCheck`` verdicts of a sentence shown
 TOKENS_PER_CHAR = 2  # room for a sentence's translation (Chinese -> English: about 1 a character)
 EXTRA_TOKENS = 16
+MAX_TOKENS = 320
+"""All the translations together: the replay (below) took 248 s once on a loaded machine with
+room for 6 long sentences at two tokens a character; 320 tokens take about 26 s at the 12
+tokens a second the Xeon writes explanations at (r69 median; a median translation, 7-11 s)."""
 LONGEST_RATIO = {"en": 8.0, "zh": 2.0}
 """A translation with more than this many times its sentence's characters adds what the
 sentence did not say (the question's translation uses the same bounds)."""
@@ -93,7 +97,7 @@ def parsed(reply: str, count: int) -> dict[int, str]:
 
 
 def translation_prompt(sentences: Sequence[str], target: str) -> Prompt:
-    budget = sum(EXTRA_TOKENS + TOKENS_PER_CHAR * len(s) for s in sentences)
+    budget = min(MAX_TOKENS, sum(EXTRA_TOKENS + TOKENS_PER_CHAR * len(s) for s in sentences))
     return Prompt((SYSTEM, Message("user", f"{TASKS[target]}\n\n{defuse(numbered(sentences))}")),
                   max_tokens=budget, temperature=0.0)
 
