@@ -786,31 +786,27 @@ def support_matrix(
                                  profile)[0]
             for j, support in zip(other, row, strict=True):
                 result[i][j] = replace(support, contradicted=support.contradicted
-                                       or turned_in_translation(claim, said, question, asked,
-                                                                sentences[j]))
+                                       or turned_in_translation(claim, said, asked, sentences[j]))
     return result
 
 
-def turned_in_translation(claim: str, said: str, question: str, asked: str,
-                          sentences: Sequence[str]) -> bool:
-    """What the words of a translated claim (``said``, of ``claim``; ``asked``, of
-    ``question``) cannot vouch for against a passage's ``sentences``: a negation the question
-    did not write ("测试集应该用它自己的均值和标准差，而不是沿用训练集算出来的" is, word for
-    word, the notes' "use the training data parameters for scaling the test set" turned over;
-    the polarity check reads only Chinese, so a negation in either language is not checked in
-    translation; "参数不再更新" repeats the question's), or a pair's other term where the
-    passage's closest sentence has the one (``opposes_closest``).
+def turned_in_translation(claim: str, said: str, asked: str, sentences: Sequence[str]) -> bool:
+    """What the words of a translated claim (``said``, of ``claim``) cannot vouch for against a
+    passage's ``sentences``: a negation ("测试集应该用它自己的均值和标准差，而不是沿用训练集
+    算出来的" is, word for word, the notes' "use the training data parameters for scaling the
+    test set" turned over; the polarity check reads only Chinese, so a negation in either
+    language is not checked in translation, not even one the question wrote too: "…有的折里一个
+    正样本都没有，…那最后的综合指标应该用F1分数来汇总" restates the question's negation and was
+    kept, citing a passage that does not say it, when such negations were let through), or a
+    pair's other term where the passage's closest sentence has the one (``opposes_closest``).
 
     >>> turned_in_translation("测试集应该用自己的均值，而不是沿用训练集的均值",
     ...                       "The test set should use its own mean, not the training set's.",
-    ...                       "测试集用自己的均值还是沿用训练集的？", "",
-    ...                       ["Use the training set's mean to scale the test set."])
+    ...                       "", ["Use the training set's mean to scale the test set."])
     True
     """
-    for text, asked_so in ((claim, question), (said, asked)):
-        if detect_language(text) == "zh" and \
-                set(negated_phrases(text)) - set(negated_phrases(asked_so)):
-            return True
+    if any(negated_phrases(text) for text in (claim, said) if detect_language(text) == "zh"):
+        return True
     terms = claim_terms(said, asked)
     return opposes_closest(said, sentences, lambda s: sum(occurs(t, s.lower()) for t in terms))
 
