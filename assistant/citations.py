@@ -152,6 +152,12 @@ def without_markers(text: str) -> str:
     return _MARKER.sub("", text)
 
 
+def as_reported(claim: str) -> str:
+    """A claim as the check reports it unsupported, and as its translation is looked up
+    (``support_matrix``'s ``translations``): without markers or surrounding space."""
+    return without_markers(claim).strip()
+
+
 def is_claim(sentence: str) -> bool:
     letters = sum(1 for c in _MARKER.sub("", sentence) if c.isalnum() or is_han(c))
     return letters >= MIN_CLAIM_LETTERS
@@ -775,12 +781,12 @@ def support_matrix(
                                                                         idf)),
                                is_scattered(clauses, sentences[j], idf))
                        for j in range(len(passages))])
+    languages = [passage_language(text) for text in texts] if translations else []
     for i, claim in enumerate(claims):
-        said = (translations or {}).get(_MARKER.sub("", claim).strip())
+        said = (translations or {}).get(as_reported(claim))
         if said is None:
             continue
-        other = [j for j, text in enumerate(texts)
-                 if passage_language(text) == detect_language(said)]
+        other = [j for j, language in enumerate(languages) if language == detect_language(said)]
         if other:
             row = support_matrix([said], [passages[j] for j in other], embedder, asked,
                                  profile)[0]
@@ -1099,6 +1105,9 @@ class SentenceCheck:
     translation: str = ""  # what was checked against the passages in the other language
 
 
+KEPT = ("supported", "repointed", "attached")  # verdicts of a sentence the answer shows
+
+
 @dataclass(frozen=True)
 class CheckedText:
     text: str
@@ -1173,7 +1182,7 @@ def check_citations(
             checks.append(SentenceCheck(claim, "non_answer", ()))
             continue
         seen.append(said)
-        translated = (translations or {}).get(_MARKER.sub("", claim).strip(), "")
+        translated = (translations or {}).get(as_reported(claim), "")
         cited = [n for n in marker_numbers(sentence) if n in by_number]
         backers = sorted((k for k, s in enumerate(row) if s.supported),
                          key=lambda k: -row[k].strength)
@@ -1193,7 +1202,7 @@ def check_citations(
                 continue
             else:
                 removed_before = True
-                unsupported.append(_MARKER.sub("", claim).strip())
+                unsupported.append(as_reported(claim))
                 lines[i][j] = ""
                 checks.append(SentenceCheck(claim, "unsupported", tuple(cited), *_audit(row),
                                             translation=translated))

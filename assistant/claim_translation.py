@@ -42,7 +42,7 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 
-from assistant.citations import CheckedText, check_citations
+from assistant.citations import KEPT, CheckedText, check_citations
 from assistant.generator import Generator, Message, Prompt
 from assistant.language import detect_language
 from assistant.prompts import SYSTEM, defuse
@@ -62,7 +62,6 @@ TASKS = {
 """The task goes in the user turn after the answers' own system prompt, as the question's
 translation does (``query_translation.TASK``): the system prompt stays in llama.cpp's cache."""
 MAX_SENTENCES = 6  # an answer with more unsupported sentences than this is not worth the wait
-KEPT = ("supported", "repointed", "attached")  # ``SentenceCheck`` verdicts of a sentence shown
 TOKENS_PER_CHAR = 2  # room for a sentence's translation (Chinese -> English: about 1 a character)
 EXTRA_TOKENS = 16
 MAX_TOKENS = 320

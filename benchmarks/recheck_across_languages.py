@@ -18,13 +18,13 @@ import json
 import time
 from pathlib import Path
 
-from assistant.citations import check_citations
+from assistant.citations import KEPT, check_citations
 from assistant.claim_translation import checked_in_both_languages, other_language
 from assistant.explain import without_task_echo
 from assistant.facade import Assistant
 from assistant.language import detect_language
 from assistant.library_profile import profile_of
-from benchmarks.recheck_citations import KEPT, passages_of
+from benchmarks.recheck_citations import passages_of
 
 
 def records(runs: list[Path]):

@@ -30,14 +30,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.citations import check_citations
+from assistant.citations import KEPT, check_citations
 from assistant.explain import without_task_echo
 from assistant.language import detect_language
 from assistant.library_profile import profile_of
 from assistant.retrieval import Passage
 from ground.records import Chunk, Hit
-
-KEPT = ("supported", "repointed", "attached")
 
 # record id -> (a distinctive piece of the bad sentence, the passages that would be right)
 REFERENCE: dict[str, list[tuple[str, frozenset[int]]]] = {
