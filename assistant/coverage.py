@@ -232,6 +232,17 @@ def _mentions(name: str, wanted: str, raw: str, normal: str) -> int:
     return max(whole, _spaced_mentions(name, raw))
 
 
+def mentions_in(name: str, text: str) -> int:
+    """How often ``text`` names ``name``, counted as ``name_status`` counts (links' addresses
+    name nothing).
+
+    >>> mentions_in("卷积核", "将卷积核（filter）在图像上滑动"), mentions_in("GAN", "WGAN")
+    (1, 0)
+    """
+    raw = _LINK_TARGET.sub("]", text)
+    return _mentions(name, _stem(name), raw, _normal(raw))
+
+
 def _in_heading(name: str, wanted: str, raw: str, normal: str) -> bool:
     """``name`` in a section heading: as in a passage (``_mentions``), and a phrase written with
     spaces also by its letters ("Gated Recurrent Unit" in the heading "Gated Recurrent Units").

@@ -72,6 +72,7 @@ from assistant.language import detect_language
 from assistant.library_profile import LibraryProfile, profile_of
 from assistant.loop_guard import ends_a_sentence, is_looping
 from assistant.passage_extra import closer_section, same_section
+from assistant.passing_mentions import mentioned_names, passing_mentions
 from assistant.prompts import (
     PASSAGE_FOOTER,
     SYSTEM,
@@ -147,6 +148,7 @@ class Answer:
     checks: tuple[SentenceCheck, ...] = ()  # one per sentence of the model's text
     untreated: tuple[str, ...] = ()  # names in the question the notes never explain
     translated: bool = False  # the text translates the quote (asked in the notes' other language)
+    mentions: tuple[ExtractiveAnswer, ...] = ()  # a refusal's: where the notes name it in passing
 
     @property
     def only_quotes(self) -> bool:
@@ -166,6 +168,7 @@ class Answer:
             "untreated": list(self.untreated),
             "removed_markers": self.removed_markers, "attached_markers": self.attached_markers,
             "repointed_markers": self.repointed_markers, "translated": self.translated,
+            "mentions": [m.as_json() for m in self.mentions],
         }
 
 
@@ -192,6 +195,9 @@ MESSAGES = {
               "them, so they are shown as your notes write them (sources below).",
     },
     "untreated": {"zh": "笔记中没有讲解：", "en": "Not explained in your notes: "},
+    "mentioned": {"zh": "笔记只在下面几行顺带提到{names}，请看它们是否回答了你的问题。",
+                  "en": "Your notes mention {names} only in passing, in the lines below: see "
+                        "whether they answer your question."},
 }
 
 
@@ -219,6 +225,7 @@ class Explanation:
     _cancel: threading.Event = field(default_factory=threading.Event)
     _streamed: bool = False
     _answer: Answer | None = None
+    _mentions: tuple[ExtractiveAnswer, ...] | None = None
 
     def prepare(self) -> None:
         """What may take a second, done after the quote is out: the search in the notes'
@@ -303,6 +310,16 @@ class Explanation:
             self._answer = self._build_answer("".join(self._pieces))
         return self._answer
 
+    @property
+    def mentions(self) -> tuple[ExtractiveAnswer, ...]:
+        """A refusal's lines naming what it refused for, where the notes mention it only in
+        passing (``passing_mentions``); none for an answer."""
+        if self._mentions is None:
+            self.prepare()
+            self._mentions = () if self.coverage.covered or self.retriever is None else \
+                passing_mentions(self.coverage, self.retriever)
+        return self._mentions
+
     def _fixed_reply(self) -> str:
         if not self.coverage.covered:
             separator = "；" if self.language == "zh" else "; "
@@ -312,7 +329,11 @@ class Explanation:
                 names = MESSAGES["untreated"][self.language] + \
                     separator.join(self.coverage.untreated) + ("。" if self.language == "zh"
                                                                else ". ")
-            return names + MESSAGES["not_covered"][self.language] + " " + topics
+            reply = names + MESSAGES["not_covered"][self.language] + " " + topics
+            if self.mentions:
+                reply += "\n\n" + MESSAGES["mentioned"][self.language].format(
+                    names=separator.join(mentioned_names(self.coverage)))
+            return reply
         reason = self.generator.reason or "no model"
         lines = [MESSAGES["unavailable"][self.language].format(reason=reason)]
         lines += [f"[{p.number}] {p.excerpt}" for p in self.passages]
@@ -323,7 +344,8 @@ class Explanation:
                     covered=self.coverage.covered, nearest_topics=self.coverage.nearest,
                     untreated=self.coverage.untreated)
         if not self.coverage.covered:
-            return Answer(text=text, citations=(), generated=False, **base)
+            return Answer(text=text, citations=(), generated=False, mentions=self.mentions,
+                          **base)
         base["extractive"] = self.extractive
         if self.prompt is None:
             return Answer(text=text, citations=self.citations, generated=False,

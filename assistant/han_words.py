@@ -74,3 +74,23 @@ def without_seams(terms: Iterable[str], text: str, frequency: Callable[[str], in
     """
     cut = seams(text)
     return [t for t in terms if t not in cut or frequency(t) > 0]
+
+
+def as_words(name: str, text: str) -> bool:
+    """Whether ``text`` writes the Han ``name`` as words of its own somewhere: an occurrence
+    that jieba's cut starts and ends a word at. "维特" is in "256维特征" but not as words.
+
+    >>> as_words("维特", "得到256维特征"), as_words("卷积核", "将卷积核在图像上滑动")
+    (False, True)
+    """
+    bounds, at = {0}, 0
+    for word in _segmenter().cut(text, HMM=False):  # the dictionary's words only: HMM glues
+        # an unknown character to the next ("卷积/核在")
+        at += len(word)
+        bounds.add(at)
+    start = text.find(name)
+    while start >= 0:
+        if start in bounds and start + len(name) in bounds:
+            return True
+        start = text.find(name, start + 1)
+    return False

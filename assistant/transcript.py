@@ -42,6 +42,9 @@ def transcript_markdown(exchanges: Sequence[Exchange], when: datetime | None = N
         lines += [reply.text.strip(), ""]
         if reply.notice:
             lines += [f"_{reply.notice}_", ""]
+        for mention in reply.mentions:  # a refusal's: where the notes name it in passing
+            lines += [f"Mentioned in passing, {mention.location()}:", ""]
+            lines += [f"> {q.line}: {q.text}  " for q in mention.lines] + [""]
         if reply.unsupported:
             lines += ["Not supported by the notes:", ""]
             lines += [f"- {sentence}" for sentence in reply.unsupported] + [""]

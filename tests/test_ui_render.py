@@ -194,3 +194,33 @@ def test_a_formula_drawn_as_an_image_shows_as_its_formula_and_no_address():
     out = safe_markdown(note)
     assert r"${\theta _j} = {\theta _j} - \alpha$" in out and r"$\alpha$" in out
     assert "图" in out and "://" not in out and "codecogs" not in out and "chart" not in out
+
+
+def _refusal_with_mentions():
+    import streamlit as st
+
+    from assistant.explain import Answer
+    from assistant.extractive import ExtractiveAnswer, QuotedLine
+    from assistant.retrieval import Citation
+    from ui.chat_view import show_answer
+
+    st.session_state.setdefault("language", "en")
+    mention = ExtractiveAnswer(Citation(1, 3, "/notes/a.md", "ML > Regularization", 270, 280),
+                               (QuotedLine(274, "4. 早停法 (Early Stop) ![图](http://evil.invalid/x.png)"),),
+                               "passage")
+    show_answer(Answer("早停法是根据什么停止训练的？", "zh", "笔记中没有讲解：早停法。", (), False,
+                       False, untreated=("早停法",), mentions=(mention,)))
+
+
+def test_a_refusal_shows_where_the_notes_mention_the_name_in_passing():
+    """The lines a refusal quotes (``Answer.mentions``) show under their own caption, with
+    their line numbers, and fetch nothing."""
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_function(_refusal_with_mentions).run()
+    assert not app.exception
+    captions = [c.value for c in app.caption]
+    assert any(c.startswith("Where your notes mention it in passing") and "274" in c
+               for c in captions)
+    shown = "\n".join(m.value for m in app.markdown)
+    assert "> 274: 4. 早停法 (Early Stop)" in shown and "://" not in shown

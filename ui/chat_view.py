@@ -147,6 +147,9 @@ def show_answer(answer: Answer) -> None:
     if answer.non_answers:
         st.caption(t("non_answers") + " " + " / ".join(
             escape_markdown(sentence) for sentence in answer.non_answers))
+    for mention in answer.mentions:  # a refusal's: where the notes name it in passing
+        st.caption(escape_markdown(f"{t('mentioned_in_passing')} · {mention.location()}"))
+        st.markdown(quote_markdown(mention))
     if not answer.covered and answer.nearest_topics:
         st.caption(t("nearest") + ": " + " · ".join(
             escape_markdown(section_of(c.heading) + " · " + c.location)

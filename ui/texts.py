@@ -29,6 +29,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "sources": ("来源", "Sources"),
     "also_in": ("也见于", "Also in"),
     "nearest": ("最接近的主题", "Nearest topics"),
+    "mentioned_in_passing": ("笔记中顺带提到它的地方", "Where your notes mention it in passing"),
     "unsupported": ("已从回答中移出 {count} 句：检索到的段落无法核实（点开查看）",
                     "{count} sentence(s) taken out of the answer: the retrieved passages do not "
                     "confirm them (open to see)"),

@@ -115,6 +115,10 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
         print("\nremoved, restating the question:")
         for sentence in answer.non_answers:
             print("  - " + terminal_safe(sentence))
+    if answer.mentions:
+        print()
+    for mention in answer.mentions:  # a refusal's: where the notes name it in passing
+        _print_quote(mention, explanation.language, label="mentioned_in_passing")
     if not answer.covered:
         if quotes.first is not None:  # refused on the question's translation, after the quote
             print(CLOSEST_ONLY.get(explanation.language, CLOSEST_ONLY["en"]))
@@ -164,14 +168,16 @@ class _QuotesPrinted:
             print()
 
 
-def _print_quote(quoted, language: str, checking: bool = False) -> None:
+def _print_quote(quoted, language: str, checking: bool = False, label: str = "") -> None:
     """The quote under its label; ``checking``: only the closest lines so far (the question
     is being judged again in translation, ``Explanation.checking``). Each line as a reader
     sees it (``ground.links.readable``: a formula drawn as an image is its TeX, a link its
-    text), with nothing a terminal would obey (``terminal_safe``)."""
-    zh, en = LABELS["closest_lines" if checking else "notes_answer"]
+    text), with nothing a terminal would obey (``terminal_safe``). ``label``: another heading
+    than the quote's (the lines a refusal shows), printed without a source number."""
+    zh, en = LABELS[label or ("closest_lines" if checking else "notes_answer")]
     heading = zh if language == "zh" else en
-    print(f"{heading} [{quoted.citation.number}] {terminal_safe(quoted.location())}:")
+    number = "" if label else f" [{quoted.citation.number}]"  # a mention is no source
+    print(f"{heading}{number} {terminal_safe(quoted.location())}:")
     print(quoted.render(lambda text: terminal_safe(readable(text))))
     print(flush=True)
 

@@ -1,0 +1,71 @@
+"""Where the notes name something they never explain: the lines a refusal shows.
+
+A question is refused for a name the notes mention only in passing (``coverage.name_status``
+"passing": named, but in no heading, no definition and fewer than ``MIN_MENTIONS`` times in
+any one passage). "Not explained in your notes: 卷积核" was all the student read, though the
+sample notes write "通过将卷积核（filter）在输入图像上滑动，计算卷积和" in their 卷积操作
+section -- what the question asked. The refusal stands (the rules that make it were measured on
+seven libraries); the student now also sees those lines, quoted exactly with their line
+numbers, and judges them. A name the notes never write gets no lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from assistant.coverage import NAME_SEARCH_HITS, Coverage, mentions_in
+from assistant.extractive import ExtractiveAnswer, QuotedLine
+from assistant.han_words import as_words
+from assistant.language import is_han
+from assistant.retrieval import Citation, Retriever
+from ground.sentences import split_sentences
+
+MAX_PASSAGES = 2  # passages quoted for the names, the lexical search's best first
+MAX_LINES = 3  # lines quoted from one passage
+LONG_LINE_CHARS = 160  # a longer line is cut to its sentences naming the thing
+
+
+def passing_mentions(coverage: Coverage, retriever: Retriever) -> tuple[ExtractiveAnswer, ...]:
+    """The lines naming the names ``coverage`` refused for that the notes mention in passing:
+    one quote per passage, at most ``MAX_PASSAGES``."""
+    quotes: list[ExtractiveAnswer] = []
+    seen: set[int] = set()
+    for name in mentioned_names(coverage):
+        for hit in retriever.search(name, k=NAME_SEARCH_HITS, mode="lexical"):
+            if len(quotes) == MAX_PASSAGES:
+                return tuple(quotes)
+            if hit.chunk.id in seen:
+                continue
+            lines = mention_lines(name, hit.chunk.text, hit.chunk.start_line)
+            if lines:
+                seen.add(hit.chunk.id)
+                quotes.append(ExtractiveAnswer(Citation.of(len(quotes) + 1, hit), lines,
+                                               "passage"))
+    return tuple(quotes)
+
+
+def mention_lines(name: str, text: str, start_line: int) -> tuple[QuotedLine, ...]:
+    """The first ``MAX_LINES`` lines of ``text`` (its first line is ``start_line``) that name
+    ``name``; a long one cut to its sentences that do.
+
+    >>> mention_lines("卷积核", "卷积操作\\n- 定义：将卷积核在图像上滑动。\\n无关", 10)
+    (QuotedLine(line=11, text='- 定义：将卷积核在图像上滑动。', partial=False),)
+    """
+    found = []
+    for index, line in enumerate(text.split("\n")):
+        if len(found) == MAX_LINES:
+            break
+        if not mentions_in(name, line) or (is_han(name[0]) and not as_words(name, line)):
+            continue
+        shown, partial = line.rstrip(), False
+        if len(shown) > LONG_LINE_CHARS:
+            sentences = [s for s in split_sentences(shown) if mentions_in(name, s)]
+            if sentences:
+                shown, partial = " ".join(s.strip() for s in sentences), True
+        found.append(QuotedLine(start_line + index, shown, partial))
+    return tuple(found)
+
+
+def mentioned_names(coverage: Coverage) -> Sequence[str]:
+    """The refused names the notes do write, in the refusal's order."""
+    return [n for n in coverage.untreated if coverage.names.get(n) == "passing"]
