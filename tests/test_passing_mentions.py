@@ -22,11 +22,13 @@ def test_a_refusal_quotes_the_lines_that_mention_its_name(sample_library):
     for mention in answer.mentions:
         written = (SAMPLE_NOTES / Path(mention.citation.source).name).read_text(
             encoding="utf-8").split("\n")
+        assert "卷积核" in mention.lines[0].text
         for quoted in mention.lines:
-            assert "卷积核" in quoted.text
             assert quoted.text == written[quoted.line - 1].rstrip()  # exact, at its line
     quoted_lines = {q.line for m in answer.mentions for q in m.lines}
     assert 192 in quoted_lines  # "通过将卷积核（filter）在输入图像上滑动，计算卷积和"
+    assert {195, 196} <= quoted_lines  # step 1 names it; step 2 makes the feature map
+    assert 225 not in quoted_lines  # "3. **池化层1：** …": an entry of a list, not a step
     assert "顺带提到卷积核" in answer.text
     assert "> 192: " in transcript_markdown([(question, answer)])
 
