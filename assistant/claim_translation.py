@@ -87,12 +87,22 @@ def numbered(sentences: Sequence[str]) -> str:
 
 
 def parsed(reply: str, count: int) -> dict[int, str]:
-    """The reply's numbered lines, 1..``count``, each at most once (a later repeat is ignored)."""
+    """The reply's numbered lines, 1..``count``, each at most once (a later repeat is ignored).
+    Asked for one sentence, the model often leaves out its "1." (dev7:c22, session 52: the
+    only unsupported sentence went untranslated and the reply quoted the sigmoid section): a
+    reply of one unnumbered line is that sentence's.
+
+    >>> parsed("1. a\\n2. b\\n1. c", 2), parsed("In nearest neighbor classification …", 1)
+    ({1: 'a', 2: 'b'}, {1: 'In nearest neighbor classification …'})
+    """
     found: dict[int, str] = {}
     for line in reply.splitlines():
         match = _NUMBERED.match(line)
         if match and 1 <= int(match.group(1)) <= count:
             found.setdefault(int(match.group(1)), match.group(2))
+    lines = [line.strip() for line in reply.splitlines() if line.strip()]
+    if not found and count == 1 and len(lines) == 1:
+        found[1] = lines[0]
     return found
 
 
