@@ -364,7 +364,7 @@ class Explanation:
             if text.strip():  # unsupported, or no answer ("差为0"), or the question again
                 notice = MESSAGES["nothing_checked"][self.language]
                 quoted = quote_leaned_on(checked.checks, self.passages, quoted, terms,
-                                         self.question)
+                                         self.question, self.asked, self.profile)
                 base["extractive"] = quoted
             if quoted is not None:  # never an empty answer: the notes' own lines
                 shown = quoted_answer(quoted)

@@ -19,8 +19,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from assistant.budget import query_terms
 from assistant.citations import SentenceCheck, is_claim, marker_numbers, pairs, with_marker
 from assistant.extractive import (
     BLOCK_FENCE,
@@ -99,7 +100,8 @@ def quote_for_answer(text: str, passages: Sequence[Passage], quoted: ExtractiveA
 
 def quote_leaned_on(checks: Sequence[SentenceCheck], passages: Sequence[Passage],
                     quoted: ExtractiveAnswer | None, terms: Sequence[str],
-                    question: str) -> ExtractiveAnswer | None:
+                    question: str, asked: Mapping[str, str] | None = None,
+                    profile=None) -> ExtractiveAnswer | None:
     """When no sentence of the explanation passed the check: ``quoted``, or the answer block
     of the section its removed sentences lean on more than on the quoted one's. Each removed
     sentence counts for the passage that comes closest to supporting it (lexical share plus
@@ -118,7 +120,45 @@ def quote_leaned_on(checks: Sequence[SentenceCheck], passages: Sequence[Passage]
                      for lexical, lead in zip(check.support, check.lead, strict=True)]
         if max(strengths) > 0:
             votes[passages[strengths.index(max(strengths))].number] += 1
+    if asked is not None and profile is not None and quoted is not None:
+        votes = _asked_there_too(votes, passages, quoted, question, asked, profile)
     return quote_for_counts(votes, passages, quoted, terms, question)
+
+
+def _asked_there_too(votes: Counter, passages: Sequence[Passage], quoted: ExtractiveAnswer,
+                     question: str, asked: Mapping[str, str], profile) -> Counter:
+    """``votes`` less those for a passage in another language than the quoted one's that the
+    question (in that language: ``asked``, the search's translation) names less of than it
+    names of the quoted one. A translated sentence leans on an English passage by common
+    words ("parameters", "compute") as readily as a Chinese one leans by bigrams: dev7:c32's
+    removed sentence about weight sharing leant on a passage about scaling test data (0.21
+    against 0.05 for the CNN section) and took the quote there (session 52); dev7:c22's leant
+    on the KNN section its question's translation names, away from the sigmoid lines."""
+    forms = {**asked, detect_language(question): question}
+    held = next((p for p in passages if p.citation.chunk_id == quoted.citation.chunk_id), None)
+    if held is None:
+        return votes
+    home = detect_language(held.hit.chunk.text)
+    mine = question_share(held, forms.get(home), profile)
+    kept = Counter()
+    for passage in passages:
+        if not votes[passage.number]:
+            continue
+        language = detect_language(passage.hit.chunk.text)
+        if language == home or question_share(passage, forms.get(language), profile) >= mine:
+            kept[passage.number] = votes[passage.number]
+    return kept
+
+
+def question_share(passage: Passage, form: str | None, profile) -> float:
+    """The rarity-weighted share of ``form``'s terms (the question as written in the passage's
+    language) that the passage's heading and text hold; 0 without such a form."""
+    if not form:
+        return 0.0
+    text = (" ".join(passage.hit.chunk.heading_path) + " " + passage.hit.chunk.text).lower()
+    weights = {term: profile.idf(term) for term in query_terms(form)}
+    total = sum(weights.values())
+    return sum(w for term, w in weights.items() if term in text) / total if total else 0.0
 
 
 def quote_for_counts(counts: Counter, passages: Sequence[Passage],

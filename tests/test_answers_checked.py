@@ -1715,3 +1715,35 @@ def test_a_clause_about_a_gate_citing_a_passage_that_names_no_gate_is_taken_out(
     right = check_citations("输出门控制当前时刻的状态向量$c_t$需要对外输出哪些信息[1]。", passages,
                             BigramEmbedder(), question)
     assert not right.unsupported and "对外输出" in right.text, right
+
+
+CNN_SECTION = ("**答案：** 卷积层用同一个卷积核在整张图上滑动，权值共享，所以参数少。\n"
+               "卷积核的权值在每个位置都相同。")
+SCALING = ("We compute the parameters (mean and standard deviation) on the training set and "
+           "reuse those parameters to transform the test data.")
+
+
+@pytest.mark.parametrize("asked, moves", [
+    ("Why can convolutional networks save parameters by sharing weights?", False),
+    ("How should the test data reuse the training parameters for scaling?", True)])
+def test_a_translated_sentence_moves_the_quote_only_to_a_passage_its_question_names(asked, moves):
+    """dev7:c32 (session 52): the removed Chinese sentence about weight sharing, translated,
+    leant on an English passage about scaling test data by common words ("parameters"), and the
+    reply quoted that passage under a CNN question. A vote for a passage in the other language
+    counts only where the question, as the search translated it, names as much as it names of
+    the quoted one."""
+    import numpy as np
+
+    from assistant.citations import SentenceCheck
+    from assistant.extractive_followup import quote_leaned_on
+    from assistant.library_profile import LibraryProfile
+
+    question = "卷积神经网络为什么能靠权值共享省下大量参数？"
+    first, first_quote = _quote(CNN_SECTION, "CNN 为什么能共享权值？", 1)
+    second, _ = _quote(SCALING, "Why re-use training parameters?", 2)
+    leaning = SentenceCheck("卷积核只计算一次，所以省参数。", "unsupported", (), (0.05, 0.35),
+                            (0.01, 0.03), "The kernel computes once, so it saves parameters.")
+    profile = LibraryProfile("", 10, {}, (), (), np.zeros((0, 4)))
+    quoted = quote_leaned_on([leaning], [first, second], first_quote, [], question, {"en": asked},
+                             profile)
+    assert (quoted.citation.number == 2) == moves
