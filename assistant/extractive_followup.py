@@ -22,7 +22,14 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from assistant.budget import query_terms
-from assistant.citations import SentenceCheck, is_claim, marker_numbers, pairs, with_marker
+from assistant.citations import (
+    SentenceCheck,
+    is_claim,
+    marker_numbers,
+    pairs,
+    weighted_share,
+    with_marker,
+)
 from assistant.extractive import (
     BLOCK_FENCE,
     KINDS,
@@ -41,6 +48,7 @@ from assistant.passage_extra import same_section
 from assistant.retrieval import Passage
 from assistant.whole_sections import holds
 from ground.sentences import split_sentences
+from index.cross_language import passage_language
 
 MIN_LIST_ITEMS = 2  # a quote with fewer list items is prose: nothing to complete
 CONTEXT_CHARS = 40  # a longer line before the list is an answer of its own, not its heading
@@ -138,13 +146,13 @@ def _asked_there_too(votes: Counter, passages: Sequence[Passage], quoted: Extrac
     held = next((p for p in passages if p.citation.chunk_id == quoted.citation.chunk_id), None)
     if held is None:
         return votes
-    home = detect_language(held.hit.chunk.text)
+    home = passage_language(held.hit.chunk.text)
     mine = question_share(held, forms.get(home), profile)
     kept = Counter()
     for passage in passages:
         if not votes[passage.number]:
             continue
-        language = detect_language(passage.hit.chunk.text)
+        language = passage_language(passage.hit.chunk.text)
         if language == home or question_share(passage, forms.get(language), profile) >= mine:
             kept[passage.number] = votes[passage.number]
     return kept
@@ -155,10 +163,8 @@ def question_share(passage: Passage, form: str | None, profile) -> float:
     language) that the passage's heading and text hold; 0 without such a form."""
     if not form:
         return 0.0
-    text = (" ".join(passage.hit.chunk.heading_path) + " " + passage.hit.chunk.text).lower()
-    weights = {term: profile.idf(term) for term in query_terms(form)}
-    total = sum(weights.values())
-    return sum(w for term, w in weights.items() if term in text) / total if total else 0.0
+    text = " ".join(passage.hit.chunk.heading_path) + " " + passage.hit.chunk.text
+    return weighted_share(query_terms(form), text, profile.idf)
 
 
 def quote_for_counts(counts: Counter, passages: Sequence[Passage],
