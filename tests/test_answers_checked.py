@@ -61,7 +61,7 @@ PASSAGES = [passage(1, CLIPPING, "梯度裁剪"), passage(2, DROPOUT, "Dropout")
 
 
 @pytest.mark.parametrize("name", ["extractive", "citations", "coverage", "library_profile",
-                                  "explain"])
+                                  "explain", "contrast_halves"])
 def test_docstring_examples(name):
     module = importlib.import_module(f"assistant.{name}")
     assert doctest.testmod(module).failed == 0
@@ -437,6 +437,41 @@ TANH = ("首先看如下两个函数的求导：\n$tanh^{,}(x)=1-tanh(x)^{2}\\in
         "由上面两个公式可知tanh(x)梯度消失的问题比sigmoid轻，所以Tanh收敛速度比Sigmoid快。\n"
         "以sigmoid函数$\\sigma(X)=\\frac {1}{1+e^{-x}}$为例，其导数为"
         "$\\sigma'(x)=\\frac{1}{1+e^{-x}}(1-\\frac{1}{1+e^{-x}})$，其值恒大于零小于1。")
+
+
+REGRESSION = "- 线性回归是找`x`与`y`的关系，然后用于预测`y`"
+PCA = ("* PCA is a dimension reduction technique that projects\n"
+       "the data into a lower dimensional space, and keeps the directions\n"
+       "along which the data vary the most")
+
+
+def test_each_side_of_a_contrast_cites_the_passage_that_says_it():
+    """dev7:c28 (r72): one sentence, its sides said by two sections; it was taken out."""
+    checked = check_citations(
+        "PCA projects the data into a lower dimensional space, whereas linear regression "
+        "fits a line that predicts y from x.",
+        [passage(1, "Linear regression fits a line through the points, then predicts y."),
+         passage(2, PCA)], BigramEmbedder(), "How does PCA differ from linear regression?")
+    assert checked.text == ("PCA projects the data into a lower dimensional space[2], whereas "
+                            "linear regression fits a line that predicts y from x[1].")
+
+
+def test_a_contrast_side_no_passage_says_takes_the_sentence_out_though_one_says_the_rest():
+    """The PCA section alone held two thirds of the sentence's words: no longer enough."""
+    text = ("PCA projects the data into a lower dimensional space and keeps the directions "
+            "along which the data vary the most, whereas regression minimizes squared "
+            "residuals[1].")
+    checked = check_citations(text, [passage(1, PCA), passage(2, REGRESSION)],
+                              BigramEmbedder(), "How does PCA differ from regression?")
+    assert checked.text == "" and checked.unsupported == (text.replace("[1]", ""),)
+
+
+def test_a_negated_side_of_a_contrast_is_read_with_the_other_side():
+    notes = "而分类问题如果用均方差的话，损失函数不是凸函数。而交叉熵函数可以保证区间内单调。"
+    text = "交叉熵可以保证区间内单调，而均方误差不能保证区间内单调[1]。"
+    checked = check_citations(text, [passage(1, notes, "损失函数")], BigramEmbedder(),
+                              "分类为什么用交叉熵不用均方误差？")
+    assert checked.text == ""
 
 
 def test_a_comparison_the_passage_does_not_make_is_taken_out():
