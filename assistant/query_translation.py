@@ -36,6 +36,7 @@ from assistant.coverage import (
     assess_coverage,
     is_token_name,
 )
+from assistant.described_names import judged_by_name
 from assistant.generator import Generator, Message, Prompt
 from assistant.language import detect_language, is_han
 from assistant.library_profile import LibraryProfile
@@ -286,10 +287,12 @@ def search_judged(
     searched: list[Hit],
 ) -> tuple[list[Hit], dict[str, str], Coverage]:
     """``search_across_languages`` and then ``refusal_in_translation`` on the translations it
-    made, each searched once: the hits, the translations (language -> text) and the coverage to
-    use. What a reply's preparation does, and the refusal benchmark with it."""
+    made, each searched once, and ``described_names.judged_by_name``: the hits, the translations
+    (language -> text) and the coverage to use. What a reply's preparation does, and the
+    refusal benchmark with it."""
     made: dict[str, Translated] = {}
     found = search_across_languages(retriever, generator, query, k, profile.passage_languages,
                                     searched=searched, made=made)
     judged = refusal_in_translation(retriever, query, coverage, made, profile)
+    judged = judged_by_name(query, judged, generator, retriever, profile)
     return found, {language: t.text for language, t in made.items()}, judged

@@ -119,6 +119,12 @@ class FakeModelsLibrary(Library):
 Reply = str | Sequence[str]
 
 
+def _asks_for_a_name(prompt: Prompt) -> bool:
+    from assistant.described_names import TASK
+
+    return any(m.role == "user" and m.content.startswith(TASK) for m in prompt.messages)
+
+
 class ScriptedGenerator(Generator):
     """Streams the replies tests ``enqueue``, in order; records the prompts it received.
 
@@ -140,6 +146,8 @@ class ScriptedGenerator(Generator):
         self.prompts: list[Prompt] = []
         self.streams: list[TokenStream] = []
         self._replies: deque[list[str]] = deque()
+        self._names: deque[str] = deque()
+        self.name_prompts: list[Prompt] = []
         self._lock = threading.Lock()
 
     def enqueue(self, *replies: Reply) -> None:
@@ -161,7 +169,17 @@ class ScriptedGenerator(Generator):
     def pending(self) -> int:
         return len(self._replies)
 
+    def enqueue_name(self, *replies: str) -> None:
+        """Replies to the question-naming prompt (``described_names``), which otherwise gets
+        "NONE": the tests that script an answer need not script that call too."""
+        self._names.extend(replies)
+
     def stream(self, prompt: Prompt, cancel: threading.Event | None = None) -> TokenStream:
+        if _asks_for_a_name(prompt):
+            with self._lock:
+                self.name_prompts.append(prompt)
+                reply = self._names.popleft() if self._names else "NONE"
+            return TokenStream(iter([reply]), GenerationStats(max_tokens=prompt.max_tokens))
         with self._lock:
             self.prompts.append(prompt)
             if not self._replies:

@@ -1,0 +1,48 @@
+"""A question that describes a technique without naming it is refused when the notes never
+name it (``assistant.described_names``): on the fakes, the plumbing (the refusal names what the
+model called it, and the answer's model call never happens); on the real sample library with
+the real model, that the model names what a question describes and the notes decide."""
+
+from __future__ import annotations
+
+from assistant_support import generator_fixture  # noqa: F401 (fixture)
+
+from assistant.explain import start_explanation
+from assistant.facade import Assistant
+
+CLIPPING = "训练时为了防止梯度太大，把梯度按范数缩放到一个上限以内，这种技巧叫什么？"
+HALVES = ("有人训练时用 16 位浮点数做前向和反向计算来提速，同时保留一份 32 位的主权重来更新，"
+          "这种做法叫什么？")
+
+
+def test_a_question_whose_named_technique_the_notes_never_write_is_refused_for_it(
+        fake_library, scripted, fake_settings):
+    scripted.enqueue_name("mixed precision / 混合精度")
+    answer = Assistant(fake_library, scripted, fake_settings).explain(CLIPPING).finish()
+    assert not answer.covered and answer.untreated == ("mixed precision",)
+    assert "mixed precision" in answer.text and scripted.prompts == []  # no answer written
+    assert len(scripted.name_prompts) == 1 and CLIPPING in \
+        scripted.name_prompts[0].messages[-1].content
+
+
+def test_a_named_technique_the_notes_write_or_a_reply_that_is_no_name_refuses_nothing(
+        fake_library, scripted, fake_settings):
+    assistant = Assistant(fake_library, scripted, fake_settings)
+    for reply in ("gradient clipping / 梯度裁剪", "clip gradient / 截断梯度",  # in other words
+                  "DBSCAN / 基于密度的聚类",  # the notes write it once, in passing
+                  "the gradient norm / 梯度的范数 / 上限"):  # no name
+        scripted.enqueue_name(reply)
+        scripted.enqueue("梯度裁剪限制梯度的大小。")
+        answer = assistant.explain(CLIPPING).finish()
+        assert answer.covered and answer.generated, reply
+
+
+def test_the_model_names_what_a_question_describes_and_the_notes_decide(sample_library,
+                                                                         generator):
+    refused = start_explanation(sample_library, generator, HALVES, max_tokens=8).finish()
+    assert not refused.covered and any("precision" in name.lower() or "混合精度" in name
+                                       for name in refused.untreated)
+
+    answered = start_explanation(sample_library, generator, CLIPPING, max_tokens=8)
+    answered.prepare()
+    assert answered.coverage.covered  # "gradient clipping / 梯度裁剪": the notes' 题目 5
