@@ -76,7 +76,7 @@ class Coverage:
     threshold: float  # the library's off-topic level for the question's language
     nearest: tuple[Citation, ...] = ()  # the closest sections, for a "not covered" reply
     untreated: tuple[str, ...] = ()  # names the notes never explain
-    reason: str = ""  # "covered", "untreated name", "unrelated"
+    reason: str = ""  # "covered", "untreated name", "unrelated", "described name"
     closeness: float = 0.0  # 0 = the library's off-topic level, 1 = its headings' self-test
     names: dict = field(default_factory=dict)  # subject name -> treated / passing / absent
 

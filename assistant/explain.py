@@ -195,6 +195,11 @@ MESSAGES = {
               "them, so they are shown as your notes write them (sources below).",
     },
     "untreated": {"zh": "笔记中没有讲解：", "en": "Not explained in your notes: "},
+    "described": {  # a name the question never wrote: the model's (``described_names``)
+        "zh": "你问的似乎是「{name}」（这是模型给它起的名字），笔记中没有提到它。",
+        "en": "Your question seems to be about “{name}” (the model's name for it), which your "
+              "notes never mention. ",
+    },
     "mentioned": {"zh": "笔记只在下面几行顺带提到{names}，请看它们是否回答了你的问题。",
                   "en": "Your notes mention {names} only in passing, in the lines below: see "
                         "whether they answer your question."},
@@ -325,7 +330,10 @@ class Explanation:
             separator = "；" if self.language == "zh" else "; "
             topics = separator.join(c.heading.split(" > ")[-1] for c in self.coverage.nearest)
             names = ""
-            if self.coverage.untreated:
+            if self.coverage.reason == "described name":
+                names = MESSAGES["described"][self.language].format(
+                    name=separator.join(self.coverage.untreated))
+            elif self.coverage.untreated:
                 names = MESSAGES["untreated"][self.language] + \
                     separator.join(self.coverage.untreated) + ("。" if self.language == "zh"
                                                                else ". ")

@@ -20,7 +20,8 @@ def test_a_question_whose_named_technique_the_notes_never_write_is_refused_for_i
     scripted.enqueue_name("mixed precision / 混合精度")
     answer = Assistant(fake_library, scripted, fake_settings).explain(CLIPPING).finish()
     assert not answer.covered and answer.untreated == ("mixed precision",)
-    assert "mixed precision" in answer.text and scripted.prompts == []  # no answer written
+    assert "「mixed precision」（这是模型给它起的名字）" in answer.text
+    assert scripted.prompts == []  # no answer was written
     assert len(scripted.name_prompts) == 1 and CLIPPING in \
         scripted.name_prompts[0].messages[-1].content
 
