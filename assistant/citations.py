@@ -261,9 +261,13 @@ def content_words(text: str) -> set[str]:
 
 
 _CHOICE = re.compile(r"^\s*(?:should|shall|is|are|can|could|does|do|will|would|must)\b|"
+                     r"[,，]\s*(?:should|shall|is|are|can|could|does|do|will|would|must)\s+"
+                     r"(?:i|we|you|it|they|the|a|an|this|that|these|those)\b|"
                      r"还是|是否|要不要|该不该|能不能|是不是|可不可以|吗\s*[？?]?\s*$",
                      re.IGNORECASE)
-"""A yes/no or either-or question: a verdict on it, in its own words, answers it."""
+"""A yes/no or either-or question: a verdict on it, in its own words, answers it. Its verb may
+follow a scene set first ("In bagging, do we sample … with or without replacement": r73
+dev7:c33 lost "we sample the training set with replacement" as a restatement)."""
 _VERDICT = re.compile(r"\b(?:mistake|wrong|incorrect|correct|right|better|worse|never|avoid|"
                       r"fine|yes|no|not|same|different|equivalent)\b|错误|正确|更好|更差|不要|不应|不该|不能|"
                       r"应该|可以|不必|不需要|不用|不会|不是|相同|一样|等价|一致|不同",
@@ -294,7 +298,12 @@ def says_nothing_new(claim: str, question: str) -> bool:
     False
 
     So is one that takes a side of an either-or in the question's words
-    (``picks_alternative``), and numbers the question does not give are new (dev5, held out):
+    (``picks_alternative``; r73 dev7:c33):
+    >>> says_nothing_new("In bagging, we sample the training set with replacement.",
+    ...                  "In bagging, do we sample the training set with or without replacement?")
+    False
+
+    And numbers the question does not give are new (dev5, held out):
     >>> says_nothing_new("默认超参数一般设为$\\beta_1 = 0.9$和$\\beta_2 = 0.999$。",
     ...                  "Adam 更新时为什么要做偏差修正？默认超参数一般设多少？")
     False
