@@ -1269,11 +1269,11 @@ def sides_support(sentences: Sequence[str], spans: Sequence[str], passages: Sequ
     不能保证区间内单调" writes the phrase both ways, where the notes write it once, un-negated."""
     split = {}
     for index, sentence in enumerate(sentences):
-        found = sides(_MARKER.sub("", sentence))
-        if found is not None and all(
+        parts = sides(_MARKER.sub("", sentence))
+        if parts is not None and all(
                 len(claim_terms(unmask(side, spans), question)) >= MIN_CLAUSE_TERMS
-                for side in found[::2]):
-            split[index] = found
+                for side in parts[::2]):
+            split[index] = parts
     if not split:
         return {}
     claims, worded, side_translations = [], [], {}
@@ -1289,7 +1289,7 @@ def sides_support(sentences: Sequence[str], spans: Sequence[str], passages: Sequ
     rows = support_matrix(claims, passages, embedder, question, profile, worded,
                           side_translations, asked)
     texts = [p.text for p in passages]
-    found: dict[int, tuple[str, tuple[int, ...]] | None] = {}
+    cited: dict[int, tuple[str, tuple[int, ...]] | None] = {}
     for place, (index, (first, joint, second)) in enumerate(split.items()):
         whole = _MARKER.sub("", unmask(sentences[index], spans))
         backers = []
@@ -1299,7 +1299,7 @@ def sides_support(sentences: Sequence[str], spans: Sequence[str], passages: Sequ
                                       negates_the_passage(whole, texts[k]))),
                             key=lambda k: -row[k].strength)
             backers.append(ranked[0] if ranked else None)
-        found[index] = None
+        cited[index] = None
         if None in backers:
             continue
         first = unstated_conclusion(first, [texts[backers[0]]], question)
@@ -1310,8 +1310,8 @@ def sides_support(sentences: Sequence[str], spans: Sequence[str], passages: Sequ
         else:
             text = with_marker(first.rstrip(), numbers[0]) + joint + \
                 with_marker(second, numbers[1])
-        found[index] = (_keep_leading_space(sentences[index], text), numbers)
-    return found
+        cited[index] = (_keep_leading_space(sentences[index], text), numbers)
+    return cited
 
 
 _FENCE_MARKERS = re.compile(r"^([ \t]*\$\$)[ \t]*((?:\[\d+\])+)[ \t]*$", re.MULTILINE)
