@@ -109,7 +109,8 @@ def judged_by_name(question: str, coverage: Coverage, generator: Generator,
     """``coverage``, or a refusal for the name of what ``question`` describes when the model
     names one and the library mentions neither of its forms (nor does the question write one:
     its own words were judged already)."""
-    if not coverage.covered or not generator.available:
+    if not coverage.covered or not generator.available or \
+            "treated" in coverage.names.values():  # it names what the notes treat: asks of it
         return coverage
     forms = named_forms(generator.complete(name_prompt(question)))
     asked = question.lower()

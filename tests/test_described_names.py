@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from assistant_support import generator_fixture  # noqa: F401 (fixture)
 
+from assistant.coverage import Coverage
+from assistant.described_names import judged_by_name
 from assistant.explain import start_explanation
 from assistant.facade import Assistant
 
@@ -16,14 +18,14 @@ HALVES = ("有人训练时用 16 位浮点数做前向和反向计算来提速�
 
 
 def test_a_question_whose_named_technique_the_notes_never_write_is_refused_for_it(
-        fake_library, scripted, fake_settings):
+        fake_library, scripted):
     scripted.enqueue_name("mixed precision / 混合精度")
-    answer = Assistant(fake_library, scripted, fake_settings).explain(CLIPPING).finish()
-    assert not answer.covered and answer.untreated == ("mixed precision",)
-    assert "「mixed precision」（这是模型给它起的名字）" in answer.text
-    assert scripted.prompts == []  # no answer was written
-    assert len(scripted.name_prompts) == 1 and CLIPPING in \
-        scripted.name_prompts[0].messages[-1].content
+    covered = Coverage(True, 0.9, 0.8)
+    judged = judged_by_name(HALVES, covered, scripted, fake_library, None)
+    assert not judged.covered and judged.untreated == ("mixed precision",)
+    assert judged.reason == "described name" and scripted.prompts == []
+    named = Coverage(True, 0.9, 0.8, names={"梯度裁剪": "treated"})  # it names what is treated
+    assert judged_by_name(HALVES, named, scripted, fake_library, None) is named
 
 
 def test_a_named_technique_the_notes_write_or_a_reply_that_is_no_name_refuses_nothing(

@@ -80,8 +80,7 @@ def test_study_ask_json_answers_through_a_running_llama_cpp_server(sample_librar
     assert "梯度" in answer["answer"]
     assert answer["citations"] and all("examples/notes/" in c["source"]
                                      for c in answer["citations"])
-    # two requests: what the question's technique is called (described_names), then the answer
-    assert llm_server.log().count("POST /v1/chat/completions") == before + 2
+    assert llm_server.log().count("POST /v1/chat/completions") == before + 1
 
 
 def test_a_stopped_server_gives_one_line_naming_the_url(sample_library):
