@@ -1149,10 +1149,16 @@ def check_citations(
     claims = [unmask(lines[i][j], spans).strip() for i, j in places]
     worded = [_PLACEHOLDER.sub(lambda m: _inline_code(spans[int(m.group(1))]), lines[i][j])
               for i, j in places]
-    matrix = support_matrix(claims, passages, embedder, question, profile, worded,
-                            translations, asked) if passages else []
-    by_sides = sides_support([lines[i][j] for i, j in places], spans, passages, embedder,
-                             question, profile, translations, asked) if passages else {}
+    sentences = [lines[i][j] for i, j in places]
+    split = contrast_splits(sentences, spans, question) if passages else {}
+    side_claims, side_worded, side_translations = sides_to_check(split, sentences, spans,
+                                                                 translations)
+    matrix = support_matrix(claims + side_claims, passages, embedder, question, profile,
+                            worded + side_worded,
+                            {**translations, **side_translations} if translations
+                            else translations, asked) if passages else []
+    matrix, side_rows = matrix[:len(claims)], matrix[len(claims):]
+    by_sides = sides_support(split, side_rows, sentences, spans, passages, question)
     by_number = {p.number: index for index, p in enumerate(passages)}
     counts = {"attached": 0, "repointed": 0, "dropped": 0}
     unsupported, non_answers, checks = [], [], []
@@ -1252,21 +1258,11 @@ def check_citations(
                        counts["repointed"], counts["dropped"], tuple(checks))
 
 
-def sides_support(sentences: Sequence[str], spans: Sequence[str], passages: Sequence[Passage],
-                  embedder: Embedder | None, question: str, profile,
-                  translations: Mapping[str, str] | None,
-                  asked: str) -> dict[int, tuple[str, tuple[int, ...]] | None]:
-    """For each claim (``sentences``, masked as ``check_citations`` holds them) that a
-    contrast splits into two sides of at least ``MIN_CLAUSE_TERMS`` own terms each
-    (``contrast_halves``): the sentence with each side citing the passage that supports it
-    most, and those passages' numbers, when every side is supported by some passage; None
-    when a side is not. Each side is checked as a sentence of its own (``support_matrix``),
-    against its translation's matching side for the passages in the translation's language.
-    A passage supporting the whole sentence does not vouch for a side it does not say: "PCA
-    projects the data into a lower dimensional space, while linear regression finds the
-    relation between x and y" reached 0.66 of its terms on the PCA section alone. A side's
-    negation is read in the whole sentence (``polarity``): "交叉熵可以保证区间内单调，而均方误差
-    不能保证区间内单调" writes the phrase both ways, where the notes write it once, un-negated."""
+def contrast_splits(sentences: Sequence[str], spans: Sequence[str],
+                    question: str) -> dict[int, tuple[str, str, str]]:
+    """The claims (``sentences``, masked as ``check_citations`` holds them) that a contrast
+    splits into two sides of at least ``MIN_CLAUSE_TERMS`` own terms each
+    (``contrast_halves.sides``), by their index: (first side, joint, second side)."""
     split = {}
     for index, sentence in enumerate(sentences):
         parts = sides(_MARKER.sub("", sentence))
@@ -1274,8 +1270,15 @@ def sides_support(sentences: Sequence[str], spans: Sequence[str], passages: Sequ
                 len(claim_terms(unmask(side, spans), question)) >= MIN_CLAUSE_TERMS
                 for side in parts[::2]):
             split[index] = parts
-    if not split:
-        return {}
+    return split
+
+
+def sides_to_check(split: Mapping[int, tuple[str, str, str]], sentences: Sequence[str],
+                   spans: Sequence[str], translations: Mapping[str, str] | None,
+                   ) -> tuple[list[str], list[str], dict[str, str]]:
+    """The sides of ``split`` as claims for ``support_matrix`` (two per split sentence, in
+    order), their worded forms, and each side's translation: the matching side of its
+    sentence's translation, when that splits the same way."""
     claims, worded, side_translations = [], [], {}
     for index, (first, _, second) in split.items():
         whole = as_reported(unmask(_MARKER.sub("", sentences[index]), spans))
@@ -1286,17 +1289,32 @@ def sides_support(sentences: Sequence[str], spans: Sequence[str], passages: Sequ
                                            side))
             if said is not None:
                 side_translations[as_reported(claims[-1])] = said[number]
-    rows = support_matrix(claims, passages, embedder, question, profile, worded,
-                          side_translations, asked)
+    return claims, worded, side_translations
+
+
+def sides_support(split: Mapping[int, tuple[str, str, str]],
+                  rows: Sequence[Sequence[Support]], sentences: Sequence[str],
+                  spans: Sequence[str], passages: Sequence[Passage],
+                  question: str) -> dict[int, tuple[str, tuple[int, ...]] | None]:
+    """For each sentence of ``split`` (its sides' ``rows`` of ``support_matrix``, two per
+    sentence, in order): the sentence with each side citing the passage that supports it most,
+    and those passages' numbers, when every side is supported by some passage; None when a
+    side is not. Each side is checked as a sentence of its own, against its translation's
+    matching side for the passages in the translation's language (``sides_to_check``).
+    A passage supporting the whole sentence does not vouch for a side it does not say: "PCA
+    projects the data into a lower dimensional space, while linear regression finds the
+    relation between x and y" reached 0.66 of its terms on the PCA section alone. A side's
+    negation is read in the whole sentence (``polarity``): "交叉熵可以保证区间内单调，而均方误差
+    不能保证区间内单调" writes the phrase both ways, where the notes write it once, un-negated."""
     texts = [p.text for p in passages]
     cited: dict[int, tuple[str, tuple[int, ...]] | None] = {}
     for place, (index, (first, joint, second)) in enumerate(split.items()):
         whole = _MARKER.sub("", unmask(sentences[index], spans))
+        negating = [detect_language(whole) == "zh" and negates_the_passage(whole, text)
+                    for text in texts]
         backers = []
         for row in rows[2 * place: 2 * place + 2]:
-            ranked = sorted((k for k, s in enumerate(row) if s.supported
-                             and not (detect_language(whole) == "zh" and
-                                      negates_the_passage(whole, texts[k]))),
+            ranked = sorted((k for k, s in enumerate(row) if s.supported and not negating[k]),
                             key=lambda k: -row[k].strength)
             backers.append(ranked[0] if ranked else None)
         cited[index] = None
