@@ -930,13 +930,17 @@ def _list_windows(lines: list[str], block: list[int]) -> list[list[int]]:
     [0, 5]
     """
     text = [i for i in block if lines[i].strip() and not no_text(lines[i])]
-    if len(text) <= LIST_MAX_LINES and sum(len(lines[i]) for i in text) <= LIST_MAX_CHARS:
-        return []  # the quote finishes a list it has begun up to these limits
     items = [i for i in block if is_list_item(lines[i])]
-    if not items:
-        return []
-    depth = min(indent_of(lines[i]) for i in items)
-    tops = [text[0]] + [i for i in items if indent_of(lines[i]) == depth and i > text[0]]
+    counted = [i for i in text if not _runs_on(lines, i)]
+    chars = sum(len(lines[i]) for i in text)
+    if items and len(text) <= LIST_MAX_LINES and chars <= LIST_MAX_CHARS or \
+            not items and len(counted) <= MAX_LINES and chars <= MAX_CHARS:
+        return []  # the quote holds it whole (it finishes a list it has begun to those limits)
+    if items:
+        depth = min(indent_of(lines[i]) for i in items)
+        tops = [text[0]] + [i for i in items if indent_of(lines[i]) == depth and i > text[0]]
+    else:  # a long paragraph: from each sentence that opens a line
+        tops = [i for i in counted if i == text[0] or ENDS_SENTENCE.search(lines[i - 1])]
     windows: list[list[int]] = []
     for start in tops:
         if windows and start <= windows[-1][len(windows[-1]) // 2]:
@@ -945,13 +949,44 @@ def _list_windows(lines: list[str], block: list[int]) -> list[list[int]]:
         used = 0
         for index in (i for i in block if i >= start):
             if lines[index].strip() and not no_text(lines[index]):
-                if window and (sum(i in text for i in window) >= MAX_LINES or
+                if window and (sum(i in counted for i in window) >= MAX_LINES or
                                used + len(lines[index]) > MAX_CHARS):
                     break
                 used += len(lines[index])
             window.append(index)
         windows.append(window)
     return windows
+
+
+def _sentence_chars(lines: list[str], index: int) -> int:
+    """The characters a reader reads of the sentence line ``index`` opens, across the lines it
+    is wrapped onto (``_runs_on``): an item's sentence too long for what is left is left out
+    whole, and the list goes on with its items' heads.
+
+    >>> _sentence_chars(["It runs", "on here.", "Next one."], 0)
+    15
+    """
+    total = len(readable(lines[index]))
+    for following in range(index + 1, len(lines)):
+        if not _runs_on(lines, following):
+            break
+        total += len(readable(lines[following]))
+    return total
+
+
+def _runs_on(lines: list[str], index: int) -> bool:
+    """Line ``index`` goes on with the sentence the line above it began (hard-wrapped prose):
+    the quote counts them as one line.
+
+    >>> _runs_on(["The input gate determines how much", "of the input is added."], 1)
+    True
+    >>> _runs_on(["一句话。", "另一句话。"], 1), _runs_on(["Gates:", "- forget"], 1)
+    (False, False)
+    """
+    above = lines[index - 1] if index > 0 else ""
+    return bool(above.strip()) and not ENDS_SENTENCE.search(above) and \
+        not is_list_item(lines[index]) and not _HEADING.match(lines[index]) and \
+        not _HEADING.match(above)
 
 
 def indent_of(line: str) -> int:
@@ -1082,7 +1117,7 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
     or the code one of them holds (the Adam defaults after its pseudo-code, dlai_c2:541-568)."""
     max_lines, max_chars = max_lines or MAX_LINES, max_chars or MAX_CHARS
     quoted: list[QuotedLine] = []
-    used = 0
+    used = counted = 0  # characters read, lines counted (a hard-wrapped sentence's count once)
     code = heads_only = False
     skip_to = -1
     for index in indexes:
@@ -1099,7 +1134,7 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
         if not code and not is_list_item(text):  # "​\t梯度消失是指…": the book's indent
             text = text.lstrip(INDENT_CHARS)
         finishes_list = bool(quoted) and not code and is_list_item(lines[index]) and \
-            is_list_item(lines[quoted[-1].line - start_line])
+            in_item_of(lines, quoted[-1].line - start_line)
         if len(readable(text)) > LONG_LINE_CHARS and not code:
             # An item finishing a list keeps its head: its tail alone reads as the item before's.
             text, partial = best_sentences(text, () if finishes_list else terms,
@@ -1117,19 +1152,20 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
                     quoted.pop()  # "- Pseudo code:" without its code
                 continue
         if in_item and not opens and ENDS_SENTENCE.search(quoted[-1].text) and \
-                (heads_only or len(quoted) >= lines_left or
-                 used + len(readable(text)) > chars_left):
+                (heads_only or counted >= lines_left or
+                 used + _sentence_chars(lines, index) > chars_left):
             heads_only = True
             continue
         wrapped = bool(quoted) and not code and not ENDS_SENTENCE.search(quoted[-1].text) and \
             not is_list_item(lines[index]) and bool(lines[index - 1].strip())
         shown = len(readable(text))  # a formula image's address is not read (dev7:c7)
-        if quoted and ((len(quoted) >= lines_left and not wrapped) or
+        if quoted and ((counted >= lines_left and not wrapped) or
                        used + shown > chars_left) or \
                 heads_only and not ENDS_SENTENCE.search(text):
             break
         quoted.append(QuotedLine(start_line + index, text, partial))
         used += shown
+        counted += not wrapped
     if quoted and not code:
         quoted = _without_dangling_tail(_to_sentence_end(quoted, lines, start_line), lines,
                                         start_line)
@@ -1264,6 +1300,23 @@ def _is_caption(last: QuotedLine, lines: list[str], start_line: int) -> bool:
     index = last.line - start_line
     before = next((line for line in reversed(lines[:index]) if line.strip()), "")
     return text != last.text.strip() or no_text(before)
+
+
+def in_item_of(lines: list[str], index: int) -> bool:
+    """Whether line ``index`` is a list item or a line an item's text runs on into (a
+    hard-wrapped item: no blank line, no heading between them). An item wrapped over two lines
+    is still an item the list's next one finishes: dev7's KNN list quoted 318-325 and stopped
+    before "* When K equals 1 … overfitting …, while … large number … underfitting", the answer.
+
+    >>> notes = ["* Given a point, we compute", "its K nearest points.", "* When K is 1"]
+    >>> in_item_of(notes, 1), in_item_of(["Prose runs", "on here."], 1)
+    (True, False)
+    """
+    while index >= 0 and lines[index].strip() and not _HEADING.match(lines[index]):
+        if is_list_item(lines[index]):
+            return True
+        index -= 1
+    return False
 
 
 def _in_list_item(lines: list[str], index: int, quoted: list[QuotedLine], start_line: int,

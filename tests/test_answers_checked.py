@@ -324,12 +324,13 @@ def test_a_list_is_finished_with_the_head_of_a_last_item_long_enough_to_be_cut()
 def test_a_list_too_long_with_its_items_wrapped_lines_is_finished_with_each_items_own_line():
     """rnn.md:295-301 (dev3:c41): the input gate's wrapped lines used up the quote, and the
     output gate, the question's third part, was never shown. A new list after a blank line and
-    a label is not taken for the rest of this one."""
+    a label is not taken for the rest of this one. (The limits count a wrapped sentence once:
+    the list here is over the characters' limit.)"""
     wrapped = "This gate learns to erase what the earlier steps kept, which is why the cell\n" \
         "state and the hidden state both exist and are carried over from step to step\n" \
         "so the network decides what to keep.\n"
     text = ("  * **Forget Gate:** controls how much is removed from the cell state.\n" + wrapped
-            + "  * **Input Gate:** controls how much is added to the cell state.\n" + wrapped
+            + wrapped + "  * **Input Gate:** controls how much is added to the cell state.\n" + wrapped
             + wrapped + "  * **Output Gate:** controls how much is shown as the hidden state.\n"
             + "\n**Other gates:**\n\n  * **Peephole:** looks at the cell state.")
     question = "What do the forget gate, the input gate and the output gate each control?"
@@ -337,7 +338,7 @@ def test_a_list_too_long_with_its_items_wrapped_lines_is_finished_with_each_item
     heads = [q.text.strip() for q in quoted.lines if "Gate:**" in q.text]
     assert [h.split(":**")[0] for h in heads] == ["* **Forget Gate", "* **Input Gate",
                                                   "* **Output Gate"]
-    assert "Peephole" not in quoted.text and quoted.text.count("\n") < 10
+    assert "Peephole" not in quoted.text and quoted.text.count("This gate learns") < 4
     assert all(not q.partial for q in quoted.lines)
 
 
