@@ -330,7 +330,8 @@ def test_a_list_too_long_with_its_items_wrapped_lines_is_finished_with_each_item
         "state and the hidden state both exist and are carried over from step to step\n" \
         "so the network decides what to keep.\n"
     text = ("  * **Forget Gate:** controls how much is removed from the cell state.\n" + wrapped
-            + wrapped + "  * **Input Gate:** controls how much is added to the cell state.\n" + wrapped
+            + wrapped + "  * **Input Gate:** controls how much is added to the cell state.\n"
+            + wrapped
             + wrapped + "  * **Output Gate:** controls how much is shown as the hidden state.\n"
             + "\n**Other gates:**\n\n  * **Peephole:** looks at the cell state.")
     question = "What do the forget gate, the input gate and the output gate each control?"
