@@ -781,7 +781,7 @@ def _definition_block(lines: list[str], terms: Sequence[str]) -> list[int]:
             continue
         text = plain(line)
         if term_hits(text, terms) and _DEFINITION.search(text):
-            block = [index]
+            block = _whole_sentence(lines, index)
             if text.rstrip().endswith(("：", ":")):
                 runs = _paragraphs(lines, index + 1)
                 if runs and all(is_list_item(lines[i]) for i in runs[0]):
@@ -956,6 +956,25 @@ def _list_windows(lines: list[str], block: list[int]) -> list[list[int]]:
             window.append(index)
         windows.append(window)
     return windows
+
+
+def _whole_sentence(lines: list[str], index: int) -> list[int]:
+    """The lines of the sentence line ``index`` is part of, in hard-wrapped prose: back to the
+    line it opens on and on to the line it ends on (d2l's dropout section wraps "The method is
+    called *dropout* because we literally / *drop out* some neurons during training.", and the
+    definition's first line alone was quoted).
+
+    >>> _whole_sentence(["Dropout is one.", "It is called dropout because we", "drop units.",
+    ...                  "Next."], 1)
+    [1, 2]
+    """
+    first = index
+    while first > 0 and _runs_on(lines, first):
+        first -= 1
+    last = index
+    while last + 1 < len(lines) and _runs_on(lines, last + 1):
+        last += 1
+    return list(range(first, last + 1))
 
 
 def _sentence_chars(lines: list[str], index: int) -> int:

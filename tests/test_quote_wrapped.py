@@ -76,3 +76,33 @@ def test_a_wrapped_paragraph_is_quoted_to_the_sentence_that_answers(sample_libra
                   sample_library.embedder)
     assert "input gate* determines how much" in text
     assert "forget gate* determines whether to keep" in text
+
+
+DROPOUT = "\n".join([
+    "### Dropout in Practice",
+    "",
+    "Let's think briefly about what we expect from a good predictive model.",
+    "We want it to perform well on unseen data, and classical theory",
+    "suggests that to close the gap we should aim for a simple model.",
+    "Simplicity can come in the form of a small number of dimensions,",
+    "or of a small norm of the parameters, as weight decay has it.",
+    "Another useful notion of simplicity is smoothness, i.e., that the",
+    "function should not be sensitive to small changes to its inputs.",
+    "",
+    "Then, Srivastava et al. developed a clever idea for how to apply",
+    "this to the internal layers of a network, too.",
+    "The method is called *dropout* because we literally",
+    "*drop out* some neurons during training.",
+    "Throughout training, on each iteration, standard dropout zeroes out",
+    "some fraction of the nodes in each layer before the next one is computed.",
+    "",
+    "Bishop showed that training with input noise is equivalent to",
+    "Tikhonov regularization, which is one reason the idea works at all,",
+    "and the rest of this section shows how to implement it from scratch",
+    "with a mask drawn afresh for every example in every minibatch.",
+])
+
+
+def test_a_definition_wrapped_over_two_lines_is_quoted_to_its_end():
+    text = quoted(DROPOUT, "What is dropout?")
+    assert "*drop out* some neurons during training." in text
