@@ -469,15 +469,18 @@ _SPACING = (r"^(?:\s|&(?:emsp|ensp|nbsp|thinsp|emsp13|emsp14|numsp|puncsp|hairsp
             r"#(?:160|819[2-9]|820[0-2]|8239|12288)|#[xX](?:[aA]0|200[0-9aA]|202[fF]|3000));)+$")
 """A line of spacing references only ("&emsp;&emsp;", the book's indent on a line of its own:
 r49 dev2:c30 quoted it as a line)."""
+_PAGE_LINK = r"^\s*(?:[-*+]\s+|\d{1,2}\.\s+)?\[[^\]]*\]\(#[^)\s]*\)\s*$"
+"""A line that only links to a place on its own page: navigation, not note text."""
 _NOT_TEXT = re.compile(r"^\s*(?:[-*+]\s+)?(?:!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])\s*)+$|" +
                        TABLE_RULE + "|" + DIRECTIVE +
-                       "|" + _SPACING)
+                       "|" + _SPACING + "|" + _PAGE_LINK)
 
 
 def no_text(line: str) -> bool:
     """A line with nothing to read: an image, a table's rule, a directive, a line of spacing
-    references ("&emsp;&emsp;"), or HTML markup (``ground.markup``: a figure's ``<div>`` /
-    ``<img>`` / ``<svg>``). A caption is text.
+    references ("&emsp;&emsp;"), a link to a place on the same page ("[back to top](#top)", a
+    contents entry), or HTML markup (``ground.markup``: a figure's ``<div>`` / ``<img>`` /
+    ``<svg>``). A caption is text.
 
     >>> no_text('<img src="/assets/loss.jpeg" width="49%">'), no_text("<b>Left:</b> low rates")
     (True, False)
@@ -485,6 +488,8 @@ def no_text(line: str) -> bool:
     (True, False)
     >>> no_text(" - ![enter description here][22]")  # a reference-style image (dev7)
     True
+    >>> no_text("[back to top](#data-science-question-answer)"), no_text("[KNN](knn.md)")
+    (True, False)
     """
     return bool(_NOT_TEXT.match(tex_images(line))) or is_figure_markup(line)
 
@@ -531,7 +536,8 @@ def _section_body(lines: list[str]) -> list[int]:
     """
     body = [i for i, line in enumerate(lines) if line.strip() and not _HEADING.match(line)
             and not _SIDE_NOTE.match(line)]
-    if not body or len(body) > MAX_LINES or sum(len(lines[i]) for i in body) > MAX_CHARS:
+    counted = [i for i in body if not _runs_on(lines, i)]  # a wrapped sentence counts once
+    if not body or len(counted) > MAX_LINES or sum(len(lines[i]) for i in body) > MAX_CHARS:
         return []
     if any(_FENCE.match(lines[i]) for i in body):
         return []

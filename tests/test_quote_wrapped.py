@@ -106,3 +106,24 @@ DROPOUT = "\n".join([
 def test_a_definition_wrapped_over_two_lines_is_quoted_to_its_end():
     text = quoted(DROPOUT, "What is dropout?")
     assert "*drop out* some neurons during training." in text
+
+
+SHORT_SECTION = "\n".join([
+    "### Minibatch Stochastic Gradient Descent",
+    "",
+    "Gradient descent over the whole dataset and stochastic gradient",
+    "descent over one example are the two extremes.",
+    "A minibatch averages the gradients of a few examples, which gives",
+    "a better estimate of the full gradient than one example does.",
+    "It also lets the hardware compute the examples",
+    "of a minibatch in parallel.",
+    "The update is w <- w - eta * g_B, with g_B the mean gradient",
+    "over the minibatch B.",
+    "[back to top](#contents)",
+])
+
+
+def test_a_short_wrapped_section_is_quoted_whole_without_its_navigation():
+    text = quoted(SHORT_SECTION, "Why do we use minibatches instead of single examples?")
+    assert "two extremes" in text and "over the minibatch B." in text
+    assert "back to top" not in text
