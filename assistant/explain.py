@@ -189,6 +189,12 @@ MESSAGES = {
               "by the passage it cites and an answer to the question. The lines quoted above "
               "are your notes' own words (sources below).",
     },
+    "repeated_rest_unchecked": {  # the model's kept lines copied the quote; the rest went
+        "zh": "模型写的解释只重复了上面引用的笔记原文；其余的句子没能在所引段落中得到印证，"
+              "没有显示。",
+        "en": "The model's explanation only repeated the lines quoted above; its other "
+              "sentences could not be confirmed by the passages they cite and are not shown.",
+    },
     "translation_unchecked": {  # the quote answers; only its translation failed the check
         "zh": "引用段落的翻译没能逐句核对上原文，所以按笔记原文显示（来源见下）。",
         "en": "The translation of the quoted lines could not be checked line by line against "
@@ -378,6 +384,8 @@ class Explanation:
                 shown = quoted_answer(quoted)
         elif not notice and copies_quote(shown, quoted):
             shown = quoted_answer(quoted)  # the same lines twice teach nothing: shown once
+            if checked.unsupported:  # r74 dev7:c33: a removed sentence, and no word of it
+                notice = MESSAGES["repeated_rest_unchecked"][self.language]
         elif not notice:
             completed = complete_from_quote(shown, quoted, self.language, self.question)
             shown = completed if completed != shown else \

@@ -650,6 +650,22 @@ def test_the_explanation_leaves_out_the_lines_the_quote_above_already_shows(fake
     assert new.rstrip("。") in answer.text and not answer.only_quotes
 
 
+def test_a_copy_of_the_quote_with_a_sentence_removed_says_so(fake_assistant, scripted):
+    """r74 dev7:c33: the model's kept sentence copied the quote and its other one was removed;
+    the reply showed the quote alone and said nothing about the removed sentence."""
+    explanation = start_explanation(fake_assistant.library, scripted, QUESTION, max_tokens=400)
+    quoted = explanation.extractive
+    assert quoted is not None
+    marker = f"[{quoted.citation.number}]。"
+    copied = next(plain(line.text).replace("**", "").rstrip("。.") + marker
+                  for line in quoted.lines if len(plain(line.text)) > 12)
+    scripted.enqueue(copied + "\n红烧肉要先炒糖色再加酱油炖一小时" + marker)
+    list(explanation.stream())
+    answer = explanation.finish()
+    assert answer.unsupported and answer.only_quotes
+    assert "只重复了上面引用的笔记原文" in answer.notice
+
+
 def test_an_explanation_that_only_restates_the_question_is_not_called_unsupported(
         fake_assistant, scripted):
     explanation = fake_assistant.explain(QUESTION)
