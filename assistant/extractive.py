@@ -536,8 +536,8 @@ def _section_body(lines: list[str]) -> list[int]:
     """
     body = [i for i, line in enumerate(lines) if line.strip() and not _HEADING.match(line)
             and not _SIDE_NOTE.match(line)]
-    counted = [i for i in body if not _runs_on(lines, i)]  # a wrapped sentence counts once
-    if not body or len(counted) > MAX_LINES or sum(len(lines[i]) for i in body) > MAX_CHARS:
+    if not body or len(_counted(lines, body)) > MAX_LINES or \
+            sum(len(lines[i]) for i in body) > MAX_CHARS:
         return []
     if any(_FENCE.match(lines[i]) for i in body):
         return []
@@ -937,7 +937,7 @@ def _list_windows(lines: list[str], block: list[int]) -> list[list[int]]:
     """
     text = [i for i in block if lines[i].strip() and not no_text(lines[i])]
     items = [i for i in block if is_list_item(lines[i])]
-    counted = [i for i in text if not _runs_on(lines, i)]
+    counted = _counted(lines, text)
     chars = sum(len(lines[i]) for i in text)
     if items and len(text) <= LIST_MAX_LINES and chars <= LIST_MAX_CHARS or \
             not items and len(counted) <= MAX_LINES and chars <= MAX_CHARS:
@@ -977,10 +977,7 @@ def _whole_sentence(lines: list[str], index: int) -> list[int]:
     first = index
     while first > 0 and _runs_on(lines, first):
         first -= 1
-    last = index
-    while last + 1 < len(lines) and _runs_on(lines, last + 1):
-        last += 1
-    return list(range(first, last + 1))
+    return list(range(first, _wrapped_end(lines, index) + 1))
 
 
 def _sentence_chars(lines: list[str], index: int) -> int:
@@ -991,12 +988,20 @@ def _sentence_chars(lines: list[str], index: int) -> int:
     >>> _sentence_chars(["It runs", "on here.", "Next one."], 0)
     15
     """
-    total = len(readable(lines[index]))
-    for following in range(index + 1, len(lines)):
-        if not _runs_on(lines, following):
-            break
-        total += len(readable(lines[following]))
-    return total
+    return sum(len(readable(lines[i])) for i in range(index, _wrapped_end(lines, index) + 1))
+
+
+def _wrapped_end(lines: list[str], index: int) -> int:
+    """The last line the sentence going through line ``index`` is wrapped onto."""
+    while index + 1 < len(lines) and _runs_on(lines, index + 1):
+        index += 1
+    return index
+
+
+def _counted(lines: list[str], indexes: Sequence[int]) -> list[int]:
+    """Of ``indexes``, the lines the quote's line limits count: a hard-wrapped sentence once
+    (the lines it runs on to are not counted)."""
+    return [i for i in indexes if not _runs_on(lines, i)]
 
 
 def _runs_on(lines: list[str], index: int) -> bool:
@@ -1159,7 +1164,7 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
         if not code and not is_list_item(text):  # "​\t梯度消失是指…": the book's indent
             text = text.lstrip(INDENT_CHARS)
         finishes_list = bool(quoted) and not code and is_list_item(lines[index]) and \
-            in_item_of(lines, quoted[-1].line - start_line)
+            _in_item_of(lines, quoted[-1].line - start_line)
         if len(readable(text)) > LONG_LINE_CHARS and not code:
             # An item finishing a list keeps its head: its tail alone reads as the item before's.
             text, partial = best_sentences(text, () if finishes_list else terms,
@@ -1327,14 +1332,14 @@ def _is_caption(last: QuotedLine, lines: list[str], start_line: int) -> bool:
     return text != last.text.strip() or no_text(before)
 
 
-def in_item_of(lines: list[str], index: int) -> bool:
+def _in_item_of(lines: list[str], index: int) -> bool:
     """Whether line ``index`` is a list item or a line an item's text runs on into (a
     hard-wrapped item: no blank line, no heading between them). An item wrapped over two lines
     is still an item the list's next one finishes: dev7's KNN list quoted 318-325 and stopped
     before "* When K equals 1 … overfitting …, while … large number … underfitting", the answer.
 
     >>> notes = ["* Given a point, we compute", "its K nearest points.", "* When K is 1"]
-    >>> in_item_of(notes, 1), in_item_of(["Prose runs", "on here."], 1)
+    >>> _in_item_of(notes, 1), _in_item_of(["Prose runs", "on here."], 1)
     (True, False)
     """
     while index >= 0 and lines[index].strip() and not _HEADING.match(lines[index]):
