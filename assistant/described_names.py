@@ -25,13 +25,20 @@ does not refuse. The refusal names the English form, which the model gets right 
 "described name"): the student never wrote it. Replayed on the 401 questions the seven sets'
 libraries answer, asking every covered question: 10 more held-out near-domain questions refused,
 no covered question of any set lost; skipping those that name a treated subject drops 2 of the
-10 (dev6:u24, dev7:u15, whose treated subject is the generic "训练").
+10 (dev6:u24, dev7:u15, whose treated subject was the generic "训练" of "训练时…": a clause that
+only says when names no subject now, ``subjects.subject_terms``).
 
 >>> named_forms("DBSCAN / 基于密度的聚类"), named_forms("混合精度训练 / 混合精度训练")
 (['DBSCAN', '基于密度的聚类'], ['混合精度训练'])
 >>> named_forms("NONE"), named_forms("forget gate / 遗忘门 / 输入门"), named_forms("沿用训练集的")
 ([], [], [])
 >>> named_forms("mean and variance of each mini-batch / 小批量的均值和方差")
+[]
+>>> named_forms("teacher forcing / 教师强迫法 / 会带来过拟合问题")
+['teacher forcing', '教师强迫法']
+>>> named_forms("teacher forcing / 教师强迫法，会带来过拟合问题。")
+['teacher forcing', '教师强迫法']
+>>> named_forms("forget gate / 遗忘门, input gate / 输入门")
 []
 """
 
@@ -80,10 +87,26 @@ def named_forms(reply: str) -> list[str]:
     """The names of a reply "English / 中文" (the model often writes the Chinese name twice for
     a Chinese question), English first; [] for anything else."""
     first = next((line.strip() for line in reply.splitlines() if line.strip()), "")
-    parts = [part.strip(" .。`*\"'") for part in first.split("/")]
+    name, rest = _split_rest(first)
+    parts = [part.strip(" .。`*\"'") for part in name.split("/")]
+    if len(parts) > 2 and all(_SAYS.search(part) for part in parts[2:]):
+        parts = parts[:2]  # "teacher forcing / 教师强迫法 / 会带来过拟合问题": the rest answers
+    if rest and not _SAYS.search(rest):
+        return []  # "forget gate / 遗忘门, input gate / 输入门": names two things
     if len(parts) != 2 or not all(_is_name(part) for part in parts):
         return []
     return sorted(dict.fromkeys(parts), key=lambda part: not part.isascii())
+
+
+_REST = re.compile(r"[，,；;。]")
+_SAYS = re.compile(r"会|是|能|可以|可能|导致|带来|用于|用来|\b(?:is|are|can|causes?|leads?)\b")
+
+
+def _split_rest(line: str) -> tuple[str, str]:
+    """A reply line cut at its first comma or full stop: the name, and what the model went on
+    to say ("teacher forcing / 教师强迫法，会带来过拟合问题。")."""
+    cut = _REST.search(line)
+    return (line, "") if cut is None else (line[:cut.start()], line[cut.end():].strip(" 。."))
 
 
 def _is_name(part: str) -> bool:

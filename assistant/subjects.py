@@ -32,16 +32,19 @@ _PREFIX = re.compile(r"^(?:请问|请|你能|能否|可以)?(?:简单)?"
 _PREDICATE = re.compile(
     r"是|为什么|为何|怎么|怎样|如何|在|里|中|上|通过|能|会|可以|有什么|有哪些|有何|有|的|之|对|把|被|"
     r"要|需|相比|比起|比|叫|属于|用于|用来|到底|究竟|本质|具体|一般|通常|主要|分别|之间|还是|或|"
-    r"这类|这些|这种|这样|之类|等|时|后|前|应该|[、“”\"'（(]")
+    r"这类|这些|这种|这样|之类|等|(?<!长短)时(?![间序刻])|后|前|应该|[、“”\"'（(]")
 _EXAMPLE = re.compile(r"^\s*(?:这类|这些|这种|之类|等)")
 _JOIN = re.compile(r"和|与|跟|及|以及|或者|、")
 _FUNCTION_CHARS = frozenset("一不没很太都也就才还只了吧呢吗啊么再又更最越"
                            "哪几得着按往以我你他它而且己全设老")
+# Terms written with one of those characters: 归一化 is no "一 …" phrase, 全连接层 no "全 …".
+_TERM_PARTS = re.compile(r"归一|统一|一阶|一维|一致|全连接|全局|最大|最小|最优|不平衡")
 _OPENERS = frozenset("让把用做给要想能会拿先按靠从对向往被将弄怎当如若使令帮去来该应由举加处")
 _GENERIC = frozenset("区别 不同 应用 作用 原理 效果 公式 方法 问题 优点 缺点 步骤 过程 "
                      "场景 例子 好处 坏处 "
                      "意义 用途 定义 特点 联系 关系 影响".split())
 _ENUMERATION_EXAMPLE = re.compile(r"这类|这些|这种|之类|等等|这样的")
+_USING = re.compile(r"^(?:使用|采用|用)")
 _QUANTIFIER = re.compile(r"^(?:一个|这个|那个|一种|某个|某种|这种|那种|一些|这些|那些)")
 _LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-+.][A-Za-z0-9]+)*(?:\+\+)?"
                         r"(?:\s+[A-Za-z][A-Za-z0-9]*(?:[-+][A-Za-z0-9]+)*)*")
@@ -74,9 +77,19 @@ _EN_COMMON = frozenset(
 
 
 def subject_terms(question: str) -> list[str]:
-    """The names ``question`` asks about, in order (see the module docstring)."""
+    """The names ``question`` asks about, in order (see the module docstring). A first clause
+    that only says when ("训练时，…", "做聚类的时候，…") names no subject: the next one does.
+
+    >>> subject_terms("训练时让学习率按余弦曲线下降，这种调度叫什么？")
+    []
+    >>> subject_terms("做图像分类的时候，Dropout 为什么有用？")
+    ['Dropout']
+    """
     if detect_language(question) == "zh":
-        names = clause_subjects(_CLAUSE.split(question.strip())[0])
+        clauses = _CLAUSE.split(question.strip())
+        names = clause_subjects(clauses[0])
+        if not names and len(clauses) > 1 and _only_when(clauses[0]):
+            names = clause_subjects(clauses[1])
     else:
         names = english_subjects(question)
     return list(dict.fromkeys(n for n in names if n))
@@ -109,8 +122,19 @@ def scene_names(question: str) -> list[str]:
     return clause_subjects(clause)
 
 
+_WHEN = re.compile(r"^(?:的)?时(?:候)?(?![间序刻])")
+
+
+def _only_when(clause: str) -> bool:
+    """The clause is "X时" / "X的时候": when something is asked about, not what."""
+    head, rest = _split_at_predicate(_PREFIX.sub("", clause.strip()).strip())
+    return bool(head) and _WHEN.fullmatch(rest.strip()) is not None
+
+
 def clause_subjects(clause: str) -> list[str]:
-    """The subject(s) of one Chinese clause.
+    """The subject(s) of one Chinese clause. What comes before 时 / 的时候 says when, not what
+    ("训练时随机让一部分神经元停止工作": 训练 is no subject of the question); the subject, if any,
+    follows it.
 
     >>> clause_subjects("PyTorch 这类框架是怎么自动算梯度的")
     []
@@ -118,13 +142,25 @@ def clause_subjects(clause: str) -> list[str]:
     ['LSTM', 'GRU']
     >>> clause_subjects("一个预训练模型怎么同时 fine-tune 好几个下游任务")
     ['预训练模型']
+    >>> clause_subjects("GAN 训练时生成器为什么会崩溃")
+    ['生成器']
+    >>> clause_subjects("层归一化和批归一化有什么区别")
+    ['层归一化', '批归一化']
+    >>> clause_subjects("用信息增益和用基尼指数有什么区别")
+    ['信息增益', '基尼指数']
     """
     clause = _PREFIX.sub("", clause.strip()).strip()
     head, rest = _split_at_predicate(clause)
+    when = _WHEN.match(rest)
+    if head and when:
+        return clause_subjects(rest[when.end():])
     if _EXAMPLE.match(rest) or ("、" in rest[:1] and _ENUMERATION_EXAMPLE.search(rest)):
         return []
     names = []
-    for part in _JOIN.split(head):
+    parts = _JOIN.split(head)
+    if len(parts) > 1:  # "用信息增益和用基尼指数": two ways, each named after its 用
+        parts = [_USING.sub("", part.strip()) for part in parts]
+    for part in parts:
         for word in _han_words(_QUANTIFIER.sub("", part.strip()).strip()):
             if _is_name(word) and word not in _GENERIC:
                 latin = _LATIN_RUN.search(word)
@@ -166,7 +202,7 @@ def _is_name(part: str) -> bool:
             not all(w.lower() in _EN_COMMON for w in words)
     if not 2 <= len(han) <= MAX_NAME_CHARS or len(han) < len(part.replace(" ", "")) - 12:
         return False
-    return not (set(han) & _FUNCTION_CHARS) and han[0] not in _OPENERS
+    return not (set(_TERM_PARTS.sub("", han)) & _FUNCTION_CHARS) and han[0] not in _OPENERS
 
 
 def english_subjects(question: str) -> list[str]:

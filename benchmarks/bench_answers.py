@@ -243,6 +243,8 @@ def run_refusal(args) -> None:
 
         generator = open_generator(settings)
     for item in load_questions(args.library, args.data):
+        if args.ids and item["id"] not in args.ids:
+            continue
         question = item["query"]
         start = time.perf_counter()
         explanation = start_explanation(library, generator, question)
@@ -434,7 +436,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10)
     parser.add_argument("--tag", default="", help="appended to the run file names (_r3)")
     parser.add_argument("--start", type=int, default=0)
-    parser.add_argument("--ids", nargs="+", help="answers: these question ids only (sample:c18)")
+    parser.add_argument("--ids", nargs="+", help="these question ids only (sample:c18)")
     parser.add_argument("--only-covered", action="store_true")
     parser.add_argument("--translate", action="store_true",
                         help="refusal: load the LLM to re-judge phrase refusals in translation")
