@@ -46,6 +46,7 @@ from assistant.key_points import covered_points
 from assistant.language import detect_language
 from assistant.passage_extra import same_section
 from assistant.retrieval import Passage
+from assistant.subjects import subject_terms
 from assistant.whole_sections import holds
 from ground.sentences import split_sentences
 from index.cross_language import passage_language
@@ -120,6 +121,8 @@ def quote_leaned_on(checks: Sequence[SentenceCheck], passages: Sequence[Passage]
     the model's two sentences about "梯度范数的上限", both removed (the notes never say 范数
     or 上限 for clipping), leant on 题目 4：什么是梯度裁剪 (lexical 0.25 and 0.44 against 0.11
     and 0.05): the reply quoted the 正则化 lines under "the closest lines in your notes"."""
+    if quoted is not None and headed_by_subjects(quoted, passages, question):
+        return quoted
     votes: Counter = Counter()
     for check in checks:
         if check.verdict != "unsupported" or len(check.support) != len(passages):
@@ -131,6 +134,21 @@ def quote_leaned_on(checks: Sequence[SentenceCheck], passages: Sequence[Passage]
     if asked is not None and profile is not None and quoted is not None:
         votes = _asked_there_too(votes, passages, quoted, question, asked, profile)
     return quote_for_counts(votes, passages, quoted, terms, question)
+
+
+def headed_by_subjects(quoted: ExtractiveAnswer, passages: Sequence[Passage],
+                       question: str) -> bool:
+    """The quoted section's headings name every subject of ``question`` (``subject_terms``):
+    the section is about what is asked, so removed sentences do not move the quote away.
+    dev7:c28 (r74) asked how PCA and linear regression differ; the quote was the section
+    "主成分分析PCA与线性回归的区别", and the model's two removed sentences, checked in English
+    translation, leant on the English PCA section, whose generic lines replaced it."""
+    held = next((p for p in passages if holds(p, quoted)), None)
+    subjects = subject_terms(question)
+    if held is None or not subjects:
+        return False
+    headings = " ".join(held.hit.chunk.heading_path).lower()
+    return all(subject.lower() in headings for subject in subjects)
 
 
 def _asked_there_too(votes: Counter, passages: Sequence[Passage], quoted: ExtractiveAnswer,

@@ -1784,3 +1784,37 @@ def test_a_translated_sentence_moves_the_quote_only_to_a_passage_its_question_na
     quoted = quote_leaned_on([leaning], [first, second], first_quote, [], question, {"en": asked},
                              profile)
     assert (quoted.citation.number == 2) == moves
+
+
+PCA_VS_REGRESSION = ("- 线性回归是找`x`与`y`的关系，然后用于预测`y`\n"
+                     "- `PCA`是找一个投影面，最小化data到这个投影面的投影误差")
+PCA_GENERIC = ("* Principal Component Analysis (PCA) is a dimension reduction technique that "
+               "projects the data into a lower dimensional space.\n"
+               "* PCA finds the top principal components, the directions of largest variance.")
+
+
+@pytest.mark.parametrize("heading, moves", [("主成分分析PCA与线性回归的区别", False),
+                                            ("主成分分析PCA的步骤", True)])
+def test_removed_sentences_do_not_move_a_quote_whose_section_is_headed_by_what_is_asked(
+        heading, moves):
+    """dev7:c28 (r74): the quote was the section "主成分分析PCA与线性回归的区别", and the
+    model's two removed sentences, checked in English translation, leant on the English PCA
+    section, whose generic lines the reply showed instead. A section whose headings name every
+    subject of the question keeps the quote; one naming only some of them does not."""
+    import numpy as np
+
+    from assistant.citations import SentenceCheck
+    from assistant.extractive_followup import quote_leaned_on
+    from assistant.library_profile import LibraryProfile
+
+    question = "PCA 和线性回归本质上有什么不同？"
+    first, first_quote = _quote(PCA_VS_REGRESSION, heading, 1)
+    second, _ = _quote(PCA_GENERIC, "Principal Component Analysis", 2)
+    leaning = [SentenceCheck(f"PCA 把数据投影到低维空间{n}。", "unsupported", (), (0.1, 0.4),
+                             (0.02, 0.06), "PCA projects the data into a lower dimensional space.")
+               for n in range(2)]
+    profile = LibraryProfile("", 10, {}, (), (), np.zeros((0, 4)))
+    quoted = quote_leaned_on(leaning, [first, second], first_quote, [], question,
+                             {"en": "What are the differences between Principal Component "
+                                    "Analysis (PCA) and linear regression?"}, profile)
+    assert (quoted.citation.number == 2) == moves
