@@ -98,7 +98,7 @@ from assistant.quote_translation import (
 from assistant.retrieval import Citation, Embedder, Passage, Retriever
 from assistant.session import HISTORY_TOKENS, Turn, history_messages
 from assistant.task_echo import without_echo
-from assistant.whole_sections import holds, quote_in_section, whole_sections
+from assistant.whole_sections import holding, quote_in_section, whole_sections
 from ground.records import Hit
 from ground.sentences import split_sentences
 
@@ -538,7 +538,7 @@ def quote_among(quoted: ExtractiveAnswer | None, passages: list[Passage], questi
 def renumbered(quoted: ExtractiveAnswer, passages: list[Passage]) -> ExtractiveAnswer | None:
     """The quote citing the number its chunk has among ``passages`` (the prompt's sections
     may come in another order than the first search's); None when they leave its chunk out."""
-    passage = next((p for p in passages if holds(p, quoted)), None)
+    passage = holding(passages, quoted)
     if passage is None:
         return None
     if passage.number == quoted.citation.number:

@@ -47,7 +47,7 @@ from assistant.language import detect_language
 from assistant.passage_extra import same_section
 from assistant.retrieval import Passage
 from assistant.subjects import subject_terms
-from assistant.whole_sections import holds
+from assistant.whole_sections import holding
 from ground.sentences import split_sentences
 from index.cross_language import passage_language
 
@@ -143,7 +143,7 @@ def headed_by_subjects(quoted: ExtractiveAnswer, passages: Sequence[Passage],
     dev7:c28 (r74) asked how PCA and linear regression differ; the quote was the section
     "主成分分析PCA与线性回归的区别", and the model's two removed sentences, checked in English
     translation, leant on the English PCA section, whose generic lines replaced it."""
-    held = next((p for p in passages if holds(p, quoted)), None)
+    held = holding(passages, quoted)
     subjects = subject_terms(question)
     if held is None or not subjects:
         return False
@@ -194,11 +194,11 @@ def quote_for_counts(counts: Counter, passages: Sequence[Passage],
     if relied is None or sum(counts[p.number] for p in passages
                              if same_section(p.hit, relied.hit)) < least:
         return quoted
-    quoted_section = [p for p in passages if quoted is not None and holds(p, quoted)]
-    if quoted_section and (same_section(relied.hit, quoted_section[0].hit) or
-                           counts[relied.number] <= sum(
-                               counts[p.number] for p in passages
-                               if same_section(p.hit, quoted_section[0].hit))):
+    held = holding(passages, quoted)
+    if held is not None and (same_section(relied.hit, held.hit) or
+                             counts[relied.number] <= sum(
+                                 counts[p.number] for p in passages
+                                 if same_section(p.hit, held.hit))):
         return quoted
     return section_quote(relied, passages, terms, question) or quoted
 

@@ -29,10 +29,11 @@ _CLAUSE = re.compile(r"[？?。！!；;，,：:]")
 _PREFIX = re.compile(r"^(?:请问|请|你能|能否|可以)?(?:简单)?"
                      r"(?:解释一下|解释|介绍一下|介绍|说说|讲讲|"
                      r"谈谈)?(?:一下)?(?:什么叫做?|什么是|何为|何谓)?")
+_AT_TIME = r"(?<!长短)时(?![间序刻])"  # "训练时": when; not 时间, 时序, 长短时记忆网络
 _PREDICATE = re.compile(
     r"是|为什么|为何|怎么|怎样|如何|在|里|中|上|通过|能|会|可以|有什么|有哪些|有何|有|的|之|对|把|被|"
     r"要|需|相比|比起|比|叫|属于|用于|用来|到底|究竟|本质|具体|一般|通常|主要|分别|之间|还是|或|"
-    r"这类|这些|这种|这样|之类|等|(?<!长短)时(?![间序刻])|后|前|应该|[、“”\"'（(]")
+    r"这类|这些|这种|这样|之类|等|" + _AT_TIME + r"|后|前|应该|[、“”\"'（(]")
 _EXAMPLE = re.compile(r"^\s*(?:这类|这些|这种|之类|等)")
 _JOIN = re.compile(r"和|与|跟|及|以及|或者|、")
 _FUNCTION_CHARS = frozenset("一不没很太都也就才还只了吧呢吗啊么再又更最越"
@@ -114,20 +115,20 @@ def scene_names(question: str) -> list[str]:
     """
     if detect_language(question) != "zh":
         return []
-    clause = _PREFIX.sub("", _CLAUSE.split(question.strip())[0].strip()).strip()
-    head, rest = _split_at_predicate(clause)
+    clause = _CLAUSE.split(question.strip())[0]
+    head, rest = _head_and_rest(clause)
     after = rest[1:].lstrip()
     if not head or rest[:1] not in _LOCATIVE or not after or _PREDICATE.match(after):
         return []
     return clause_subjects(clause)
 
 
-_WHEN = re.compile(r"^(?:的)?时(?:候)?(?![间序刻])")
+_WHEN = re.compile(r"^(?:的)?" + _AT_TIME + r"(?:候)?")
 
 
 def _only_when(clause: str) -> bool:
     """The clause is "X时" / "X的时候": when something is asked about, not what."""
-    head, rest = _split_at_predicate(_PREFIX.sub("", clause.strip()).strip())
+    head, rest = _head_and_rest(clause)
     return bool(head) and _WHEN.fullmatch(rest.strip()) is not None
 
 
@@ -149,8 +150,7 @@ def clause_subjects(clause: str) -> list[str]:
     >>> clause_subjects("用信息增益和用基尼指数有什么区别")
     ['信息增益', '基尼指数']
     """
-    clause = _PREFIX.sub("", clause.strip()).strip()
-    head, rest = _split_at_predicate(clause)
+    head, rest = _head_and_rest(clause)
     when = _WHEN.match(rest)
     if head and when:
         return clause_subjects(rest[when.end():])
@@ -174,6 +174,11 @@ def _han_words(part: str) -> list[str]:
         return [part]
     return part.split() if " " in part and all(
         any(is_han(c) for c in w) for w in part.split()) else [part]
+
+
+def _head_and_rest(clause: str) -> tuple[str, str]:
+    """``clause`` without its asking prefix ("请问", "什么是"), split at its first predicate."""
+    return _split_at_predicate(_PREFIX.sub("", clause.strip()).strip())
 
 
 def _split_at_predicate(clause: str) -> tuple[str, str]:

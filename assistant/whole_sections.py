@@ -124,3 +124,10 @@ def holds(passage: Passage, quoted: ExtractiveAnswer) -> bool:
     chunk = passage.hit.chunk
     return chunk.source == quoted.citation.source and chunk.page == quoted.citation.page and \
         chunk.start_line <= quoted.first_line and quoted.last_line <= chunk.end_line
+
+
+def holding(passages: Sequence[Passage], quoted: ExtractiveAnswer | None) -> Passage | None:
+    """The first of ``passages`` that ``holds`` the lines ``quoted``; None when none does."""
+    if quoted is None:
+        return None
+    return next((p for p in passages if holds(p, quoted)), None)
