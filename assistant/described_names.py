@@ -133,15 +133,14 @@ def mentioned_in_other_words(name: str, retriever: Retriever) -> bool:
 def judged_by_name(question: str, coverage: Coverage, generator: Generator,
                    retriever: Retriever, profile) -> Coverage:
     """``coverage``, or a refusal for the name of what ``question`` describes when the model
-    names one and the library mentions neither of its forms (nor does the question write one:
-    its own words were judged already)."""
+    names one and the library mentions neither of its forms. A name the question writes itself
+    is judged too: the subject frames miss some ("做聚类的时候，怎么确定应该分成几个簇？肘部法则是
+    怎么回事？" names no subject in its first clauses)."""
     if not coverage.covered or not generator.available or \
             "treated" in coverage.names.values():  # it names what the notes treat: asks of it
         return coverage
     forms = named_forms(generator.complete(name_prompt(question)))
-    asked = question.lower()
-    if not forms or any(form.lower() in asked for form in forms) or \
-            any(name_status(form, retriever, profile) != "absent" for form in forms) or \
+    if not forms or any(name_status(form, retriever, profile) != "absent" for form in forms) or \
             any(mentioned_in_other_words(form, retriever) for form in forms if form.isascii()):
         return coverage
     return replace(coverage, covered=False, untreated=(forms[0],), reason="described name",

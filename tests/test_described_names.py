@@ -28,6 +28,14 @@ def test_a_question_whose_named_technique_the_notes_never_write_is_refused_for_i
     assert judged_by_name(HALVES, named, scripted, fake_library, None) is named
 
 
+def test_a_name_the_question_writes_where_no_subject_frame_finds_it_is_judged_too(
+        fake_library, scripted):
+    asked = "做降维的时候，该保留几个维度？碎石图是怎么回事？"  # no clause names a subject
+    scripted.enqueue_name("scree plot / 碎石图")
+    judged = judged_by_name(asked, Coverage(True, 0.9, 0.8), scripted, fake_library, None)
+    assert not judged.covered and judged.untreated == ("scree plot",)
+
+
 def test_a_named_technique_the_notes_write_or_a_reply_that_is_no_name_refuses_nothing(
         fake_library, scripted, fake_settings):
     assistant = Assistant(fake_library, scripted, fake_settings)
