@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from functools import partial
 
 from assistant.compare import Comparison, compare
+from assistant.described_names import name_prompt
 from assistant.explain import PROMPT_PASSAGES, Explanation, start_explanation
 from assistant.generator import Generator, LlamaGenerator, open_generator
 from assistant.grading import Grade, grade
@@ -39,12 +41,16 @@ class Assistant:
         return self.generator.available
 
     def warm(self) -> None:
-        """Evaluate the question-translation heads now and keep them (``assistant.kv_prefix``):
-        a question pays only for its own text. The system prompt they start with is shared by
-        every prompt, so any cache holds it already."""
+        """Evaluate the fixed heads of the model calls a reply makes before its first token
+        -- the question's translation into each language, and the naming call
+        (``described_names``) -- and keep them (``assistant.kv_prefix``): a question pays only
+        for its own text. Unkept, the naming call's task and three examples (~200 tokens)
+        were read again for each question, 2.5-3 s of the first token (dev5, session 56).
+        The system prompt they start with is shared by every prompt, so any cache holds it."""
         if isinstance(self.generator, LlamaGenerator):
-            for target in TASK:  # two probes: the head is what they share
-                self.generator.prime_shared(tuple(translation_prompt(probe, target).messages
+            for prompt in (*(partial(translation_prompt, target=target) for target in TASK),
+                           name_prompt):  # two probes each: the head is what they share
+                self.generator.prime_shared(tuple(prompt(probe).messages
                                                   for probe in ("梯度", "gradient")))
 
     def explain(self, question: str, history: list[Turn] | None = None) -> Explanation:

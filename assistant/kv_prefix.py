@@ -15,8 +15,8 @@ from typing import Any
 from assistant.lookup_decoding import common_prefix
 
 MAX_HEADS = 4
-"""Kept states: the translation's head in each language today (~4 MB each for the bundled
-model; a 7B model without grouped-query attention takes ~60 MB a head)."""
+"""Kept states: the translation's head in each language and the naming call's today (~4-6 MB
+each for the bundled model; a 7B model without grouped-query attention takes ~60 MB a head)."""
 
 
 class PrefixStates:

@@ -5,12 +5,14 @@ the real model, that the model names what a question describes and the notes dec
 
 from __future__ import annotations
 
-from assistant_support import generator_fixture  # noqa: F401 (fixture)
+from assistant_support import assistant_fixture, generator_fixture  # noqa: F401 (fixtures)
 
 from assistant.coverage import Coverage
-from assistant.described_names import judged_by_name
+from assistant.described_names import judged_by_name, name_prompt
 from assistant.explain import start_explanation
 from assistant.facade import Assistant
+from assistant.lookup_decoding import common_prefix
+from assistant.query_translation import translation_prompt
 
 CLIPPING = "训练时为了防止梯度太大，把梯度按范数缩放到一个上限以内，这种技巧叫什么？"
 HALVES = ("有人训练时用 16 位浮点数做前向和反向计算来提速，同时保留一份 32 位的主权重来更新，"
@@ -57,3 +59,13 @@ def test_the_model_names_what_a_question_describes_and_the_notes_decide(sample_l
     answered = start_explanation(sample_library, generator, CLIPPING, max_tokens=8)
     answered.prepare()
     assert answered.coverage.covered  # "gradient clipping / 梯度裁剪": the notes' 题目 5
+
+
+def test_the_naming_calls_task_and_examples_are_kept_once_warm(assistant, generator):
+    """Its ~200-token head is not read again for each question, even after other prompts."""
+    assistant.warm()
+    head = common_prefix(*(generator.model.tokens(generator.model.render(name_prompt(q).messages))
+                           for q in (CLIPPING, HALVES)))
+    "".join(generator.stream(translation_prompt(CLIPPING, "en")))  # takes the cache
+    named = generator.stream(name_prompt(HALVES))
+    assert "".join(named).strip() and named.stats.cached_tokens >= head > 150
