@@ -41,6 +41,7 @@ import numpy as np
 from assistant.budget import query_terms
 from assistant.citations import introduces_a_figure
 from assistant.formula_lines import is_formula_line
+from assistant.language import reading_length
 from assistant.question_parts import question_parts
 from assistant.retrieval import Citation, Embedder, Passage
 from ground.fences import block_at
@@ -51,6 +52,8 @@ from index.embedder import ReadingEmbedder, RememberingEmbedder
 
 MAX_LINES = 8  # quoted lines (blank ones not counted): a longer answer block is cut at a line end
 MAX_CHARS = 800
+"""The quote's characters, and every other limit on prose below, in wide characters' worth
+(``reading_length``): English notes were quoted a third of what Chinese notes were."""
 FORMULA_BLOCK_LINES = 8  # a $$ block a lead-in's colon brings past the limits: at most this
 SUB_LABEL_CHARS = 12  # a bold line this short ending in a colon names a part of an answer
 CODE_MAX_LINES = 40  # a code block is quoted whole up to this
@@ -61,7 +64,10 @@ CAPTION_CHARS = 40  # a figure's title ("图 2.5.2 数据处理过程") is short
 LONG_LINE_CHARS = 480
 """A longer line (a textbook paragraph) is cut to its best sentences. At 320, 10 of the 73 first
 quotes on dev2 were cut, one before the sentence that answers ("学习率衰减…能帮助模型有效的减少
-震荡", 366 characters into its paragraph); at 480, 1 (sample notes: none either way)."""
+震荡", 366 characters into its paragraph); at 480, 1 (sample notes: none either way). Measured
+in wide characters' worth (``reading_length``): counted in characters, English paragraphs of
+720 (dev5's LSTM gates, 06-2.md:187) were cut to their last two sentences, dropping the forget
+gate the question asked about."""
 LIST_MAX_LINES = 12  # a list the quote has begun is finished up to this many lines …
 LIST_MAX_CHARS = 1000  # … and characters (a quote that stops at item 5 of 7 misleads)
 MIN_PART_CHARS = 20  # a paragraph added for a part of the question says more than a clause
@@ -537,7 +543,7 @@ def _section_body(lines: list[str]) -> list[int]:
     body = [i for i, line in enumerate(lines) if line.strip() and not _HEADING.match(line)
             and not _SIDE_NOTE.match(line)]
     if not body or len(_counted(lines, body)) > MAX_LINES or \
-            sum(len(lines[i]) for i in body) > MAX_CHARS:
+            sum(reading_length(lines[i]) for i in body) > MAX_CHARS:
         return []
     if any(_FENCE.match(lines[i]) for i in body):
         return []
@@ -938,7 +944,7 @@ def _list_windows(lines: list[str], block: list[int]) -> list[list[int]]:
     text = [i for i in block if lines[i].strip() and not no_text(lines[i])]
     items = [i for i in block if is_list_item(lines[i])]
     counted = _counted(lines, text)
-    chars = sum(len(lines[i]) for i in text)
+    chars = sum(reading_length(lines[i]) for i in text)
     if items and len(text) <= LIST_MAX_LINES and chars <= LIST_MAX_CHARS or \
             not items and len(counted) <= MAX_LINES and chars <= MAX_CHARS:
         return []  # the quote holds it whole (it finishes a list it has begun to those limits)
@@ -956,9 +962,9 @@ def _list_windows(lines: list[str], block: list[int]) -> list[list[int]]:
         for index in (i for i in block if i >= start):
             if lines[index].strip() and not no_text(lines[index]):
                 if window and (sum(i in counted for i in window) >= MAX_LINES or
-                               used + len(lines[index]) > MAX_CHARS):
+                               used + reading_length(lines[index]) > MAX_CHARS):
                     break
-                used += len(lines[index])
+                used += reading_length(lines[index])
             window.append(index)
         windows.append(window)
     return windows
@@ -986,9 +992,10 @@ def _sentence_chars(lines: list[str], index: int) -> int:
     whole, and the list goes on with its items' heads.
 
     >>> _sentence_chars(["It runs", "on here.", "Next one."], 0)
-    15
+    4
     """
-    return sum(len(readable(lines[i])) for i in range(index, _wrapped_end(lines, index) + 1))
+    return sum(reading_length(readable(lines[i]))
+               for i in range(index, _wrapped_end(lines, index) + 1))
 
 
 def _wrapped_end(lines: list[str], index: int) -> int:
@@ -1165,7 +1172,7 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
             text = text.lstrip(INDENT_CHARS)
         finishes_list = bool(quoted) and not code and is_list_item(lines[index]) and \
             _in_item_of(lines, quoted[-1].line - start_line)
-        if len(readable(text)) > LONG_LINE_CHARS and not code:
+        if reading_length(readable(text)) > LONG_LINE_CHARS and not code:
             # An item finishing a list keeps its head: its tail alone reads as the item before's.
             text, partial = best_sentences(text, () if finishes_list else terms,
                                            LONG_LINE_CHARS), True
@@ -1188,7 +1195,8 @@ def _quote(lines: list[str], indexes: list[int], start_line: int, terms: Sequenc
             continue
         wrapped = bool(quoted) and not code and not ENDS_SENTENCE.search(quoted[-1].text) and \
             not is_list_item(lines[index]) and bool(lines[index - 1].strip())
-        shown = len(readable(text))  # a formula image's address is not read (dev7:c7)
+        # a formula image's address is not read (dev7:c7); code is read character by character
+        shown = len(readable(text)) if code else reading_length(readable(text))
         if quoted and ((counted >= lines_left and not wrapped) or
                        used + shown > chars_left) or \
                 heads_only and not ENDS_SENTENCE.search(text):
@@ -1398,9 +1406,9 @@ def _to_sentence_end(quoted: list[QuotedLine], lines: list[str],
 
 
 def best_sentences(line: str, terms: Sequence[str], limit: int) -> str:
-    """The contiguous sentences of ``line`` within ``limit`` characters (at least one sentence)
-    that name most of ``terms`` between them, exactly as written; of spans naming as many, the
-    one opening on the sentence naming most, then the earliest.
+    """The contiguous sentences of ``line`` within ``limit`` (``reading_length``; at least one
+    sentence) that name most of ``terms`` between them, exactly as written; of spans naming as
+    many, the one opening on the sentence naming most, then the earliest.
 
     Only going on from the sentence naming most lost what it answers: "Is the logistic
     regression cost function convex, and does that still hold once I stack sigmoid units…?"
@@ -1408,10 +1416,10 @@ def best_sentences(line: str, terms: Sequence[str], limit: int) -> str:
     convexity." without the sentence before it, "… the logistic cost function (or
     max-entropy) is convex, and thus we are guaranteed to find the global cost minimum."
 
-    >>> best_sentences("Intro here. Dropout drops units. It regularizes. Other.", ["dropout"], 40)
+    >>> best_sentences("Intro here. Dropout drops units. It regularizes. Other.", ["dropout"], 13)
     'Dropout drops units. It regularizes. '
     >>> best_sentences("Aside. The cost is convex. But stacked layers lose convexity. Pictures.",
-    ...                ["cost", "convex", "stack", "layer"], 60)
+    ...                ["cost", "convex", "stack", "layer"], 17)
     'The cost is convex. But stacked layers lose convexity. '
     """
     sentences = split_sentences(line)
@@ -1420,7 +1428,7 @@ def best_sentences(line: str, terms: Sequence[str], limit: int) -> str:
     for first in range(len(sentences)):
         last = first
         while last + 1 < len(sentences) and \
-                sum(len(s) for s in sentences[first:last + 2]) <= limit:
+                sum(map(reading_length, sentences[first:last + 2])) <= limit:
             last += 1
         key = (len(set().union(*named[first:last + 1])), len(named[first]), -first)
         if best_key is None or key > best_key:

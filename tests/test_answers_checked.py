@@ -301,7 +301,7 @@ def test_a_figure_caption_is_not_quoted_as_the_answer_nor_joined_to_the_text_aft
             '<div class="fig">\n  <img src="/assets/att/softmax.png">\n'
             '  <div class="figcaption">Multi-Head Scaled Dot Product Attention</div>\n</div>\n'
             "<br>\nWe can then apply dropout to the output of the attention layer.\n\n"
-            + "Other remarks on training. " * 60)
+            + "Other remarks on training. " * 180)
     quoted = extract_from_passage(passage(1, text, "Attention"), query_terms(
         "Why is Multi-Head Scaled Dot Product Attention scaled?"),
         "Why is Multi-Head Scaled Dot Product Attention scaled?", BigramEmbedder())
@@ -312,7 +312,7 @@ def test_a_list_is_finished_with_the_head_of_a_last_item_long_enough_to_be_cut()
     items = ["- (+) ReLU speeds up the convergence of gradient descent. " + "It is cheap. " * 30,
              "- (+) ReLU needs no exponentials and thresholds activations at zero.",
              "- (-) Sadly, there is a catch. A large gradient can knock dead units off the data "
-             "manifold, which is why they never recover. " + "Padding sentence here. " * 30]
+             "manifold, which is why they never recover. " + "Padding sentence here. " * 70]
     question = "Which problems does ReLU have, and why do dead units never recover?"
     quoted = extract_from_passage(passage(1, "\n".join(items), "ReLU"), query_terms(question),
                                   question)
@@ -327,8 +327,8 @@ def test_a_list_too_long_with_its_items_wrapped_lines_is_finished_with_each_item
     a label is not taken for the rest of this one. (The limits count a wrapped sentence once:
     the list here is over the characters' limit.)"""
     wrapped = "This gate learns to erase what the earlier steps kept, which is why the cell\n" \
-        "state and the hidden state both exist and are carried over from step to step\n" \
-        "so the network decides what to keep.\n"
+        "state and the hidden state both exist " + "and are carried over from step to step " * 20 \
+        + "\nso the network decides what to keep.\n"
     text = ("  * **Forget Gate:** controls how much is removed from the cell state.\n" + wrapped
             + wrapped + "  * **Input Gate:** controls how much is added to the cell state.\n"
             + wrapped
@@ -1280,7 +1280,7 @@ def test_the_paragraph_after_the_closest_joins_the_quote_only_when_it_goes_on_an
     opening = "RMSprop adjusts the Adagrad update in a simple way."
     rest = "RMSprop keeps a leaky average of squared gradients, so the Adagrad update goes on."
     unrelated = "Sparse initialization connects every neuron to ten neurons below it at random."
-    padding = "Other remarks on training. " * 40  # a long section: its best paragraph is quoted
+    padding = "Other remarks on training. " * 120  # a long section: its best paragraph is quoted
     text = "\n\n".join(["Weights start small.", opening, rest, padding])
     quoted = extract_from_passage(passage(1, text, "RMSprop"), query_terms(question), question,
                                   BigramEmbedder())
@@ -1641,7 +1641,8 @@ def test_a_long_lines_quote_keeps_the_sentence_its_best_one_goes_on_from():
     left out the sentence it answers with: the cost function is convex."""
     question = ("Is the logistic regression cost function convex, and does that still hold once "
                 "I stack sigmoid units into a multi-layer network?")
-    notes = passage(1, "## Logistic regression and neural networks\n\n" + CONVEXITY,
+    line = CONVEXITY + " The landscape has many valleys." * 40  # a paragraph too long to quote
+    notes = passage(1, "## Logistic regression and neural networks\n\n" + line,
                     "Logistic Regression and Neural Networks", 43)
     quoted = extract_from_passage(notes, query_terms(question), question)
     assert quoted is not None and quoted.lines[0].partial, quoted
@@ -1818,3 +1819,26 @@ def test_removed_sentences_do_not_move_a_quote_whose_section_is_headed_by_what_i
                              {"en": "What are the differences between Principal Component "
                                     "Analysis (PCA) and linear regression?"}, profile)
     assert (quoted.citation.number == 2) == moves
+
+
+LSTM_CELL = (  # 06-2.md:187 (dev5)
+    "An LSTM unit uses a cell state $c_t$ to convey the information through the unit. It "
+    "regulates how information is preserved or removed from the cell state through structures "
+    "called gates. The forget gate $f_t$ decides how much information we want to keep from the "
+    "previous cell state $c_{t-1}$ by looking at the current input and previous hidden state, "
+    "and produces a number between 0 and 1 as the coefficient of $c_{t-1}$.  "
+    "$\\tanh(W_cx_t + U_ch_{t-1} + b_c)$ computes a new candidate to update the cell state, and "
+    "like the forget gate, the input gate $i_t$ decides how much of the update to be applied. "
+    "Finally, the output $h_t$ will be based on the cell state $c_t$, but will be put through a "
+    "$\\tanh$ then filtered by the output gate $o_t$.")
+
+
+def test_an_english_paragraph_is_measured_by_what_it_says_not_by_its_characters():
+    """r75 dev5:c20: the paragraph on the LSTM's gates (06-2.md:187, 720 characters, as much as
+    240 Chinese characters say) was cut to its last two sentences as if it were a long Chinese
+    paragraph, and the forget gate's sentence the question asks about was not shown."""
+    question = "How do the forget gate, the input gate and the output gate update the cell state?"
+    notes = passage(1, "## LSTM\n\n" + LSTM_CELL, "LSTM", 185)
+    quoted = extract_from_passage(notes, query_terms(question), question)
+    assert quoted is not None and [(q.line, q.partial) for q in quoted.lines] == [(187, False)]
+    assert "The forget gate $f_t$ decides how much information" in quoted.text
