@@ -91,6 +91,7 @@ from assistant.query_translation import (
 from assistant.quote_translation import (
     checked_translation,
     needs_translation,
+    translated_part,
     translation_layout,
     translation_max_tokens,
     translation_messages,
@@ -200,6 +201,11 @@ MESSAGES = {
         "en": "The translation of the quoted lines could not be checked line by line against "
               "them, so they are shown as your notes write them (sources below).",
     },
+    "translated_part": {  # a long quote: only its first lines were read in time
+        "zh": "译文只含引文的第 {lines} 行，其余请看上方的笔记原文。",
+        "en": "The translation covers lines {lines} of the quote; the rest is in your notes' "
+              "own words above.",
+    },
     "untreated": {"zh": "笔记中没有讲解：", "en": "Not explained in your notes: "},
     "described": {  # a name the question never wrote: the model's (``described_names``)
         "zh": "你问的似乎是「{name}」（这是模型给它起的名字），笔记中没有提到它。",
@@ -226,7 +232,8 @@ class Explanation:
     extractive: ExtractiveAnswer | None = None  # ready before any token
     profile: LibraryProfile | None = None
     preparation: Callable[[], Prepared] | None = None  # see prepare()
-    translating: bool = False  # the prompt asks for the quote translated (quote_translation)
+    translated_part: ExtractiveAnswer | None = None  # the quote's lines the prompt asks
+    # translated (``quote_translation``): all of them, or the first ones read in time
     checking: bool = False  # refused in the question's words: the quote is the closest
     # passage's while prepare() judges the question again in translation, and goes if refused
     asked: dict[str, str] = field(default_factory=dict)  # the question in the notes' other
@@ -245,7 +252,7 @@ class Explanation:
         then goes (``extractive`` is None) and the reply is the fixed "not covered" one."""
         if self.preparation is not None:
             preparation, self.preparation = self.preparation, None
-            (self.given, self.planned, self.extractive, self.translating, self.coverage,
+            (self.given, self.planned, self.extractive, self.translated_part, self.coverage,
              self.asked) = preparation()
             self.checking = False
 
@@ -253,6 +260,12 @@ class Explanation:
     def passages(self) -> list[Passage]:
         self.prepare()
         return self.given
+
+    @property
+    def translating(self) -> bool:
+        """The prompt asks for the quote translated, not for an explanation."""
+        self.prepare()
+        return self.translated_part is not None
 
     @property
     def prompt(self) -> Prompt | None:
@@ -301,7 +314,7 @@ class Explanation:
             yield text
             return
         self._tokens = self.generator.stream(self.prompt, self._cancel)
-        layout = translation_layout(self.extractive) if self.translating else None
+        layout = translation_layout(self.translated_part) if self.translating else None
         shown = FilledStream(layout) if layout is not None else None
         for piece in self._tokens:
             self._pieces.append(piece)
@@ -404,12 +417,16 @@ class Explanation:
     def _translation(self, text: str, cut: bool, base: dict) -> Answer:
         """The quote translated: its lines checked (``quote_translation``), each citing it;
         when none is left, the quote itself."""
-        shown, dropped = checked_translation(text, self.extractive, self.language, cut)
+        part = self.translated_part
+        shown, dropped = checked_translation(text, part, self.language, cut)
         notice = MESSAGES["cancelled"][self.language] if self._cancel.is_set() else ""
         translated = _has_claim(shown) or bool(notice)
         if not translated:
             notice = MESSAGES["translation_unchecked"][self.language] if text.strip() else ""
             shown = quoted_answer(self.extractive)
+        elif not notice and part is not self.extractive:
+            notice = MESSAGES["translated_part"][self.language].format(
+                lines=part.location().rsplit(":", 1)[-1])
         return Answer(text=shown, citations=self.citations, generated=bool(text.strip()),
                       unsupported=dropped, notice=notice, translated=translated, **base)
 
@@ -463,7 +480,7 @@ def start_explanation(
                                                  coverage, profile, hits)
             found = found or hits
         if not judged.covered:  # the quote out already was only the closest passage
-            return Prepared([], None, None, False, judged, known)
+            return Prepared([], None, None, None, judged, known)
         sections = choose_passages(found, prompt_passages)
         sections = whole_sections(sections + closer_section(found, sections, embedder, question,
                                                             terms))
@@ -475,11 +492,12 @@ def start_explanation(
         asked = asked_in_notes_language(question, asked_as, passages)
         quote = quote_among(quoted, passages, asked, query_terms(asked), embedder)
         if needs_translation(quote, language):
-            return Prepared(passages, Prompt(translation_messages(quote, language),
-                                             translation_max_tokens(quote, generator.count_tokens,
+            part = in_time(quote, language, generator, asked_at)
+            return Prepared(passages, Prompt(translation_messages(part, language),
+                                             translation_max_tokens(part, generator.count_tokens,
                                                                     TRANSLATION_MAX_TOKENS),
-                                             temperature), quote, True, judged, asked_as)
-        return Prepared(passages, Prompt(messages, tokens, temperature), quote, False, judged,
+                                             temperature), quote, part, judged, asked_as)
+        return Prepared(passages, Prompt(messages, tokens, temperature), quote, None, judged,
                         asked_as)
 
     preview = [Passage(i, hit, hit.chunk.text) for i, hit in enumerate(chosen, start=1)]
@@ -489,13 +507,14 @@ def start_explanation(
 
 class Prepared(NamedTuple):
     """What ``Explanation.prepare`` sets: the prompt's passages, the prompt (None: a refusal
-    judged on the question's translation, ``search_judged``), the quote, whether the
-    prompt asks for that quote translated, the coverage, and the question's translations."""
+    judged on the question's translation, ``search_judged``), the quote, the part of it the
+    prompt asks translated (None: an explanation), the coverage, and the question's
+    translations."""
 
     passages: list[Passage]
     prompt: Prompt | None
     quote: ExtractiveAnswer | None
-    translating: bool
+    translated: ExtractiveAnswer | None
     coverage: Coverage
     asked: dict[str, str]
 
@@ -668,6 +687,19 @@ def fit_in(text: str, cost: int, room: int, count, terms) -> str | None:
 def whole_passages(texts, overheads, budget, count, terms, cap=None) -> list[str]:
     """``share_budget`` without the passages left out (for callers that renumber)."""
     return [t for t in share_budget(texts, overheads, budget, count, terms, cap) if t]
+
+
+def in_time(quote: ExtractiveAnswer, language: str, generator: Generator,
+            asked_at: float) -> ExtractiveAnswer:
+    """The part of ``quote`` to translate: the first lines the model reads by the deadline
+    (``read_limit``), at least ``DEADLINE_SHARE`` of ``PROMPT_BUDGET`` as the passages get; the
+    whole quote when the reading speed is not known yet."""
+    unread = read_limit(generator, asked_at)
+    if unread is None:
+        return quote
+    held = generator.count_prompt((SYSTEM,))  # read once, kept (generator_llama)
+    limit = held + max(unread, int(PROMPT_BUDGET * DEADLINE_SHARE))
+    return translated_part(quote, language, limit, generator.count_prompt)
 
 
 def read_limit(generator: Generator, asked_at: float) -> int | None:

@@ -29,7 +29,8 @@ translated ("What is fine-tuning?") and a source line copied back are left out.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from assistant.citations import (
     LATIN_NAME,
@@ -217,6 +218,42 @@ def translation_messages(quoted: ExtractiveAnswer, language: str) -> tuple[Messa
     return (SYSTEM, Message("user", f'<passage id={number} section="{defuse(section)}">\n'
                                     f"{defuse(text)}\n</passage>\n\n"
                                     f"{_task(quoted, language, layout)}"))
+
+
+def translated_part(quoted: ExtractiveAnswer, language: str, limit: int,
+                    count_prompt: Callable[[Sequence[Message]], int]) -> ExtractiveAnswer:
+    """The quote's first lines whose translation prompt (``translation_messages``) is at most
+    ``limit`` tokens: at least its first line, and never a part ending inside a formula block
+    or a code fence. The student reads the whole quote at once; a long English quote (up to
+    2,400 characters, ``extractive.MAX_CHARS`` read in ``reading_length``) would be read for
+    some 10 s before the translation's first word.
+
+    >>> from assistant.extractive import QuotedLine
+    >>> from assistant.retrieval import Citation
+    >>> quote = ExtractiveAnswer(Citation(1, 3, "d.md", "LSTM", 1, 5, None),
+    ...     (QuotedLine(1, "Gates decide."), QuotedLine(2, "$$"), QuotedLine(3, "c = f c"),
+    ...      QuotedLine(4, "$$"), QuotedLine(5, "The output gate filters it.")), "passage")
+    >>> words = lambda messages: sum(len(m.content.split()) for m in messages)
+    >>> full = words(translation_messages(quote, "zh"))
+    >>> [q.line for q in translated_part(quote, "zh", full, words).lines]
+    [1, 2, 3, 4, 5]
+    >>> [q.line for q in translated_part(quote, "zh", full - 1, words).lines]
+    [1, 2, 3, 4]
+    >>> [q.line for q in translated_part(quote, "zh", full - 6, words).lines]
+    [1]
+    """
+    lines = quoted.lines
+    while len(lines) > 1 and (not _closed(tuple(q.text for q in lines)) or count_prompt(
+            translation_messages(replace(quoted, lines=lines), language)) > limit):
+        lines = lines[:-1]
+    return quoted if lines == quoted.lines else replace(quoted, lines=lines)
+
+
+def _closed(lines: tuple[str, ...]) -> bool:
+    """No formula block (``$$`` on a line of its own) or code fence is left open."""
+    formulas = sum(line.strip() == "$$" for line in lines)
+    fences = sum(line.lstrip().startswith(("```", "~~~")) for line in lines)
+    return formulas % 2 == 0 and fences % 2 == 0
 
 
 def _task(quoted: ExtractiveAnswer, language: str, layout: FormulaLayout | None) -> str:

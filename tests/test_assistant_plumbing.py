@@ -787,3 +787,34 @@ def test_a_quoted_line_ending_in_a_titled_link_cites_after_the_link():
     text = quoted_answer(ExtractiveAnswer(citation, (QuotedLine(404, line),), "passage"))
     assert text == line[:-1] + "[1]）"
     assert marker_numbers(re.sub(r"\]\([^)]*\)", "]", text)) == [1]  # shown, not in a link
+
+
+def test_a_long_quote_is_translated_only_as_far_as_the_model_reads_it_in_time(tmp_path,
+                                                                             fake_settings):
+    """A quote is measured in what it says (``reading_length``): an English one runs to 2,400
+    characters, some 10 s of reading before its translation's first word. The prompt holds the
+    first lines the model reads by the deadline (``explain.in_time``); the student reads the
+    whole quote, and the notice says which lines the translation covers."""
+    from fakes import FakeModelsLibrary
+
+    from assistant.explain import MESSAGES
+
+    points = [f"梯度裁剪的第{i}个要点：把梯度的范数限制在阈值以内，用来防止训练早期出现梯度爆炸，"
+              "阈值通常按经验在五到十之间选取。" for i in range(1, 8)]
+    note = tmp_path / "notes.md"
+    note.write_text("# 训练技巧\n\n## gradient clipping\n\n" + "\n".join(points) + "\n",
+                    encoding="utf-8")
+    with FakeModelsLibrary.open(fake_settings.replace(home=tmp_path / "home")) as library:
+        library.ingest([note])
+        generator = ScriptedGenerator()
+        generator.read_rate = 1.0  # a slow reader: the deadline leaves the floor only
+        generator.enqueue("什么是梯度裁剪（gradient clipping）？",
+                          "Point 1 of gradient clipping: it limits the norm of the gradient.")
+        explanation = start_explanation(library, generator, "What is gradient clipping?")
+        answer = explanation.finish()
+    assert [q.line for q in answer.extractive.lines] == [5, 6, 7, 8, 9, 10, 11]
+    source = generator.prompts[-1].messages[-1].content
+    assert "第1个要点" in source and "第7个要点" not in source, source
+    shown = source.count("个要点")
+    assert answer.translated and answer.notice == MESSAGES["translated_part"]["en"].format(
+        lines=f"5-{4 + shown}"), answer.notice
