@@ -82,3 +82,29 @@ def negates_the_passage(claim: str, passage: str) -> bool:
         if in_claim and plain and not negated:
             return True
     return False
+
+
+_ENGLISH_NEGATION = re.compile(r"\b(?:not|no|never|cannot|without|neither|nor|none|nothing|"
+                               r"fails? to)\b|n't\b", re.IGNORECASE)
+_ANY_NEGATION = re.compile(NEGATION + r"|避免|防止|零|否|别|勿|而非")
+"""Loose on purpose: any of these in a Chinese line may carry the English line's "not"."""
+
+
+def loses_negation(english: str, chinese: str) -> bool:
+    """A Chinese translation line says nothing negative where its English line negates: r75
+    dev5:c16 translated "…and it does not conflict with SGD" as "…并且与 SGD 冲突". Of the 116
+    stored translations whose lines pair one to one with their quote's, this flags that line
+    only; the other direction (a negation the English does not write) flags 27 faithful lines
+    ("unseen" → "未见过", "different" → "不同"), so it is not judged.
+
+    >>> loses_negation("It has good performance and does not conflict with SGD.",
+    ...                "它性能良好，并且与 SGD 冲突。")
+    True
+    >>> loses_negation("It does not conflict with SGD.", "它与 SGD 并不冲突。")
+    False
+    >>> loses_negation("Without a bias the unit cannot fire.", "没有偏置，这个单元就无法激活。")
+    False
+    >>> loses_negation("Dropout drops units.", "dropout 会丢弃一些单元。")
+    False
+    """
+    return bool(_ENGLISH_NEGATION.search(english)) and not _ANY_NEGATION.search(chinese)

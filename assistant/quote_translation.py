@@ -14,7 +14,9 @@ the quote's passage; a line naming what the quote never names (a Latin name, an 
 number) is dropped, and so are a line equating a thing with itself (``is_tautology``:
 "各个导数的和等于各个导数的和" for "the sum of derivatives equals the derivative of the sum") and a
 line cut by the token limit; a preface ("Sure, here is the translation"), the section's title
-translated ("What is fine-tuning?") and a source line copied back are left out.
+translated ("What is fine-tuning?") and a source line copied back are left out. A Chinese line
+that pairs with an English line negating where it says nothing negative is dropped too
+(``polarity.loses_negation``).
 
 >>> from assistant.extractive import ExtractiveAnswer, QuotedLine
 >>> from assistant.retrieval import Citation
@@ -46,6 +48,7 @@ from assistant.generator import Message
 from assistant.language import detect_language
 from assistant.loop_guard import unsaid
 from assistant.opposite_terms import swaps_opposites
+from assistant.polarity import loses_negation
 from assistant.prompts import SYSTEM, compact, defuse, tag_section
 from assistant.task_echo import echoes
 from ground.fences import fenced_blocks
@@ -328,6 +331,15 @@ def adds_a_name(line: str, source: str, language: str) -> bool:
 
     >>> adds_a_name("Use the Gaussian kernel.", "选用高斯核。", "en")
     False
+
+    And the other way: a Chinese line writing a name's Chinese form where the English source
+    never writes the name (r78 dev5:c31 rendered "beam search" as "贝叶斯解码", Bayes, in four
+    lines, each citing the notes):
+
+    >>> adds_a_name("贝叶斯解码树继续到句子结束。", "The beam tree goes on to the end.", "zh")
+    True
+    >>> adds_a_name("假设服从高斯分布。", "Assume a Gaussian distribution.", "zh")
+    False
     """
     lowered = source.lower()
     bare = _OPENING_MARKS.sub("", _NUMBERING.sub("", _OPENING_MARKS.sub("", line)))
@@ -338,7 +350,20 @@ def adds_a_name(line: str, source: str, language: str) -> bool:
     else:
         names = names_of(bare)
     return any(name not in lowered and not (name in _EPONYMS and _EPONYMS[name].search(source))
-               for name in names)
+               for name in names) or (language == "zh" and _writes_an_unnamed_eponym(bare, source))
+
+
+def _writes_an_unnamed_eponym(line: str, source: str) -> bool:
+    """``line`` writes the Chinese form of a name (``_EPONYMS``) that the source writes
+    neither in that form ("KL") nor under any of its English names.
+
+    >>> _writes_an_unnamed_eponym("最小化 KL 散度。", "minimize the KL divergence")
+    False
+    """
+    lowered = source.lower()
+    return any(form.search(line) and not form.search(source) and
+               not any(name in lowered for name in names)
+               for form, names in _EPONYM_FORMS.items())
 
 
 _EPONYMS = {name: re.compile(forms) for name, forms in {
@@ -355,6 +380,9 @@ _EPONYMS = {name: re.compile(forms) for name, forms in {
 """An English name for what Chinese notes write in its own script: "Gaussian (RBF) kernel" is
 the translation of "高斯核(RBF 核)", not a name the notes lack (r47 dev4:c26 showed two faithful
 lines flagged as unsupported for "Gaussian")."""
+_EPONYM_FORMS: dict[re.Pattern, list[str]] = {}
+for _name, _form in _EPONYMS.items():
+    _EPONYM_FORMS.setdefault(_form, []).append(_name)
 
 
 def checked_translation(text: str, quoted: ExtractiveAnswer,
@@ -409,6 +437,8 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
              for line, in_block in pairs]
     lines = [line for line, _ in pairs]
     made_items = new_items(lines, source)
+    source_lines = [line for line in source.split("\n") if line.strip()]
+    paired = language == "zh" and len(source_lines) == len(lines)  # line i translates line i
     kept: list[str] = []
     dropped = ["\n".join(unquoted)] if unquoted else []
     said: set[str] = set()
@@ -419,7 +449,8 @@ def checked_translation(text: str, quoted: ExtractiveAnswer,
         line = unsaid(line, said).rstrip()  # a loop's copies (r62 dev7:c2)
         if not line:
             continue
-        if adds_a_name(line, source, language) or is_tautology(line) or index in made_items:
+        if adds_a_name(line, source, language) or is_tautology(line) or \
+                index in made_items or paired and loses_negation(source_lines[index], line):
             dropped.append(line.strip())
         else:
             formula_next = index + 1 < len(pairs) and pairs[index + 1][1]

@@ -1599,6 +1599,36 @@ def test_a_translation_that_turns_underfitting_into_overfitting_is_not_shown():
     assert "欠拟合" in text and text.endswith("[1]。"), text
 
 
+
+def test_a_translation_line_that_drops_its_lines_negation_or_writes_a_name_it_lacks_goes():
+    """r75 dev5:c16 translated "… and it does not conflict with SGD" as "…并且与 SGD 冲突", and
+    r77 dev5:c31 wrote "beam" as "贝叶斯" (Bayes) in four lines, each shown citing the notes.
+    Those lines go; the faithful ones stay, each citing the quote."""
+    from assistant.extractive import ExtractiveAnswer, QuotedLine
+    from assistant.quote_translation import checked_translation
+    from assistant.retrieval import Citation
+    norms = ExtractiveAnswer(Citation(1, 30, "05-2.md", "Normalization", 117, 120, None), (
+        QuotedLine(117, "- *Layer norm*: the normalization is applied within one image across "
+                        "all channels."),
+        QuotedLine(120, "- *Group norm*: the normalization is applied over one image but across "
+                        "a number of channels. It has good performance and does not conflict "
+                        "with SGD.")), "passage")
+    layer = "- *层归一化*：在一个图像中对所有通道进行归一化。"
+    group = "- *组归一化*：在一个图像中对一组通道进行归一化。它性能良好，并且与 SGD 冲突。"
+    text, dropped = checked_translation(f"{layer}\n{group}", norms, "zh")
+    assert text == "- *层归一化*：在一个图像中对所有通道进行归一化[1]。", text
+    assert dropped == (group,), dropped
+    text, _ = checked_translation(f"{layer}\n{group.replace('冲突', '不冲突')}", norms, "zh")
+    assert "与 SGD 不冲突[1]。" in text, text
+    beams = ExtractiveAnswer(Citation(2, 31, "12-2.md", "Beam search", 18, 21, None), (
+        QuotedLine(18, "Figure 1: Beam decoding"),
+        QuotedLine(21, "The beam tree continues until the end of sentence token.")), "passage")
+    text, dropped = checked_translation("图1：贝叶斯解码\n束搜索树一直继续到句子结束标记。", beams,
+                                        "zh")
+    assert text == "束搜索树一直继续到句子结束标记[2]。", text
+    assert dropped == ("图1：贝叶斯解码",), dropped
+
+
 LSTM_GATES = (
     "* **输入门**$i_t$：控制当前时刻的输入信息需要向状态向量$c_t$中注入哪些信息。举个例子，当输入"
     "信息是一些没有实际意义的词，比如\"的\"，可能模型不会让这些信息流入到状态向量中。\n"
