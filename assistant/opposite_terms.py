@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 _PAIRS: tuple[tuple[dict[str, Sequence[str]], dict[str, Sequence[str]]], ...] = (
-    ({"en": ("overfit", "over-fit"), "zh": ("过拟合",)},
-     {"en": ("underfit", "under-fit"), "zh": ("欠拟合",)}),
+    ({"en": ("overfit", "over-fit"), "zh": ("过拟合", "过度拟合")},
+     {"en": ("underfit", "under-fit"), "zh": ("欠拟合", "拟合不足")}),
     ({"en": ("bias",), "zh": ("偏差",)}, {"en": ("variance",), "zh": ("方差",)}),
 )
 
@@ -36,6 +36,14 @@ def swaps_opposites(translation: str, source: str, language: str) -> bool:
     True
     >>> swaps_opposites("装袋法针对过拟合的模型。提升法帮助欠拟合的模型。", source, "zh")
     False
+
+    Each term is counted in all its usual Chinese forms: r79 dev7:c13 wrote "overfitting" as
+    过度拟合 in one line and "underfit" as 过拟合 in another, and counted in 过拟合 alone the
+    translation named overfitting as often as its source.
+
+    >>> source = "Trees are prone to overfitting. Boosting helps models that underfit."
+    >>> swaps_opposites("树容易过度拟合。提升法帮助过拟合的模型。", source, "zh")
+    True
     >>> swaps_opposites("Both lower the variance.", "两者都降低偏差和方差。", "en")
     False
     >>> swaps_opposites("Boosting lowers the variance.", "提升法降低偏差。", "en")
