@@ -246,17 +246,21 @@ def translated_part(quoted: ExtractiveAnswer, language: str, limit: int,
     [1]
     """
     lines = quoted.lines
-    while len(lines) > 1 and (not _closed(tuple(q.text for q in lines)) or count_prompt(
+    while len(lines) > 1 and (not _closed([q.text for q in lines]) or count_prompt(
             translation_messages(replace(quoted, lines=lines), language)) > limit):
         lines = lines[:-1]
     return quoted if lines == quoted.lines else replace(quoted, lines=lines)
 
 
-def _closed(lines: tuple[str, ...]) -> bool:
-    """No formula block (``$$`` on a line of its own) or code fence is left open."""
-    formulas = sum(line.strip() == "$$" for line in lines)
-    fences = sum(line.lstrip().startswith(("```", "~~~")) for line in lines)
-    return formulas % 2 == 0 and fences % 2 == 0
+def _closed(lines: list[str]) -> bool:
+    """No code fence or ``$$`` formula block is left open (``ground.fences``, as ``in_blocks``
+    reads them: a block opened by ``$$\\begin{align}`` closes on ``\\end{align}$$``).
+
+    >>> opened = "$$\\\\begin{align}"
+    >>> _closed([opened, "x &= 1"]), _closed([opened, "\\\\end{align}$$"])
+    (False, True)
+    """
+    return all(block.closed for block in fenced_blocks(lines, formulas=("$$",), any_indent=True))
 
 
 def _task(quoted: ExtractiveAnswer, language: str, layout: FormulaLayout | None) -> str:
