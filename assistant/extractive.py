@@ -961,10 +961,11 @@ def _list_windows(lines: list[str], block: list[int]) -> list[list[int]]:
         used = 0
         for index in (i for i in block if i >= start):
             if lines[index].strip() and not no_text(lines[index]):
+                length = reading_length(lines[index])
                 if window and (sum(i in counted for i in window) >= MAX_LINES or
-                               used + reading_length(lines[index]) > MAX_CHARS):
+                               used + length > MAX_CHARS):
                     break
-                used += reading_length(lines[index])
+                used += length
             window.append(index)
         windows.append(window)
     return windows
