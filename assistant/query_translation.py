@@ -32,6 +32,7 @@ from typing import NamedTuple
 from assistant.coverage import (
     MIN_SCRIPT_SHARE,
     PASSING_CLOSENESS,
+    SELF_TEST_CLOSENESS,
     Coverage,
     assess_coverage,
     is_token_name,
@@ -187,9 +188,9 @@ def coverage_in_translation(
     its own language, in a library with enough passages in another language, is re-judged: one
     translation (1-3 s) in the reply's preparation, after the closest passage's quote is out
     (``judged_again_in_translation``; the quote goes if the refusal stands). The translation must
-    do better than pass: name a subject the notes treat, or come at least halfway from the
-    off-topic level to the headings' self-test (``PASSING_CLOSENESS``); on dev2 a bare pass let
-    8 of 27 uncovered questions through ("support vector machines" reaches 0.18).
+    do better than pass (``_vouches``): name a subject the notes treat, or come as close as the
+    headings for a refused name, at least halfway for a question refused as unrelated; on dev2 a
+    bare pass let 8 of 27 uncovered questions through ("support vector machines" reaches 0.18).
     """
     if not judged_again_in_translation(generator, query, coverage, profile):
         return coverage, {}
@@ -202,13 +203,32 @@ def coverage_in_translation(
         made[target] = text
         again = assess_coverage(text, retriever.search(text, k=CANDIDATES), retriever, profile,
                                 translated=True)
-        if again.covered and ("treated" in again.names.values()
-                              or again.closeness >= PASSING_CLOSENESS):
+        if again.covered and _vouches(again, coverage):
             return again, made
         if named := names_in_translation(retriever, generator, coverage, target):
             return replace(coverage, covered=True, untreated=(), reason="covered",
                            names=coverage.names | named), made
     return coverage, made
+
+
+def _vouches(again: Coverage, refused: Coverage) -> bool:
+    """Whether the translation's coverage ``again`` overrules the refusal ``refused``: it names
+    a subject the notes treat, or it comes close enough without naming what the notes lack.
+
+    A refusal for a name asks as much of the translation as ``assess_coverage`` asks of a name
+    it never finds: to be as close as the headings themselves (``SELF_TEST_CLOSENESS``), and
+    not to name anything the notes never write either. Halfway (``PASSING_CLOSENESS``) let a
+    translation that had dropped the name through ("the reparameterization trick" →
+    重参数化技巧, no subject found, closeness 0.65), and so did one whose own name the notes
+    lack as well (标签平滑 for "label smoothing", closeness 1.04); the names' own translations
+    (``names_in_translation``) are asked next. A refusal for a question far from every passage
+    names nothing: halfway is enough there.
+    """
+    if "treated" in again.names.values():
+        return True
+    if refused.reason != "untreated name":
+        return again.closeness >= PASSING_CLOSENESS
+    return again.closeness >= SELF_TEST_CLOSENESS and "absent" not in again.names.values()
 
 
 def names_in_translation(retriever: Retriever, generator: Generator, coverage: Coverage,

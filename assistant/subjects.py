@@ -31,7 +31,7 @@ _PREFIX = re.compile(r"^(?:请问|请|你能|能否|可以)?(?:简单)?"
                      r"谈谈)?(?:一下)?(?:什么叫做?|什么是|何为|何谓)?")
 _AT_TIME = r"(?<!长短)时(?![间序刻])"  # "训练时": when; not 时间, 时序, 长短时记忆网络
 _PREDICATE = re.compile(
-    r"是|为什么|为何|怎么|怎样|如何|在|里|中|上|通过|能|会|可以|有什么|有哪些|有何|有|的|之|对|把|被|"
+    r"是|为什么|为何|怎么|怎样|如何|在|里|中|上|通过|能|会|可以|有什么|有哪些|有何|有|的|之|对(?!抗)|把|被|"
     r"要|需|相比|比起|比|叫|属于|用于|用来|到底|究竟|本质|具体|一般|通常|主要|分别|之间|还是|或|"
     r"这类|这些|这种|这样|之类|等|" + _AT_TIME + r"|后|前|应该|[、“”\"'（(]")
 _EXAMPLE = re.compile(r"^\s*(?:这类|这些|这种|之类|等)")
@@ -41,6 +41,7 @@ _FUNCTION_CHARS = frozenset("一不没很太都也就才还只了吧呢吗啊么
 # Terms written with one of those characters: 归一化 is no "一 …" phrase, 全连接层 no "全 …".
 _TERM_PARTS = re.compile(r"归一|统一|一阶|一维|一致|全连接|全局|最大|最小|最优|不平衡")
 _OPENERS = frozenset("让把用做给要想能会拿先按靠从对向往被将弄怎当如若使令帮去来该应由举加处")
+_OPENING_TERMS = re.compile(r"^(?:对抗|加权)")  # terms that open with one of those: 对抗样本
 _GENERIC = frozenset("区别 不同 应用 作用 原理 效果 公式 方法 问题 优点 缺点 步骤 过程 "
                      "场景 例子 好处 坏处 "
                      "意义 用途 定义 特点 联系 关系 影响".split())
@@ -149,6 +150,13 @@ def clause_subjects(clause: str) -> list[str]:
     ['层归一化', '批归一化']
     >>> clause_subjects("用信息增益和用基尼指数有什么区别")
     ['信息增益', '基尼指数']
+
+    对 marks a predicate ("X对Y的影响"), but not in 对抗: a GAN's name was cut to 生成, and
+    "训练生成对抗网络时" (when training a GAN) refused for a name "训练生成" (dev5:c25, dev6:c17).
+    >>> clause_subjects("生成对抗网络为什么难训练"), clause_subjects("对抗样本是怎么构造的")
+    (['生成对抗网络'], ['对抗样本'])
+    >>> clause_subjects("训练生成对抗网络时判别器为什么要冻结")
+    ['判别器']
     """
     head, rest = _head_and_rest(clause)
     when = _WHEN.match(rest)
@@ -207,7 +215,8 @@ def _is_name(part: str) -> bool:
             not all(w.lower() in _EN_COMMON for w in words)
     if not 2 <= len(han) <= MAX_NAME_CHARS or len(han) < len(part.replace(" ", "")) - 12:
         return False
-    return not (set(_TERM_PARTS.sub("", han)) & _FUNCTION_CHARS) and han[0] not in _OPENERS
+    return not (set(_TERM_PARTS.sub("", han)) & _FUNCTION_CHARS) and \
+        (han[0] not in _OPENERS or _OPENING_TERMS.match(han) is not None)
 
 
 def english_subjects(question: str) -> list[str]:

@@ -234,6 +234,40 @@ def test_a_phrase_the_notes_write_in_their_other_language_is_judged_in_translati
     assert not coverage.covered
 
 
+def test_a_translation_near_the_notes_does_not_overrule_the_refusal_of_a_name_they_lack(
+        bilingual_library):
+    """组归一化 (group normalization) is in no note, Chinese or English, so the question is
+    refused for it. Its English translation sits near the textbook's batch normalization on its
+    cosine (past halfway from the off-topic level to the headings), and its English names are
+    not looked for in a library written largely in Chinese: that let the refusal go (r56:
+    dev6:u11 "reparameterization trick", dev7:u1, u3, u9, dev2:u24). A refused name now asks of
+    the translation what it asks of the question -- to be as close as the headings -- or its
+    own translation treated by the notes; the notes treat no "group normalization", and the
+    refusal stands. The model's replies are scripted: what is judged is the coverage of a
+    given translation, over the real library."""
+    from fakes import ScriptedGenerator
+
+    from assistant.coverage import PASSING_CLOSENESS, SELF_TEST_CLOSENESS, assess_coverage
+    from assistant.library_profile import profile_of
+    from assistant.query_translation import coverage_in_translation
+
+    profile = profile_of(bilingual_library)
+    question = "组归一化在批量很小时为什么比批归一化好？"
+    first = assess_coverage(question, bilingual_library.search(question, k=8),
+                            bilingual_library, profile)
+    assert not first.covered and first.untreated == ("组归一化",)
+    translation = "Why is group normalization better than batch normalization when the " \
+        "minibatch is small?"
+    again = assess_coverage(translation, bilingual_library.search(translation, k=8),
+                            bilingual_library, profile, translated=True)
+    assert again.covered and PASSING_CLOSENESS <= again.closeness < SELF_TEST_CLOSENESS, again
+    generator = ScriptedGenerator()
+    generator.enqueue(translation, "group normalization")  # the question, then the name
+    coverage, made = coverage_in_translation(bilingual_library, generator, question, first,
+                                             profile)
+    assert not coverage.covered and made == {"en": translation}
+
+
 def test_a_name_the_notes_treat_in_their_other_language_is_found_by_its_term(
         bilingual_library, generator):
     """门控循环单元 is in no note (the Chinese ones say "GRU" in passing); the textbook treats
