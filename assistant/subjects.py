@@ -52,13 +52,17 @@ _LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-+.][A-Za-z0-9]+)*(?:\+\+)?"
                         r"(?:\s+[A-Za-z][A-Za-z0-9]*(?:[-+][A-Za-z0-9]+)*)*")
 # The subject of "how/why <auxiliary> X <verb>": up to four words, as few as match, and an
 # adverb between it and its verb that is not part of it ("how does dropout usually prevent").
+# Before a verb of the list, five ("cosine annealing with warm restarts", cut at its "with" by
+# ``_trim``); before a verb known only by the word after it, five words took a verb in
+# ("the LSTM memory cell carry" information across).
 _ADVERBS = "sometimes|often|always|never|usually|still|also|actually|really|just|only|even"
 _SUBJECT_BEFORE_VERB = r"(?P<x>(?:\S+\s+){0,3}?\S+)\s+(?:(?:" + _ADVERBS + r"|[a-z]+ly)\s+)?"
+_SUBJECT_BEFORE_LISTED_VERB = _SUBJECT_BEFORE_VERB.replace("{0,3}", "{0,4}")
 _EN_FRAMES = (
     re.compile(r"\bwhat(?:'s| is| are)\s+(?P<x>.+?)(?=\s+(?:and|used|for|in|when|actually|"
                r"really|good|useful|called|mean)\b|[?,.;]|$)", re.IGNORECASE),
     re.compile(r"\bwhat (?:does|do) (?P<x>.+?) do\b", re.IGNORECASE),
-    re.compile(r"\b(?:how|why) (?:does|do|is|are|can|would) " + _SUBJECT_BEFORE_VERB +
+    re.compile(r"\b(?:how|why) (?:does|do|is|are|can|would) " + _SUBJECT_BEFORE_LISTED_VERB +
                r"(?:VERBS)(?:e|es|ed|s|y|ies)?\b".replace("VERBS", "|".join(
                    "work give decod stabiliz generat help keep differ compar handl learn train "
                    "classif choos use mak avoid prevent reduc improv affect chang mean produc "
@@ -239,9 +243,21 @@ def english_subjects(question: str) -> list[str]:
 
 
 def _trim(phrase: str) -> str:
+    """``phrase`` without its leading common words, up to a "with" that qualifies it; empty
+    when it is not a name.
+
+    >>> _trim("the cosine annealing with warm restarts"), _trim("a layer of neurons")
+    ('cosine annealing', '')
+    >>> _trim("the drawback compared with using an L2 penalty")  # dev3:c7
+    ''
+    """
     words = phrase.strip().split()
     while words and words[0].lower() in _EN_COMMON:
         words.pop(0)
+    lowered = [w.lower() for w in words]
+    cut = lowered.index("with") if "with" in lowered[1:] else 0
+    if cut and not lowered[cut - 1].endswith("ed"):  # not "the drawback compared with …"
+        words = words[:cut]  # "cosine annealing with warm restarts": a cosine annealing
     if not words or len(words) > MAX_NAME_WORDS or any(w.lower() in _EN_JOINERS for w in words):
         return ""
     return " ".join(words)
