@@ -56,8 +56,15 @@ _LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-+.][A-Za-z0-9]+)*(?:\+\+)?"
 # ``_trim``); before a verb known only by the word after it, five words took a verb in
 # ("the LSTM memory cell carry" information across).
 _ADVERBS = "sometimes|often|always|never|usually|still|also|actually|really|just|only|even"
-_SUBJECT_BEFORE_VERB = r"(?P<x>(?:\S+\s+){0,3}?\S+)\s+(?:(?:" + _ADVERBS + r"|[a-z]+ly)\s+)?"
-_SUBJECT_BEFORE_LISTED_VERB = _SUBJECT_BEFORE_VERB.replace("{0,3}", "{0,4}")
+
+
+def _subject_before_verb(most_words: int) -> str:
+    return (r"(?P<x>(?:\S+\s+){0," + str(most_words - 1) + r"}?\S+)\s+(?:(?:" + _ADVERBS +
+            r"|[a-z]+ly)\s+)?")
+
+
+_SUBJECT_BEFORE_VERB = _subject_before_verb(4)
+_SUBJECT_BEFORE_LISTED_VERB = _subject_before_verb(5)
 _EN_FRAMES = (
     re.compile(r"\bwhat(?:'s| is| are)\s+(?P<x>.+?)(?=\s+(?:and|used|for|in|when|actually|"
                r"really|good|useful|called|mean)\b|[?,.;]|$)", re.IGNORECASE),
