@@ -1027,12 +1027,29 @@ def formula_parts(formula: str) -> tuple[list[str], list[str]]:
     return [formula_key(side) for side in pieces[0::2]], pieces[1::2]
 
 
+_PLAIN_OPERAND = r"[A-Za-z][\w']*(?:\([^()\s]*\))?|-?\d+(?:\.\d+)?"
+_PLAIN_RELATION = re.compile(rf"(?<![\w.'])(?:{_PLAIN_OPERAND})\s*(?:<=|>=|!=|[<>≤≥≠])\s*"
+                             rf"(?:{_PLAIN_OPERAND})(?![\w.(])")
+"""A relation written in prose or code, outside ``$…$``: "say, `y = 0.01x` when x < 0"."""
+
+
 def stated_relations(passage: str) -> set[Relation]:
     """Every relation the passage's formulas state between two of their sides, directly or
-    through equalities ("a = b ∈ (0,1)" states b ∈ (0,1) and a ∈ (0,1))."""
+    through equalities ("a = b ∈ (0,1)" states b ∈ (0,1) and a ∈ (0,1)), and the simple ones
+    it writes in prose (r79 dev7:c24 lost "Leaky ReLU … \\( y = 0.01x \\) when \\( x < 0 \\)",
+    whose passage writes "`y = 0.01x` when x < 0" without a formula).
+
+    >>> Relation("x", "<", "0") in stated_relations("say, `y = 0.01x` when x < 0) to address")
+    True
+    >>> Relation("x", "<", "0") in stated_relations("when max < 0.5, and x<01")
+    False
+    """
     stated: set[Relation] = set()
-    for match in re.finditer(_MATH, passage, re.DOTALL):
-        sides, signs = formula_parts(match.group(0))
+    outside = re.sub(_MATH, " ", passage, flags=re.DOTALL)
+    formulas = [m.group(0) for m in re.finditer(_MATH, passage, re.DOTALL)] + \
+        [m.group(0) for m in _PLAIN_RELATION.finditer(outside)]
+    for formula in formulas:
+        sides, signs = formula_parts(formula)
         for i in range(len(sides)):
             for j in range(i + 1, len(sides)):
                 between = set(signs[i:j]) - {"="}

@@ -532,6 +532,25 @@ def test_a_range_the_passage_does_not_write_is_taken_out_and_its_own_range_kept(
     assert not stated.unsupported and "(0,1)" in stated.text
 
 
+LEAKY = ("* Non-linearity: ReLU is often used. Use Leaky ReLU (a small positive gradient for "
+         "negative input, say, `y = 0.01x` when x < 0) to address dead ReLU issue")
+
+
+def test_a_relation_the_passage_writes_in_prose_is_its_own_and_another_is_not():
+    """r79 dev7:c24 (blind judge): "… such as \\( y = 0.01x \\) when \\( x < 0 \\)" was taken
+    out because its passage writes "x < 0" in prose, not in a formula; "x > 0" it never writes."""
+    leaky = [passage(1, LEAKY, "Activation Function")]
+    question = "How does Leaky ReLU fix dead neurons?"
+    prose = check_citations("Leaky ReLU adds a small positive gradient for negative input, "
+                            "such as \\( y = 0.01x \\) when \\( x < 0 \\)[1].",
+                            leaky, BigramEmbedder(), question)
+    turned = check_citations("Leaky ReLU adds a small positive gradient for negative input, "
+                             "such as \\( y = 0.01x \\) when \\( x > 0 \\)[1].",
+                             leaky, BigramEmbedder(), question)
+    assert not prose.unsupported and "x < 0" in prose.text
+    assert turned.unsupported and "x > 0" not in turned.text
+
+
 RATE = ("学习率可以说是模型训练最为重要的超参数。"
         "通常情况下，一个或者一组优秀的学习率既能加速模型的训练，又能得到一个较优甚至最优的精度。"
         "过大或者过小的学习率会直接影响到模型的收敛。以上两种情况在训练初期以及中期，"
