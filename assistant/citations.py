@@ -1175,7 +1175,8 @@ def check_citations(
                             {**translations, **side_translations} if translations
                             else translations, asked) if passages else []
     matrix, side_rows = matrix[:len(claims)], matrix[len(claims):]
-    by_sides = sides_support(split, side_rows, sentences, spans, passages, question)
+    by_sides = sides_support(split, side_rows, sentences, spans, passages, question,
+                             side_translations, asked)
     by_number = {p.number: index for index, p in enumerate(passages)}
     counts = {"attached": 0, "repointed": 0, "dropped": 0}
     unsupported, non_answers, checks = [], [], []
@@ -1312,7 +1313,8 @@ def sides_to_check(split: Mapping[int, tuple[str, str, str]], sentences: Sequenc
 def sides_support(split: Mapping[int, tuple[str, str, str]],
                   rows: Sequence[Sequence[Support]], sentences: Sequence[str],
                   spans: Sequence[str], passages: Sequence[Passage],
-                  question: str) -> dict[int, tuple[str, tuple[int, ...]] | None]:
+                  question: str, translations: Mapping[str, str] | None = None,
+                  asked: str = "") -> dict[int, tuple[str, tuple[int, ...]] | None]:
     """For each sentence of ``split`` (its sides' ``rows`` of ``support_matrix``, two per
     sentence, in order): the sentence with each side citing the passage that supports it most,
     and those passages' numbers, when every side is supported by some passage; None when a
@@ -1322,17 +1324,24 @@ def sides_support(split: Mapping[int, tuple[str, str, str]],
     projects the data into a lower dimensional space, while linear regression finds the
     relation between x and y" reached 0.66 of its terms on the PCA section alone. A side's
     negation is read in the whole sentence (``polarity``): "交叉熵可以保证区间内单调，而均方误差
-    不能保证区间内单调" writes the phrase both ways, where the notes write it once, un-negated."""
+    不能保证区间内单调" writes the phrase both ways, where the notes write it once, un-negated.
+    Nor does a passage in the other language vouch for a side about a thing it never names
+    (``elsewhere``)."""
     texts = [p.text for p in passages]
     cited: dict[int, tuple[str, tuple[int, ...]] | None] = {}
     for place, (index, (first, joint, second)) in enumerate(split.items()):
         whole = _MARKER.sub("", unmask(sentences[index], spans))
         negating = [detect_language(whole) == "zh" and negates_the_passage(whole, text)
                     for text in texts]
+        written = [unmask(side, spans).strip() for side in (first, second)]
+        said = [(translations or {}).get(as_reported(side), "") for side in written]
+        said = said if all(said) else ["", ""]
         backers = []
-        for row in rows[2 * place: 2 * place + 2]:
-            ranked = sorted((k for k, s in enumerate(row) if s.supported and not negating[k]),
-                            key=lambda k: -row[k].strength)
+        for number, row in enumerate(rows[2 * place: 2 * place + 2]):
+            away = elsewhere(written[number], written[1 - number], question, texts,
+                             said[number], said[1 - number], asked)
+            ranked = sorted((k for k, s in enumerate(row) if s.supported and not negating[k]
+                             and not away[k]), key=lambda k: -row[k].strength)
             backers.append(ranked[0] if ranked else None)
         cited[index] = None
         if None in backers:
@@ -1347,6 +1356,42 @@ def sides_support(split: Mapping[int, tuple[str, str, str]],
                 with_marker(second, numbers[1])
         cited[index] = (_keep_leading_space(sentences[index], text), numbers)
     return cited
+
+
+def elsewhere(side: str, other: str, question: str, texts: Sequence[str], said: str = "",
+              other_said: str = "", asked: str = "") -> list[bool]:
+    """Per passage in the other language than the side (read against the side's translation,
+    ``said``, and the question's, ``asked``): it never names what the side of a contrast is
+    about, while another of the prompt's passages does. What a side is about: the question's
+    terms it names and the other side does not. r79 dev7:c28's "…，而线性回归是通过找到 x 和 y
+    之间的线性关系来预测 y 的", in translation "linear regression finds the linear relationship
+    between x and y", counted as said by the English PCA section, which never names linear
+    regression, for its "finds" ("PCA finds top N principal components") at a cosine 0.001
+    above the background. A passage in the side's own language is not judged so: replayed on
+    every stored answer of the seven sets, the rule took out three true Chinese sides and no
+    false one (a subject in the question's word, 逻辑, where the notes write "logistic"; 减去
+    where they write "那个减号").
+
+    >>> pca = "PCA finds top N principal components of the data."
+    >>> regression = "线性回归是找x与y的关系，然后用于预测y"
+    >>> elsewhere("而线性回归是找 x 和 y 的关系来预测 y", "PCA 把数据投影到低维空间",
+    ...           "PCA 和线性回归有什么不同？", [regression, pca],
+    ...           "linear regression finds the relation of x and y", "PCA projects the data",
+    ...           "How do PCA and linear regression differ?")
+    [False, True]
+    """
+    def about(words: str, others: str, asked_in: str) -> list[str]:
+        asked_terms, other_terms = set(query_terms(asked_in)), set(query_terms(others))
+        return [t for t in query_terms(words) if t in asked_terms and t not in other_terms]
+
+    own, translated = about(side, other, question), about(said, other_said, asked)
+    across = [bool(said) and passage_language(text) != detect_language(side) for text in texts]
+    subjects = [translated if other_language else own
+                for text, other_language in zip(texts, across, strict=True)]
+    names = [any(occurs(t, text.lower()) for t in subject)
+             for text, subject in zip(texts, subjects, strict=True)]
+    return [other_language and any(names) and bool(subject) and not named
+            for subject, named, other_language in zip(subjects, names, across, strict=True)]
 
 
 _FENCE_MARKERS = re.compile(r"^([ \t]*\$\$)[ \t]*((?:\[\d+\])+)[ \t]*$", re.MULTILINE)

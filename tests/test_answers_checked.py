@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from assistant.budget import query_terms
-from assistant.citations import check_citations, marker_numbers
+from assistant.citations import KEPT, check_citations, marker_numbers
 from assistant.coverage import subject_terms
 from assistant.explain import without_task_echo
 from assistant.extractive import extract_answer, extract_from_passage
@@ -549,6 +549,24 @@ def test_a_relation_the_passage_writes_in_prose_is_its_own_and_another_is_not():
                              leaky, BigramEmbedder(), question)
     assert not prose.unsupported and "x < 0" in prose.text
     assert turned.unsupported and "x > 0" not in turned.text
+
+
+def test_a_contrast_side_in_translation_cites_the_passage_that_names_its_subject():
+    """r64 dev7:c28: "PCA …，而线性回归是通过找到 x 和 y 之间的线性关系来拟合数据的" was kept
+    citing the English PCA section alone; in translation, "linear regression finds a linear
+    relationship between x and y" shared its words ("finds") but never named linear regression,
+    which the Chinese passage does."""
+    regression = passage(1, "线性回归是找x与y的关系，然后用于预测y", "PCA与线性回归的区别")
+    pca = passage(2, "PCA projects the data to a lower dimensional space. PCA finds the "
+                  "relationship between the features to predict their structure.", "PCA")
+    claim = "PCA 把数据投影到低维空间，而线性回归是找 x 和 y 的关系来预测 y。"
+    said = ("PCA projects the data to a lower dimensional space, while linear regression "
+            "finds the relationship between x and y to predict y.")
+    checked = check_citations(claim, [regression, pca], BigramEmbedder(),
+                              "PCA 和线性回归有什么不同？", translations={claim[:-1] + "。": said},
+                              asked="How do PCA and linear regression differ?")
+    shown = [c for c in checked.checks if "线性回归" in c.sentence and c.verdict in KEPT]
+    assert all(1 in c.cited for c in shown)  # the side on linear regression cites [1] or goes
 
 
 RATE = ("学习率可以说是模型训练最为重要的超参数。"
