@@ -480,6 +480,12 @@ _PAGE_LINK = r"^\s*(?:[-*+]\s+|\d{1,2}\.\s+)?\[[^\]]*\]\(#[^)\s]*\)\s*$"
 _NOT_TEXT = re.compile(r"^\s*(?:[-*+]\s+)?(?:!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])\s*)+$|" +
                        TABLE_RULE + "|" + DIRECTIVE +
                        "|" + _SPACING + "|" + _PAGE_LINK)
+_PLACEHOLDER = re.compile(r"^[\s*_>-]*(?:answer here|todo|tbd|coming soon|"
+                          r"to be (?:added|written|continued)|待补充|待完善|待更新|未完待续)"
+                          r"[\s*_.。!！…]*$", re.IGNORECASE)
+"""A line left where an answer was to be written: an interview Q&A page's unanswered questions
+each say "Answer here" (dev3's theory.md, 14 of them), and r81 dev3:c12 quoted one with its
+question ("Can you tell us how you approach the model training process?") and nothing else."""
 
 
 def no_text(line: str) -> bool:
@@ -496,8 +502,11 @@ def no_text(line: str) -> bool:
     True
     >>> no_text("[back to top](#data-science-question-answer)"), no_text("[KNN](knn.md)")
     (True, False)
+    >>> no_text("Answer here"), no_text("Answer here: use Adam.")  # an answer not yet written
+    (True, False)
     """
-    return bool(_NOT_TEXT.match(tex_images(line))) or is_figure_markup(line)
+    return bool(_NOT_TEXT.match(tex_images(line)) or _PLACEHOLDER.match(line)) or \
+        is_figure_markup(line)
 
 
 def _outline(lines: list[str]) -> list[int]:

@@ -532,6 +532,19 @@ def test_a_range_the_passage_does_not_write_is_taken_out_and_its_own_range_kept(
     assert not stated.unsupported and "(0,1)" in stated.text
 
 
+def test_a_question_whose_answer_was_never_written_is_not_quoted():
+    """r81 dev3:c12 (blind judge): the quote was an interview page's "Can you tell us how you
+    approach the model training process?" and the "Answer here" left under it."""
+    text = ("**How do we decide when to stop training a neural net?**\n\n"
+            "Simply stop training when the validation error is the minimum.\n\n<br/>\n\n"
+            "**Can you tell us how you approach the model training process?**\n\n"
+            "Answer here\n\n<br/>")
+    question = "How should I approach the model training process?"
+    quoted = extract_from_passage(passage(1, text, "Optimization"), query_terms(question),
+                                  question, BigramEmbedder())
+    assert quoted is not None and "Answer here" not in quoted.text
+
+
 LEAKY = ("* Non-linearity: ReLU is often used. Use Leaky ReLU (a small positive gradient for "
          "negative input, say, `y = 0.01x` when x < 0) to address dead ReLU issue")
 
