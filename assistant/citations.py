@@ -1386,8 +1386,7 @@ def elsewhere(side: str, other: str, question: str, texts: Sequence[str], said: 
 
     own, translated = about(side, other, question), about(said, other_said, asked)
     across = [bool(said) and passage_language(text) != detect_language(side) for text in texts]
-    subjects = [translated if other_language else own
-                for text, other_language in zip(texts, across, strict=True)]
+    subjects = [translated if other_language else own for other_language in across]
     names = [any(occurs(t, text.lower()) for t in subject)
              for text, subject in zip(texts, subjects, strict=True)]
     return [other_language and any(names) and bool(subject) and not named
