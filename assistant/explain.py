@@ -20,9 +20,11 @@ quote of the section it cites most and, for a list question, the notes' items it
 (no Markdown marks) and share ``PROMPT_BUDGET`` tokens; a passage longer than what is left
 contributes its lines around the question's terms instead. Prompt reading runs at ~76 tokens/s
 on 2 cores, so the first token costs about (prompt tokens - ~90 cached) / 76 s: two Q&A
-sections are 400-1,000 prompt tokens, 5-12 s; when the preparation took long (a translated
-question), the passages get what the model can read before ``FIRST_TOKEN_SECONDS`` at its
-measured speed (``read_limit``), never less than half their budget. Every sentence of the
+sections are 400-1,000 prompt tokens, 5-12 s. The prompt comes with shorter variants
+(``prompt_variants``): the model times its reading of the head they share and goes on with the
+longest it can read before ``FIRST_TOKEN_SECONDS`` at that speed, whatever the preparation took
+(a translated question) or the machine's speed does; never less than half the budget. Every
+sentence of the
 answer is then checked against the passages (``assistant.citations``); when none survives, the
 answer is the notes' quoted lines, never nothing. A question asked in the notes' other
 language gets the quote translated instead of explained (``assistant.quote_translation``):
@@ -66,7 +68,7 @@ from assistant.extractive_followup import (
     without_quote_copies,
 )
 from assistant.formula_lines import FilledStream
-from assistant.generator import GenerationStats, Generator, Prompt
+from assistant.generator import READ_RATE_MARGIN, GenerationStats, Generator, Prompt
 from assistant.han_words import load_in_background as load_segmenter_in_background
 from assistant.language import detect_language
 from assistant.library_profile import LibraryProfile, profile_of
@@ -117,17 +119,17 @@ OFFLINE_PASSAGE_TOKENS = 160  # per passage shown when no model can run
 SAFETY_TOKENS = 8  # token counts of pieces and of the whole differ by a few at the joins
 FIRST_TOKEN_SECONDS = 12.0
 """The explanation's first word by this long after the question (issue 13): the passages get
-what the model can read in the time the preparation left (``read_limit``). Two Q&A sections
+what the model can read in the time the preparation left (``prompt_variants``). Two Q&A sections
 (~800 prompt tokens) read in ~11 s at 70-77 tokens/s; a question translated first (a model call
 of 1-3 s) ran to 12.7-13.6 s on dev7 (3 of 26)."""
-READ_RATE_MARGIN = 0.9
-"""The deadline counts on this share of the measured reading speed: one prompt's speed
-varied from 62 to 76 tokens/s within a run (dev7 r67), and the quote is picked after the prompt
-is built (0.05-0.25 s)."""
 DEADLINE_SHARE = 0.5
 """The deadline takes at most this share of the passages' budget: at half of it (300 of 600
 tokens) key-point recall fell from 0.42 to 0.23 on dev2 (``PROMPT_BUDGET``'s curve); a slower
 machine keeps that half and answers later."""
+DEADLINE_STEPS = 3
+"""Shorter prompts made for the deadline (``prompt_variants``), their passages' budgets evenly
+spaced down to ``DEADLINE_SHARE`` of the whole (600: 500, 400, 300 tokens): a step is ~1.5 s
+of reading at 65 tokens/s."""
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,8 @@ class Explanation:
     # passage's while prepare() judges the question again in translation, and goes if refused
     asked: dict[str, str] = field(default_factory=dict)  # the question in the notes' other
     # language, as the search translated it (language -> text)
+    shorter_given: tuple[list[Passage], ...] = ()  # the passages of ``Prompt.shorter``'s
+    # variants: ``given`` becomes the one the model read (``GenerationStats.read_variant``)
     _pieces: list[str] = field(default_factory=list)
     _tokens: Iterator[str] | None = None
     _cancel: threading.Event = field(default_factory=threading.Event)
@@ -253,7 +257,7 @@ class Explanation:
         if self.preparation is not None:
             preparation, self.preparation = self.preparation, None
             (self.given, self.planned, self.extractive, self.translated_part, self.coverage,
-             self.asked) = preparation()
+             self.asked, self.shorter_given) = preparation()
             self.checking = False
 
     @property
@@ -317,6 +321,8 @@ class Explanation:
         layout = translation_layout(self.translated_part) if self.translating else None
         shown = FilledStream(layout) if layout is not None else None
         for piece in self._tokens:
+            if not self._pieces:
+                self._read_passages()
             self._pieces.append(piece)
             yield piece if shown is None else shown.feed(piece)
             if ends_a_sentence(piece) and is_looping("".join(self._pieces)):
@@ -324,6 +330,12 @@ class Explanation:
                 break
         if shown is not None:
             yield shown.flush()
+
+    def _read_passages(self) -> None:
+        """The passages of the prompt the model read (a shorter variant, read in time)."""
+        variant = self.stats.read_variant if self.stats is not None else 0
+        if variant:
+            self.given = self.shorter_given[variant - 1]
 
     def finish(self) -> Answer:
         """The checked answer (consumes the stream first if nobody did)."""
@@ -480,14 +492,14 @@ def start_explanation(
                                                  coverage, profile, hits)
             found = found or hits
         if not judged.covered:  # the quote out already was only the closest passage
-            return Prepared([], None, None, None, judged, known)
+            return Prepared([], None, None, None, judged, known, ())
         sections = choose_passages(found, prompt_passages)
         sections = whole_sections(sections + closer_section(found, sections, embedder, question,
                                                             terms))
-        passages, messages, tokens = build_prompt(
+        variants = prompt_variants(
             generator, sections, question, language, history or [],
-            min(max_tokens, EXPLAIN_MAX_TOKENS), prompt_budget, passage_tokens, terms,
-            read_limit(generator, asked_at))
+            min(max_tokens, EXPLAIN_MAX_TOKENS), prompt_budget, passage_tokens, terms)
+        passages, messages, tokens = variants[0]
         asked_as = known if query == question else {}  # a follow-up's search was two questions
         asked = asked_in_notes_language(question, asked_as, passages)
         quote = quote_among(quoted, passages, asked, query_terms(asked), embedder)
@@ -496,9 +508,12 @@ def start_explanation(
             return Prepared(passages, Prompt(translation_messages(part, language),
                                              translation_max_tokens(part, generator.count_tokens,
                                                                     TRANSLATION_MAX_TOKENS),
-                                             temperature), quote, part, judged, asked_as)
-        return Prepared(passages, Prompt(messages, tokens, temperature), quote, None, judged,
-                        asked_as)
+                                             temperature), quote, part, judged, asked_as, ())
+        prompt = Prompt(messages, tokens, temperature,
+                        shorter=tuple(shorter for _, shorter, _ in variants[1:]),
+                        answer_by=asked_at + FIRST_TOKEN_SECONDS if len(variants) > 1 else None)
+        return Prepared(passages, prompt, quote, None, judged, asked_as,
+                        tuple(shorter for shorter, _, _ in variants[1:]))
 
     preview = [Passage(i, hit, hit.chunk.text) for i, hit in enumerate(chosen, start=1)]
     return Explanation(question, language, preview, coverage, generator, None, retriever,
@@ -508,8 +523,8 @@ def start_explanation(
 class Prepared(NamedTuple):
     """What ``Explanation.prepare`` sets: the prompt's passages, the prompt (None: a refusal
     judged on the question's translation, ``search_judged``), the quote, the part of it the
-    prompt asks translated (None: an explanation), the coverage, and the question's
-    translations."""
+    prompt asks translated (None: an explanation), the coverage, the question's
+    translations, and the passages of the prompt's shorter variants (``Prompt.shorter``)."""
 
     passages: list[Passage]
     prompt: Prompt | None
@@ -517,6 +532,7 @@ class Prepared(NamedTuple):
     translated: ExtractiveAnswer | None
     coverage: Coverage
     asked: dict[str, str]
+    shorter: tuple[list[Passage], ...]
 
 
 def asked_in_notes_language(question: str, translations: dict[str, str],
@@ -711,11 +727,30 @@ def read_limit(generator: Generator, asked_at: float) -> int | None:
     return max(int(left * generator.read_rate * READ_RATE_MARGIN), 0)
 
 
+def prompt_variants(generator, hits, question, language, turns, max_tokens, budget,
+                    passage_tokens, terms) -> list[tuple[list[Passage], tuple, int]]:
+    """``build_prompt`` at ``budget`` and, for a model whose reading speed is measured, at
+    ``DEADLINE_STEPS`` smaller budgets down to ``DEADLINE_SHARE`` of it: the model answers the
+    longest it reads by the deadline (``Prompt.shorter``). A smaller one is kept when it holds
+    the same passages in less text, so that every marker keeps its meaning."""
+    variants = [build_prompt(generator, hits, question, language, turns, max_tokens, budget,
+                             passage_tokens, terms)]
+    if generator.read_rate is None:  # a remote endpoint: no speed, no deadline
+        return variants
+    numbered = [p.hit.chunk.id for p in variants[0][0]]
+    for step in range(1, DEADLINE_STEPS + 1):
+        smaller = int(budget * (1 - (1 - DEADLINE_SHARE) * step / DEADLINE_STEPS))
+        passages, messages, tokens = build_prompt(generator, hits, question, language, turns,
+                                                  max_tokens, smaller, passage_tokens, terms)
+        if [p.hit.chunk.id for p in passages] == numbered and messages != variants[-1][1]:
+            variants.append((passages, messages, tokens))
+    return variants
+
+
 def build_prompt(generator, hits, question, language, turns, max_tokens, budget,
-                 passage_tokens, terms, unread: int | None = None):
-    """Passages and history cut so that prompt + ``max_tokens`` fits the context window, and
-    so that the model reads no more than ``unread`` tokens of it beyond the system prompt it
-    holds already, while that leaves the passages at least ``DEADLINE_SHARE`` of ``budget``."""
+                 passage_tokens, terms):
+    """Passages and history cut so that prompt + ``max_tokens`` fits the context window and
+    the passages fit ``budget``."""
     count = generator.count_tokens
     max_tokens = min(max_tokens, generator.n_ctx // 2)
     room = generator.n_ctx - max_tokens - SAFETY_TOKENS
@@ -725,9 +760,6 @@ def build_prompt(generator, hits, question, language, turns, max_tokens, budget,
         bare = generator.count_prompt(explain_messages([], question, language, []))
     history = history_messages(turns, min(HISTORY_TOKENS, (room - bare) // 3), count)
     fixed = generator.count_prompt(explain_messages([], question, language, history))
-    if unread is not None:
-        held = generator.count_prompt((SYSTEM,))  # read once, kept (generator_llama)
-        budget = min(budget, max(unread + held - fixed, int(budget * DEADLINE_SHARE)))
     drafts = [Passage(i, hit, "") for i, hit in enumerate(hits, start=1)]
     texts = [compact(hit.chunk.text, section_title(p)) for hit, p in zip(hits, drafts, strict=True)]
     overheads = [count(passage_header(p) + PASSAGE_FOOTER) for p in drafts]

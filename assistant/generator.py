@@ -27,6 +27,10 @@ from ground.settings import Settings
 SEED = 1234
 MIN_ANSWER_TOKENS = 16  # a prompt that leaves less than this is cut in the middle instead
 QUEUE_POLL_SECONDS = 0.05
+READ_RATE_MARGIN = 0.9
+"""A deadline counts on this share of a measured reading speed: one prompt's speed varied from
+62 to 76 tokens/s within a run (dev7 r67), and the quote is picked after the prompt is built
+(0.05-0.25 s)."""
 BACKENDS = {"llama": "assistant.generator_llama", "openai": "assistant.generator_openai"}
 
 
@@ -44,6 +48,11 @@ class Prompt:
     max_tokens: int
     temperature: float = 0.0
     json_schema: str | None = None
+    shorter: tuple[tuple[Message, ...], ...] = ()
+    """The same prompt with less to read, longest first: a backend that measures its reading
+    speed while it reads (``LlamaGenerator``) answers the longest of ``messages`` and these
+    that it can read by ``answer_by``, and says which in ``GenerationStats.read_variant``."""
+    answer_by: float | None = None  # ``time.perf_counter()`` of the first token's deadline
 
     def with_schema(self, schema: dict) -> Prompt:
         return Prompt(self.messages, self.max_tokens, self.temperature, json.dumps(schema))
@@ -65,6 +74,8 @@ class GenerationStats:
     finish_reason: str = ""  # "stop", "length" or "cancelled"
     drafted_tokens: int = 0  # guessed from the prompt's text (lookup decoding)
     accepted_tokens: int = 0  # of those, kept: each saved a one-token pass
+    read_variant: int = 0  # the prompt answered: 0 its ``messages``, n its ``shorter[n - 1]``
+    shared_rate: float | None = None  # tokens/s reading the part every variant shares
 
     @property
     def decode_tokens_per_second(self) -> float:

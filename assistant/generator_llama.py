@@ -31,6 +31,7 @@ from pathlib import Path
 
 from assistant.generator import (
     QUEUE_POLL_SECONDS,
+    READ_RATE_MARGIN,
     SEED,
     GenerationStats,
     Generator,
@@ -243,6 +244,30 @@ class LlamaGenerator(Generator):
         """The median of the last ``RATE_SAMPLES`` prompts' reading speeds."""
         return statistics.median(self.read_rates) if self.read_rates else None
 
+    def _in_time(self, tokens: list[int], shorter: list[list[int]], answer_by: float,
+                 stats: GenerationStats) -> list[int]:
+        """Read the head every variant of the prompt shares, timing it; go on with the longest
+        variant whose rest, at that speed (``READ_RATE_MARGIN``), is read by ``answer_by``, or
+        with the shortest. A head too short to time is judged at ``read_rate``."""
+        llm = self.model.llm
+        shared = min(common_prefix(tokens, variant) for variant in shorter)
+        llm.n_tokens = min(common_prefix(llm._input_ids, tokens), shared)
+        unread, started = shared - llm.n_tokens, time.perf_counter()
+        if unread > 0:
+            llm.eval(tokens[llm.n_tokens:shared])
+        seconds = time.perf_counter() - started
+        rate = unread / seconds if unread >= RATE_MIN_TOKENS and seconds > 0 else \
+            self.read_rate
+        stats.shared_rate = rate
+        variants = [tokens, *shorter]
+        if rate is not None:
+            left = answer_by - time.perf_counter()
+            stats.read_variant = next(
+                (index for index, variant in enumerate(variants)
+                 if len(variant) - shared <= left * rate * READ_RATE_MARGIN), len(shorter))
+        stats.prompt_tokens = len(variants[stats.read_variant])
+        return variants[stats.read_variant]
+
     def stream(self, prompt: Prompt, cancel: threading.Event | None = None) -> TokenStream:
         stats = GenerationStats(max_tokens=prompt.max_tokens)
         return TokenStream(self._run(prompt, cancel or threading.Event(), stats), stats)
@@ -250,6 +275,9 @@ class LlamaGenerator(Generator):
     def _run(self, prompt: Prompt, cancel: threading.Event, stats: GenerationStats):
         tokens = self.model.tokens(self.model.render(prompt.messages))
         tokens, max_tokens = fit_to_context(tokens, prompt.max_tokens, self.n_ctx)
+        shorter = [fit_to_context(self.model.tokens(self.model.render(messages)), max_tokens,
+                                  self.n_ctx)[0] for messages in prompt.shorter
+                   ] if prompt.answer_by is not None else []
         stats.prompt_tokens, stats.max_tokens = len(tokens), max_tokens
         grammar = _grammar(prompt.json_schema)
         while not GENERATION_LOCK.acquire(timeout=QUEUE_POLL_SECONDS):
@@ -261,18 +289,20 @@ class LlamaGenerator(Generator):
             if cancel.is_set():
                 stats.phase = stats.finish_reason = "cancelled"
                 return
-            yield from self._decode(tokens, max_tokens, prompt, grammar, cancel, stats)
+            yield from self._decode(tokens, shorter, max_tokens, prompt, grammar, cancel, stats)
         finally:
             stats.finished_at = time.perf_counter()
             GENERATION_LOCK.release()
 
-    def _decode(self, tokens, max_tokens, prompt, grammar, cancel, stats):
+    def _decode(self, tokens, shorter, max_tokens, prompt, grammar, cancel, stats):
         import llama_cpp
 
         llm = self.model.llm
         stats.cached_tokens = self.heads.restore(llm, tokens)
         stats.phase = "prompt"
         reading = time.perf_counter()
+        if shorter:
+            tokens = self._in_time(tokens, shorter, prompt.answer_by, stats)
         llm.set_seed(SEED)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         if prompt.temperature == 0 and grammar is None and self.config.draft_tokens > 0:

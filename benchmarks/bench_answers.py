@@ -343,6 +343,8 @@ def answer_once(assistant, library, profile, item, design) -> dict:
         record["drafted_tokens"] = stats.drafted_tokens  # lookup decoding's guesses, kept
         record["accepted_tokens"] = stats.accepted_tokens
         record["finish_reason"] = stats.finish_reason
+        record["read_variant"] = stats.read_variant  # 0: the whole prompt; n: its nth shorter
+        record["shared_rate"] = round(stats.shared_rate, 1) if stats.shared_rate else None
     record["passages"] = [{"number": p.number, "location": p.citation.location,
                            "heading": p.citation.heading, "text": p.hit.chunk.text,
                            "prompt_chars": len(p.excerpt)} for p in passages]

@@ -30,7 +30,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from assistant.generator import GenerationStats, Generator, Prompt, TokenStream
+from assistant.generator import READ_RATE_MARGIN, GenerationStats, Generator, Prompt, TokenStream
 from index.embedder import Embedder, EmbedKind
 from index.library import Library
 from ingest.chunker import EMBEDDING_WINDOW
@@ -189,9 +189,20 @@ class ScriptedGenerator(Generator):
             pieces = self._replies.popleft()
         stats = GenerationStats(max_tokens=prompt.max_tokens)
         stats.prompt_tokens = self.count_prompt(prompt.messages)
+        if prompt.shorter and prompt.answer_by is not None and self.read_rate:
+            self._in_time(prompt, stats)
         stream = TokenStream(self._run(pieces, prompt, cancel or threading.Event(), stats), stats)
         self.streams.append(stream)
         return stream
+
+    def _in_time(self, prompt: Prompt, stats: GenerationStats) -> None:
+        """``LlamaGenerator``'s choice at ``read_rate``, as if measured, every token counted as
+        unread: the longest variant read by ``answer_by``, or the shortest."""
+        left = (prompt.answer_by - time.perf_counter()) * self.read_rate * READ_RATE_MARGIN
+        variants = [prompt.messages, *prompt.shorter]
+        stats.read_variant = next((i for i, messages in enumerate(variants)
+                                   if self.count_prompt(messages) <= left), len(variants) - 1)
+        stats.prompt_tokens = self.count_prompt(variants[stats.read_variant])
 
     def _run(
         self, pieces: list[str], prompt: Prompt, cancel: threading.Event, stats: GenerationStats

@@ -102,13 +102,21 @@ def test_mcq_problems_catch_duplicate_options_and_repeats():
     assert set(SCHEMAS) == {"mcq", "short", "truefalse"}
 
 
-def test_the_passages_shrink_to_what_the_model_can_read_before_the_first_token_deadline():
-    """Plumbing of the deadline (``explain.read_limit``): the scripted generator stands in
-    for a model measured at ``read_rate`` tokens/s; its token counts are its own."""
+def test_a_measured_model_gets_shorter_variants_of_the_prompt_down_to_the_floor():
+    """Plumbing of the deadline (``explain.prompt_variants``, ``read_limit``): the scripted
+    generator stands in for a model measured at ``read_rate`` tokens/s; its token counts are
+    its own. The model answers the longest variant it reads in time (tests of
+    ``LlamaGenerator``); here, what the variants are."""
     import time
 
-    from assistant.explain import DEADLINE_SHARE, FIRST_TOKEN_SECONDS, build_prompt, read_limit
-    from assistant.prompts import SYSTEM, explain_messages
+    from assistant.explain import (
+        DEADLINE_SHARE,
+        DEADLINE_STEPS,
+        FIRST_TOKEN_SECONDS,
+        prompt_variants,
+        read_limit,
+    )
+    from assistant.prompts import explain_messages
     from ground.records import Chunk, Hit
     from tests.fakes import ScriptedGenerator
 
@@ -121,21 +129,24 @@ def test_the_passages_shrink_to_what_the_model_can_read_before_the_first_token_d
     generator = ScriptedGenerator()
     hits, question = [hit(1, "梯度消失"), hit(2, "梯度爆炸")], "梯度消失是什么？"
 
-    def prompt_tokens(unread):
-        _, messages, _ = build_prompt(generator, hits, question, "zh", [], 320, 600, None,
-                                      query_terms(question), unread)
-        return generator.count_prompt(messages)
+    def variants():
+        return prompt_variants(generator, hits, question, "zh", [], 320, 600, None,
+                               query_terms(question))
 
     assert read_limit(generator, time.perf_counter()) is None  # speed unknown: no deadline
+    assert len(variants()) == 1  # nor variants (a remote endpoint)
     generator.read_rate = 100.0
     roomy = read_limit(generator, time.perf_counter())
     assert roomy == pytest.approx(FIRST_TOKEN_SECONDS * 100 * 0.9, abs=5)
     late = read_limit(generator, time.perf_counter() - (FIRST_TOKEN_SECONDS - 6))
     assert late == pytest.approx(6 * 100 * 0.9, abs=5)
-    whole, cut = prompt_tokens(None), prompt_tokens(late)
-    assert prompt_tokens(roomy) == whole > cut
-    held = generator.count_prompt((SYSTEM,))
-    assert cut - held <= late + 8  # what is read beyond the system prompt fits the time left
+    made = variants()
+    assert len(made) == 1 + DEADLINE_STEPS
+    sizes = [generator.count_prompt(messages) for _, messages, _ in made]
+    assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) == len(sizes)
+    for passages, _, _ in made:  # the same passages, numbered alike, in less text
+        assert [(p.number, p.hit.chunk.id) for p in passages] == [(1, 1), (2, 2)]
     bare = generator.count_prompt(explain_messages([], question, "zh", []))
-    floor = prompt_tokens(0)  # past the deadline: half the passages' budget still goes in
-    assert cut > floor >= bare + 600 * DEADLINE_SHARE - 8
+    assert sizes[0] >= bare + 600 - 8 * 2 - 60  # the whole budget, less headers and joins
+    assert sizes[-1] >= bare + 600 * DEADLINE_SHARE - 8  # the floor: half the budget
+    assert sizes[-1] <= bare + 600 * DEADLINE_SHARE + 60

@@ -789,6 +789,42 @@ def test_a_quoted_line_ending_in_a_titled_link_cites_after_the_link():
     assert marker_numbers(re.sub(r"\]\([^)]*\)", "]", text)) == [1]  # shown, not in a link
 
 
+def test_the_sources_box_the_part_of_each_passage_the_model_read_in_time(tmp_path,
+                                                                       fake_settings):
+    """A model that reads slowly answers a shorter variant of the prompt (``Prompt.shorter``,
+    ``LlamaGenerator``); the reply's passages are then that variant's, so the sources box what
+    the model read, under the same numbers. Without a measured speed there is one prompt."""
+    from fakes import FakeModelsLibrary
+
+    from assistant.prompts import defuse
+
+    points = [f"梯度裁剪的第{i}个要点：把梯度的范数限制在阈值以内，防止训练早期出现梯度爆炸。"
+              for i in range(1, 12)]
+    note = tmp_path / "notes.md"
+    note.write_text("# 训练技巧\n\n## 梯度裁剪\n\n" + "\n".join(points) +
+                    "\n另外，阈值通常按经验在五到十之间选取，太小会拖慢收敛。\n", encoding="utf-8")
+    reply = "梯度裁剪把梯度的范数限制在阈值以内[1]。"
+    with FakeModelsLibrary.open(fake_settings.replace(home=tmp_path / "home")) as library:
+        library.ingest([note])
+        excerpts = {}
+        for rate in (None, 1.0):  # unknown; a slow reader, who reads only the floor in time
+            generator = ScriptedGenerator()
+            generator.read_rate = rate
+            generator.enqueue(reply)
+            explanation = start_explanation(library, generator, "梯度裁剪是什么？")
+            answer = explanation.finish()
+            prompt = generator.prompts[-1]
+            read = [prompt.messages, *prompt.shorter][explanation.stats.read_variant]
+            assert [p.number for p in explanation.passages] == [1]
+            assert defuse(explanation.passages[0].excerpt) in read[-1].content
+            excerpts[rate] = (explanation.passages[0].excerpt, len(prompt.shorter),
+                              explanation.stats.read_variant)
+            assert answer.generated and "[1]" in answer.text
+    (whole, none, _), (floor, variants, chosen) = excerpts[None], excerpts[1.0]
+    assert none == 0 and variants >= 1 and chosen == variants  # the shortest
+    assert "五到十" in whole and "五到十" not in floor and whole.startswith(floor[:40])
+
+
 def test_a_long_quote_is_translated_only_as_far_as_the_model_reads_it_in_time(tmp_path,
                                                                              fake_settings):
     """A quote is measured in what it says (``reading_length``): an English one runs to 2,400

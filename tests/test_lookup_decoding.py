@@ -74,3 +74,31 @@ def test_a_primed_head_is_put_back_after_another_prompt_and_reads_the_same(gener
     assert "".join(again) == text
     assert again.stats.cached_tokens >= head  # the head was put back, not read again
     assert text == "".join(plain_generator.stream(question))  # as if read in one pass
+
+
+def test_the_model_answers_the_longest_variant_it_can_read_by_the_deadline(generator,
+                                                                            plain_generator):
+    """``Prompt.shorter``: the model times its reading of the head the variants share, then
+    reads on as far as the deadline allows; what it answers is what it read, as if that prompt
+    had been read alone."""
+    import time
+    from dataclasses import replace
+
+    head = "训练技巧：" + PASSAGE * 3  # shared by both variants, long enough to time
+    whole = replace(_copy_prompt(head + "学习率衰减：训练后期把学习率调小。" * 20), max_tokens=24)
+    short = replace(_copy_prompt(head + "学习率衰减：训练后期把学习率调小。"), max_tokens=24)
+    lengths = [len(generator.model.tokens(generator.model.render(p.messages)))
+               for p in (whole, short)]
+    assert lengths[0] > lengths[1] + 150
+
+    roomy = generator.stream(replace(whole, shorter=(short.messages,),
+                                     answer_by=time.perf_counter() + 600))
+    "".join(roomy)
+    assert (roomy.stats.read_variant, roomy.stats.prompt_tokens) == (0, lengths[0])
+
+    late = generator.stream(replace(whole, shorter=(short.messages,),
+                                    answer_by=time.perf_counter()))
+    text = "".join(late)
+    assert (late.stats.read_variant, late.stats.prompt_tokens) == (1, lengths[1])
+    assert late.stats.shared_rate and late.stats.shared_rate > 10  # measured: tokens/s
+    assert text == "".join(plain_generator.stream(short))
