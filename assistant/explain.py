@@ -332,10 +332,11 @@ class Explanation:
             yield shown.flush()
 
     def _read_passages(self) -> None:
-        """The passages of the prompt the model read (a shorter variant, read in time)."""
+        """The passages as the model read them (a shorter variant, read in time)."""
         variant = self.stats.read_variant if self.stats is not None else 0
-        if variant:
-            self.given = self.shorter_given[variant - 1]
+        if variant:  # a passage left out keeps its number, with nothing read of it
+            read = self.shorter_given[variant - 1]
+            self.given = read + [Passage(p.number, p.hit, "") for p in self.given[len(read):]]
 
     def finish(self) -> Answer:
         """The checked answer (consumes the stream first if nobody did)."""
@@ -731,8 +732,11 @@ def prompt_variants(generator, hits, question, language, turns, max_tokens, budg
                     passage_tokens, terms) -> list[tuple[list[Passage], tuple, int]]:
     """``build_prompt`` at ``budget`` and, for a model whose reading speed is measured, at
     ``DEADLINE_STEPS`` smaller budgets down to ``DEADLINE_SHARE`` of it: the model answers the
-    longest it reads by the deadline (``Prompt.shorter``). A smaller one is kept when it holds
-    the same passages in less text, so that every marker keeps its meaning."""
+    longest it reads by the deadline (``Prompt.shorter``). A smaller one is kept when the
+    passages it shares with the whole budget's are numbered alike, so that every marker keeps
+    its meaning: it leaves out the last ones where the room left would drop an earlier one
+    (``share_budget`` keeps ``MIN_PART_TOKENS`` for each), or, its first passage cut to the
+    lines around the question's terms, takes in one more."""
     variants = [build_prompt(generator, hits, question, language, turns, max_tokens, budget,
                              passage_tokens, terms)]
     if generator.read_rate is None:  # a remote endpoint: no speed, no deadline
@@ -740,10 +744,16 @@ def prompt_variants(generator, hits, question, language, turns, max_tokens, budg
     numbered = [p.hit.chunk.id for p in variants[0][0]]
     for step in range(1, DEADLINE_STEPS + 1):
         smaller = int(budget * (1 - (1 - DEADLINE_SHARE) * step / DEADLINE_STEPS))
-        passages, messages, tokens = build_prompt(generator, hits, question, language, turns,
-                                                  max_tokens, smaller, passage_tokens, terms)
-        if [p.hit.chunk.id for p in passages] == numbered and messages != variants[-1][1]:
-            variants.append((passages, messages, tokens))
+        for count in range(len(hits), 0, -1):  # fewer passages, rather than the first left out
+            passages, messages, tokens = build_prompt(generator, hits[:count], question,
+                                                      language, turns, max_tokens, smaller,
+                                                      passage_tokens, terms)
+            kept = [p.hit.chunk.id for p in passages]
+            shared = min(len(kept), len(numbered))
+            if passages and kept[:shared] == numbered[:shared]:
+                if messages != variants[-1][1]:
+                    variants.append((passages, messages, tokens))
+                break
     return variants
 
 

@@ -120,9 +120,10 @@ def test_a_measured_model_gets_shorter_variants_of_the_prompt_down_to_the_floor(
     from ground.records import Chunk, Hit
     from tests.fakes import ScriptedGenerator
 
-    def hit(number, heading):
-        text = "\n".join(f"{heading} 的第{i}条要点：梯度在反向传播中逐层相乘。" for i in range(40))
-        chunk = Chunk(number, number, f"/n/{number}.md", "n", ("n", heading), 1, 40, 0,
+    def hit(number, heading, lines=40):
+        text = "\n".join(f"{heading} 的第{i}条要点：梯度在反向传播中逐层相乘。"
+                         for i in range(lines))
+        chunk = Chunk(number, number, f"/n/{number}.md", "n", ("n", heading), 1, lines, 0,
                       len(text), text, f"h{number}")
         return Hit(chunk, 1.0)
 
@@ -150,3 +151,15 @@ def test_a_measured_model_gets_shorter_variants_of_the_prompt_down_to_the_floor(
     assert sizes[0] >= bare + 600 - 8 * 2 - 60  # the whole budget, less headers and joins
     assert sizes[-1] >= bare + 600 * DEADLINE_SHARE - 8  # the floor: half the budget
     assert sizes[-1] <= bare + 600 * DEADLINE_SHARE + 60
+
+    # five short sections: at 300 tokens, ``share_budget`` keeping 80 for each would leave the
+    # first one out; the smaller variants leave out the last ones instead
+    five = [hit(n, h, lines=6) for n, h in
+            enumerate(("梯度消失", "梯度爆炸", "梯度裁剪", "权重衰减", "批归一化"), 1)]
+    made = prompt_variants(generator, five, question, "zh", [], 320, 600, None,
+                           query_terms(question))
+    assert len(made) == 1 + DEADLINE_STEPS
+    numbers = [[(p.number, p.hit.chunk.id) for p in passages] for passages, _, _ in made]
+    assert numbers[0] == [(n, n) for n in range(1, 6)]
+    assert all(shown == numbers[0][:len(shown)] for shown in numbers)  # the last ones go
+    assert len(numbers[-1]) < 5
