@@ -11,6 +11,9 @@ llama.cpp keeps the KV cache of the last prompt and reuses its longest matching 
 so prompts put their fixed head first (the system prompt; for a question's translation, its
 task too); ``prime`` evaluates a head once at start-up and keeps its state
 (``assistant.kv_prefix``), put back when another prompt has taken the cache in between.
+A prompt with shorter variants and a deadline (``Prompt.shorter``, ``answer_by``) is read in two
+passes: the head the variants share, timed, then the rest of the longest variant that speed
+reads in time (``_in_time``).
 At temperature 0 (no grammar) the answer is decoded with drafts looked up in the prompt's own
 text (``assistant.lookup_decoding``), about a third faster on the passages' copied phrases.
 """
