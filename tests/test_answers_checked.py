@@ -734,6 +734,30 @@ def test_one_marker_on_another_section_does_not_move_the_quote():
     assert quoted is first_quote
 
 
+def test_the_markers_do_not_move_a_quote_naming_the_question_to_lines_naming_less_of_it():
+    """r81 dev3:c22: the quote answered ("prefer a stack of small filter CONV…"); the model's
+    two sentences citing [2] moved it to [2]'s opening lines on local connectivity."""
+    from assistant.budget import query_terms
+    from assistant.extractive_followup import quote_for_answer
+
+    question = "Why do CNNs stack several small filters instead of one large filter?"
+    first, first_quote = _quote(
+        "Prefer a stack of small filter CONV to one large receptive field CONV layer: three "
+        "stacked 3x3 CONV layers have more non-linearities and fewer parameters than one 7x7.",
+        "Layer Patterns", 1)
+    second, _ = _quote(
+        "We now discuss the details of the neuron connectivities, their arrangement in space, "
+        "and their parameter sharing scheme. Each neuron connects to a local region only.",
+        "Convolutional Layer", 2)
+    answer = ("We now discuss the details of the neuron connectivities[2]. Each neuron connects "
+              "to a local region only[2].")
+    kept = quote_for_answer(answer, [first, second], first_quote, query_terms(question),
+                            question)
+    assert kept is first_quote
+    moved = quote_for_answer(answer, [first, second], first_quote, [], question)
+    assert moved.citation.number == 2  # no terms to weigh: the markers decide, as before
+
+
 REGULARIZATION = ("**答案：** 正则化通过在损失函数中添加惩罚项，限制模型复杂度，防止过拟合。"
                   "常见方法有 L1、L2 范数惩罚和 Dropout。")
 CLIPPING = ("**答案：** 梯度裁剪是一种限制梯度大小的方法，以避免梯度爆炸或消失。\n"
