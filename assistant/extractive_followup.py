@@ -41,6 +41,7 @@ from assistant.extractive import (
     indent_of,
     is_list_item,
     plain,
+    term_hits,
 )
 from assistant.key_points import covered_points
 from assistant.language import detect_language
@@ -115,15 +116,9 @@ def quote_for_answer(text: str, passages: Sequence[Passage], quoted: ExtractiveA
     moved = quote_for_counts(Counter(marker_numbers(text)), passages, quoted, terms, question,
                              least=RELIED_MARKERS)
     if quoted is not None and moved is not None and moved is not quoted and \
-            _terms_named(quoted, terms) > _terms_named(moved, terms):
+            term_hits(quoted.text, terms) > term_hits(moved.text, terms):
         return quoted
     return moved
-
-
-def _terms_named(quoted: ExtractiveAnswer, terms: Sequence[str]) -> int:
-    """How many of ``terms`` the quote's lines write (ignoring case)."""
-    text = quoted.text.lower()
-    return sum(term.lower() in text for term in terms)
 
 
 def quote_leaned_on(checks: Sequence[SentenceCheck], passages: Sequence[Passage],
