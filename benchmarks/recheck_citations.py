@@ -17,6 +17,16 @@ not say them, with the passages that would be right. Against it the harness coun
 checker that the judge found fine and the checker now removes (``--baseline``: a JSON file of an
 earlier run of this harness).
 
+``--labels`` scores against the judged shown sentences of later runs instead
+(``results/claim_labels_s61.jsonl``: 509 sentences of runs r73-r84 that the blind judges read,
+46 of them bad citations): how many judged-bad sentences the checker still keeps, and how many
+judged-good ones it now takes out. Records with a passage in the other language are skipped
+(their check needs the model's translation: ``benchmarks.recheck_across_languages``).
+
+    python -m benchmarks.recheck_citations --home /tmp/k_dev3 --notes /work/devnotes/dev3 \\
+        benchmarks/results/answers_runs/answers_dev3_new_r8[14].jsonl \\
+        --labels benchmarks/results/claim_labels_s61.jsonl --quiet
+
     flock /tmp/heavy.lock python -m benchmarks.recheck_citations --home /tmp/cite-dev2 \\
         benchmarks/results/answers_runs/answers_dev2_new_r4.jsonl \\
         --texts ../wt-ans/benchmarks/results/answers_dev2_texts.tmp --save /tmp/dev2_after.json
@@ -30,12 +40,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.citations import KEPT, check_citations
+from assistant.citations import KEPT, check_citations, without_markers
 from assistant.explain import without_task_echo
 from assistant.language import detect_language
 from assistant.library_profile import profile_of
 from assistant.retrieval import Passage
 from ground.records import Chunk, Hit
+from index.cross_language import passage_language
 
 # record id -> (a distinctive piece of the bad sentence, the passages that would be right)
 REFERENCE: dict[str, list[tuple[str, frozenset[int]]]] = {
@@ -143,6 +154,47 @@ def sentence_key(sentence: str) -> str:
     return "".join(ch for ch in sentence if ch.isalnum() and not ch.isdigit())[:60]
 
 
+def across_languages(record: dict, passages: list[Passage]) -> bool:
+    """The reply or a passage is in another language than the question (the product then
+    checks claims through the model's translation)."""
+    asked = detect_language(record["question"])
+    return bool(record.get("translated")) or any(
+        passage_language(p.hit.chunk.text) != asked for p in passages)
+
+
+def run_tag(path: Path) -> str:
+    """The run a records file holds: ``answers_dev3_new_r84.jsonl`` -> ``r84``."""
+    return path.stem.rsplit("_", 1)[-1]
+
+
+def load_labels(path: Path) -> dict[tuple[str, str, str], str]:
+    """Judged sentences: (run, record id, ``sentence_key``) -> "bad" / "good" ("unclear" and
+    sentences without a marker left out)."""
+    labels = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line) if line.strip() else None
+        if entry and entry["label"] in ("bad", "good") and entry["cited"]:
+            key = (entry["run"], entry["id"], sentence_key(without_markers(entry["sentence"])))
+            labels[key] = entry["label"]
+    return labels
+
+
+def score_labels(judged: list[tuple[str, Outcome]], labels: dict) -> None:
+    """Print how the checker now treats the judged sentences (``judged``: run, outcome)."""
+    tally: dict[tuple[str, bool], list[Outcome]] = {}
+    for run, o in judged:
+        label = labels.get((run, o.record, sentence_key(o.sentence)))
+        if label is not None:
+            tally.setdefault((label, o.verdict in KEPT), []).append(o)
+    count = {key: len(found) for key, found in tally.items()}
+    print(f"judged bad: kept {count.get(('bad', True), 0)}, taken out "
+          f"{count.get(('bad', False), 0)}; judged good: kept {count.get(('good', True), 0)}, "
+          f"taken out {count.get(('good', False), 0)}")
+    for label, kept, what in (("bad", True, "bad kept"), ("good", False, "good taken out")):
+        for o in tally.get((label, kept), []):
+            print(f"  {what}: {o.record} {o.verdict} {list(o.cited)} {o.sentence[:100]}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("runs", nargs="+", type=Path, help="answers_*.jsonl records")
@@ -153,6 +205,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--save", type=Path, help="write this run's outcomes as JSON")
     parser.add_argument("--quiet", action="store_true", help="only the totals")
     parser.add_argument("--detail", action="store_true", help="lexical share and cosine lead")
+    parser.add_argument("--labels", type=Path, help="judged sentences (claim_labels_*.jsonl)")
     args = parser.parse_args(argv)
     from benchmarks.bench_answers import open_library
 
@@ -160,6 +213,7 @@ def main(argv: list[str] | None = None) -> None:
     embedder, profile = library.embedder, profile_of(library)
     texts = load_texts(args.texts)
     outcomes: list[Outcome] = []
+    judged: list[tuple[str, Outcome]] = []
     for path in args.runs:
         for line in path.read_text(encoding="utf-8").splitlines():
             record = json.loads(line) if line.strip() else None
@@ -169,8 +223,11 @@ def main(argv: list[str] | None = None) -> None:
             if not passages:
                 print(f"{record['id']}: no passage texts, skipped", file=sys.stderr)
                 continue
+            if args.labels and across_languages(record, passages):
+                continue  # checked through the model's translation: not replayed here
             found = recheck(record, passages, embedder, profile)
             outcomes += found
+            judged += [(run_tag(path), o) for o in found]
             if not args.quiet:
                 print(f"== {record['id']} {record['question']}")
                 for o in found:
@@ -192,6 +249,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"  - {o.record} {o.verdict}: {o.sentence[:110]}")
         for o, before in moved_markers(outcomes, json.loads(args.baseline.read_text("utf-8"))):
             print(f"  marker {before} -> {list(o.cited)}: {o.record} {o.sentence[:100]}")
+    if args.labels:
+        score_labels(judged, load_labels(args.labels))
     if args.save:
         args.save.write_text(json.dumps(
             [{"record": o.record, "sentence_key": sentence_key(o.sentence),
