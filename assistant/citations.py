@@ -164,6 +164,28 @@ def is_claim(sentence: str) -> bool:
     return letters >= MIN_CLAIM_LETTERS
 
 
+_ATTRIBUTION = re.compile(
+    r"^\s*(?:(?:根据|依据|参考|参见|详见|见|出自|来自|引自)(?:以上|上述|上面的?)?"
+    r"(?:资料|段落|笔记|原文)?|(?:see|according to|from|source:?)\s+(?:the\s+)?"
+    r"(?:passages?|notes?))\s*$", re.IGNORECASE)
+
+
+def is_attribution(sentence: str) -> bool:
+    """A sentence that only names its source ("根据资料[1]。", "See passage [2]."): the model
+    writes one after its answer (r75-r78 dev5:c1, r86 dev4:c14), too short to be checked as a
+    claim, so the student read it, dangling, at the end of the answer. A short verdict with
+    a marker ("不需要[1]。") says something and is not one.
+
+    >>> is_attribution("根据资料[1]。"), is_attribution("See passage [2].")
+    (True, True)
+    >>> is_attribution("不需要[1]。"), is_attribution("根据资料。")
+    (False, False)
+    """
+    if not _MARKER.search(sentence):
+        return False
+    return bool(_ATTRIBUTION.match(_MARKER.sub("", sentence).strip().rstrip("。.！!；;，,")))
+
+
 def with_marker(sentence: str, number: int) -> str:
     """``sentence`` with ``[number]`` before its closing punctuation.
 
@@ -1162,7 +1184,7 @@ def check_citations(
         masked = complete_sentences(masked)
     lines = [split_sentences(line) if line else [""] for line in masked.split("\n")]
     places = [(i, j) for i, sentences in enumerate(lines) for j, s in enumerate(sentences)
-              if is_claim(unmask(s, spans))]
+              if is_claim(unmask(s, spans)) or is_attribution(unmask(s, spans))]
     claims = [unmask(lines[i][j], spans).strip() for i, j in places]
     worded = [_PLACEHOLDER.sub(lambda m: _inline_code(spans[int(m.group(1))]), lines[i][j])
               for i, j in places]
@@ -1212,7 +1234,7 @@ def check_citations(
             not notes_own_conclusion(claim, row, list(texts.values()))
         labels.add(label)
         if repeat or vacuous or dangling or is_meta(claim) or addresses_the_model(claim) \
-                or introduces_a_figure(claim):
+                or introduces_a_figure(claim) or is_attribution(claim):
             removed_before = dangling  # a sentence after a dangling one dangles too
             seen.append(said)
             non_answers.append(claim)

@@ -1946,3 +1946,13 @@ def test_an_english_paragraph_is_measured_by_what_it_says_not_by_its_characters(
     quoted = extract_from_passage(notes, query_terms(question), question)
     assert quoted is not None and [(q.line, q.partial) for q in quoted.lines] == [(187, False)]
     assert "The forget gate $f_t$ decides how much information" in quoted.text
+
+
+def test_a_sentence_that_only_names_its_source_is_not_left_at_the_end_of_the_answer():
+    """r86 dev4:c14 and r75-r78 dev5:c1 ended with "根据资料[1]。": too short to be checked as a
+    claim, it was shown as it stood, a citation of nothing."""
+    answer = "梯度裁剪可以将梯度大小限制在一个合理的范围内[1]。根据资料[1]。\nSee passage [2]."
+    checked = check_citations(answer, PASSAGES, BigramEmbedder(), "梯度裁剪是什么？")
+    assert "根据资料" not in checked.text and "See passage" not in checked.text, checked.text
+    assert checked.text.startswith("梯度裁剪") and checked.text.endswith("[1]。")
+    assert "根据资料[1]。" in checked.non_answers
