@@ -41,12 +41,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.citations import KEPT, check_citations, without_markers
+from assistant.claim_translation import other_language
 from assistant.explain import without_task_echo
 from assistant.language import detect_language
 from assistant.library_profile import profile_of
 from assistant.retrieval import Passage
 from ground.records import Chunk, Hit
-from index.cross_language import passage_language
 
 # record id -> (a distinctive piece of the bad sentence, the passages that would be right)
 REFERENCE: dict[str, list[tuple[str, frozenset[int]]]] = {
@@ -154,14 +154,6 @@ def sentence_key(sentence: str) -> str:
     return "".join(ch for ch in sentence if ch.isalnum() and not ch.isdigit())[:60]
 
 
-def across_languages(record: dict, passages: list[Passage]) -> bool:
-    """The reply or a passage is in another language than the question (the product then
-    checks claims through the model's translation)."""
-    asked = detect_language(record["question"])
-    return bool(record.get("translated")) or any(
-        passage_language(p.hit.chunk.text) != asked for p in passages)
-
-
 def run_tag(path: Path) -> str:
     """The run a records file holds: ``answers_dev3_new_r84.jsonl`` -> ``r84``."""
     return path.stem.rsplit("_", 1)[-1]
@@ -223,7 +215,7 @@ def main(argv: list[str] | None = None) -> None:
             if not passages:
                 print(f"{record['id']}: no passage texts, skipped", file=sys.stderr)
                 continue
-            if args.labels and across_languages(record, passages):
+            if args.labels and other_language(passages, detect_language(record["question"])):
                 continue  # checked through the model's translation: not replayed here
             found = recheck(record, passages, embedder, profile)
             outcomes += found
