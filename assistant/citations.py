@@ -173,8 +173,9 @@ _ATTRIBUTION = re.compile(
 def is_attribution(sentence: str) -> bool:
     """A sentence that only names its source ("根据资料[1]。", "See passage [2]."): the model
     writes one after its answer (r75-r78 dev5:c1, r86 dev4:c14), too short to be checked as a
-    claim, so the student read it, dangling, at the end of the answer. A short verdict with
-    a marker ("不需要[1]。") says something and is not one.
+    claim, so the student read it, dangling, at the end of the answer; ``check_citations``
+    now reads it as a claim, which ``is_meta`` takes out. A short verdict with a marker
+    ("不需要[1]。") says something and is not one.
 
     >>> is_attribution("根据资料[1]。"), is_attribution("See passage [2].")
     (True, True)
@@ -1234,7 +1235,7 @@ def check_citations(
             not notes_own_conclusion(claim, row, list(texts.values()))
         labels.add(label)
         if repeat or vacuous or dangling or is_meta(claim) or addresses_the_model(claim) \
-                or introduces_a_figure(claim) or is_attribution(claim):
+                or introduces_a_figure(claim):
             removed_before = dangling  # a sentence after a dangling one dangles too
             seen.append(said)
             non_answers.append(claim)
@@ -1610,8 +1611,9 @@ _ABOUT_PASSAGE = re.compile(
 
 def is_meta(sentence: str) -> bool:
     """Talk about the passages instead of the subject: short ("The key points the passages
-    give are"), or any sentence whose subject is the passage ("The passage [1] provides a
-    comprehensive overview of …"): it tells the student nothing the notes say.
+    give are"), any sentence whose subject is the passage ("The passage [1] provides a
+    comprehensive overview of …"), or one that only names its source (``is_attribution``):
+    it tells the student nothing the notes say.
 
     >>> is_meta("The passage [1] explains that these techniques are used to combine them.")
     True
@@ -1619,10 +1621,12 @@ def is_meta(sentence: str) -> bool:
     True
     >>> is_meta("The passage of time matters[1].")
     False
+    >>> is_meta("根据资料[1]。")
+    True
     """
     bare = _MARKER.sub("", sentence).strip()
     return bool(_META.search(bare)) and len(bare) < META_CHARS or \
-        bool(_ABOUT_PASSAGE.match(bare))
+        bool(_ABOUT_PASSAGE.match(bare)) or is_attribution(sentence)
 
 
 _FIGURE_INTRO = re.compile(
