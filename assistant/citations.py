@@ -66,7 +66,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from assistant.budget import query_terms
-from assistant.contrast_halves import sides, translated_sides
+from assistant.contrast_halves import sides, translated_sides, without_setting
 from assistant.han_words import without_seams
 from assistant.language import detect_language, is_han
 from assistant.numbers import in_order, is_number, numbers_in, same_number
@@ -1192,7 +1192,7 @@ def check_citations(
     sentences = [lines[i][j] for i, j in places]
     split = contrast_splits(sentences, spans, question) if passages else {}
     side_claims, side_worded, side_translations = sides_to_check(split, sentences, spans,
-                                                                 translations)
+                                                                 translations, question)
     matrix = support_matrix(claims + side_claims, passages, embedder, question, profile,
                             worded + side_worded,
                             {**translations, **side_translations} if translations
@@ -1309,22 +1309,23 @@ def contrast_splits(sentences: Sequence[str], spans: Sequence[str],
         parts = sides(_MARKER.sub("", sentence))
         if parts is not None and all(
                 len(claim_terms(unmask(side, spans), question)) >= MIN_CLAUSE_TERMS
-                for side in parts[::2]):
+                for side in (without_setting(parts[0], question), parts[2])):
             split[index] = parts
     return split
 
 
 def sides_to_check(split: Mapping[int, tuple[str, str, str]], sentences: Sequence[str],
                    spans: Sequence[str], translations: Mapping[str, str] | None,
-                   ) -> tuple[list[str], list[str], dict[str, str]]:
+                   question: str = "") -> tuple[list[str], list[str], dict[str, str]]:
     """The sides of ``split`` as claims for ``support_matrix`` (two per split sentence, in
-    order), their worded forms, and each side's translation: the matching side of its
-    sentence's translation, when that splits the same way."""
+    order; the first without a scene the question sets, ``without_setting``), their worded
+    forms, and each side's translation: the matching side of its sentence's translation, when
+    that splits the same way."""
     claims, worded, side_translations = [], [], {}
     for index, (first, _, second) in split.items():
         whole = as_reported(unmask(_MARKER.sub("", sentences[index]), spans))
         said = translated_sides((translations or {}).get(whole, ""))
-        for number, side in enumerate((first, second)):
+        for number, side in enumerate((without_setting(first, question), second)):
             claims.append(unmask(side, spans).strip())
             worded.append(_PLACEHOLDER.sub(lambda m: _inline_code(spans[int(m.group(1))]),
                                            side))
@@ -1356,7 +1357,8 @@ def sides_support(split: Mapping[int, tuple[str, str, str]],
         whole = _MARKER.sub("", unmask(sentences[index], spans))
         negating = [detect_language(whole) == "zh" and negates_the_passage(whole, text)
                     for text in texts]
-        written = [unmask(side, spans).strip() for side in (first, second)]
+        written = [unmask(side, spans).strip()
+                   for side in (without_setting(first, question), second)]
         said = [(translations or {}).get(as_reported(side), "") for side in written]
         said = said if all(said) else ["", ""]
         backers = []

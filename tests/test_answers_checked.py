@@ -1956,3 +1956,19 @@ def test_a_sentence_that_only_names_its_source_is_not_left_at_the_end_of_the_ans
     assert "根据资料" not in checked.text and "See passage" not in checked.text, checked.text
     assert checked.text.startswith("梯度裁剪") and checked.text.endswith("[1]。")
     assert "根据资料[1]。" in checked.non_answers
+
+
+def test_a_contrast_set_in_the_questions_own_scene_is_checked_without_the_scene():
+    """r86 dev4:c20: the notes' line verbatim, opened with "在自注意力机制中，", was taken out
+    (a judge's "wrongly removed"): the scene's "机制" stood against the first side alone."""
+    notes = ("维度较大时，向量内积容易使得 SoftMax 将概率全部分配给最大值对应的 Label。"
+             "因此，一般会对其进行缩放，缩放值一般使用维度 dk 开根号，"
+             "是因为点积的方差是 dk，缩放后点积的方差为常数 1，这样就可以避免梯度消失问题。")
+    asked = "自注意力里做点积之后为什么还要除以根号 d_k？"
+    text = "在自注意力机制中，点积的方差是 dk，而缩放后点积的方差为常数 1。"
+    checked = check_citations(text, [passage(1, notes, "自注意力中为何要缩放？")],
+                              BigramEmbedder(), asked)
+    assert checked.text == text.replace("。", "[1]。")
+    elsewhere = "在卷积网络中，点积的方差是 dk，而缩放后点积的方差为常数 1。"  # not the scene asked
+    assert check_citations(elsewhere, [passage(1, notes, "自注意力中为何要缩放？")],
+                           BigramEmbedder(), asked).text == ""
