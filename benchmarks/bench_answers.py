@@ -20,7 +20,10 @@ unread while the refusal rules of that session were written; ``dev6`` (``/work/d
 ``dev6_*.jsonl``, bilingual Microsoft course material) was built in session 23 by a helper that
 did not read the assistant's code, and measured before anyone read its questions' results;
 ``dev7`` (``/work/devnotes/dev7``, ``dev7_*.jsonl``: Chinese ML/DL notes and English ML FAQ
-pages) was built in session 42 the same way and measured once, after that session's changes.
+pages) was built in session 42 the same way and measured once, after that session's changes;
+``dev8`` (``/work/devnotes/dev8``, ``dev8_*.jsonl``: Chinese DL/SVM/Transformer notes and English
+notes on Andrew Ng's course) was built in session 62 the same way, measured before anyone read
+its questions' results.
 
 Designs (both in one process, same retrieval):
 
@@ -78,6 +81,7 @@ QUESTION_FILES = {
     "dev5": ("dev5_questions.jsonl", "dev5_uncovered.jsonl"),
     "dev6": ("dev6_questions.jsonl", "dev6_uncovered.jsonl"),
     "dev7": ("dev7_questions.jsonl", "dev7_uncovered.jsonl"),
+    "dev8": ("dev8_questions.jsonl", "dev8_uncovered.jsonl"),
 }
 OLD_THRESHOLDS = {"zh": 0.855, "en": 0.791}
 OLD_SYSTEM = Message("system", (
