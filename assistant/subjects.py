@@ -80,6 +80,11 @@ _EN_FRAMES = (
                    "decide determin".split())), re.IGNORECASE),
     re.compile(r"\bdifference between (?P<x>.+?) and (?P<y>.+?)(?=[?,.;]|$)", re.IGNORECASE),
 )
+_COUNTED = re.compile(r"[一二两三四五六七八九十几\d][个格步层倍条件张只]")
+"""A numeral and its measure word: "挪两格" (move two cells) counts, it names nothing."""
+_EN_COUNTS = frozenset("two three four five six seven eight nine ten several few both "
+                       "multiple".split())
+"""A phrase opening with a count ("two alphas") counts things, it names none."""
 _EN_COMMON = frozenset(
     "a an the what how why when which who whom is are was were do does did can could should "
     "would will i you we it its this that these those of to in on for with by from and or vs "
@@ -168,6 +173,10 @@ def clause_subjects(clause: str) -> list[str]:
     (['生成对抗网络'], ['对抗样本'])
     >>> clause_subjects("训练生成对抗网络时判别器为什么要冻结")
     ['判别器']
+
+    A count is no name (``_COUNTED``): "挪两格" refused a covered question on stride (dev8:c5).
+    >>> clause_subjects("窗口每次挪一格和挪两格有什么区别")
+    []
     """
     head, rest = _head_and_rest(clause)
     when = _WHEN.match(rest)
@@ -227,6 +236,7 @@ def _is_name(part: str) -> bool:
     if not 2 <= len(han) <= MAX_NAME_CHARS or len(han) < len(part.replace(" ", "")) - 12:
         return False
     return not (set(_TERM_PARTS.sub("", han)) & _FUNCTION_CHARS) and \
+        not _COUNTED.search(part) and \
         (han[0] not in _OPENERS or _OPENING_TERMS.match(han) is not None)
 
 
@@ -257,10 +267,14 @@ def _trim(phrase: str) -> str:
     ('cosine annealing', '')
     >>> _trim("the drawback compared with using an L2 penalty")  # dev3:c7
     ''
+    >>> _trim("two alphas")  # a count (dev8:c39 on SMO was refused for it)
+    ''
     """
     words = phrase.strip().split()
     while words and words[0].lower() in _EN_COMMON:
         words.pop(0)
+    if words and words[0].lower() in _EN_COUNTS:
+        return ""
     lowered = [w.lower() for w in words]
     cut = lowered.index("with") if "with" in lowered[1:] else 0
     if cut and not lowered[cut - 1].endswith("ed"):  # not "the drawback compared with …"
