@@ -116,6 +116,33 @@ def _is_name(part: str) -> bool:
         len(part) <= MAX_CHINESE_CHARS
 
 
+MIN_WRITTEN_CHARS = 3  # a shorter run of Han characters ("网络", "训练") names no one thing
+
+
+def written_in(form: str, question: str) -> list[str]:
+    """The longest runs of the Chinese ``form`` (at least ``MIN_WRITTEN_CHARS``) that the
+    question writes itself: the student named the thing, and the model's form only adds to it.
+    Asked "…残差网络是怎么解决这个问题的？", the model said "residual network / 段残差网络"; the
+    notes' heading is "残差网络ResNet", and the question was refused for a name it never
+    described (dev8:c9).
+
+    >>> written_in("段残差网络", "网络变深效果变差了，残差网络是怎么解决的？")
+    ['残差网络']
+    >>> written_in("知识蒸馏", "用大模型的软概率指导小模型训练，这叫什么？")
+    []
+    """
+    if form.isascii():
+        return []
+    runs: list[str] = []
+    for size in range(len(form), MIN_WRITTEN_CHARS - 1, -1):
+        for start in range(len(form) - size + 1):
+            part = form[start:start + size]
+            if all(is_han(c) for c in part) and part in question and \
+                    not any(part in run for run in runs):
+                runs.append(part)
+    return runs
+
+
 def mentioned_in_other_words(name: str, retriever: Retriever) -> bool:
     """Some passage holds every word of the English ``name`` in some form (the first letters
     of each, its inflection and word order aside): asked what "把梯度按范数缩放到一个上限以内"
@@ -141,7 +168,9 @@ def judged_by_name(question: str, coverage: Coverage, generator: Generator,
         return coverage
     forms = named_forms(generator.complete(name_prompt(question)))
     if not forms or any(name_status(form, retriever, profile) != "absent" for form in forms) or \
-            any(mentioned_in_other_words(form, retriever) for form in forms if form.isascii()):
+            any(mentioned_in_other_words(form, retriever) for form in forms if form.isascii()) \
+            or any(name_status(part, retriever, profile) != "absent"
+                   for form in forms for part in written_in(form, question)):
         return coverage
     return replace(coverage, covered=False, untreated=(forms[0],), reason="described name",
                    names=coverage.names | {forms[0]: "absent"})

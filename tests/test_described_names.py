@@ -69,3 +69,16 @@ def test_the_naming_calls_task_and_examples_are_kept_once_warm(assistant, genera
     "".join(generator.stream(translation_prompt(CLIPPING, "en")))  # takes the cache
     named = generator.stream(name_prompt(HALVES))
     assert "".join(named).strip() and named.stats.cached_tokens >= head > 150
+
+
+def test_a_name_the_question_writes_itself_is_the_students_whatever_the_model_adds_to_it(
+        fake_library, scripted):
+    """dev8:c9: "…残差网络是怎么解决这个问题的？" was refused for the model's "residual network
+    / 段残差网络", though the notes' heading says 残差网络: the student named it, the model
+    garbled it."""
+    asked = "网络一深梯度就太大，梯度裁剪是怎么解决这个问题的？"
+    scripted.enqueue_name("gradient scaling scheme / 段梯度裁剪")
+    covered = Coverage(True, 0.9, 0.8)
+    assert judged_by_name(asked, covered, scripted, fake_library, None) is covered
+    scripted.enqueue_name("gradient scaling scheme / 段梯度缩放")  # nothing the question writes
+    assert not judged_by_name(asked, covered, scripted, fake_library, None).covered
