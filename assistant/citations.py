@@ -66,7 +66,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from assistant.budget import query_terms
-from assistant.contrast_halves import sides, translated_sides, without_setting
+from assistant.contrast_halves import checked_sides, sides, translated_sides
 from assistant.han_words import without_seams
 from assistant.language import detect_language, is_han
 from assistant.numbers import in_order, is_number, numbers_in, same_number
@@ -1309,7 +1309,7 @@ def contrast_splits(sentences: Sequence[str], spans: Sequence[str],
         parts = sides(_MARKER.sub("", sentence))
         if parts is not None and all(
                 len(claim_terms(unmask(side, spans), question)) >= MIN_CLAUSE_TERMS
-                for side in (without_setting(parts[0], question), parts[2])):
+                for side in checked_sides(parts, question)):
             split[index] = parts
     return split
 
@@ -1318,14 +1318,13 @@ def sides_to_check(split: Mapping[int, tuple[str, str, str]], sentences: Sequenc
                    spans: Sequence[str], translations: Mapping[str, str] | None,
                    question: str = "") -> tuple[list[str], list[str], dict[str, str]]:
     """The sides of ``split`` as claims for ``support_matrix`` (two per split sentence, in
-    order; the first without a scene the question sets, ``without_setting``), their worded
-    forms, and each side's translation: the matching side of its sentence's translation, when
-    that splits the same way."""
+    order, as ``checked_sides`` gives them), their worded forms, and each side's translation:
+    the matching side of its sentence's translation, when that splits the same way."""
     claims, worded, side_translations = [], [], {}
-    for index, (first, _, second) in split.items():
+    for index, parts in split.items():
         whole = as_reported(unmask(_MARKER.sub("", sentences[index]), spans))
         said = translated_sides((translations or {}).get(whole, ""))
-        for number, side in enumerate((without_setting(first, question), second)):
+        for number, side in enumerate(checked_sides(parts, question)):
             claims.append(unmask(side, spans).strip())
             worded.append(_PLACEHOLDER.sub(lambda m: _inline_code(spans[int(m.group(1))]),
                                            side))
@@ -1358,7 +1357,7 @@ def sides_support(split: Mapping[int, tuple[str, str, str]],
         negating = [detect_language(whole) == "zh" and negates_the_passage(whole, text)
                     for text in texts]
         written = [unmask(side, spans).strip()
-                   for side in (without_setting(first, question), second)]
+                   for side in checked_sides((first, joint, second), question)]
         said = [(translations or {}).get(as_reported(side), "") for side in written]
         said = said if all(said) else ["", ""]
         backers = []

@@ -21,9 +21,9 @@ True
 
 A first side opening with the question's own scene ("在自注意力机制中，点积的方差是 d_k，而缩放后
 点积的方差为常数 1", asked "自注意力里…为什么还要除以根号 d_k？") is checked without it
-(``without_setting``): the scene holds both sides, and its words beyond the question's ("机制",
-the pairs across its seams) stood against a first side that is the notes' line verbatim (r86
-dev4:c20, a judge's "wrongly removed").
+(``checked_sides``, ``without_setting``): the scene holds both sides, and its words beyond the
+question's ("机制", the pairs across its seams) stood against a first side that is the notes'
+line verbatim (r86 dev4:c20, a judge's "wrongly removed").
 """
 
 from __future__ import annotations
@@ -62,6 +62,12 @@ _SETTING = re.compile(
     r"^\s*(?:在|对于)\s*(?P<zh>[^，,。；;：:]{2,24}?)\s*(?:当中|之中|中|里|内|上|下|时)\s*[，,]\s*"
     r"|^\s*(?:in|for|within)\s+(?P<en>[^,;:.!?]{2,60}),\s*", re.IGNORECASE)
 """A leading clause that sets a scene: "在 X 中，" / "对于 X，" … ; "In X, " / "For X, "."""
+
+
+def checked_sides(parts: tuple[str, str, str], question: str) -> tuple[str, str]:
+    """The two sides of ``parts`` (``sides``) as each is checked: the first ``without_setting``,
+    the second as written."""
+    return without_setting(parts[0], question), parts[2]
 
 
 def without_setting(side: str, question: str) -> str:
