@@ -1066,7 +1066,22 @@ def _says_something(lines: list[str], block: list[int]) -> bool:
             prose.append(index)
         code ^= fence
     return bool(prose) and not all(is_question_line(lines[i]) for i in prose) and \
-        not (len(prose) == 1 and is_title(lines[prose[0]]))
+        not (len(prose) == 1 and is_title(lines[prose[0]])) and \
+        not _only_leads_in(" ".join(plain(lines[i]) for i in prose))
+
+
+def _only_leads_in(prose: str) -> bool:
+    """``prose`` is one sentence that ends in a colon: what it introduces is code (left out of
+    a quote in words) or not in the block, and a lead-in alone ("Here is a Python
+    implementation that demonstrates the core steps of the K-means algorithm …:", quoted for
+    how to deal with random initial centres, r90 dev8:c17) points at nothing the student sees.
+
+    >>> _only_leads_in("Here is a Python implementation of the algorithm:")
+    True
+    >>> _only_leads_in("Run it 100 times and keep the lowest cost. In code:")
+    False
+    """
+    return _ends_with(prose, ("：", ":")) and len(split_sentences(prose.strip())) == 1
 
 
 def _with_next_if_closer(lines: list[str], best: list[int], blocks: list[list[int]],
@@ -1083,8 +1098,7 @@ def _with_next_if_closer(lines: list[str], best: list[int], blocks: list[list[in
     the multiply gate, the discriminative model beside the generative one, why negatives are
     drawn by word frequency), 3 gain only an unrelated paragraph, none loses a line."""
     following = next((block for block in blocks if block[0] > best[-1]), None)
-    if following is None or (len(following) == 1 and is_title(lines[following[0]])) or \
-            all(is_question_line(lines[i]) for i in following):
+    if following is None or not _says_something(lines, following):
         return best
     joined = best + following
     joined_closeness = float(np.asarray(embedder.embed_passages(
@@ -1322,8 +1336,12 @@ def _leads_into_unquoted(last: QuotedLine) -> bool:
 
 def _labels_unquoted_code(last: QuotedLine, lines: list[str], start_line: int) -> bool:
     """``last`` is short (``INTRO_CHARS``) and the notes' next line opens a code fence (the
-    quote, ending on ``last``, leaves the code out)."""
+    quote, ending on ``last``, leaves the code out), or ``last`` is one sentence leading into
+    code or into nothing the passage holds (``_only_leads_in``: "Here is a Python
+    implementation …:" at the end of the list that answers, r90 dev8:c17)."""
     after = next((line for line in lines[last.line - start_line + 1:] if line.strip()), None)
+    if _only_leads_in(plain(last.text)) and (after is None or _FENCE.match(after)):
+        return True
     return len(plain(last.text)) <= INTRO_CHARS and after is not None and \
         bool(_FENCE.match(after))
 
