@@ -813,9 +813,17 @@ def _definition_block(lines: list[str], terms: Sequence[str]) -> list[int]:
 
 def _best_paragraph(lines: list[str], terms: Sequence[str], question: str = "",
                     embedder: Embedder | None = None) -> list[int]:
-    """Of the paragraphs naming the question's terms, the one closest to ``question`` (e5 cosine
-    of the question and each paragraph with what it introduces), or without ``embedder`` the one
-    naming most of ``terms``.
+    """When a paragraph names the question's terms, the paragraph closest to ``question`` (e5
+    cosine of the question and each paragraph with what it introduces), or without ``embedder``
+    the one naming most of ``terms``.
+
+    Once one paragraph names them, every paragraph that says something competes on the cosine:
+    the answer may share no word with the question ("训练数据里有些点跑到了另一类那边，硬间隔 SVM
+    分不开，该怎么改？" is answered by "> 加入ξ松弛变量，即允许有一些交叉的类别样本", r93 dev8:c11,
+    which quoted only the line restating the problem). Quote dumps of the eight sets (session
+    63): 5 of 350 quotes change, 2 gain the answering line (that one; dev3:c11 Adagrad's cache
+    normalising each step), 1 a related line, 2 from wrong sections stay wrong; annotated
+    parts answered dev3 39 -> 40 / 67, dev2/dev4/dev5/dev6 unchanged.
 
     A paragraph's terms say what it is about, not whether it answers: "卷积层在框架里真的会把卷积核
     翻转吗？它和互相关是一回事吗？" (dev5:c9) names most of them in the paragraph that defines
@@ -847,14 +855,15 @@ def _best_paragraph(lines: list[str], terms: Sequence[str], question: str = "",
         saying = [(score, -n) for n, (block, score) in enumerate(zip(blocks, scores, strict=True))
                   if _says_something(lines, block)]
         return blocks[-max(saying)[1]] if saying else []
-    if len(named) == 1:
-        return _closer_window(lines, named[0], terms, question, embedder) or named[0]
+    saying = [block for block in blocks if _says_something(lines, block)]
+    if len(saying) == 1:
+        return _closer_window(lines, saying[0], terms, question, embedder) or saying[0]
     question_vector = np.asarray(embedder.embed_query(question))
     closeness = np.asarray(embedder.embed_passages(["\n".join(lines[i] for i in block)
-                                                    for block in named])) @ question_vector
+                                                    for block in saying])) @ question_vector
     best = int(np.argmax(closeness))
-    return _closer_window(lines, named[best], terms, question, embedder) or \
-        _with_next_if_closer(lines, named[best], blocks, float(closeness[best]),
+    return _closer_window(lines, saying[best], terms, question, embedder) or \
+        _with_next_if_closer(lines, saying[best], blocks, float(closeness[best]),
                              question_vector, embedder)
 
 
