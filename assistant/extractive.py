@@ -844,18 +844,19 @@ def _best_paragraph(lines: list[str], terms: Sequence[str], question: str = "",
     if not blocks:
         return []
     scores = [term_hits(" ".join(lines[i] for i in block), terms) for block in blocks]
-    named = [block for block, score in zip(blocks, scores, strict=True)
-             if score and _says_something(lines, block)]
+    says = [_says_something(lines, block) for block in blocks]
+    saying = [block for block, said in zip(blocks, says, strict=True) if said]
+    named = [block for block, score, said in zip(blocks, scores, says, strict=True)
+             if score and said]
     asked_part = [block for block in named if _names_asked_part(lines[block[0]], question)]
     if len(asked_part) == 1:
         return asked_part[0]
     if embedder is None or not question or not named:
         if len(named) == 1:
             return named[0]
-        saying = [(score, -n) for n, (block, score) in enumerate(zip(blocks, scores, strict=True))
-                  if _says_something(lines, block)]
-        return blocks[-max(saying)[1]] if saying else []
-    saying = [block for block in blocks if _says_something(lines, block)]
+        ranked = [(score, -n) for n, (score, said) in enumerate(zip(scores, says, strict=True))
+                  if said]
+        return blocks[-max(ranked)[1]] if ranked else []
     if len(saying) == 1:
         return _closer_window(lines, saying[0], terms, question, embedder) or saying[0]
     question_vector = np.asarray(embedder.embed_query(question))
