@@ -73,6 +73,7 @@ from assistant.han_words import load_in_background as load_segmenter_in_backgrou
 from assistant.language import detect_language
 from assistant.library_profile import LibraryProfile, profile_of
 from assistant.loop_guard import ends_a_sentence, is_looping
+from assistant.paragraph_vectors import quoting_embedder
 from assistant.passage_extra import closer_section, same_section
 from assistant.passing_mentions import mentioned_names, passing_mentions
 from assistant.prompts import (
@@ -472,7 +473,7 @@ def start_explanation(
                            profile=profile)
     terms = query_terms(query)
     chosen = choose_passages(hits, prompt_passages)
-    embedder = getattr(retriever, "embedder", None)
+    embedder = quoting_embedder(retriever)
     quoted = quote_of(question, terms, chosen, embedder)
     if not generator.available:
         passages = _offline_passages(chosen, terms, generator)

@@ -27,6 +27,7 @@ from assistant.explain import (
     quote_of,
     retrieve,
 )
+from assistant.paragraph_vectors import quoting_embedder, save_paragraph_vectors
 from assistant.passage_extra import closer_section
 from assistant.query_translation import search_across_languages
 from assistant.retrieval import Passage
@@ -64,13 +65,14 @@ def main() -> None:
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     with Library.open(settings) as library:
         library.ingest([args.notes])
+        save_paragraph_vectors(library)  # as `study ingest` does
+        embedder = quoting_embedder(library)  # as the product quotes
         shares = language_shares(chunk.text for chunk in library.chunks())
         for raw, question in zip(raws, questions, strict=True):
             query = question.query
             hits, _ = retrieve(library, query, max(settings.top_k, CANDIDATES), "hybrid")
             terms = query_terms(query)
-            first = quote_of(query, terms, choose_passages(hits, PROMPT_SECTIONS),
-                             library.embedder)
+            first = quote_of(query, terms, choose_passages(hits, PROMPT_SECTIONS), embedder)
             translations = {t: v for t, v in (stored.get(query) or {}).items() if v}
             found = search_across_languages(library, _NoModel(), query, len(hits), shares,
                                             translations, searched=hits)
@@ -79,7 +81,7 @@ def main() -> None:
                                                                 library.embedder, query, terms))
             passages = [Passage(i, hit, hit.chunk.text) for i, hit in enumerate(sections, 1)]
             asked = asked_in_notes_language(query, translations, passages)  # as the product
-            final = quote_among(first, passages, asked, query_terms(asked), library.embedder)
+            final = quote_among(first, passages, asked, query_terms(asked), embedder)
             pool = {hit.chunk.id: hit for hit in hits + sections}
             first_gold = is_gold(first, pool, question.gold)
             final_gold = is_gold(final, pool, question.gold)

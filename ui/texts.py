@@ -94,6 +94,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "ingest": ("加入资料库", "Add to library"),
     "ingesting": ("正在处理 {done}/{total}…", "Processing {done}/{total}…"),
     "embedding": ("正在建立索引 {done}/{total}…", "Indexing {done}/{total}…"),
+    "preparing_quotes": ("正在准备引文 {done}/{total} 段…",
+                         "Preparing quotes {done}/{total} paragraphs…"),
     "too_large": ("{name}：文件过大（{size:.1f} MB，上限 {limit:.0f} MB），未加入。",
                   "{name}: too large ({size:.1f} MB, the limit is {limit:.0f} MB); not added."),
     "documents": ("文档", "Documents"),

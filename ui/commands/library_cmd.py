@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
+from ground.errors import StudyError
 from ground.settings import Settings
 from index.library import Library
 from ingest.report import Status
@@ -43,6 +45,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def ingest_command(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.bank import QuestionBank, attach
+    from assistant.paragraph_vectors import save_paragraph_vectors
 
     with Library.open(settings) as library:
         attach(library)  # cards are extracted from the new passages right after the ingest
@@ -50,6 +53,11 @@ def ingest_command(args: argparse.Namespace, settings: Settings) -> int:
                 terminal_progress("embedding", unit="chunk") as embed_progress:
             report = library.ingest(args.paths, progress=progress, prune=args.prune,
                                     embed_progress=embed_progress)
+        try:  # the notes are in either way: without these, quotes embed paragraphs on demand
+            with terminal_progress("preparing quotes", unit="paragraph") as quote_progress:
+                save_paragraph_vectors(library, quote_progress)
+        except StudyError as error:
+            print(f"warning: {terminal_safe(str(error))}", file=sys.stderr)
     for outcome in report.outcomes:
         if args.verbose or outcome.notice or outcome.status in (Status.SKIPPED, Status.REMOVED):
             print(terminal_safe(outcome.line))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from assistant.paragraph_vectors import save_paragraph_vectors
 from ground.errors import StudyError
 from ingest.report import IngestReport, Status
 from ingest.uploads import discard_upload, save_upload
@@ -55,9 +56,22 @@ def ingest_uploads(files) -> None:
         bar.empty()
     for outcome in report.skipped:
         discard_upload(settings.home, Path(outcome.path))  # a skipped file is not kept
+    prepare_quotes(library)
     seconds = time.perf_counter() - started  # saving, reading, chunking and embedding
     st.session_state.last_report = (report, {str(p): name for p, name in saved.items()},
                                     seconds)
+
+
+def prepare_quotes(library) -> None:
+    """Embed the new passages' paragraphs for the quote (``assistant.paragraph_vectors``); the
+    notes are in either way, so a failure here is a warning: quotes then embed them on demand."""
+    bar = st.progress(0.0, text=t("preparing_quotes", done=0, total=0))
+    try:
+        save_paragraph_vectors(library, progress_callback(bar, "preparing_quotes"))
+    except StudyError as error:
+        st.warning(escape_markdown(reason_text(str(error))))
+    finally:
+        bar.empty()
 
 
 def show_report(report: IngestReport, names: dict[str, str], seconds: float) -> None:
