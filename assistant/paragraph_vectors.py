@@ -98,6 +98,8 @@ class StoredParagraphs(Embedder):
 
     def embed_passages(self, texts: Sequence[str],
                        progress: EmbedProgress | None = None) -> np.ndarray:
+        if not texts:
+            return self.inner.embed_passages(texts)
         hashes = [content_hash(text) for text in texts]
         saved = self._saved(hashes)
         vectors = np.empty((len(texts), self.dim), dtype=np.float32)
