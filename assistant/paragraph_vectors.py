@@ -59,17 +59,17 @@ def save_paragraph_vectors(library, progress: EmbedProgress | None = None) -> in
     length-sorted batches instead, 7 of the 240 annotated dev2-dev6 quotes moved). Safe to
     interrupt: what was committed stays, the rest is embedded next time."""
     embedder = library.embedder
-    passages = [texts for texts in (paragraph_texts(c.text) for c in library.chunks()) if texts]
-    keep = list(dict.fromkeys(content_hash(text) for texts in passages for text in texts))
+    passages = [(texts, [content_hash(text) for text in texts])
+                for texts in (paragraph_texts(c.text) for c in library.chunks()) if texts]
+    keep = list(dict.fromkeys(key for _, hashes in passages for key in hashes))
     with _cache(library) as cache:
         saved = set(cache.get(keep))
-        missing = [texts for texts in passages
-                   if any(content_hash(text) not in saved for text in texts)]
-        total, done = sum(map(len, missing)), 0
+        missing = [(texts, hashes) for texts, hashes in passages if not saved.issuperset(hashes)]
+        total, done = sum(len(texts) for texts, _ in missing), 0
         keys: list[str] = []
         rows: list[np.ndarray] = []
-        for texts in missing:
-            keys += [content_hash(text) for text in texts]
+        for texts, hashes in missing:
+            keys += hashes
             rows.append(embedder.embed_passages(texts))
             done += len(texts)
             if len(keys) >= COMMIT_BATCH or done == total:

@@ -77,8 +77,8 @@ def main() -> None:
             found = search_across_languages(library, _NoModel(), query, len(hits), shares,
                                             translations, searched=hits)
             sections = choose_passages(found, PROMPT_SECTIONS)
-            sections = whole_sections(sections + closer_section(found, sections,
-                                                                library.embedder, query, terms))
+            sections = whole_sections(sections + closer_section(found, sections, embedder,
+                                                                query, terms))
             passages = [Passage(i, hit, hit.chunk.text) for i, hit in enumerate(sections, 1)]
             asked = asked_in_notes_language(query, translations, passages)  # as the product
             final = quote_among(first, passages, asked, query_terms(asked), embedder)
