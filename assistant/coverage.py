@@ -55,6 +55,7 @@ from assistant.language import detect_language, is_han
 from assistant.library_profile import OFFTOPIC_QUESTIONS, LibraryProfile
 from assistant.retrieval import Citation, Retriever
 from assistant.subjects import scene_names, subject_terms
+from ground.bold_titles import bold_labels, bold_titles
 from ground.records import Hit
 
 NEAREST_TOPICS = 3
@@ -123,7 +124,7 @@ def name_status(name: str, retriever: Retriever, profile: LibraryProfile | None 
     for hit in hits:
         chunk = hit.chunk
         raw = _LINK_TARGET.sub("]", chunk.text)  # a link's address and title name nothing
-        heading, text = _normal(chunk.heading), _normal(raw)
+        text = _normal(raw)
         if acronym and name not in chunk.text and name in _initials(chunk.heading + " " +
                                                                     chunk.text):
             if name in _initials(chunk.heading):
@@ -131,8 +132,10 @@ def name_status(name: str, retriever: Retriever, profile: LibraryProfile | None 
             mentioned = True
             continue
         mentions = _mentions(name, wanted, raw, text)
-        if _in_heading(name, wanted, chunk.heading, heading) or mentions >= MIN_MENTIONS or \
-                _defines(raw, name):
+        if any(_in_heading(name, wanted, title, _normal(title))
+               for title in (chunk.heading, *bold_titles(raw))) or \
+                mentions >= MIN_MENTIONS or _defines(raw, name) or \
+                any(_normal(label) == _normal(name) for label in bold_labels(raw)):
             return "treated"
         mentioned = mentioned or mentions > 0 or _described(name, text)
     if not mentioned and acronym and profile is not None and name in profile.acronyms:
@@ -484,15 +487,21 @@ def assess_coverage(question: str, hits: list[Hit], retriever: Retriever | None 
         return Coverage(bool(hits), score, 0.0, nearest, (), "covered" if hits else "unrelated")
     threshold = offtopic_level(profile, language)
     close = closeness(score, profile, language)
-    if score <= threshold:
-        return Coverage(False, score, threshold, nearest, (), "unrelated", close)
     chinese = language == "zh"
 
     def token(name: str) -> bool:
         return is_token_name(name, chinese, translated)
 
-    status = {name: name_status(name, retriever, profile) for name in subject_terms(question)
-              if token(name) or judgeable(name, profile)}
+    def subject_status() -> dict[str, str]:
+        return {name: name_status(name, retriever, profile) for name in subject_terms(question)
+                if token(name) or judgeable(name, profile)}
+
+    status = None
+    if score <= threshold:  # unrelated, unless every name it asks about has a part of its own
+        status = subject_status()
+        if not status or any(state != "treated" for state in status.values()):
+            return Coverage(False, score, threshold, nearest, (), "unrelated", close)
+    status = subject_status() if status is None else status
     treated = [n for n, state in status.items() if state == "treated"]
     for name in token_names(question):  # one given as an example of a treated subject is one
         if name not in status and not (treated and given_as_example(name, question)) and \

@@ -59,6 +59,7 @@ from assistant.extractive import (
     extract_from_passage,
     is_list_item,
     plain,
+    title_rank,
 )
 from assistant.extractive_followup import (
     complete_from_quote,
@@ -73,6 +74,7 @@ from assistant.han_words import load_in_background as load_segmenter_in_backgrou
 from assistant.language import detect_language
 from assistant.library_profile import LibraryProfile, profile_of
 from assistant.loop_guard import ends_a_sentence, is_looping
+from assistant.named_sections import named_first, titled_for
 from assistant.paragraph_vectors import quoting_embedder
 from assistant.passage_extra import closer_section, same_section
 from assistant.passing_mentions import mentioned_names, passing_mentions
@@ -472,7 +474,7 @@ def start_explanation(
         return Explanation(question, language, [], coverage, generator, None, retriever,
                            profile=profile)
     terms = query_terms(query)
-    chosen = choose_passages(hits, prompt_passages)
+    chosen = named_first(choose_passages(hits, prompt_passages), question)
     embedder = quoting_embedder(retriever)
     quoted = quote_of(question, terms, chosen, embedder)
     if not generator.available:
@@ -495,7 +497,7 @@ def start_explanation(
             found = found or hits
         if not judged.covered:  # the quote out already was only the closest passage
             return Prepared([], None, None, None, judged, known, ())
-        sections = choose_passages(found, prompt_passages)
+        sections = named_first(choose_passages(found, prompt_passages), question)
         sections = whole_sections(sections + closer_section(found, sections, embedder, question,
                                                             terms))
         variants = prompt_variants(
@@ -632,7 +634,11 @@ def quote_of(question: str, terms, chosen: list[Hit],
             found = extract_from_passage(Passage(number, hit, hit.chunk.text), terms, question)
             if found is not None and found.kind == "code":
                 return found
-    for hit in sorted(section, key=lambda h: -h.score):
+    ranked = sorted(section, key=lambda h: -h.score)
+    titles = {id(h): titled_for(h.chunk.text, question) for h in ranked}
+    titled = sorted((h for h in ranked if titles[id(h)] is not None),
+                    key=lambda h: title_rank(titles[id(h)]))  # a part titled as asked first
+    for hit in titled + [h for h in ranked if h not in titled]:
         found = quote_in_section(hit, chosen.index(hit) + 1, terms, question, embedder)
         if found is not None:
             return found

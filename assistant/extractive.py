@@ -44,6 +44,8 @@ from assistant.formula_lines import is_formula_line
 from assistant.language import reading_length
 from assistant.question_parts import question_parts
 from assistant.retrieval import Citation, Embedder, Passage
+from assistant.subjects import subject_terms
+from ground.bold_titles import bold_title
 from ground.fences import block_at
 from ground.links import readable, tex_images
 from ground.markup import is_figure_markup, strip_tags
@@ -218,7 +220,9 @@ def extract_from_passage(passage: Passage, terms: Sequence[str], question: str =
             limit = (CODE_MAX_LINES, CODE_MAX_CHARS) if kind in ("code", "formula") \
                 else (MAX_LINES, MAX_CHARS)
             quoted = _quote(lines, indexes, chunk.start_line, terms, *limit)
-            if quoted and embedder is not None and kind not in ("code", "formula"):
+            if all(part_title(q.text) for q in quoted):
+                continue  # nothing but a part's title: what it titles was left out
+            if embedder is not None and kind not in ("code", "formula"):
                 quoted = with_asked_parts(lines, quoted, chunk.start_line, question, embedder)
             if quoted:
                 return ExtractiveAnswer(passage.citation, quoted, kind)
@@ -239,6 +243,7 @@ def _candidates(lines: list[str], terms: Sequence[str], question: str,
     if question and asks_for_formula(question):
         yield _formula_block(lines), "formula"
     yield _with_explanation(lines, _labelled_block(lines, _ANSWER, question)), "answer"
+    yield named_parts(titled_parts(lines), lines, question), "answer"
     if question and asks_for_list(question):
         yield _best_list(lines, terms, question), "answer"
         yield _outline(lines), "answer"
@@ -692,6 +697,9 @@ def _labelled_block(lines: list[str], label: re.Pattern, question: str = "") -> 
             continue
         has_text = bool(plain(line[match.end():]))
         if not has_text:
+            named = named_parts(titled_parts(lines, index + 1), lines, question)
+            if named:
+                return named
             parts = _sub_blocks(lines, index + 1)
             if parts:
                 return _pick_part(parts, lines, question)
@@ -699,6 +707,82 @@ def _labelled_block(lines: list[str], label: re.Pattern, question: str = "") -> 
         if block:
             return block
     return []
+
+
+def part_title(line: str) -> str | None:
+    """The text of a bold line that titles a part of its own ("**4. F1 分数（F1 Score）**"), not
+    a label ending in a colon (``**作用：**``, ``**解析：**``) nor a question (an FAQ's items,
+    "**Q5：Word2Vec模型为什么要进行负采样？**", are answered by what follows as a whole: dev4:c21
+    asks Q5's and Q6's); None for any other line."""
+    title = bold_title(line)
+    if title is None or title.endswith(("：", ":", "？", "?")) or \
+            line.rstrip().endswith(("：", ":")) or _ANY_LABEL.match(line):
+        return None
+    return title
+
+
+def titled_parts(lines: list[str], start: int = 0) -> list[list[int]]:
+    """The parts of an answer each under a bold title of its own -- the sample notes' metrics
+    ("**1. 准确率（Accuracy）**" … "**5. ROC 曲线和 AUC 值**", each over its 作用 / 计算公式 /
+    适用场景 bullets) --, from the first title after ``start`` to a label (``解析：``) or a
+    heading; [] when there are fewer than two.
+
+    >>> notes = ["包括：", "**1. 准确率**", "- 预测对的比例。", "**2. 召回率**", "- 找回的比例。",
+    ...          "**解析：**", "略。"]
+    >>> titled_parts(notes)
+    [[1, 2], [3, 4]]
+    """
+    parts: list[list[int]] = []
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if parts and (_HEADING.match(line) or _ANY_LABEL.match(line)):
+            break
+        if not line.strip():
+            continue
+        if part_title(line) is not None:
+            parts.append([index])
+        elif parts:
+            parts[-1].append(index)
+    parts = [part for part in parts if len(part) > 1]
+    return parts if len(parts) >= 2 else []
+
+
+def named_parts(parts: list[list[int]], lines: list[str], question: str) -> list[int]:
+    """The titled parts the question names: for each subject of the question
+    (``subjects.subject_terms``), the part whose title holds it whole with the fewest words of
+    its own ("ReLU 函数有什么优缺点？" names "2.ReLU函数（Rectified Linear Unit）", not "4. Leaky
+    ReLU函数"); [] when it names none, or all of them (then it asks about the whole).
+
+    >>> notes = ["**1. 准确率**", "- 预测对的比例。", "**4. F1 分数**", "- 调和平均。"]
+    >>> named_parts([[0, 1], [2, 3]], notes, "F1 分数怎么计算？")
+    [2, 3]
+    """
+    if not parts or not question:
+        return []
+    titles = [part_title(lines[part[0]]) or "" for part in parts]
+    chosen: list[int] = []
+    for subject in subject_terms(question):
+        holding = [i for i, title in enumerate(titles)
+                   if _squeezed(subject) in _squeezed(title, asides=True)]  # "取max值（hardmax）"
+        if holding:
+            chosen.append(min(holding, key=lambda i: title_rank(titles[i])))
+    if not chosen or len(set(chosen)) == len(parts):
+        return []
+    return [index for i in sorted(set(chosen)) for index in parts[i]]
+
+
+def _squeezed(text: str, asides: bool = False) -> str:
+    """``text`` lower-cased without spaces, numbering or (unless ``asides``) brackets'
+    contents: a title's name."""
+    text = text if asides else re.sub(r"[（(][^（()）]*[)）]", "", text)
+    return re.sub(r"\s+", "", re.sub(r"^\s*\d{1,2}\s*[.、)]", "", text)).lower()
+
+
+def title_rank(title: str) -> tuple[int, int]:
+    """Of titles holding the same name, the one naming least besides it ranks first: its name's
+    length, then with its brackets ("Sigmoid 函数" before "sigmoid 函数（修正版）",
+    "ReLU函数（Rectified Linear Unit）" before "Leaky ReLU函数")."""
+    return len(_squeezed(title)), len(_squeezed(title, asides=True))
 
 
 def is_sub_label(line: str) -> bool:

@@ -102,15 +102,23 @@ def subject_terms(question: str) -> list[str]:
     []
     >>> subject_terms("做图像分类的时候，Dropout 为什么有用？")
     ['Dropout']
+    >>> subject_terms("什么是 early stopping？")  # more Latin letters than Han, asked in Chinese
+    ['early stopping']
     """
     if detect_language(question) == "zh":
-        clauses = _CLAUSE.split(question.strip())
-        names = clause_subjects(clauses[0])
-        if not names and len(clauses) > 1 and _only_when(clauses[0]):
-            names = clause_subjects(clauses[1])
-    else:
-        names = english_subjects(question)
+        names = _chinese_subjects(question)
+    else:  # mostly Latin letters: "什么是 early stopping？" is asked in Chinese all the same
+        names = english_subjects(question) or \
+            (_chinese_subjects(question) if any(is_han(c) for c in question) else [])
     return list(dict.fromkeys(n for n in names if n))
+
+
+def _chinese_subjects(question: str) -> list[str]:
+    clauses = _CLAUSE.split(question.strip())
+    names = clause_subjects(clauses[0])
+    if not names and len(clauses) > 1 and _only_when(clauses[0]):
+        names = clause_subjects(clauses[1])
+    return names
 
 
 _LOCATIVE = "里中上"

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from assistant.extractive import ExtractiveAnswer, extract_from_passage, remembering
+from assistant.named_sections import titled_for
 from assistant.passage_extra import same_section
 from assistant.retrieval import Embedder, Passage
 from ground.records import Chunk, Hit
@@ -93,10 +94,20 @@ def quote_in_section(hit: Hit, number: int, terms: Sequence[str], question: str,
     alone, the quote changed for 28 of the 240 annotated dev questions (dev2-dev6), 3 of them
     losing their answering line ("Gradients add up at forks" gave way to an earlier paragraph
     of its section). Kept to the best chunk's lines and run on past the cut, 5 questions gain
-    an answered part and none loses (``benchmarks.quote_lines``, session 50)."""
+    an answered part and none loses (``benchmarks.quote_lines``, session 50).
+
+    A section with a part titled with what the question names (``named_sections.titled_for``)
+    is quoted from that part, whichever chunk the search ranks highest: "F1 分数是什么？" had
+    quoted the 解析 of the metrics section's second chunk."""
     whole = None
     if embedder is not None:  # the whole section's paragraphs hold the part's: weigh them once
         embedder = remembering(embedder)
+    if len(parts_of(hit)) > 1 and titled_for(hit.chunk.text, question) is not None:
+        # a part titled with what is asked ("**4. F1 分数（F1 Score）**") decides where
+        whole = extract_from_passage(Passage(number, hit, hit.chunk.text), terms, question,
+                                     embedder)
+        if whole is not None:
+            return whole
     for part in sorted(parts_of(hit), key=lambda h: -h.score):
         found = extract_from_passage(Passage(number, part, part.chunk.text), terms, question,
                                      embedder)

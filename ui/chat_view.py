@@ -144,9 +144,10 @@ def show_answer(answer: Answer) -> None:
         with st.expander(t("unsupported", count=len(answer.unsupported)), expanded=False):
             st.markdown("\n".join(f"- {model_markdown(sentence)}"
                                    for sentence in answer.unsupported))
-    if answer.non_answers:
-        st.caption(t("non_answers") + " " + " / ".join(
-            escape_markdown(sentence) for sentence in answer.non_answers))
+    if answer.non_answers:  # filler: out of sight too, a student reads the answer
+        with st.expander(t("non_answers", count=len(answer.non_answers)), expanded=False):
+            st.markdown("\n".join(f"- {escape_markdown(sentence)}"
+                                   for sentence in answer.non_answers))
     for mention in answer.mentions:  # a refusal's: where the notes name it in passing
         st.caption(escape_markdown(f"{t('mentioned_in_passing')} · {mention.location()}"))
         st.markdown(quote_markdown(mention))

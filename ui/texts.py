@@ -145,7 +145,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "closest_lines": ("笔记中最接近的内容（还在核实笔记是否讲到这个问题）",
                       "The closest lines in your notes (still checking whether they cover "
                       "the question)"),
-    "non_answers": ("以下句子只是复述了问题，已删去：", "Removed, restating the question:"),
+    "non_answers": ("已从回答中删去 {count} 句没有内容的话：复述问题、只说出处或重复前文"
+                    "（点开查看）",
+                    "Removed {count} sentences that said nothing: restating the question, only "
+                    "naming the source, or repeating (open to see)"),
     "translated": ("上面是模型对引用原文的逐行翻译，每行都引用原文；"
                    "名称和数字已与原文核对，措辞没有核对。",
                    "Above: the model's translation of the quoted lines, each citing them; its "

@@ -112,7 +112,8 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
         for sentence in answer.unsupported:
             print("  - " + terminal_safe(sentence))
     if answer.non_answers:
-        print("\nremoved, restating the question:")
+        print("\nremoved, saying nothing (restating the question, only naming the source, "
+              "repeating):")
         for sentence in answer.non_answers:
             print("  - " + terminal_safe(sentence))
     if answer.mentions:
