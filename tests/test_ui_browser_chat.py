@@ -131,7 +131,7 @@ def test_sources_render_formulas_and_code_and_fetch_nothing(app_url, page, tmp_p
     assert "远程图片" in shown and "attacker" not in shown  # the image is its alt text
     hosts = {urlparse(url).hostname for url in page.requested}
     assert hosts <= {"127.0.0.1"}, hosts
-    assert source.get_by_text("回答依据的部分").count() == 1  # the used lines are boxed
+    assert source.get_by_text("模型读到的部分").count() == 1  # the lines the model read are boxed
     answer = page.get_by_test_id("stChatMessage").nth(1)
     assert "焦点" in answer.inner_text() or "Focal" in answer.inner_text()
     source.scroll_into_view_if_needed()

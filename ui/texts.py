@@ -165,7 +165,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "busy": ("正在回答上一个问题：完成或停止后再提问。",
              "Still answering the last question: ask again once it is done or stopped."),
     "reply_failed": ("没能完成回答：{error}", "The reply could not be finished: {error}"),
-    "used_part": ("回答依据的部分", "The part the answer used"),
+    "used_part": ("模型读到的部分", "The part the model read"),
     "more_sources": ("其他检索到的段落（未给模型）",
                      "More passages retrieved (not given to the model)"),
     "lines": ("第 {start}–{end} 行", "lines {start}–{end}"),
