@@ -45,7 +45,7 @@ from assistant.language import reading_length
 from assistant.question_parts import question_parts
 from assistant.retrieval import Citation, Embedder, Passage
 from assistant.subjects import subject_terms
-from ground.bold_titles import bold_title
+from ground.bold_titles import bold_labels, bold_title
 from ground.fences import block_at
 from ground.links import readable, tex_images
 from ground.markup import is_figure_markup, strip_tags
@@ -244,6 +244,8 @@ def _candidates(lines: list[str], terms: Sequence[str], question: str,
         yield _formula_block(lines), "formula"
     yield _with_explanation(lines, _labelled_block(lines, _ANSWER, question)), "answer"
     yield named_parts(titled_parts(lines), lines, question), "answer"
+    if question and asks_what(question):
+        yield labelled_item(lines, question), "definition"
     if question and asks_for_list(question):
         yield _best_list(lines, terms, question), "answer"
         yield _outline(lines), "answer"
@@ -769,6 +771,56 @@ def named_parts(parts: list[list[int]], lines: list[str], question: str) -> list
     if not chosen or len(set(chosen)) == len(parts):
         return []
     return [index for i in sorted(set(chosen)) for index in parts[i]]
+
+
+def labelled_item(lines: list[str], question: str) -> list[int]:
+    """The list item or paragraph whose bold label is what a "what is" question asks about,
+    with the lines that go on with it (its wrapped text, its own items): "什么是遗忘门？" over "-
+    **遗忘门（Forget Gate）：** 控制记忆单元中旧信息的遗忘。"; [] when no label is a subject of it.
+
+    >>> notes = ["- **输入门：** 控制写入。", "- **遗忘门（Forget Gate）：** 控制遗忘。",
+    ...          "  - 由 sigmoid 给出。"]
+    >>> labelled_item(notes, "什么是遗忘门？")
+    [1, 2]
+    >>> notes = ["**4. 岭回归：**", "- **定义：** L2 正则化。", "", "**5. 弹性网：**", "- 两者"]
+    >>> labelled_item(notes, "什么是岭回归？")  # a title's part runs to the next label
+    [0, 1]
+    >>> labelled_item(["**间隔：**", "", "<img src='a.png'>", "点到超平面的距离。"], "什么是间隔？")
+    [0, 3]
+    >>> labelled_item(["- **AlexNet**", "- **VGG**"], "What is AlexNet?")  # a name, no text
+    []
+    """
+    labels = [{_squeezed(label) for label in bold_labels(line)} for line in lines]
+    wanted = sorted({_squeezed(s) for s in subject_terms(question)}, key=len, reverse=True)
+    for subject in wanted:  # the fullest name first: "RIGHT JOIN" before its "JOIN"
+        index = next((i for i, held in enumerate(labels) if subject in held), None)
+        if index is None:
+            continue
+        line = lines[index]
+        block, indent, item = [index], indent_of(line), is_list_item(lines[index])
+        alone = not _LABEL_HEAD.sub("", line).strip(" \t:：.。,，")  # what it labels comes after
+        for following in range(index + 1, len(lines)):  # a title's items are its own
+            text = lines[following]
+            if _HEADING.match(text) or (item and is_list_item(text) and
+                                        indent_of(text) <= indent) or \
+                    (not is_list_item(text) and bold_labels(text)) or \
+                    (alone and item and text.strip() and not is_list_item(text) and
+                     indent_of(text) <= indent and len(block) > 1 and
+                     not lines[following - 1].strip()):  # a paragraph of its own after it
+                break
+            if not text.strip() or is_figure_markup(text) or no_text(text) or \
+                    strip_tags(text) != text and not strip_tags(text).strip(" \t") or \
+                    _FIGURE_CAPTION.match(text):
+                if not alone:
+                    break
+                continue  # a label alone: past blank lines and figures, to the next label
+            block.append(following)
+        return block if len(block) > 1 or not alone else []
+    return []
+
+
+_LABEL_HEAD = re.compile(r"^\s*(?:[-*+•]\s+|\d{1,2}[.、)]\s*)?\*\*[^*\n]*\*\*")
+_FIGURE_CAPTION = re.compile(r"^\s*<(?:div|p|span)[^>]*caption[^>]*>", re.IGNORECASE)
 
 
 def _squeezed(text: str, asides: bool = False) -> str:

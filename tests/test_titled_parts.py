@@ -58,3 +58,14 @@ def test_a_name_the_notes_never_give_is_still_refused(sample_library):
     assert not coverage.covered
     coverage, _ = quote_of(sample_library, "条件随机场是什么？")
     assert not coverage.covered
+
+
+@pytest.mark.parametrize(("question", "label"), [
+    ("什么是岭回归？", "**4. 岭回归（Ridge Regression）：**"),
+    ("学习率预热是什么？", "**4. 学习率预热（Learning Rate Warmup）：**"),
+])
+def test_what_is_a_bold_labelled_item_quotes_that_item(sample_library, question, label):
+    coverage, quote = quote_of(sample_library, question)
+    assert coverage.covered, coverage
+    assert quote is not None and label in quote.lines[0].text, quote
+    assert len(quote.lines) > 1 or not quote.lines[0].text.rstrip().endswith("**")  # not a title
