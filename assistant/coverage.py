@@ -492,16 +492,11 @@ def assess_coverage(question: str, hits: list[Hit], retriever: Retriever | None 
     def token(name: str) -> bool:
         return is_token_name(name, chinese, translated)
 
-    def subject_status() -> dict[str, str]:
-        return {name: name_status(name, retriever, profile) for name in subject_terms(question)
-                if token(name) or judgeable(name, profile)}
-
-    status = None
-    if score <= threshold:  # unrelated, unless every name it asks about has a part of its own
-        status = subject_status()
-        if not status or any(state != "treated" for state in status.values()):
-            return Coverage(False, score, threshold, nearest, (), "unrelated", close)
-    status = subject_status() if status is None else status
+    status = {name: name_status(name, retriever, profile) for name in subject_terms(question)
+              if token(name) or judgeable(name, profile)}
+    if score <= threshold and (not status or any(s != "treated" for s in status.values())):
+        # unrelated, unless every name it asks about is treated (has a part of its own)
+        return Coverage(False, score, threshold, nearest, (), "unrelated", close)
     treated = [n for n, state in status.items() if state == "treated"]
     for name in token_names(question):  # one given as an example of a treated subject is one
         if name not in status and not (treated and given_as_example(name, question)) and \

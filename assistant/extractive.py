@@ -45,8 +45,9 @@ from assistant.language import reading_length
 from assistant.question_parts import question_parts
 from assistant.retrieval import Citation, Embedder, Passage
 from assistant.subjects import subject_terms
-from ground.bold_titles import bold_labels, bold_title
+from ground.bold_titles import after_label, bold_labels, bold_title
 from ground.fences import block_at
+from ground.headings import strip_numbering
 from ground.links import readable, tex_images
 from ground.markup import is_figure_markup, strip_tags
 from ground.sentences import split_sentences
@@ -798,7 +799,7 @@ def labelled_item(lines: list[str], question: str) -> list[int]:
             continue
         line = lines[index]
         block, indent, item = [index], indent_of(line), is_list_item(lines[index])
-        alone = not _LABEL_HEAD.sub("", line).strip(" \t:：.。,，")  # what it labels comes after
+        alone = not after_label(line)  # what it labels comes after
         for following in range(index + 1, len(lines)):  # a title's items are its own
             text = lines[following]
             if _HEADING.match(text) or (item and is_list_item(text) and
@@ -819,15 +820,15 @@ def labelled_item(lines: list[str], question: str) -> list[int]:
     return []
 
 
-_LABEL_HEAD = re.compile(r"^\s*(?:[-*+•]\s+|\d{1,2}[.、)]\s*)?\*\*[^*\n]*\*\*")
 _FIGURE_CAPTION = re.compile(r"^\s*<(?:div|p|span)[^>]*caption[^>]*>", re.IGNORECASE)
 
 
 def _squeezed(text: str, asides: bool = False) -> str:
     """``text`` lower-cased without spaces, numbering or (unless ``asides``) brackets'
     contents: a title's name."""
+    text = strip_numbering(text)
     text = text if asides else re.sub(r"[（(][^（()）]*[)）]", "", text)
-    return re.sub(r"\s+", "", re.sub(r"^\s*\d{1,2}\s*[.、)]", "", text)).lower()
+    return re.sub(r"\s+", "", text).lower()
 
 
 def title_rank(title: str) -> tuple[int, int]:

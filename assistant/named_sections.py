@@ -11,6 +11,7 @@ answer is: that section goes first, its order otherwise kept.
 from __future__ import annotations
 
 from assistant.extractive import named_parts, part_title, title_rank, titled_parts
+from assistant.passage_extra import same_section
 from ground.records import Hit
 
 
@@ -42,6 +43,5 @@ def named_first(chosen: list[Hit], question: str) -> list[Hit]:
     if not named:
         return chosen
     best = chosen[min(named, key=lambda i: title_rank(titles[i]))]
-    section = [h for h in chosen if h.chunk.doc_id == best.chunk.doc_id and
-               h.chunk.heading_path == best.chunk.heading_path]
+    section = [h for h in chosen if same_section(h, best)]
     return section + [h for h in chosen if h not in section]

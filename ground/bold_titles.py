@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from ground.headings import strip_numbering
+
 TITLE_CHARS = 40  # a bold line longer than this is a sentence in bold, not a title
 
 _BOLD_LINE = re.compile(r"^[ \t]*\*\*([^*\n]{1," + str(TITLE_CHARS) +
@@ -36,6 +38,13 @@ _BOLD_HEAD = re.compile(r"^[ \t]*(?:[-*+•][ \t]+|\d{1,2}[.、)][ \t]*)?\*\*([^
 _ASIDE = re.compile(r"[（(]([^（()）\n]{1,40})[)）]")
 
 
+def after_label(line: str) -> str:
+    """What ``line`` says after the bold label it opens with (all of it when it opens with
+    none): "" for "- **AlexNet**", "控制遗忘。" for "- **遗忘门：** 控制遗忘。"."""
+    match = _BOLD_HEAD.match(line)
+    return line[match.end():].strip(" \t:：.。,，") if match else line
+
+
 def bold_labels(text: str) -> list[str]:
     """The names the lines of ``text`` open with in bold, as a list item or a paragraph
     ("* **Mode Collapse**. By this term…", "- **False Negative (FN):** …", "- **遗忘门（Forget
@@ -51,7 +60,7 @@ def bold_labels(text: str) -> list[str]:
         match = _BOLD_HEAD.match(line)
         if match is None:
             continue
-        label = re.sub(r"^\s*\d{1,2}[.、)]\s*", "", match.group(1))
+        label = strip_numbering(match.group(1))
         asides = _ASIDE.findall(label)
         name = " ".join(_ASIDE.sub(" ", label).split()).strip(" ：:.。,，")
         labels += [name] * bool(name) + [aside.strip() for aside in asides if aside.strip()]
